@@ -1,0 +1,13 @@
+"""otel-llm: LLMOps for Python, native to OpenTelemetry.
+
+``otel_llm.instrument()`` instruments every supported LLM SDK that is installed, configuring the
+OTel SDK from the standard ``OTEL_*`` variables first if the app has not configured it.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from otel_llm._instrument import Instrumentation, instrument  # noqa: E402
+
+__all__ = ["Instrumentation", "__version__", "instrument"]

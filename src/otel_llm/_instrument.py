@@ -1,0 +1,92 @@
+"""``otel_llm.instrument()``: one call for every installed provider SDK."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any
+
+from opentelemetry.instrumentation.dependencies import get_dependency_conflicts
+
+from otel_llm.config import load_settings
+from otel_llm.instrumentation._base import GenAIInstrumentor
+from otel_llm.sdk_setup import ConfiguredSDK, configure_sdk_from_env
+from otel_llm.telemetry.invocation import GenAITelemetry
+
+logger = logging.getLogger(__name__)
+
+DISTRIBUTION = "otel-llm"
+ENTRY_POINT_GROUP = "opentelemetry_instrumentor"
+
+
+def available_instrumentors() -> list[GenAIInstrumentor]:
+    """Our instrumentors (from our entry points) whose SDK is installed in a supported version."""
+    found = []
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+        if entry_point.dist is None or entry_point.dist.name != DISTRIBUTION:
+            continue
+        try:
+            instrumentor = entry_point.load()()
+        except Exception:
+            logger.exception("cannot load instrumentor %s", entry_point.name)
+            continue
+        if get_dependency_conflicts(instrumentor.instrumentation_dependencies()) is None:
+            found.append(instrumentor)
+    return found
+
+
+@dataclass
+class Instrumentation:
+    """What :func:`instrument` did: flush it, or shut it down (uninstrument and stop our SDK setup)."""
+
+    telemetry: GenAITelemetry
+    instrumentors: list[GenAIInstrumentor] = field(default_factory=list)
+    sdk: ConfiguredSDK = field(default_factory=ConfiguredSDK)
+
+    @property
+    def instrumented(self) -> list[str]:
+        return [type(i).__name__ for i in self.instrumentors]
+
+    def flush(self) -> None:
+        self.sdk.flush()
+
+    def shutdown(self) -> None:
+        for instrumentor in self.instrumentors:
+            instrumentor.uninstrument()
+        self.instrumentors = []
+        self.sdk.shutdown()
+
+    def __enter__(self) -> Instrumentation:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+
+def instrument(
+    *,
+    configure_sdk: bool = True,
+    tracer_provider: Any = None,
+    meter_provider: Any = None,
+    logger_provider: Any = None,
+    **settings: Any,
+) -> Instrumentation:
+    """Instrument every supported, installed LLM SDK.
+
+    ``settings`` are :class:`otel_llm.config.Settings` fields (``capture_mode``, ``content_hook``,
+    ``content_max_length``, ``prices_file``, ``chunk_metric``) overriding the environment.
+    """
+    sdk = configure_sdk_from_env() if configure_sdk else ConfiguredSDK()
+    telemetry = GenAITelemetry(
+        load_settings(**settings),
+        tracer_provider=tracer_provider,
+        meter_provider=meter_provider,
+        logger_provider=logger_provider,
+    )
+    instrumentors = []
+    for instrumentor in available_instrumentors():
+        if not instrumentor.is_instrumented_by_opentelemetry:
+            instrumentor.instrument(telemetry=telemetry)
+            instrumentors.append(instrumentor)
+    return Instrumentation(telemetry, instrumentors, sdk)

@@ -1,0 +1,1 @@
+"""The ``otel-llm`` command line."""

@@ -1,0 +1,220 @@
+"""``otel-llm eval``: offline evaluation runs, comparison of two runs, online evaluation from Jaeger.
+
+otel-llm eval --dataset data.jsonl --target app:answer --evaluator exact_match --threshold exact_match=0.8
+otel-llm eval compare before.json after.json
+otel-llm eval online --jaeger http://127.0.0.1:16686 --service my-app --lookback 1h --evaluator json_valid
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+EXIT_THRESHOLD_FAILED = 1
+EXIT_REGRESSION = 1
+
+
+def _judge_options() -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument(
+        "--evaluator",
+        "-e",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="evaluator NAME or NAME=ARGUMENT (repeatable), e.g. exact_match, rouge_l=0.4, regex=^\\d+$",
+    )
+    options.add_argument(
+        "--judge-model", help="model of the judge for llm_judge, answer_relevance, faithfulness"
+    )
+    options.add_argument(
+        "--judge-base-url", help="OpenAI-compatible base URL of the judge (default: OPENAI_BASE_URL)"
+    )
+    return options
+
+
+def _run_options() -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--dataset", "-d", help="examples as .jsonl or .csv")
+    options.add_argument("--target", "-t", help="module:function called with each example's input")
+    options.add_argument(
+        "--threshold",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="gate, e.g. exact_match=0.8 (pass rate), rouge_l.mean>=0.4, latency.mean<=2 (repeatable)",
+    )
+    options.add_argument(
+        "--input-field", help="dataset field sent to the target (default: input/question/prompt)"
+    )
+    options.add_argument("--expected-field", help="dataset field with the expected answer (default: guessed)")
+    options.add_argument("--limit", type=int, help="evaluate only the first N examples")
+    options.add_argument("--concurrency", type=int, default=1, help="examples run in parallel (threads)")
+    options.add_argument("--name", help="name of the run in the reports")
+    options.add_argument("--json", type=Path, metavar="PATH", help="write the JSON report here")
+    options.add_argument(
+        "--html", type=Path, metavar="PATH", help="write the self-contained HTML report here"
+    )
+    return options
+
+
+def _judge_settings(args: argparse.Namespace) -> Any:
+    from otel_llm.evaluation.evaluators.specs import JudgeSettings
+
+    if not args.judge_model:
+        return None
+
+    def client() -> Any:
+        import openai
+
+        return openai.OpenAI(base_url=args.judge_base_url) if args.judge_base_url else openai.OpenAI()
+
+    return JudgeSettings(client, args.judge_model)
+
+
+def _evaluators(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list[Any]:
+    from otel_llm.evaluation.evaluators.specs import build_evaluator
+
+    if not args.evaluator:
+        parser.error("give at least one --evaluator")
+    judge = _judge_settings(args)
+    try:
+        return [build_evaluator(spec, judge) for spec in args.evaluator]
+    except (ValueError, OSError, ImportError) as exc:
+        parser.error(str(exc))
+
+
+def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from otel_llm.evaluation.datasets import DatasetError, load_dataset
+    from otel_llm.evaluation.html_report import write_html
+    from otel_llm.evaluation.runner import OfflineRunner, load_target
+    from otel_llm.evaluation.sdk import ensure_sdk
+    from otel_llm.evaluation.terminal import print_run
+    from otel_llm.evaluation.thresholds import Threshold
+
+    if not args.dataset or not args.target:
+        parser.error("--dataset and --target are required")
+    evaluators = _evaluators(args, parser)
+    try:
+        thresholds = [Threshold.parse(spec) for spec in args.threshold]
+        examples = load_dataset(args.dataset, args.input_field, args.expected_field, args.limit)
+    except (ValueError, OSError, DatasetError) as exc:
+        parser.error(str(exc))
+    sys.path.insert(0, str(Path.cwd()))
+    shutdown = ensure_sdk()
+    console = Console()
+    try:
+        runner = OfflineRunner(load_target(args.target), evaluators, args.concurrency)
+        progress = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        with progress:
+            task = progress.add_task("evaluating", total=len(examples))
+            run = runner.run(
+                examples,
+                thresholds,
+                name=args.name,
+                dataset=str(args.dataset),
+                target_name=args.target,
+                on_result=lambda _: progress.advance(task),
+            )
+    finally:
+        shutdown()
+    print_run(run, console)
+    for path, write in ((args.json, run.save), (args.html, lambda p: write_html(run, p))):
+        if path is not None:
+            console.print(f"wrote {write(path)}")
+    return 0 if run.passed else EXIT_THRESHOLD_FAILED
+
+
+def _compare(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from rich.console import Console
+
+    from otel_llm.evaluation.compare import compare_runs, print_comparison
+    from otel_llm.evaluation.results import EvaluationRun
+
+    try:
+        before, after = EvaluationRun.load(args.before), EvaluationRun.load(args.after)
+    except (OSError, ValueError, KeyError) as exc:
+        parser.error(f"cannot read the reports: {exc}")
+    comparison = compare_runs(before, after)
+    print_comparison(comparison, Console())
+    return EXIT_REGRESSION if args.fail_on_regression and comparison.has_regressions else 0
+
+
+def _online(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from otel_llm.evaluation.jaeger import JaegerQueryClient, evaluate_jaeger_traces, parse_lookback
+    from otel_llm.evaluation.results import fmt
+    from otel_llm.evaluation.sdk import ensure_sdk
+
+    evaluators = _evaluators(args, parser)
+    try:
+        lookback = parse_lookback(args.lookback)
+    except ValueError as exc:
+        parser.error(str(exc))
+    shutdown = ensure_sdk()
+    try:
+        result = evaluate_jaeger_traces(
+            JaegerQueryClient(args.jaeger), args.service, lookback, evaluators, args.limit
+        )
+    finally:
+        shutdown()
+    table = Table(title=f"{len(result.evaluated)} LLM spans in {result.traces} traces of {args.service}")
+    for column in ("trace", "span", "operation", *(e.name for e in evaluators)):
+        table.add_column(column)
+    for item in result.evaluated:
+        cells = [s.error_type or f"{fmt(s.value)} {s.label or ''}".strip() for s in item.scores]
+        table.add_row(f"{item.span.trace_id:032x}", f"{item.span.span_id:016x}", item.span.name, *cells)
+    Console().print(table)
+    return 0
+
+
+def _bind(
+    handler: Callable[[argparse.Namespace, argparse.ArgumentParser], int], parser: argparse.ArgumentParser
+):
+    return lambda args: handler(args, parser)
+
+
+def register(subparsers: Any) -> None:
+    judge, run_options = _judge_options(), _run_options()
+    parser = subparsers.add_parser(
+        "eval",
+        parents=[run_options, judge],
+        help="evaluate LLM output (offline runs, compare, online)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(func=_bind(_run, parser))
+    commands = parser.add_subparsers(dest="eval_command")
+
+    run = commands.add_parser(
+        "run", parents=[run_options, judge], help="run a dataset through a target (default)"
+    )
+    run.set_defaults(func=_bind(_run, run))
+
+    compare = commands.add_parser("compare", help="regressions between two JSON reports")
+    compare.add_argument("before", type=Path)
+    compare.add_argument("after", type=Path)
+    compare.add_argument("--fail-on-regression", action="store_true", help="exit 1 when anything regressed")
+    compare.set_defaults(func=_bind(_compare, compare))
+
+    online = commands.add_parser("online", parents=[judge], help="evaluate recent LLM spans stored in Jaeger")
+    online.add_argument("--jaeger", default="http://127.0.0.1:16686", help="Jaeger query base URL")
+    online.add_argument("--service", required=True, help="service whose traces to evaluate")
+    online.add_argument("--lookback", default="1h", help="how far back, e.g. 15m, 1h, 2d (default 1h)")
+    online.add_argument("--limit", type=int, default=100, help="most traces to fetch (default 100)")
+    online.set_defaults(func=_bind(_online, online))

@@ -1,0 +1,53 @@
+"""Evaluation of LLM output: offline over datasets, online over live or stored traces, and user feedback.
+
+Every score becomes a ``gen_ai.evaluation.result`` event parented to the evaluated LLM span, plus a
+point on the ``otel_llm.evaluation.score`` histogram. Names are imported lazily, so that
+``record_feedback`` and the online sampler need only the core dependencies; the built-in evaluators
+and the reports need the ``eval`` extra.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "EvalCase": "model",
+    "Score": "model",
+    "MissingFieldError": "model",
+    "SpanView": "spans",
+    "Example": "datasets",
+    "load_dataset": "datasets",
+    "examples_from_rows": "datasets",
+    "Evaluator": "evaluators.base",
+    "GradedEvaluator": "evaluators.base",
+    "build_evaluator": "evaluators.specs",
+    "OfflineRunner": "runner",
+    "evaluate": "runner",
+    "load_target": "runner",
+    "EvaluationRun": "results",
+    "ExampleResult": "results",
+    "Threshold": "thresholds",
+    "compare_runs": "compare",
+    "render_html": "html_report",
+    "write_html": "html_report",
+    "ScoreRecorder": "telemetry",
+    "SamplingEvaluator": "online",
+    "evaluate_span": "online",
+    "JaegerQueryClient": "jaeger",
+    "evaluate_jaeger_traces": "jaeger",
+    "record_feedback": "feedback",
+    "install_span_hooks": "hooks",
+    "judge_scope": "hooks",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,141 @@
+"""Model-graded evaluators: LLM-as-judge with a rubric, and RAG answer relevance and faithfulness.
+
+The judge is any OpenAI-compatible client (``client.chat.completions.create``). Its call runs inside
+:func:`~otel_llm.evaluation.hooks.judge_scope`, under the evaluated span when there is one, so the
+instrumented judge call is traced beside the response it grades and marked
+``otel_llm.evaluation.judge=true`` (online evaluation skips such spans).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from otel_llm.evaluation.evaluators.base import GradedEvaluator
+from otel_llm.evaluation.hooks import install_span_hooks, judge_scope
+from otel_llm.evaluation.model import EvalCase, Score
+
+_JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
+
+RATING_FORMAT = (
+    'Answer with a JSON object only: {"rating": <integer from 1 to 5>, "explanation": "<one sentence>"}.'
+)
+
+
+class JudgeReplyError(ValueError):
+    """The judge's reply was not the JSON object it was asked for."""
+
+
+def parse_judge_reply(text: str, required: tuple[str, ...]) -> dict[str, Any]:
+    """The JSON object in the judge's reply, which must hold the ``required`` keys."""
+    match = _JSON_OBJECT.search(text or "")
+    if match is None:
+        raise JudgeReplyError(f"no JSON object in the judge's reply: {text!r:.200}")
+    try:
+        reply = json.loads(match.group(0))
+    except ValueError as exc:
+        raise JudgeReplyError(f"malformed JSON in the judge's reply: {exc}") from exc
+    missing = [key for key in required if key not in reply]
+    if missing:
+        raise JudgeReplyError(f"the judge's reply lacks {', '.join(missing)}")
+    return reply
+
+
+class ModelGradedEvaluator(GradedEvaluator):
+    """Base of the judges: sends a system and a user prompt, turns the JSON reply into a score."""
+
+    system_prompt: str
+    required_keys: tuple[str, ...] = ("rating",)
+
+    def __init__(self, client: Any, model: str, name: str, pass_at: float) -> None:
+        super().__init__(name, pass_at)
+        self.client = client
+        self.model = model
+
+    def user_prompt(self, case: EvalCase) -> str:
+        raise NotImplementedError
+
+    def score_reply(self, reply: dict[str, Any]) -> Score:
+        """Default: a 1-5 ``rating`` mapped onto [0, 1]."""
+        rating = float(reply["rating"])
+        if not 1 <= rating <= 5:
+            raise JudgeReplyError(f"rating {rating} is outside 1-5")
+        return self.graded((rating - 1) / 4, str(reply.get("explanation") or "") or None)
+
+    def evaluate(self, case: EvalCase) -> Score:
+        prompt = self.user_prompt(case)
+        install_span_hooks()
+        with judge_scope(case.span.span_context() if case.span else None):
+            completion = self.client.chat.completions.create(
+                model=self.model,
+                temperature=0,
+                messages=[
+                    {"role": "system", "content": self.system_prompt},
+                    {"role": "user", "content": prompt},
+                ],
+            )
+        return self.score_reply(parse_judge_reply(completion.choices[0].message.content, self.required_keys))
+
+
+class RubricJudge(ModelGradedEvaluator):
+    """Grades the answer against a free-text rubric on a 1-5 scale."""
+
+    def __init__(self, client: Any, model: str, rubric: str, pass_at: float = 0.75, name: str = "llm_judge"):
+        super().__init__(client, model, name, pass_at)
+        self.rubric = rubric
+        self.system_prompt = (
+            "You grade answers of an AI assistant against a rubric. 1 means the answer fails the rubric "
+            f"entirely, 5 that it meets it fully. {RATING_FORMAT}"
+        )
+
+    def user_prompt(self, case: EvalCase) -> str:
+        parts = [f"Rubric:\n{self.rubric}"]
+        if case.input:
+            parts.append(f"Question:\n{case.input}")
+        if case.expected:
+            parts.append(f"Reference answer:\n{case.expected}")
+        parts.append(f"Answer to grade:\n{case.require('output')}")
+        return "\n\n".join(parts)
+
+
+class AnswerRelevance(ModelGradedEvaluator):
+    """How directly the answer addresses the question (RAG), 1-5 mapped onto [0, 1]."""
+
+    system_prompt = (
+        "You judge whether an answer addresses the question asked. 1 means it is off-topic or evasive, "
+        f"5 that it answers exactly what was asked, without digressions. {RATING_FORMAT}"
+    )
+
+    def __init__(self, client: Any, model: str, pass_at: float = 0.75, name: str = "answer_relevance"):
+        super().__init__(client, model, name, pass_at)
+
+    def user_prompt(self, case: EvalCase) -> str:
+        return f"Question:\n{case.require('input')}\n\nAnswer:\n{case.require('output')}"
+
+
+class Faithfulness(ModelGradedEvaluator):
+    """Share of the answer's claims that the retrieved contexts support (RAG), in [0, 1]."""
+
+    system_prompt = (
+        "You check an answer against the retrieved context it was based on. List the factual claims "
+        "of the answer and count how many the context supports. Answer with a JSON object only: "
+        '{"supported": <int>, "total": <int>, "explanation": "<one sentence naming unsupported claims>"}.'
+    )
+    required_keys = ("supported", "total")
+
+    def __init__(self, client: Any, model: str, pass_at: float = 0.8, name: str = "faithfulness"):
+        super().__init__(client, model, name, pass_at)
+
+    def user_prompt(self, case: EvalCase) -> str:
+        context = "\n---\n".join(case.require("contexts"))
+        return f"Context:\n{context}\n\nAnswer:\n{case.require('output')}"
+
+    def score_reply(self, reply: dict[str, Any]) -> Score:
+        supported, total = int(reply["supported"]), int(reply["total"])
+        if total <= 0 or not 0 <= supported <= total:
+            raise JudgeReplyError(f"inconsistent claim counts: {supported} of {total}")
+        explanation = str(reply.get("explanation") or "") or None
+        return self.graded(
+            supported / total, f"{supported}/{total} claims supported. {explanation or ''}".strip()
+        )

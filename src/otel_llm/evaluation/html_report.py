@@ -1,0 +1,80 @@
+"""A self-contained HTML report of a run: inline CSS, no script, no external resource."""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+from otel_llm.evaluation.model import Score
+from otel_llm.evaluation.results import EvaluationRun, fmt
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:2rem;color:#1d2433}
+table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}
+th,td{border:1px solid #d5d9e0;padding:.3rem .6rem;text-align:left;vertical-align:top}
+th{background:#f1f3f7}
+td.pass{background:#e3f6e8}td.fail{background:#fde4e4}td.error{background:#eceff3;color:#666}
+.held{color:#17803d;font-weight:600}.broken{color:#c62828;font-weight:600}
+pre{white-space:pre-wrap;margin:0;max-width:36rem}
+.bar{background:#d5d9e0;width:8rem;height:.6rem}.bar>div{background:#3b82f6;height:100%}
+"""
+
+
+def _cell(score: Score | None) -> str:
+    if score is None:
+        return "<td></td>"
+    kind = "error" if score.error_type else ("pass" if score.passed else "fail")
+    text = score.error_type or f"{fmt(score.value)} {score.label or ''}".strip()
+    return f'<td class="{kind}" title="{escape(score.explanation or "")}">{escape(text)}</td>'
+
+
+def _pre(text: str | None) -> str:
+    return f"<pre>{escape(text or '')}</pre>"
+
+
+def render_html(run: EvaluationRun) -> str:
+    """The report as one HTML document."""
+    summaries = run.summaries()
+    summary_rows = "".join(
+        f"<tr><td>{escape(s.name)}</td><td>{fmt(s.mean)}</td><td>{s.pass_rate:.1%}"
+        f'<div class="bar"><div style="width:{s.pass_rate * 100:.1f}%"></div></div></td>'
+        f"<td>{s.passed}</td><td>{s.failed}</td><td>{s.errors}</td></tr>"
+        for s in summaries.values()
+    )
+    threshold_rows = "".join(
+        f"<tr><td>{escape(c['threshold'])}</td><td>{fmt(c['actual'])}</td>"
+        f'<td class="{"held" if c["passed"] else "broken"}">{"pass" if c["passed"] else "FAIL"}</td></tr>'
+        for c in run.thresholds
+    )
+    example_rows = "".join(
+        f"<tr><td>{escape(e.id)}</td><td>{_pre(e.input)}</td><td>{_pre(e.output or e.error)}</td>"
+        f"<td>{_pre(e.expected)}</td>{''.join(_cell(e.score(name)) for name in run.evaluators)}"
+        f"<td><code>{escape(e.trace_id or '')}</code></td></tr>"
+        for e in run.examples
+    )
+    verdict = "passed" if run.passed else "FAILED"
+    head = "".join(f"<th>{escape(name)}</th>" for name in run.evaluators)
+    thresholds = (
+        f"<h2>Thresholds: {verdict}</h2><table><tr><th>threshold</th><th>actual</th><th>result</th></tr>"
+        f"{threshold_rows}</table>"
+        if run.thresholds
+        else ""
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{escape(run.name)}</title><style>{_STYLE}</style></head>
+<body><h1>Evaluation {escape(run.name)}</h1>
+<p>Dataset <code>{escape(run.dataset or "-")}</code>, target <code>{escape(run.target or "-")}</code>,
+started {escape(run.started_at)}, {len(run.examples)} examples in {run.duration_s:.2f}s.</p>
+{thresholds}
+<h2>Summary</h2><table><tr><th>evaluator</th><th>mean</th><th>pass rate</th><th>passed</th><th>failed</th>
+<th>errors</th></tr>{summary_rows}</table>
+<h2>Examples</h2><table><tr><th>id</th><th>input</th><th>output</th><th>expected</th>{head}<th>trace</th></tr>
+{example_rows}</table></body></html>
+"""
+
+
+def write_html(run: EvaluationRun, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(run), encoding="utf-8")
+    return path

@@ -1,0 +1,136 @@
+"""Batch evaluation of recent traces pulled from Jaeger's HTTP query API (``/api/traces``).
+
+Scores are emitted with the original trace and span ids as parent, so they land beside the trace.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from otel_llm.evaluation.evaluators.base import Evaluator
+from otel_llm.evaluation.model import Score
+from otel_llm.evaluation.online import evaluate_span
+from otel_llm.evaluation.spans import SpanEvent, SpanView
+from otel_llm.evaluation.telemetry import ScoreRecorder
+from otel_llm.semconv.attributes import OtelLlmEvaluationSourceValues
+
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h|d)$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+_EVENT_FIELD = "event"
+
+
+def parse_lookback(text: str) -> timedelta:
+    """``90s``, ``15m``, ``1h`` or ``2d`` as a timedelta."""
+    match = _DURATION.match(text.strip())
+    if match is None:
+        raise ValueError(f"bad lookback {text!r}; use e.g. 90s, 15m, 1h or 2d")
+    return timedelta(**{_UNITS[match[2]]: float(match[1])})
+
+
+def _tags(tags: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    return {tag["key"]: tag.get("value") for tag in tags}
+
+
+def span_from_jaeger(raw: Mapping[str, Any]) -> SpanView:
+    """A :class:`SpanView` of one span of Jaeger's JSON model (times in microseconds)."""
+    parent = next((ref for ref in raw.get("references") or () if ref.get("refType") == "CHILD_OF"), None)
+    events = []
+    for log in raw.get("logs") or ():
+        fields = _tags(log.get("fields") or ())
+        name = str(fields.pop(_EVENT_FIELD, ""))
+        events.append(SpanEvent(name, fields))
+    start_us = int(raw["startTime"])
+    return SpanView(
+        name=raw.get("operationName", ""),
+        trace_id=int(raw["traceID"], 16),
+        span_id=int(raw["spanID"], 16),
+        start_ns=start_us * 1000,
+        end_ns=(start_us + int(raw.get("duration", 0))) * 1000,
+        attributes=_tags(raw.get("tags") or ()),
+        events=tuple(events),
+        parent_span_id=int(parent["spanID"], 16) if parent else None,
+    )
+
+
+def descendants(span: SpanView, trace_spans: Sequence[SpanView]) -> list[SpanView]:
+    """Spans of the trace below ``span`` (children, grandchildren, ...)."""
+    children: dict[int, list[SpanView]] = {}
+    for candidate in trace_spans:
+        if candidate.parent_span_id is not None:
+            children.setdefault(candidate.parent_span_id, []).append(candidate)
+    found: list[SpanView] = []
+    pending = [span.span_id]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            found.append(child)
+            pending.append(child.span_id)
+    return found
+
+
+class JaegerQueryClient:
+    """Reads traces from a Jaeger query service (``http://127.0.0.1:16686`` by default)."""
+
+    def __init__(self, base_url: str = "http://127.0.0.1:16686", timeout: float = 10.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def find_traces(
+        self, service: str, lookback: timedelta, limit: int = 100, operation: str | None = None
+    ) -> list[list[SpanView]]:
+        """Traces of ``service`` that started within ``lookback``, newest first as Jaeger returns them."""
+        end_us = int(time.time() * 1_000_000)
+        params = {
+            "service": service,
+            "start": end_us - int(lookback.total_seconds() * 1_000_000),
+            "end": end_us,
+            "limit": limit,
+        }
+        if operation:
+            params["operation"] = operation
+        url = f"{self.base_url}/api/traces?{urllib.parse.urlencode(params)}"
+        with urllib.request.urlopen(url, timeout=self.timeout) as response:
+            payload = json.load(response)
+        if payload.get("errors"):
+            raise RuntimeError(f"Jaeger query failed: {payload['errors']}")
+        return [
+            [span_from_jaeger(span) for span in item.get("spans", [])] for item in payload.get("data") or []
+        ]
+
+
+@dataclass
+class SpanScores:
+    span: SpanView
+    scores: list[Score]
+
+
+@dataclass
+class OnlineBatchResult:
+    traces: int = 0
+    evaluated: list[SpanScores] = field(default_factory=list)
+
+
+def evaluate_jaeger_traces(
+    client: JaegerQueryClient,
+    service: str,
+    lookback: timedelta,
+    evaluators: Sequence[Evaluator],
+    limit: int = 100,
+) -> OnlineBatchResult:
+    """Evaluate every LLM span of the service's recent traces; each score is parented to its span."""
+    recorder = ScoreRecorder(OtelLlmEvaluationSourceValues.ONLINE)
+    traces = client.find_traces(service, lookback, limit)
+    result = OnlineBatchResult(traces=len(traces))
+    for spans in traces:
+        for span in spans:
+            if span.is_llm:
+                scores = evaluate_span(span, evaluators, recorder, descendants(span, spans))
+                result.evaluated.append(SpanScores(span, scores))
+    return result

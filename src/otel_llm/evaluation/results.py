@@ -1,0 +1,152 @@
+"""The outcome of an evaluation run: per-example scores, per-evaluator summaries, JSON round trip."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from statistics import fmean
+from typing import Any
+
+from otel_llm.evaluation.model import Score
+
+FORMAT = "otel-llm.evaluation.run/1"
+
+
+def fmt(value: float | None, digits: int = 3) -> str:
+    """A score for display: fixed digits, ``-`` when absent."""
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+@dataclass
+class ExampleResult:
+    """One example: what went in, what came out, where its telemetry is, and its scores."""
+
+    id: str
+    input: str
+    expected: str | None
+    output: str | None
+    scores: list[Score]
+    duration_s: float
+    error: str | None = None
+    trace_id: str | None = None
+    span_id: str | None = None
+    """Id of the evaluated LLM span (hex), the parent of the evaluation events."""
+    response_id: str | None = None
+
+    def score(self, name: str) -> Score | None:
+        return next((score for score in self.scores if score.name == name), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["scores"] = [score.to_dict() for score in self.scores]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ExampleResult:
+        fields = {key: data.get(key) for key in cls.__dataclass_fields__}
+        fields["scores"] = [Score.from_dict(score) for score in data.get("scores", [])]
+        return cls(**fields)
+
+
+@dataclass(frozen=True)
+class EvaluatorSummary:
+    """Aggregate of one evaluator over a run. ``mean`` ignores errors; ``pass_rate`` counts them as fails."""
+
+    name: str
+    count: int
+    passed: int
+    failed: int
+    errors: int
+    mean: float | None
+
+    @property
+    def pass_rate(self) -> float:
+        return self.passed / self.count if self.count else 0.0
+
+    @classmethod
+    def of(cls, name: str, scores: Sequence[Score]) -> EvaluatorSummary:
+        values = [score.value for score in scores if score.error_type is None and score.value is not None]
+        return cls(
+            name=name,
+            count=len(scores),
+            passed=sum(1 for score in scores if score.passed is True),
+            failed=sum(1 for score in scores if score.passed is False),
+            errors=sum(1 for score in scores if score.error_type is not None),
+            mean=round(fmean(values), 6) if values else None,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "pass_rate": round(self.pass_rate, 6)}
+
+
+@dataclass
+class EvaluationRun:
+    """Everything one run produced, as written to (and read back from) its JSON report."""
+
+    name: str
+    dataset: str | None
+    target: str | None
+    evaluators: list[str]
+    examples: list[ExampleResult]
+    started_at: str
+    duration_s: float
+    thresholds: list[dict[str, Any]] = field(default_factory=list)
+
+    def summaries(self) -> dict[str, EvaluatorSummary]:
+        return {
+            name: EvaluatorSummary.of(name, [s for e in self.examples if (s := e.score(name)) is not None])
+            for name in self.evaluators
+        }
+
+    @property
+    def passed(self) -> bool:
+        """Whether every threshold checked on this run held (true when none were set)."""
+        return all(check["passed"] for check in self.thresholds)
+
+    def assert_passed(self) -> None:
+        """For tests (pytest): raise ``AssertionError`` naming every threshold that failed."""
+        failed = [f"{c['threshold']} (actual {fmt(c['actual'])})" for c in self.thresholds if not c["passed"]]
+        if failed:
+            raise AssertionError(f"evaluation {self.name} failed: " + "; ".join(failed))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "name": self.name,
+            "dataset": self.dataset,
+            "target": self.target,
+            "started_at": self.started_at,
+            "duration_s": self.duration_s,
+            "evaluators": self.evaluators,
+            "summary": {name: summary.to_dict() for name, summary in self.summaries().items()},
+            "thresholds": self.thresholds,
+            "passed": self.passed,
+            "examples": [example.to_dict() for example in self.examples],
+        }
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        return path
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> EvaluationRun:
+        if data.get("format") != FORMAT:
+            raise ValueError(f"not an otel-llm evaluation report (format {data.get('format')!r})")
+        return cls(
+            name=data["name"],
+            dataset=data.get("dataset"),
+            target=data.get("target"),
+            evaluators=list(data["evaluators"]),
+            examples=[ExampleResult.from_dict(example) for example in data["examples"]],
+            started_at=data["started_at"],
+            duration_s=data["duration_s"],
+            thresholds=list(data.get("thresholds", [])),
+        )
+
+    @classmethod
+    def load(cls, path: str | Path) -> EvaluationRun:
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))

@@ -1,0 +1,186 @@
+"""The offline runner: each example goes through the instrumented target, then through the evaluators.
+
+Every example runs inside an ``eval.example`` span; the span hooks collect the spans of that trace, the
+last LLM span among them is the evaluated one, and each score is emitted as a
+``gen_ai.evaluation.result`` event parented to it (to the example span when the target made no LLM call).
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.trace import Status, StatusCode, format_span_id, format_trace_id
+
+from otel_llm import __version__
+from otel_llm.evaluation.datasets import Example
+from otel_llm.evaluation.evaluators.base import Evaluator
+from otel_llm.evaluation.hooks import install_span_hooks
+from otel_llm.evaluation.model import EvalCase, Score
+from otel_llm.evaluation.results import EvaluationRun, ExampleResult
+from otel_llm.evaluation.spans import SpanView
+from otel_llm.evaluation.telemetry import ScoreRecorder
+from otel_llm.evaluation.thresholds import Threshold
+from otel_llm.semconv.attributes import OtelLlmEvaluationSourceValues
+
+EXAMPLE_SPAN_NAME = "eval.example"
+Target = Callable[[str], Any]
+
+
+def load_target(reference: str) -> Target:
+    """Import ``module:function`` (dots allowed after the colon for attributes)."""
+    module_name, _, attribute = reference.partition(":")
+    if not module_name or not attribute:
+        raise ValueError(f"target must be module:function, got {reference!r}")
+    target: Any = importlib.import_module(module_name)
+    for part in attribute.split("."):
+        target = getattr(target, part)
+    if not callable(target):
+        raise TypeError(f"{reference} is not callable")
+    return target
+
+
+def split_output(raw: Any) -> tuple[str | None, tuple[str, ...], str | None]:
+    """(text, contexts, response id) of what a target returned.
+
+    A target may return a string, a mapping with ``output`` (or ``answer``) and optional ``contexts``,
+    or an OpenAI-style completion object (``choices[0].message.content``).
+    """
+    if raw is None or isinstance(raw, str):
+        return raw, (), None
+    if isinstance(raw, dict):
+        text = raw.get("output", raw.get("answer"))
+        return (None if text is None else str(text)), tuple(map(str, raw.get("contexts") or ())), None
+    choices = getattr(raw, "choices", None)
+    if choices:
+        return choices[0].message.content, (), getattr(raw, "id", None)
+    return str(raw), (), None
+
+
+class OfflineRunner:
+    """Runs examples through ``target`` and ``evaluators``; reusable across runs."""
+
+    def __init__(self, target: Target, evaluators: Sequence[Evaluator], concurrency: int = 1) -> None:
+        names = [evaluator.name for evaluator in evaluators]
+        if len(set(names)) != len(names):
+            raise ValueError(f"evaluator names must be unique, got {names}")
+        self.target = target
+        self.evaluators = list(evaluators)
+        self.concurrency = max(1, concurrency)
+        self._hooks = install_span_hooks()
+        self._tracer = trace.get_tracer("otel_llm.evaluation", __version__)
+        self._recorder = ScoreRecorder(OtelLlmEvaluationSourceValues.OFFLINE)
+
+    def run(
+        self,
+        examples: Iterable[Example],
+        thresholds: Sequence[Threshold] = (),
+        name: str | None = None,
+        dataset: str | None = None,
+        target_name: str | None = None,
+        on_result: Callable[[ExampleResult], None] | None = None,
+    ) -> EvaluationRun:
+        started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        clock = time.perf_counter()
+
+        def one(example: Example) -> ExampleResult:
+            result = self.run_example(example)
+            if on_result is not None:
+                on_result(result)
+            return result
+
+        if self.concurrency == 1:
+            results = [one(example) for example in examples]
+        else:
+            with ThreadPoolExecutor(self.concurrency, thread_name_prefix="otel-llm-eval") as pool:
+                results = list(pool.map(one, examples))
+        run = EvaluationRun(
+            name=name or f"eval-{started_at}",
+            dataset=dataset,
+            target=target_name or getattr(self.target, "__qualname__", repr(self.target)),
+            evaluators=[evaluator.name for evaluator in self.evaluators],
+            examples=results,
+            started_at=started_at,
+            duration_s=round(time.perf_counter() - clock, 6),
+        )
+        summaries = run.summaries()
+        run.thresholds = [threshold.check(summaries) for threshold in thresholds]
+        return run
+
+    def run_example(self, example: Example) -> ExampleResult:
+        clock = time.perf_counter()
+        raw, error = None, None
+        with self._tracer.start_as_current_span(EXAMPLE_SPAN_NAME, record_exception=False) as root:
+            root_context = root.get_span_context()
+            if root_context.is_valid:
+                self._hooks.watch(root_context.trace_id)
+            try:
+                raw = self.target(example.input)
+            except Exception as exc:  # the target's failure is this example's result
+                error = exc
+                root.record_exception(exc)
+                root.set_status(Status(StatusCode.ERROR, type(exc).__qualname__))
+        duration = time.perf_counter() - clock
+        spans = tuple(self._hooks.release(root_context.trace_id)) if root_context.is_valid else ()
+        evaluated = _last_llm_span(spans)
+        output, contexts, response_id = split_output(raw)
+        response_id = (evaluated.response_id if evaluated else None) or response_id
+        case = EvalCase(
+            input=example.input,
+            output=output,
+            expected=example.expected,
+            contexts=contexts or example.contexts,
+            span=evaluated,
+            spans=spans,
+            metadata=example.metadata,
+        )
+        scores = [self._score(evaluator, case, error) for evaluator in self.evaluators]
+        parent = evaluated.span_context() if evaluated else root_context
+        for score in scores:
+            self._recorder.record(score, parent, response_id)
+        return ExampleResult(
+            id=example.id,
+            input=example.input,
+            expected=example.expected,
+            output=output,
+            scores=scores,
+            duration_s=round(duration, 6),
+            error=None if error is None else f"{type(error).__qualname__}: {error}",
+            trace_id=format_trace_id(parent.trace_id) if parent.is_valid else None,
+            span_id=format_span_id(parent.span_id) if parent.is_valid else None,
+            response_id=response_id,
+        )
+
+    @staticmethod
+    def _score(evaluator: Evaluator, case: EvalCase, error: Exception | None) -> Score:
+        if error is None:
+            return evaluator(case)
+        return Score(
+            evaluator.name, explanation=f"the target failed: {error}", error_type=type(error).__qualname__
+        )
+
+
+def _last_llm_span(spans: Sequence[SpanView]) -> SpanView | None:
+    return next((span for span in reversed(spans) if span.is_llm), None)
+
+
+def evaluate(
+    examples: Iterable[Example],
+    target: Target | str,
+    evaluators: Sequence[Evaluator],
+    thresholds: Sequence[Threshold | str] = (),
+    concurrency: int = 1,
+    name: str | None = None,
+) -> EvaluationRun:
+    """Run an offline evaluation from Python; ``target`` may be a callable or ``module:function``."""
+    target_name = target if isinstance(target, str) else None
+    function = load_target(target) if isinstance(target, str) else target
+    parsed = [Threshold.parse(t) if isinstance(t, str) else t for t in thresholds]
+    return OfflineRunner(function, evaluators, concurrency).run(
+        examples, parsed, name=name, target_name=target_name
+    )

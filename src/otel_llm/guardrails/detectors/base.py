@@ -1,0 +1,71 @@
+"""Detector interface and the registry that maps names used in policies to detector classes."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+from otel_llm.guardrails.results import Match
+
+
+class Detector(ABC):
+    """Finds risky content in one text.
+
+    ``locates_spans`` tells whether matches mark redactable character ranges (pattern detectors) or
+    judge the whole text (classifiers, validators); only the former can back a ``redact`` rule.
+    """
+
+    name: ClassVar[str]
+    category: ClassVar[str]
+    locates_spans: ClassVar[bool] = True
+
+    @abstractmethod
+    def detect(self, text: str) -> list[Match]:
+        """Return the matches in ``text``; an empty list when it is clean."""
+
+    def placeholder(self, entity_type: str) -> str:
+        """Replacement for a redacted match."""
+        return f"<{entity_type}>"
+
+    @property
+    def max_span(self) -> int:
+        """Longest text a single match is expected to cover; streaming keeps this many characters back."""
+        return 64
+
+    def unfinished(self, text: str) -> int | None:
+        """Start of a match that may still be growing at the end of ``text`` (streaming holds from there)."""
+        return None
+
+
+_REGISTRY: dict[str, type[Detector]] = {}
+
+
+def register(cls: type[Detector]) -> type[Detector]:
+    """Class decorator: make a detector available to policies under ``cls.name``."""
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def create(name: str, options: dict[str, Any] | None = None) -> Detector:
+    """Instantiate the detector registered as ``name`` with keyword ``options``."""
+    from otel_llm.guardrails import detectors  # noqa: F401 - registers the built-in detectors
+
+    try:
+        cls = _REGISTRY[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown guardrail detector {name!r}; known: {', '.join(sorted(_REGISTRY))}"
+        ) from None
+    return cls(**(options or {}))
+
+
+def registered() -> dict[str, type[Detector]]:
+    """Names and classes of every registered detector."""
+    from otel_llm.guardrails import detectors  # noqa: F401
+
+    return dict(_REGISTRY)
+
+
+def whole_text(text: str, entity_type: str, score: float) -> list[Match]:
+    """A single match covering ``text``, for detectors that judge a text as a whole."""
+    return [Match(0, len(text), entity_type, score)]

@@ -1,0 +1,195 @@
+"""PII detector: structured identifiers found by pattern plus checksum or numbering-plan validation.
+
+Email, phone numbers (``phonenumbers``), payment cards (Luhn), IBAN (ISO 7064 mod-97), US SSN and
+IPv4/IPv6 addresses, plus user patterns. Choice over Presidio's recognizers: see docs/guardrails.md.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import phonenumbers
+
+from otel_llm.guardrails.detectors.base import Detector, register
+from otel_llm.guardrails.results import Match
+
+EMAIL = "EMAIL_ADDRESS"
+PHONE = "PHONE_NUMBER"
+CARD = "CREDIT_CARD"
+IBAN = "IBAN_CODE"
+SSN = "US_SSN"
+IP = "IP_ADDRESS"
+ENTITY_TYPES = (EMAIL, PHONE, CARD, IBAN, SSN, IP)
+
+_EMAIL_RE = re.compile(r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}\b")
+_CARD_RE = re.compile(r"(?<![\d-])\d(?:[ -]?\d){11,18}(?![\d-])")
+_IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
+_SSN_RE = re.compile(r"(?<![\d-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\d-])")
+_IPV4_RE = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.]|\.\d)")
+_IPV6_RE = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
+_PHONE_RE = re.compile(r"(?<![\w+])(?:\+|00|\()?\d[\d ().\-]{5,20}\d(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?!\w)")
+_PHONE_EXTENSION = re.compile(r"\s?(?:x|ext\.?)\s?\d{1,6}$")
+_NANP_LAYOUT = re.compile(r"^(?:1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_DIGITS = re.compile(r"\d")
+
+DEFAULT_PHONE_REGIONS = ("US", "GB", "DE", "FR", "CH", "IT", "ES", "NL", "IN", "AU", "CA", "IL", "BR")
+
+
+def luhn_valid(digits: str) -> bool:
+    """Luhn checksum of a string of digits."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def iban_valid(candidate: str) -> bool:
+    """ISO 13616 check: move the first four characters to the end and test mod 97 == 1."""
+    compact = candidate.replace(" ", "")
+    if not 15 <= len(compact) <= 34:
+        return False
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
+
+
+def ssn_valid(area: str, group: str, serial: str) -> bool:
+    """SSA rules: no 000/666/9xx area, no 00 group, no 0000 serial."""
+    return area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
+
+
+@dataclass(frozen=True)
+class CustomPattern:
+    """A user-supplied regular expression reported as ``entity_type``."""
+
+    entity_type: str
+    regex: re.Pattern[str]
+    score: float = 1.0
+
+    @classmethod
+    def parse(cls, spec: dict[str, Any]) -> CustomPattern:
+        return cls(spec["entity_type"], re.compile(spec["regex"]), float(spec.get("score", 1.0)))
+
+
+@register
+class PIIDetector(Detector):
+    """Finds personal identifiers; ``entities`` restricts the built-in types, ``patterns`` adds more."""
+
+    name = "pii"
+    category = "pii"
+
+    def __init__(
+        self,
+        entities: Iterable[str] = ENTITY_TYPES,
+        patterns: Iterable[dict[str, Any]] = (),
+        phone_regions: Iterable[str] = DEFAULT_PHONE_REGIONS,
+    ):
+        self.entities = tuple(entities)
+        unknown = set(self.entities) - set(ENTITY_TYPES)
+        if unknown:
+            raise ValueError(f"unknown PII entity types {sorted(unknown)}; built-in: {ENTITY_TYPES}")
+        self.custom = [CustomPattern.parse(spec) for spec in patterns]
+        self.phone_regions = tuple(phone_regions)
+        finders: dict[str, Callable[[str], Iterator[Match]]] = {
+            EMAIL: self._emails,
+            CARD: self._cards,
+            IBAN: self._ibans,
+            SSN: self._ssns,
+            IP: self._ips,
+            PHONE: self._phones,
+        }
+        self._finders = [finders[entity] for entity in ENTITY_TYPES if entity in self.entities]
+
+    def detect(self, text: str) -> list[Match]:
+        found: list[Match] = []
+        if _DIGITS.search(text) or "@" in text or ":" in text:
+            for finder in self._finders:
+                found.extend(finder(text))
+        for pattern in self.custom:
+            found.extend(
+                Match(m.start(), m.end(), pattern.entity_type, pattern.score)
+                for m in pattern.regex.finditer(text)
+            )
+        return drop_overlaps(found)
+
+    @staticmethod
+    def _emails(text: str) -> Iterator[Match]:
+        if "@" in text:
+            for m in _EMAIL_RE.finditer(text):
+                yield Match(m.start(), m.end(), EMAIL, 1.0)
+
+    @staticmethod
+    def _cards(text: str) -> Iterator[Match]:
+        for m in _CARD_RE.finditer(text):
+            digits = re.sub(r"[ -]", "", m.group())
+            if 12 <= len(digits) <= 19 and luhn_valid(digits):
+                yield Match(m.start(), m.end(), CARD, 1.0)
+
+    @staticmethod
+    def _ibans(text: str) -> Iterator[Match]:
+        for m in _IBAN_RE.finditer(text):
+            candidate = m.group()
+            # the pattern may run into a following word: shorten at group boundaries until the checksum holds
+            while len(candidate.replace(" ", "")) >= 15:
+                if iban_valid(candidate):
+                    yield Match(m.start(), m.start() + len(candidate), IBAN, 1.0)
+                    break
+                candidate = candidate[: max(candidate.rfind(" "), len(candidate) - 4)].rstrip()
+
+    @staticmethod
+    def _ssns(text: str) -> Iterator[Match]:
+        for m in _SSN_RE.finditer(text):
+            if ssn_valid(m.group(1), m.group(3), m.group(4)):
+                yield Match(m.start(), m.end(), SSN, 0.85)
+
+    @staticmethod
+    def _ips(text: str) -> Iterator[Match]:
+        for regex in (_IPV4_RE, _IPV6_RE):
+            for m in regex.finditer(text):
+                try:
+                    ipaddress.ip_address(m.group())
+                except ValueError:
+                    continue
+                yield Match(m.start(), m.end(), IP, 0.9)
+
+    def _phones(self, text: str) -> Iterator[Match]:
+        for m in _PHONE_RE.finditer(text):
+            if self._phone_like(m.group()):
+                yield Match(m.start(), m.end(), PHONE, 0.75)
+
+    def _phone_like(self, candidate: str) -> bool:
+        """International numbers must be possible for their country code; national ones must be valid in
+        one of ``phone_regions`` or have the North American layout. Dates and short digit runs are not."""
+        number = _PHONE_EXTENSION.sub("", candidate).replace("(0)", "")
+        digits = len(_DIGITS.findall(number))
+        if digits < 7 or _ISO_DATE.match(number):
+            return False
+        try:
+            if number.startswith(("+", "00")):
+                return phonenumbers.is_possible_number(phonenumbers.parse(number, "US"))
+            if digits < 9:
+                return False
+            if _NANP_LAYOUT.match(number):
+                return True
+            return any(
+                phonenumbers.is_valid_number(phonenumbers.parse(number, r)) for r in self.phone_regions
+            )
+        except phonenumbers.NumberParseException:
+            return False
+
+
+def drop_overlaps(matches: list[Match]) -> list[Match]:
+    """Keep the best of overlapping matches (higher score, then longer), sorted by position."""
+    ranked = sorted(matches, key=lambda m: (-m.score, -(m.end - m.start), m.start))
+    kept: list[Match] = []
+    for match in ranked:
+        if all(match.end <= other.start or match.start >= other.end for other in kept):
+            kept.append(match)
+    return sorted(kept, key=lambda m: m.start)

@@ -1,0 +1,99 @@
+"""Pure-Python scorer for a TF-IDF (character + word n-gram) logistic-regression text classifier.
+
+The model file is JSON exported by ``benchmarks/train_injection_classifier.py``; scoring reproduces
+scikit-learn's ``TfidfVectorizer`` (lowercase, ``char_wb`` / word analyzers, sublinear tf, l2 norm per
+vectorizer) followed by ``LogisticRegression.predict_proba``, so scikit-learn is not needed at run time.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+_WHITESPACE = re.compile(r"\s\s+")
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+MODELS_DIR = Path(__file__).parent / "models"
+
+
+def char_wb_ngrams(text: str, min_n: int, max_n: int) -> list[str]:
+    """Character n-grams inside word boundaries, each word padded with spaces (sklearn ``char_wb``)."""
+    grams: list[str] = []
+    for word in _WHITESPACE.sub(" ", text).split():
+        padded = f" {word} "
+        length = len(padded)
+        for n in range(min_n, max_n + 1):
+            if length <= n:  # a short word yields itself once, and no longer n-grams
+                grams.append(padded)
+                break
+            grams.extend(padded[i : i + n] for i in range(length - n + 1))
+    return grams
+
+
+def word_ngrams(text: str, min_n: int, max_n: int) -> list[str]:
+    """Word n-grams over tokens of two or more word characters (sklearn's default token pattern)."""
+    tokens = _WORD.findall(text)
+    return [" ".join(tokens[i : i + n]) for n in range(min_n, max_n + 1) for i in range(len(tokens) - n + 1)]
+
+
+ANALYZERS = {"char_wb": char_wb_ngrams, "word": word_ngrams}
+
+
+@dataclass(frozen=True)
+class Vectorizer:
+    """One TF-IDF block: term -> (idf, logistic-regression weight)."""
+
+    analyzer: str
+    ngram_range: tuple[int, int]
+    terms: dict[str, tuple[float, float]]
+
+    def contribution(self, text: str) -> float:
+        """Dot product of this block's l2-normalised sublinear TF-IDF vector with the weights."""
+        counts = Counter(ANALYZERS[self.analyzer](text, *self.ngram_range))
+        dot = 0.0
+        norm = 0.0
+        for term, count in counts.items():
+            entry = self.terms.get(term)
+            if entry is None:
+                continue
+            value = (1.0 + math.log(count)) * entry[0]
+            dot += value * entry[1]
+            norm += value * value
+        return dot / math.sqrt(norm) if norm else 0.0
+
+
+@dataclass(frozen=True)
+class NgramLogisticModel:
+    """A binary text classifier; ``probability`` is the positive-class probability."""
+
+    vectorizers: tuple[Vectorizer, ...]
+    intercept: float
+    threshold: float
+
+    def probability(self, text: str) -> float:
+        lowered = text.lower()
+        z = self.intercept + sum(v.contribution(lowered) for v in self.vectorizers)
+        return 1.0 / (1.0 + math.exp(-z))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> NgramLogisticModel:
+        return cls(
+            vectorizers=tuple(
+                Vectorizer(
+                    v["analyzer"], tuple(v["ngram_range"]), {t: (w[0], w[1]) for t, w in v["terms"].items()}
+                )
+                for v in data["vectorizers"]
+            ),
+            intercept=float(data["intercept"]),
+            threshold=float(data["threshold"]),
+        )
+
+
+@cache
+def load_model(name: str) -> NgramLogisticModel:
+    """Load a model shipped in ``otel_llm/guardrails/models/{name}.json`` (cached)."""
+    return NgramLogisticModel.from_dict(json.loads((MODELS_DIR / f"{name}.json").read_text()))

@@ -1,0 +1,137 @@
+"""Telemetry of guardrail checks: ``apply_guardrail`` span, ``gen_ai.guardrail.result`` events, metrics."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from opentelemetry import _logs, metrics, trace
+from opentelemetry.trace import Span, StatusCode
+
+from otel_llm import __version__
+from otel_llm.config import CAPTURE_CONTENT_ENV, parse_capture_mode
+from otel_llm.guardrails.results import CheckResult, DetectorError, Finding, Outcome, Source
+from otel_llm.semconv import attributes as A
+from otel_llm.semconv import events as E
+from otel_llm.semconv import metrics as M
+from otel_llm.semconv import spans as S
+
+if TYPE_CHECKING:
+    from otel_llm.guardrails.policy import Policy, Rule
+
+SCOPE = "otel_llm.guardrails"
+RESULT_TYPE = "action"  # our native result: the action the rule took
+
+
+def content_capture_enabled() -> bool:
+    """Whether checked content may go on events (``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT``)."""
+    return parse_capture_mode(os.environ.get(CAPTURE_CONTENT_ENV)).on_event
+
+
+class GuardrailTelemetry:
+    """Instruments for one policy; attribute sets that do not vary per call are built once."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        tracer_provider: trace.TracerProvider | None = None,
+        meter_provider: metrics.MeterProvider | None = None,
+        logger_provider: _logs.LoggerProvider | None = None,
+    ) -> None:
+        self.policy = policy
+        self.tracer = trace.get_tracer(SCOPE, __version__, tracer_provider)
+        meter = metrics.get_meter(SCOPE, __version__, meter_provider)
+        self.logger = _logs.get_logger(SCOPE, __version__, logger_provider=logger_provider)
+        self.checks = meter.create_counter(
+            M.OTEL_LLM_GUARDRAIL_CHECKS,
+            unit=M.OTEL_LLM_GUARDRAIL_CHECKS_UNIT,
+            description=M.OTEL_LLM_GUARDRAIL_CHECKS_BRIEF,
+        )
+        self.duration = meter.create_histogram(
+            M.OTEL_LLM_GUARDRAIL_CHECK_DURATION,
+            unit=M.OTEL_LLM_GUARDRAIL_CHECK_DURATION_UNIT,
+            description=M.OTEL_LLM_GUARDRAIL_CHECK_DURATION_BRIEF,
+            explicit_bucket_boundaries_advisory=M.OTEL_LLM_GUARDRAIL_CHECK_DURATION_BUCKETS,
+        )
+        self.span_name = f"{A.GenAiOperationNameValues.APPLY_GUARDRAIL} {policy.component_name}"
+        self.common = {
+            A.GEN_AI_GUARDRAIL_COMPONENT_NAME: policy.component_name,
+            A.GEN_AI_GUARDRAIL_POLICY_ID: policy.id,
+            A.GEN_AI_GUARDRAIL_POLICY_VERSION: policy.version,
+        }
+
+    @contextmanager
+    def span(self, source: Source, start_time: int | None = None) -> Iterator[Span]:
+        """The ``apply_guardrail {component}`` span, current while the checks run."""
+        attributes = {
+            A.GEN_AI_OPERATION_NAME: A.GenAiOperationNameValues.APPLY_GUARDRAIL,
+            **self.common,
+            A.GEN_AI_GUARDRAIL_SOURCE: source.value,
+        }
+        with self.tracer.start_as_current_span(
+            self.span_name,
+            kind=S.OTEL_LLM_APPLY_GUARDRAIL_INTERNAL_KIND,
+            attributes=attributes,
+            start_time=start_time,
+        ) as span:
+            yield span
+
+    def record_rule(self, rule: Rule, source: Source, outcome: Outcome, seconds: float) -> None:
+        """One ``otel_llm.guardrail.checks`` increment and one duration measurement for a rule check."""
+        attributes = {
+            A.GEN_AI_GUARDRAIL_COMPONENT_NAME: self.policy.component_name,
+            A.GEN_AI_GUARDRAIL_POLICY_ID: self.policy.id,
+            A.GEN_AI_GUARDRAIL_POLICY_RULE_ID: rule.id,
+            A.GEN_AI_GUARDRAIL_SOURCE: source.value,
+            A.OTEL_LLM_GUARDRAIL_OUTCOME: outcome.value,
+        }
+        self.checks.add(1, attributes)
+        self.duration.record(seconds, attributes)
+
+    def finish(self, span: Span, outcome: Outcome, results: list[CheckResult], originals: list[str]) -> None:
+        """Set the overall result on the span and emit one event per finding and per failed detector."""
+        span.set_attribute(A.GEN_AI_GUARDRAIL_RESULT_TYPE, RESULT_TYPE)
+        span.set_attribute(A.GEN_AI_GUARDRAIL_RESULT_VALUE, outcome.value)
+        span.set_attribute(A.OTEL_LLM_GUARDRAIL_OUTCOME, outcome.value)
+        capture = content_capture_enabled()
+        for result, original in zip(results, originals, strict=True):
+            for finding in result.findings:
+                self._emit(self._finding_attributes(finding), result, original, capture)
+            for error in result.errors:
+                self._emit(self._error_attributes(result.source, error), result, original, capture)
+        errors = [error for result in results for error in result.errors]
+        if errors:
+            span.set_attribute(A.ERROR_TYPE, errors[0].error_type)
+            span.set_status(StatusCode.ERROR, "guardrail detector failed")
+
+    def _finding_attributes(self, finding: Finding) -> dict:
+        return {
+            **self.common,
+            A.GEN_AI_GUARDRAIL_POLICY_RULE_ID: finding.rule_id,
+            A.GEN_AI_GUARDRAIL_SOURCE: finding.source.value,
+            A.GEN_AI_GUARDRAIL_RESULT_TYPE: RESULT_TYPE,
+            A.GEN_AI_GUARDRAIL_RESULT_VALUE: finding.action.value,
+            A.GEN_AI_GUARDRAIL_RISK_CATEGORY: finding.entity_type,
+            A.GEN_AI_GUARDRAIL_RISK_SCORE: finding.score,
+            A.GEN_AI_GUARDRAIL_RESULT_REASON: finding.reason,
+        }
+
+    def _error_attributes(self, source: Source, error: DetectorError) -> dict:
+        return {
+            **self.common,
+            A.GEN_AI_GUARDRAIL_POLICY_RULE_ID: error.rule_id,
+            A.GEN_AI_GUARDRAIL_SOURCE: source.value,
+            A.GEN_AI_GUARDRAIL_RESULT_TYPE: RESULT_TYPE,
+            A.GEN_AI_GUARDRAIL_RESULT_VALUE: error.outcome.value,
+            A.GEN_AI_GUARDRAIL_RESULT_REASON: "detector failed",
+            A.ERROR_TYPE: error.error_type,
+        }
+
+    def _emit(self, attributes: dict, result: CheckResult, original: str, capture: bool) -> None:
+        if capture:
+            attributes[A.GEN_AI_GUARDRAIL_CONTENT_INPUT_VALUE] = original
+            if result.text != original:
+                attributes[A.GEN_AI_GUARDRAIL_CONTENT_OUTPUT_VALUE] = result.text
+        self.logger.emit(event_name=E.GEN_AI_GUARDRAIL_RESULT, attributes=attributes)

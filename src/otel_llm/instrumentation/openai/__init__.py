@@ -1,0 +1,39 @@
+"""OpenAI instrumentation: chat completions (incl. ``parse``), responses and embeddings, sync and async.
+
+Azure OpenAI clients are reported with ``gen_ai.provider.name = azure.ai.openai``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from otel_llm.instrumentation._base import GenAIInstrumentor
+from otel_llm.instrumentation._wrapping import Operation, Patch
+from otel_llm.instrumentation.openai import _chat, _embeddings, _responses
+
+CHAT = Operation(_chat.start, _chat.on_response, _chat.finish_stream)
+RESPONSES = Operation(_responses.start, _responses.on_response, _responses.finish_stream)
+EMBEDDINGS = Operation(_embeddings.start, _embeddings.on_response)
+
+
+def _both(module: str, sync_class: str, method: str, operation: Operation) -> tuple[Patch, Patch]:
+    return (
+        Patch(module, f"{sync_class}.{method}", operation),
+        Patch(module, f"Async{sync_class}.{method}", operation, is_async=True),
+    )
+
+
+class OpenAIInstrumentor(GenAIInstrumentor):
+    requirements = ("openai >= 1.0",)
+
+    def patches(self) -> Sequence[Patch]:
+        return (
+            *_both("openai.resources.chat.completions", "Completions", "create", CHAT),
+            *_both("openai.resources.chat.completions", "Completions", "parse", CHAT),
+            *_both("openai.resources.beta.chat.completions", "Completions", "parse", CHAT),
+            *_both("openai.resources.responses", "Responses", "create", RESPONSES),
+            *_both("openai.resources.embeddings", "Embeddings", "create", EMBEDDINGS),
+        )
+
+
+__all__ = ["OpenAIInstrumentor"]

@@ -1,0 +1,203 @@
+"""``chat.completions.create`` (and ``parse``): request, response and stream mapping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from otel_llm.instrumentation.openai import _common
+from otel_llm.instrumentation.openai._common import get, given
+from otel_llm.semconv import attributes as A
+from otel_llm.telemetry import content
+from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
+
+_PARAMS = (
+    ("max_tokens", A.GEN_AI_REQUEST_MAX_TOKENS),
+    ("max_completion_tokens", A.GEN_AI_REQUEST_MAX_TOKENS),
+    ("temperature", A.GEN_AI_REQUEST_TEMPERATURE),
+    ("top_p", A.GEN_AI_REQUEST_TOP_P),
+    ("frequency_penalty", A.GEN_AI_REQUEST_FREQUENCY_PENALTY),
+    ("presence_penalty", A.GEN_AI_REQUEST_PRESENCE_PENALTY),
+    ("seed", A.GEN_AI_REQUEST_SEED),
+)
+_OUTPUT_TYPES = {
+    "json_object": A.GenAiOutputTypeValues.JSON,
+    "json_schema": A.GenAiOutputTypeValues.JSON,
+    "text": A.GenAiOutputTypeValues.TEXT,
+}
+
+
+def request_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
+    attributes = _common.copy_params(kwargs, _PARAMS)
+    stop = kwargs.get("stop")
+    if given(stop):
+        attributes[A.GEN_AI_REQUEST_STOP_SEQUENCES] = [stop] if isinstance(stop, str) else list(stop)
+    n = kwargs.get("n")
+    if given(n) and n != 1:
+        attributes[A.GEN_AI_REQUEST_CHOICE_COUNT] = n
+    response_format = kwargs.get("response_format")
+    if given(response_format):
+        # parse() takes a pydantic class: structured output, so JSON
+        kind = get(response_format, "type") if isinstance(response_format, dict) else "json_schema"
+        if kind in _OUTPUT_TYPES:
+            attributes[A.GEN_AI_OUTPUT_TYPE] = _OUTPUT_TYPES[kind]
+    _common.service_tier_attributes(kwargs, attributes)
+    attributes[A.OPENAI_API_TYPE] = A.OpenaiApiTypeValues.CHAT_COMPLETIONS
+    return attributes
+
+
+def start(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
+    invocation = _common.start(
+        telemetry, instance, kwargs, A.GenAiOperationNameValues.CHAT, request_attributes(kwargs)
+    )
+    if invocation is not None and invocation.capture:
+        invocation.input_content = (None, input_messages(kwargs.get("messages") or ()), tool_definitions(kwargs))
+    return invocation
+
+
+# -- content ----------------------------------------------------------------------------------
+
+
+def _content_parts(value: Any) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [content.text_part(value)]
+    parts = []
+    for part in value:
+        kind = get(part, "type")
+        if kind == "text":
+            parts.append(content.text_part(get(part, "text", "")))
+        elif kind == "image_url":
+            url = get(get(part, "image_url"), "url", "")
+            if url.startswith("data:"):
+                header, _, data = url.partition(",")
+                mime = header[5:].split(";")[0] or None
+                parts.append({"type": "blob", "modality": "image", "mime_type": mime, "content": data})
+            else:
+                parts.append({"type": "uri", "modality": "image", "uri": url})
+        elif kind == "refusal":
+            parts.append(content.text_part(get(part, "refusal", "")))
+        else:
+            parts.append({"type": str(kind)})
+    return parts
+
+
+def _tool_call_parts(tool_calls: Any) -> list[dict[str, Any]]:
+    parts = []
+    for call in tool_calls or ():
+        function = get(call, "function")
+        parts.append(
+            content.tool_call_part(
+                get(call, "id"), get(function, "name"), content.parse_json_or_text(get(function, "arguments"))
+            )
+        )
+    return parts
+
+
+def input_messages(messages: Any) -> list[dict[str, Any]]:
+    result = []
+    for message in messages:
+        role = get(message, "role")
+        if role == "tool":
+            parts = [content.tool_response_part(get(message, "tool_call_id"), get(message, "content"))]
+        else:
+            parts = _content_parts(get(message, "content")) + _tool_call_parts(get(message, "tool_calls"))
+        entry: dict[str, Any] = {"role": role, "parts": parts}
+        name = get(message, "name")
+        if name:
+            entry["name"] = name
+        result.append(entry)
+    return result
+
+
+def tool_definitions(kwargs: dict[str, Any]) -> list[dict[str, Any]] | None:
+    tools = kwargs.get("tools")
+    if not given(tools):
+        return None
+    definitions = []
+    for tool in tools:
+        function = get(tool, "function")
+        definitions.append({"type": get(tool, "type", "function"), "name": get(function, "name")})
+    return definitions
+
+
+# -- response -----------------------------------------------------------------------------------
+
+
+def on_response(invocation: Invocation, response: Any) -> None:
+    choices = get(response, "choices")
+    if choices is None:  # a raw/legacy response wrapper: nothing parsed to read
+        return
+    _common.read_response_meta(invocation, response)
+    invocation.finish_reasons = [choice.finish_reason or "" for choice in choices]
+    _common.read_usage(invocation, get(response, "usage"), "prompt_tokens", "completion_tokens")
+    if invocation.capture:
+        invocation.output_messages = [
+            {
+                "role": get(choice.message, "role") or "assistant",
+                "parts": _content_parts(choice.message.content) + _tool_call_parts(choice.message.tool_calls),
+                "finish_reason": choice.finish_reason or "",
+            }
+            for choice in choices
+        ]
+
+
+class _Choice:
+    __slots__ = ("finish_reason", "role", "text", "tool_calls")
+
+    def __init__(self) -> None:
+        self.role = "assistant"
+        self.text: list[str] = []
+        self.tool_calls: dict[int, dict[str, Any]] = {}
+        self.finish_reason: str | None = None
+
+
+def finish_stream(invocation: Invocation, chunks: list[Any]) -> None:
+    choices: dict[int, _Choice] = {}
+    capture = invocation.capture
+    for chunk in chunks:
+        if invocation.response_id is None and get(chunk, "id"):
+            _common.read_response_meta(invocation, chunk)
+        usage = get(chunk, "usage")
+        if usage is not None:
+            _common.read_usage(invocation, usage, "prompt_tokens", "completion_tokens")
+        for choice in get(chunk, "choices") or ():
+            state = choices.get(choice.index)
+            if state is None:
+                state = choices[choice.index] = _Choice()
+            if choice.finish_reason:
+                state.finish_reason = choice.finish_reason
+            if capture and choice.delta is not None:
+                _accumulate_delta(state, choice.delta)
+    ordered = [choices[index] for index in sorted(choices)]
+    if ordered:
+        invocation.finish_reasons = [state.finish_reason or "" for state in ordered]
+    if capture:
+        invocation.output_messages = [
+            {
+                "role": state.role,
+                "parts": ([content.text_part("".join(state.text))] if state.text else [])
+                + [
+                    content.tool_call_part(call["id"], call["name"], content.parse_json_or_text("".join(call["args"])))
+                    for call in state.tool_calls.values()
+                ],
+                "finish_reason": state.finish_reason or "",
+            }
+            for state in ordered
+        ]
+
+
+def _accumulate_delta(state: _Choice, delta: Any) -> None:
+    if delta.role:
+        state.role = delta.role
+    if delta.content:
+        state.text.append(delta.content)
+    for call in delta.tool_calls or ():
+        entry = state.tool_calls.setdefault(call.index, {"id": None, "name": None, "args": []})
+        if call.id:
+            entry["id"] = call.id
+        if call.function is not None:
+            if call.function.name:
+                entry["name"] = call.function.name
+            if call.function.arguments:
+                entry["args"].append(call.function.arguments)

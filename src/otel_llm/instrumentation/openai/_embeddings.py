@@ -1,0 +1,38 @@
+"""``embeddings.create``: request and response mapping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from otel_llm.instrumentation.openai import _common
+from otel_llm.instrumentation.openai._common import get, given
+from otel_llm.semconv import attributes as A
+from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
+
+
+def start(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
+    attributes: dict[str, Any] = {}
+    encoding_format = kwargs.get("encoding_format")
+    if given(encoding_format):
+        attributes[A.GEN_AI_REQUEST_ENCODING_FORMATS] = [encoding_format]
+    dimensions = kwargs.get("dimensions")
+    if given(dimensions):
+        attributes[A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = dimensions
+    return _common.start(telemetry, instance, kwargs, A.GenAiOperationNameValues.EMBEDDINGS, attributes)
+
+
+def on_response(invocation: Invocation, response: Any) -> None:
+    data = get(response, "data")
+    if data is None:  # a raw/legacy response wrapper: nothing parsed to read
+        return
+    invocation.response_model = get(response, "model")
+    usage = get(response, "usage")
+    if usage is not None:
+        invocation.input_tokens = get(usage, "prompt_tokens")
+    if data and A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT not in invocation.start_attributes:
+        vector = get(data[0], "embedding")
+        if isinstance(vector, list):
+            invocation.extra_attributes[A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = len(vector)
+        elif isinstance(vector, str):  # base64 of little-endian float32 values, as requested
+            padding = vector[-2:].count("=")
+            invocation.extra_attributes[A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = (len(vector) * 3 // 4 - padding) // 4

@@ -1,0 +1,29 @@
+"""Where the stack's files live: the shipped configs and the runtime state directory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_REPO_CONFIG_DIR = Path(__file__).resolve().parents[3] / "collector-config"
+
+
+def collector_config_dir() -> Path:
+    """``collector-config/`` of the source tree, or ``$OTEL_LLM_COLLECTOR_CONFIG_DIR``."""
+    explicit = os.environ.get("OTEL_LLM_COLLECTOR_CONFIG_DIR")
+    path = Path(explicit) if explicit else _REPO_CONFIG_DIR
+    if not (path / "builder-config.yaml").exists():
+        raise FileNotFoundError(
+            f"no collector-config directory at {path}; set OTEL_LLM_COLLECTOR_CONFIG_DIR to a checkout's "
+            "collector-config/"
+        )
+    return path
+
+
+def state_dir() -> Path:
+    """Logs, pid files and storage of ``otel-llm stack``: ``$OTEL_LLM_STATE_DIR`` or the XDG state dir."""
+    explicit = os.environ.get("OTEL_LLM_STATE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "otel-llm" / "stack"

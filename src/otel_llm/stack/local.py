@@ -1,0 +1,108 @@
+"""``otel-llm stack up | down | status``: the local collector, Jaeger and Prometheus.
+
+``up`` records the port plan it used in ``<state dir>/stack.json``; ``stack_endpoints()`` and
+``jaeger_trace_url()`` read it back, so the demo finds a stack started with non-default ports.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from otel_llm.stack.binaries import collector_binary, jaeger_binary
+from otel_llm.stack.layout import state_dir as default_state_dir
+from otel_llm.stack.ports import PortPlan
+from otel_llm.stack.processes import ManagedProcess
+from otel_llm.stack.services import collector_service, jaeger_service, prometheus_service
+
+PLAN_FILE = "stack.json"
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where the local stack listens."""
+
+    otlp_grpc: str
+    otlp_http: str
+    jaeger_ui: str
+    prometheus: str
+    collector_metrics: str
+    zpages: str
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(self.__dict__)
+
+
+def recorded_plan(state: Path | None = None) -> PortPlan:
+    """The plan ``up`` recorded, or the plan from the environment when none is recorded."""
+    try:
+        record = json.loads(((state or default_state_dir()) / PLAN_FILE).read_text())
+    except FileNotFoundError:
+        return PortPlan.from_env()
+    return PortPlan(record["ports"], record["host"])
+
+
+def stack_endpoints(state: Path | None = None) -> Endpoints:
+    """Endpoints of the local stack (an app's ``OTEL_EXPORTER_OTLP_ENDPOINT`` is ``otlp_grpc``)."""
+    plan = recorded_plan(state)
+    return Endpoints(
+        otlp_grpc=plan.url("otlp_grpc"),
+        otlp_http=plan.url("otlp_http"),
+        jaeger_ui=plan.url("jaeger_ui"),
+        prometheus=plan.url("prometheus"),
+        collector_metrics=plan.url("prometheus_exporter", "/metrics"),
+        zpages=plan.url("zpages", "/debug/tracez"),
+    )
+
+
+def jaeger_trace_url(trace_id: int | str, state: Path | None = None) -> str:
+    """Jaeger UI link of one trace (``trace_id`` as int or 32 hex digits)."""
+    hex_id = f"{trace_id:032x}" if isinstance(trace_id, int) else trace_id.lower()
+    return recorded_plan(state).url("jaeger_ui", f"/trace/{hex_id}")
+
+
+def services(plan: PortPlan, state: Path, build: bool = True) -> list[ManagedProcess]:
+    """Jaeger, the collector and Prometheus, in start order."""
+    return [
+        jaeger_service(plan, state, jaeger_binary(build)),
+        collector_service(plan, state, binary=collector_binary(build)),
+        prometheus_service(plan, state),
+    ]
+
+
+def up(plan: PortPlan | None = None, state: Path | None = None, timeout: float = 60.0) -> Endpoints:
+    """Build or find the binaries, start the three services and wait until each is healthy."""
+    state = state or default_state_dir()
+    state.mkdir(parents=True, exist_ok=True)
+    plan = plan or PortPlan.from_env()
+    (state / PLAN_FILE).write_text(json.dumps({"ports": dict(plan.ports), "host": plan.host}))
+    started: list[ManagedProcess] = []
+    try:
+        for service in services(plan, state):
+            if service.running_pid() is None:
+                service.start()
+                started.append(service)
+            service.wait_healthy(timeout)
+    except BaseException:
+        for service in reversed(started):
+            service.stop()
+        raise
+    return stack_endpoints(state)
+
+
+def _recorded_services(state: Path) -> list[ManagedProcess]:
+    # Stopping and status only need names and pid files, not binaries or configs.
+    return [ManagedProcess(name, [name], state, "") for name in ("jaeger", "collector", "prometheus")]
+
+
+def down(state: Path | None = None) -> dict[str, bool]:
+    """Stop the processes ``up`` started (by their pid files); maps service name to 'was running'."""
+    state = state or default_state_dir()
+    return {service.name: service.stop() for service in reversed(_recorded_services(state))}
+
+
+def status(state: Path | None = None) -> dict[str, int | None]:
+    """Pid of each service if it is running, else None."""
+    state = state or default_state_dir()
+    return {service.name: service.running_pid() for service in _recorded_services(state)}

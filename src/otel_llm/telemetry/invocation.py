@@ -1,0 +1,307 @@
+"""The lifecycle of one GenAI operation: start -> response or chunks -> end or fail.
+
+Provider instrumentors map their SDK's request and response objects onto :class:`Invocation` fields;
+span naming, attribute rules, metrics, content capture, cost and the exactly-once end live here.
+"""
+
+from __future__ import annotations
+
+import logging
+from time import perf_counter
+from typing import Any
+
+from opentelemetry import _logs, context, metrics, trace
+from opentelemetry._logs import SeverityNumber
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from otel_llm import __version__
+from otel_llm.config import ChunkMetric, Settings, load_settings
+from otel_llm.semconv import attributes as A
+from otel_llm.semconv import events as E
+from otel_llm.telemetry import content
+from otel_llm.telemetry.instruments import GenAIInstruments
+from otel_llm.telemetry.pricing import load_price_table
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_URL = "https://opentelemetry.io/schemas/1.41.0"
+INSTRUMENTATION_SCOPE = "otel_llm"
+
+# While a GenAI span of ours is current, nested GenAI instrumentation (a framework calling an SDK,
+# LiteLLM calling OpenAI) records nothing, and HTTP client instrumentation is suppressed too:
+# one real model call is one span.
+GENAI_SPAN_KEY = context.create_key("otel-llm-genai-span")
+try:  # the key the HTTP client instrumentations (httpx, requests, urllib3, aiohttp) honour
+    from opentelemetry.instrumentation.utils import _SUPPRESS_HTTP_INSTRUMENTATION_KEY as HTTP_SUPPRESS_KEY
+except ImportError:  # pragma: no cover - older opentelemetry-instrumentation
+    HTTP_SUPPRESS_KEY = "suppress_http_instrumentation"
+
+_CONTENT_KEYS = (A.GEN_AI_SYSTEM_INSTRUCTIONS, A.GEN_AI_INPUT_MESSAGES, A.GEN_AI_TOOL_DEFINITIONS)
+
+
+class GenAITelemetry:
+    """Tracer, instruments, event logger, settings and prices: built once, shared by instrumentors."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        tracer_provider: trace.TracerProvider | None = None,
+        meter_provider: metrics.MeterProvider | None = None,
+        logger_provider: _logs.LoggerProvider | None = None,
+    ) -> None:
+        self.settings = settings or load_settings()
+        self.tracer = trace.get_tracer(INSTRUMENTATION_SCOPE, __version__, tracer_provider, schema_url=SCHEMA_URL)
+        meter = metrics.get_meter(INSTRUMENTATION_SCOPE, __version__, meter_provider, schema_url=SCHEMA_URL)
+        self.instruments = GenAIInstruments(meter)
+        self.event_logger = _logs.get_logger(
+            INSTRUMENTATION_SCOPE, __version__, logger_provider=logger_provider, schema_url=SCHEMA_URL
+        )
+        self.prices = load_price_table(self.settings.prices_file)
+        self.capture = self.settings.captures_content
+
+    def start(
+        self,
+        operation: str,
+        provider: str,
+        model: str | None,
+        server_address: str | None = None,
+        server_port: int | None = None,
+        request_attributes: dict[str, Any] | None = None,
+        stream: bool = False,
+    ) -> Invocation | None:
+        """Start the span (with the sampling-relevant attributes); ``None`` when suppressed."""
+        if context.get_value(GENAI_SPAN_KEY) or not is_instrumentation_enabled():
+            return None
+        attributes: dict[str, Any] = {A.GEN_AI_OPERATION_NAME: operation, A.GEN_AI_PROVIDER_NAME: provider}
+        if model:
+            attributes[A.GEN_AI_REQUEST_MODEL] = model
+        if server_address:
+            attributes[A.SERVER_ADDRESS] = server_address
+            if server_port:
+                attributes[A.SERVER_PORT] = server_port
+        metric_attributes = attributes.copy()
+        if request_attributes:
+            attributes.update(request_attributes)
+        if stream:
+            attributes[A.GEN_AI_REQUEST_STREAM] = True
+        name = f"{operation} {model}" if model else operation
+        span = self.tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
+        return Invocation(self, span, attributes, metric_attributes, stream)
+
+
+class Invocation:
+    """One operation in flight. Providers set the response fields; :meth:`end` records everything once."""
+
+    __slots__ = (
+        "_ended",
+        "cache_creation_tokens",
+        "cache_read_tokens",
+        "chunk_times",
+        "extra_attributes",
+        "extra_metric_attributes",
+        "finish_reasons",
+        "input_content",
+        "input_tokens",
+        "metric_attributes",
+        "output_messages",
+        "output_tokens",
+        "reasoning_tokens",
+        "response_id",
+        "response_model",
+        "span",
+        "start_attributes",
+        "start_time",
+        "stream",
+        "telemetry",
+    )
+
+    def __init__(
+        self,
+        telemetry: GenAITelemetry,
+        span: trace.Span,
+        start_attributes: dict[str, Any],
+        metric_attributes: dict[str, Any],
+        stream: bool,
+    ) -> None:
+        self.telemetry = telemetry
+        self.span = span
+        self.start_attributes = start_attributes
+        self.metric_attributes = metric_attributes
+        self.stream = stream
+        self.start_time = perf_counter()
+        self.chunk_times: list[float] = []
+        self.response_model: str | None = None
+        self.response_id: str | None = None
+        self.finish_reasons: list[str] | None = None
+        self.input_tokens: int | None = None
+        self.output_tokens: int | None = None
+        self.cache_read_tokens: int | None = None
+        self.cache_creation_tokens: int | None = None
+        self.reasoning_tokens: int | None = None
+        self.extra_attributes: dict[str, Any] = {}
+        self.extra_metric_attributes: dict[str, Any] | None = None
+        self.input_content: tuple[Any, Any, Any] | None = None  # system instructions, messages, tools
+        self.output_messages: list[dict[str, Any]] | None = None
+        self._ended = False
+
+    @property
+    def capture(self) -> bool:
+        """Whether content is captured: providers build content structures only when it is."""
+        return self.telemetry.capture
+
+    @property
+    def ended(self) -> bool:
+        return self._ended
+
+    def call_context(self) -> context.Context:
+        """The context to run the SDK call in: our span current, nested GenAI and HTTP spans suppressed."""
+        ctx = context.set_value(GENAI_SPAN_KEY, True)
+        ctx = context.set_value(HTTP_SUPPRESS_KEY, True, ctx)
+        return trace.set_span_in_context(self.span, ctx)
+
+    # -- ending --------------------------------------------------------------------------------
+
+    def end(self) -> None:
+        """Record the response attributes, metrics and content, then end the span. Idempotent."""
+        if self._ended:
+            return
+        self._ended = True
+        try:
+            self._record(None)
+        except Exception:
+            logger.exception("otel-llm failed to record a GenAI operation")
+        finally:
+            self.span.end()
+
+    def fail(self, error: BaseException) -> None:
+        """End the operation as failed by ``error`` (which the caller re-raises unchanged)."""
+        if self._ended:
+            return
+        self._ended = True
+        try:
+            self._record(error)
+        except Exception:
+            logger.exception("otel-llm failed to record a GenAI operation")
+        finally:
+            self.span.end()
+
+    def _record(self, error: BaseException | None) -> None:
+        end_time = perf_counter()
+        attributes = self._response_attributes()
+        base_attributes = self.metric_attributes  # the time-to-chunk metrics carry only these
+        if self.response_model:
+            base_attributes[A.GEN_AI_RESPONSE_MODEL] = self.response_model
+        metric_attributes = base_attributes
+        if self.extra_metric_attributes:
+            metric_attributes = {**base_attributes, **self.extra_metric_attributes}
+        if error is not None:
+            error_type = type(error).__qualname__
+            attributes[A.ERROR_TYPE] = error_type
+            metric_attributes = {**metric_attributes, A.ERROR_TYPE: error_type}
+            self.span.set_status(Status(StatusCode.ERROR, str(error)[:1024]))
+        self.span.set_attributes(attributes)
+        if self.telemetry.capture:
+            self._record_content(attributes)
+        self._record_metrics(end_time, metric_attributes, base_attributes)
+        if error is not None:
+            self._emit_exception(error)
+
+    def _response_attributes(self) -> dict[str, Any]:
+        attributes = self.extra_attributes
+        if self.response_model:
+            attributes[A.GEN_AI_RESPONSE_MODEL] = self.response_model
+        if self.response_id:
+            attributes[A.GEN_AI_RESPONSE_ID] = self.response_id
+        if self.finish_reasons:
+            attributes[A.GEN_AI_RESPONSE_FINISH_REASONS] = self.finish_reasons
+        if self.input_tokens is not None:
+            attributes[A.GEN_AI_USAGE_INPUT_TOKENS] = self.input_tokens
+        if self.output_tokens is not None:
+            attributes[A.GEN_AI_USAGE_OUTPUT_TOKENS] = self.output_tokens
+        if self.cache_read_tokens is not None:
+            attributes[A.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = self.cache_read_tokens
+        if self.cache_creation_tokens is not None:
+            attributes[A.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = self.cache_creation_tokens
+        if self.reasoning_tokens is not None:
+            attributes[A.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = self.reasoning_tokens
+        if self.stream and self.chunk_times:
+            attributes[A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = self.chunk_times[0] - self.start_time
+        cost = self._cost()
+        if cost is not None:
+            attributes[A.OTEL_LLM_USAGE_COST_USD] = cost
+            attributes[A.OTEL_LLM_PRICE_TABLE_VERSION] = self.telemetry.prices.version
+        return attributes
+
+    def _cost(self) -> float | None:
+        if self.input_tokens is None and self.output_tokens is None:
+            return None
+        price = self.telemetry.prices.lookup(self.response_model) or self.telemetry.prices.lookup(
+            self.start_attributes.get(A.GEN_AI_REQUEST_MODEL)
+        )
+        if price is None:
+            return None
+        return price.cost(
+            self.input_tokens or 0,
+            self.output_tokens or 0,
+            self.cache_read_tokens or 0,
+            self.cache_creation_tokens or 0,
+        )
+
+    def _record_metrics(self, end_time: float, metric_attributes: dict[str, Any], base: dict[str, Any]) -> None:
+        instruments = self.telemetry.instruments
+        instruments.duration.record(end_time - self.start_time, metric_attributes)
+        if self.input_tokens is not None:
+            instruments.token_usage.record(
+                self.input_tokens, {**metric_attributes, A.GEN_AI_TOKEN_TYPE: A.GenAiTokenTypeValues.INPUT}
+            )
+        if self.output_tokens is not None:
+            instruments.token_usage.record(
+                self.output_tokens, {**metric_attributes, A.GEN_AI_TOKEN_TYPE: A.GenAiTokenTypeValues.OUTPUT}
+            )
+        cost = self.extra_attributes.get(A.OTEL_LLM_USAGE_COST_USD)
+        if cost is not None and A.ERROR_TYPE not in metric_attributes:
+            instruments.cost.add(cost, metric_attributes)
+        times = self.chunk_times
+        if self.stream and times:
+            instruments.time_to_first_chunk.record(times[0] - self.start_time, base)
+            if self.telemetry.settings.chunk_metric is ChunkMetric.EACH:
+                record = instruments.time_per_output_chunk.record
+                for previous, current in zip(times, times[1:]):
+                    record(current - previous, base)
+
+    # -- content -------------------------------------------------------------------------------
+
+    def _content_values(self) -> dict[str, Any]:
+        hook = self.telemetry.settings.content_hook
+        values: dict[str, Any] = {}
+        if self.input_content is not None:
+            for key, value in zip(_CONTENT_KEYS, self.input_content):
+                if value:
+                    values[key] = content.apply_hook(hook, key, value)
+        if self.output_messages:
+            values[A.GEN_AI_OUTPUT_MESSAGES] = content.apply_hook(hook, A.GEN_AI_OUTPUT_MESSAGES, self.output_messages)
+        max_length = self.telemetry.settings.content_max_length
+        return {k: content.limit_size(v, max_length) for k, v in values.items() if v is not None}
+
+    def _record_content(self, attributes: dict[str, Any]) -> None:
+        values = self._content_values()
+        mode = self.telemetry.settings.capture_mode
+        if mode.on_span and values:
+            self.span.set_attributes({key: content.to_json(value, 0) for key, value in values.items()})
+        if mode.on_event:
+            event_attributes = {**self.start_attributes, **attributes, **values}
+            self.telemetry.event_logger.emit(
+                event_name=E.GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS,
+                severity_number=SeverityNumber.DEBUG,
+                attributes=event_attributes,
+                context=trace.set_span_in_context(self.span),
+            )
+
+    def _emit_exception(self, error: BaseException) -> None:
+        self.telemetry.event_logger.emit(
+            event_name=E.GEN_AI_CLIENT_OPERATION_EXCEPTION,
+            severity_number=SeverityNumber.WARN,
+            attributes={A.EXCEPTION_TYPE: type(error).__qualname__, A.EXCEPTION_MESSAGE: str(error)[:1024]},
+            context=trace.set_span_in_context(self.span),
+        )

@@ -1,0 +1,1 @@
+"""Helpers for testing telemetry produced with otel-llm."""

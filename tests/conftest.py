@@ -1,0 +1,98 @@
+"""Shared test fixtures: one set of global OTel providers with in-memory exporters.
+
+The providers are installed once per session (the OTel API allows one global provider of each kind);
+the ``otel`` fixture clears what they captured before each test and hands it to the test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from opentelemetry import _logs, metrics, trace
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import AggregationTemporality, InMemoryMetricReader
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+pytest_plugins = ["otel_llm.testing.pytest_plugin"]
+
+
+@dataclass
+class Captured:
+    """Telemetry captured by the global providers during one test."""
+
+    span_exporter: InMemorySpanExporter
+    metric_reader: InMemoryMetricReader
+    log_exporter: InMemoryLogRecordExporter
+    tracer_provider: TracerProvider
+    meter_provider: MeterProvider
+    logger_provider: LoggerProvider
+
+    def spans(self):
+        return list(self.span_exporter.get_finished_spans())
+
+    def logs(self):
+        return [data.log_record for data in self.log_exporter.get_finished_logs()]
+
+    def metric_points(self) -> dict[str, list]:
+        """Metric name -> data points recorded since the test started (delta temporality)."""
+        data = self.metric_reader.get_metrics_data()
+        points: dict[str, list] = {}
+        if data is None:
+            return points
+        for resource_metrics in data.resource_metrics:
+            for scope_metrics in resource_metrics.scope_metrics:
+                for metric in scope_metrics.metrics:
+                    points.setdefault(metric.name, []).extend(metric.data.data_points)
+        return points
+
+    def reset(self) -> None:
+        self.span_exporter.clear()
+        self.log_exporter.clear()
+        self.metric_reader.get_metrics_data()  # drain: delta temporality starts afresh
+
+
+
+
+@pytest.fixture(scope="session")
+def _global_providers() -> Captured:
+    from opentelemetry.sdk.metrics import Counter, Histogram, ObservableCounter, UpDownCounter
+
+    span_exporter = InMemorySpanExporter()
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(span_exporter))
+    trace.set_tracer_provider(tracer_provider)
+
+    metric_reader = InMemoryMetricReader(
+        preferred_temporality={
+            Counter: AggregationTemporality.DELTA,
+            Histogram: AggregationTemporality.DELTA,
+            ObservableCounter: AggregationTemporality.DELTA,
+            UpDownCounter: AggregationTemporality.CUMULATIVE,
+        }
+    )
+    # The conformance plugin reads everything each test emits through its own recorder.
+    from otel_llm.testing.pytest_plugin import RECORDER
+
+    meter_provider = MeterProvider(metric_readers=[metric_reader, RECORDER.metric_reader])
+    metrics.set_meter_provider(meter_provider)
+
+    log_exporter = InMemoryLogRecordExporter()
+    logger_provider = LoggerProvider()
+    logger_provider.add_log_record_processor(SimpleLogRecordProcessor(log_exporter))
+    _logs.set_logger_provider(logger_provider)
+    RECORDER.attach(tracer_provider, logger_provider)
+    return Captured(
+        span_exporter, metric_reader, log_exporter, tracer_provider, meter_provider, logger_provider
+    )
+
+
+@pytest.fixture
+def otel(_global_providers: Captured) -> Captured:
+    """Telemetry captured during this test: ``otel.spans()``, ``otel.metric_points()``, ``otel.logs()``."""
+    _global_providers.reset()
+    return _global_providers

@@ -1,0 +1,140 @@
+"""Runs, thresholds, JSON round trip, HTML and terminal reports, and comparisons."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pytest
+from rich.console import Console
+
+from otel_llm.evaluation import EvaluationRun, Threshold, compare_runs, evaluate, render_html
+from otel_llm.evaluation.compare import print_comparison
+from otel_llm.evaluation.datasets import Example
+from otel_llm.evaluation.evaluators import Contains, ExactMatch, RougeL
+from otel_llm.evaluation.terminal import print_run
+
+EXAMPLES = [
+    Example("1", "capital of France?", "Paris"),
+    Example("2", "capital of Italy?", "Rome"),
+    Example("3", "capital of Spain?", "Madrid"),
+    Example("4", "capital of <Peru>?", "Lima"),
+]
+
+
+def answers(table: dict[str, str]):
+    def target(question: str) -> str:
+        if question not in table:
+            raise LookupError(f"no answer for {question}")
+        return table[question]
+
+    return target
+
+
+GOOD = answers({e.input: e.expected for e in EXAMPLES})
+WORSE = answers({"capital of France?": "Paris", "capital of Italy?": "Milan", "capital of Spain?": "Madrid"})
+
+
+def run_with(target, thresholds=(), name="run") -> EvaluationRun:
+    return evaluate(EXAMPLES, target, [ExactMatch(), Contains(), RougeL()], thresholds, name=name)
+
+
+def test_summary_counts_errors_as_not_passed():
+    run = run_with(WORSE, ["exact_match=0.5", "exact_match=0.75", "rouge_l.mean>=0.6", "missing=0.1"])
+    summary = run.summaries()["exact_match"]
+    assert (summary.count, summary.passed, summary.failed, summary.errors) == (4, 2, 1, 1)
+    assert summary.pass_rate == 0.5
+    assert summary.mean == pytest.approx(2 / 3, abs=1e-6)  # errors are left out of the mean
+    assert run.examples[3].error == "LookupError: no answer for capital of <Peru>?"
+    assert run.examples[3].scores[0].error_type == "LookupError"
+    assert [(c["threshold"], c["passed"]) for c in run.thresholds] == [
+        ("exact_match.pass_rate >= 0.5", True),
+        ("exact_match.pass_rate >= 0.75", False),
+        ("rouge_l.mean >= 0.6", True),
+        ("missing.pass_rate >= 0.1", False),
+    ]
+    assert run.passed is False
+    with pytest.raises(AssertionError, match=r"exact_match.pass_rate >= 0.75 \(actual 0.500\); missing"):
+        run.assert_passed()
+
+
+def test_pytest_style_gate_passes_silently():
+    run_with(GOOD, ["exact_match=1", "rouge_l.mean>=1"]).assert_passed()
+
+
+@pytest.mark.parametrize(
+    ("spec", "parsed"),
+    [
+        ("exact_match=0.8", Threshold("exact_match", 0.8)),
+        ("rouge_l.mean>=0.4", Threshold("rouge_l", 0.4, "mean")),
+        ("latency.mean <= 2.5", Threshold("latency", 2.5, "mean", at_most=True)),
+        ("json-valid.pass_rate=1", Threshold("json-valid", 1.0)),
+    ],
+)
+def test_threshold_specs(spec, parsed):
+    assert Threshold.parse(spec) == parsed
+
+
+def test_bad_threshold_spec():
+    with pytest.raises(ValueError, match="bad threshold 'exact_match>0.8'"):
+        Threshold.parse("exact_match>0.8")
+
+
+def test_json_report_round_trips(tmp_path):
+    run = run_with(WORSE, ["exact_match=0.75"])
+    path = run.save(tmp_path / "out" / "run.json")
+    data = json.loads(path.read_text())
+    assert data["format"] == "otel-llm.evaluation.run/1"
+    assert data["passed"] is False
+    assert data["summary"]["contains"] == {
+        "name": "contains", "count": 4, "passed": 2, "failed": 1, "errors": 1, "mean": 0.666667, "pass_rate": 0.5,
+    }
+    assert data["examples"][1]["output"] == "Milan"
+    loaded = EvaluationRun.load(path)
+    assert loaded.to_dict() == data
+    with pytest.raises(ValueError, match="not an otel-llm evaluation report"):
+        EvaluationRun.from_dict({"format": "other"})
+
+
+def test_html_report_is_self_contained_and_escaped():
+    page = render_html(run_with(WORSE, ["exact_match=0.75"], name="nightly"))
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<title>nightly</title>" in page
+    assert "capital of &lt;Peru&gt;?" in page and "<Peru>" not in page
+    assert "<h2>Thresholds: FAILED</h2>" in page
+    assert '<td class="fail" title="">0.000 fail</td>' in page  # Milan vs Rome
+    assert '<td class="error" title="the target failed: no answer for capital of &lt;Peru&gt;?">LookupError</td>' in page
+    assert not re.search(r"<script|<link|src=|href=", page)
+
+
+def test_terminal_report_lists_summary_failures_and_thresholds():
+    console = Console(file=io.StringIO(), width=160, color_system=None)
+    print_run(run_with(WORSE, ["exact_match=0.75"], name="nightly"), console)
+    text = console.file.getvalue()
+    assert re.search(r"exact_match\s+│\s+0\.667\s+│\s+50\.0%\s+│\s+2\s+│\s+1\s+│\s+1", text)
+    assert re.search(r"2\s+│ exact_match\s+│ fail", text)
+    assert "FAIL threshold exact_match.pass_rate >= 0.75 (actual 0.500)" in text
+
+
+def test_compare_finds_example_and_evaluator_regressions():
+    before, after = run_with(GOOD, name="before"), run_with(WORSE, name="after")
+    comparison = compare_runs(before, after)
+    assert [(c.example_id, c.evaluator) for c in comparison.regressions] == [
+        ("2", "exact_match"), ("2", "contains"), ("2", "rouge_l"),
+        ("4", "exact_match"), ("4", "contains"), ("4", "rouge_l"),
+    ]
+    assert comparison.improvements == []
+    exact = comparison.evaluators[0]
+    assert (exact.name, exact.pass_rate_delta, exact.mean_delta, exact.regressed) == (
+        "exact_match", -0.5, pytest.approx(-1 / 3, abs=1e-6), True,
+    )
+    assert comparison.has_regressions
+    back = compare_runs(after, before)
+    assert len(back.improvements) == 6 and not back.has_regressions
+    console = Console(file=io.StringIO(), width=160, color_system=None)
+    print_comparison(comparison, console)
+    text = console.file.getvalue()
+    assert "regressions (6)" in text
+    assert re.search(r"2\s+│ exact_match\s+│ pass 1\.000\s+│ fail 0\.000", text)
+    assert re.search(r"4\s+│ exact_match\s+│ pass 1\.000\s+│ error \(LookupError\)", text)
