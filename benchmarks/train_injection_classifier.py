@@ -20,6 +20,8 @@ from sklearn.metrics import precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline, make_union
 
+from otel_llm.guardrails.ngram_model import export_pipeline
+
 ROOT = Path(__file__).resolve().parents[1]
 DATASET = ROOT.parent / "shared" / "datasets" / "prompt_injection_deepset_train.jsonl"
 OUTPUT = ROOT / "src" / "otel_llm" / "guardrails" / "models" / "prompt_injection.json"
@@ -58,29 +60,6 @@ def cross_validate(texts: list[str], labels: np.ndarray) -> dict[str, float]:
     }
 
 
-def export(pipeline: Pipeline) -> dict:
-    """Vocabulary, idf and weights of a fitted pipeline, in the format ``NgramLogisticModel`` reads."""
-    weights = pipeline.named_steps["lr"].coef_[0]
-    blocks, offset = [], 0
-    for _, vectorizer in pipeline.named_steps["features"].transformer_list:
-        vocabulary = vectorizer.vocabulary_
-        terms = {
-            term: [round(float(vectorizer.idf_[i]), 6), round(float(weights[offset + i]), 6)]
-            for term, i in sorted(vocabulary.items())
-        }
-        blocks.append(
-            {"analyzer": vectorizer.analyzer, "ngram_range": list(vectorizer.ngram_range), "terms": terms}
-        )
-        offset += len(vocabulary)
-    return {
-        "task": "prompt_injection",
-        "trained_on": "deepset/prompt-injections train split (546 rows)",
-        "vectorizers": blocks,
-        "intercept": float(pipeline.named_steps["lr"].intercept_[0]),
-        "threshold": THRESHOLD,
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cv", action="store_true", help="report cross-validated precision/recall/F1")
@@ -90,7 +69,11 @@ def main() -> None:
     if args.cv:
         print(json.dumps(cross_validate(texts, labels), indent=2))
     pipeline = build_pipeline().fit(texts, labels)
-    args.output.write_text(json.dumps(export(pipeline), ensure_ascii=False, separators=(",", ":")))
+    model = export_pipeline(pipeline, THRESHOLD)
+    model["trained_on"] = (
+        "deepset/prompt-injections train split (546 rows); benchmarks/train_injection_classifier.py"
+    )
+    args.output.write_text(json.dumps(model, ensure_ascii=False, separators=(",", ":")))
     print(f"wrote {args.output} ({args.output.stat().st_size // 1024} KiB)")
 
 

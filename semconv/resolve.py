@@ -118,9 +118,10 @@ class _Resolver:
         )
 
     def expand(self, entries: list[dict[str, Any]], seen: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
-        """Attribute entries (refs and ref_groups) -> key -> merged entry, in first-seen order."""
+        """Attribute entries -> key -> merged entry. Inline refs take precedence over ref_groups
+        whatever their order, as in Weaver; group attributes come first in the result."""
         merged: dict[str, dict[str, Any]] = {}
-        for entry in entries:
+        for entry in sorted(entries, key=lambda entry: "ref_group" not in entry):
             if "ref_group" in entry:
                 group = entry["ref_group"]
                 if group not in self.groups:
@@ -128,7 +129,10 @@ class _Resolver:
                 if group in seen:
                     raise RegistryError(f"attribute group cycle through {group!r}")
                 for key, inner in self.expand(self.groups[group], (*seen, group)).items():
-                    merged[key] = {**merged.get(key, {}), **inner}
+                    if key in merged:
+                        message = f"attribute {key!r} comes from two groups (collision at {group!r})"
+                        raise RegistryError(message)
+                    merged[key] = inner
                 continue
             key = entry["ref"]
             if key not in self.attributes:

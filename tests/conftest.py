@@ -56,8 +56,6 @@ class Captured:
         self.metric_reader.get_metrics_data()  # drain: delta temporality starts afresh
 
 
-
-
 @pytest.fixture(scope="session")
 def _global_providers() -> Captured:
     from opentelemetry.sdk.metrics import Counter, Histogram, ObservableCounter, UpDownCounter

@@ -41,7 +41,8 @@ _CONSOLE = {"traces": ConsoleSpanExporter, "metrics": ConsoleMetricExporter, "lo
 def _exporters(signal: str) -> list[Any]:
     chosen = os.environ.get(f"OTEL_{signal.upper()}_EXPORTER", "otlp")
     protocol = os.environ.get(
-        f"OTEL_EXPORTER_OTLP_{signal.upper()}_PROTOCOL", os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+        f"OTEL_EXPORTER_OTLP_{signal.upper()}_PROTOCOL",
+        os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
     )
     exporters = []
     for name in (part.strip() for part in chosen.split(",")):
@@ -50,7 +51,9 @@ def _exporters(signal: str) -> list[Any]:
         elif name == "console":
             exporters.append(_CONSOLE[signal]())
         elif name and name != "none":
-            logger.warning("OTEL_%s_EXPORTER=%s is not supported by otel-llm's setup; ignored", signal.upper(), name)
+            logger.warning(
+                "OTEL_%s_EXPORTER=%s is not supported by otel-llm's setup; ignored", signal.upper(), name
+            )
     return exporters
 
 

@@ -22,6 +22,17 @@ def answer(question: str) -> str:
     return completion.choices[0].message.content
 
 
+async def answer_async(question: str) -> str:
+    """The async variant; its client lives in the call's own event loop."""
+    async with openai.AsyncOpenAI(
+        base_url=os.environ[BASE_URL_ENV], api_key="test-key", max_retries=0
+    ) as client:
+        completion = await client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": question}]
+        )
+    return completion.choices[0].message.content
+
+
 def answer_with_sources(question: str) -> dict:
     """A RAG-shaped target: the answer plus the contexts it was based on."""
     return {"output": answer(question), "contexts": [f"Source text about: {question}"]}

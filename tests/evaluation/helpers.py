@@ -46,7 +46,9 @@ def guardrail_span(outcome: str, findings: int = 0, span_id: int = 0x77) -> Span
         start_ns=0,
         end_ns=1,
         attributes={"gen_ai.operation.name": "apply_guardrail", "otel_llm.guardrail.outcome": outcome},
-        events=tuple(SpanEvent("gen_ai.guardrail.result", {"gen_ai.guardrail.risk.category": "EMAIL"})
-                     for _ in range(findings)),
+        events=tuple(
+            SpanEvent("gen_ai.guardrail.result", {"gen_ai.guardrail.risk.category": "EMAIL"})
+            for _ in range(findings)
+        ),
         parent_span_id=SPAN_ID,
     )

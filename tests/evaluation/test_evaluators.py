@@ -6,7 +6,6 @@ import json
 from decimal import Decimal
 
 import pytest
-from .helpers import guardrail_span, llm_span
 
 from otel_llm.evaluation.evaluators import (
     Bleu,
@@ -26,6 +25,8 @@ from otel_llm.evaluation.evaluators import (
 from otel_llm.evaluation.evaluators.base import Evaluator
 from otel_llm.evaluation.evaluators.text import final_number
 from otel_llm.evaluation.model import EvalCase, Score
+
+from .helpers import guardrail_span, llm_span
 
 
 def case(output: str | None = None, expected: str | None = None, **kwargs) -> EvalCase:
@@ -116,7 +117,12 @@ def test_latency_and_cost_read_the_spans():
 
 
 def test_guardrail_findings_count_events_and_acting_checks():
-    spans = (llm_span(), guardrail_span("pass"), guardrail_span("redact", findings=2), guardrail_span("block"))
+    spans = (
+        llm_span(),
+        guardrail_span("pass"),
+        guardrail_span("redact", findings=2),
+        guardrail_span("block"),
+    )
     score = GuardrailFindings()(case(span=spans[0], spans=spans))
     assert (score.value, score.passed, score.explanation) == (3.0, False, "block x1, redact x2")
     clean = GuardrailFindings()(case(span=spans[0], spans=spans[:2]))
@@ -131,8 +137,9 @@ def test_a_failing_evaluator_yields_an_error_score():
             raise KeyError("boom")
 
     assert Broken()(case("x")) == Score("broken", None, None, "KeyError: 'boom'", None, "KeyError")
-    assert ExactMatch()(case("x")) == Score("exact_match", explanation="the case has no expected",
-                                            error_type="missing_expected")
+    assert ExactMatch()(case("x")) == Score(
+        "exact_match", explanation="the case has no expected", error_type="missing_expected"
+    )
 
 
 def test_specs_build_configured_evaluators(tmp_path):

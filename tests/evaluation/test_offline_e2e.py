@@ -8,15 +8,16 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from opentelemetry import trace
 from opentelemetry.trace import format_span_id, format_trace_id
 
 from otel_llm.cli.main import main
 from otel_llm.evaluation import evaluate, load_dataset
-from otel_llm.evaluation.evaluators import Bleu, ExactMatch, RougeL, StringSimilarity
+from otel_llm.evaluation.evaluators import Bleu, ExactMatch, NumericMatch, RougeL, StringSimilarity
 from otel_llm.evaluation.evaluators.text import final_number
 
 from .conftest import last_user_text
-from .eval_app import answer
+from .eval_app import answer, answer_async
 
 DATA = Path(__file__).parent / "data"
 GSM8K = load_dataset(DATA / "gsm8k_test_sample.jsonl")
@@ -58,12 +59,31 @@ def test_gsm8k_cli_run_fails_its_threshold_with_exact_telemetry(instrumented, fa
     otel = instrumented
     fake_openai(gsm8k_responder)
     report, page = tmp_path / "gsm8k.json", tmp_path / "gsm8k.html"
-    code = main([
-        "eval", "--dataset", str(DATA / "gsm8k_test_sample.jsonl"), "--target", "tests.evaluation.eval_app:answer",
-        "-e", "numeric_match", "-e", "regex=####", "-e", "latency=30",
-        "--threshold", "numeric_match=0.8", "--threshold", "latency=1",
-        "--name", "gsm8k-sample", "--json", str(report), "--html", str(page),
-    ])
+    code = main(
+        [
+            "eval",
+            "--dataset",
+            str(DATA / "gsm8k_test_sample.jsonl"),
+            "--target",
+            "tests.evaluation.eval_app:answer",
+            "-e",
+            "numeric_match",
+            "-e",
+            "regex=####",
+            "-e",
+            "latency=30",
+            "--threshold",
+            "numeric_match=0.8",
+            "--threshold",
+            "latency=1",
+            "--name",
+            "gsm8k-sample",
+            "--json",
+            str(report),
+            "--html",
+            str(page),
+        ]
+    )
     assert code == 1
     out = capsys.readouterr().out
     assert "FAIL threshold numeric_match.pass_rate >= 0.8 (actual 0.750)" in out
@@ -72,11 +92,22 @@ def test_gsm8k_cli_run_fails_its_threshold_with_exact_telemetry(instrumented, fa
     data = json.loads(report.read_text())
     assert data["passed"] is False
     assert data["summary"]["numeric_match"] == {
-        "name": "numeric_match", "count": 20, "passed": 15, "failed": 5, "errors": 0, "mean": 0.75, "pass_rate": 0.75,
+        "name": "numeric_match",
+        "count": 20,
+        "passed": 15,
+        "failed": 5,
+        "errors": 0,
+        "mean": 0.75,
+        "pass_rate": 0.75,
     }
     assert data["summary"]["regex"]["passed"] == 15
     assert data["thresholds"] == [
-        {"threshold": "numeric_match.pass_rate >= 0.8", "evaluator": "numeric_match", "actual": 0.75, "passed": False},
+        {
+            "threshold": "numeric_match.pass_rate >= 0.8",
+            "evaluator": "numeric_match",
+            "actual": 0.75,
+            "passed": False,
+        },
         {"threshold": "latency.pass_rate >= 1", "evaluator": "latency", "actual": 1.0, "passed": True},
     ]
     fourth = data["examples"][3]
@@ -93,14 +124,19 @@ def test_gsm8k_cli_run_fails_its_threshold_with_exact_telemetry(instrumented, fa
 
     events = evaluation_events(otel)
     assert len(events) == 60
-    for example, event_group in zip(data["examples"], [events[i : i + 3] for i in range(0, 60, 3)], strict=True):
+    for example, event_group in zip(
+        data["examples"], [events[i : i + 3] for i in range(0, 60, 3)], strict=True
+    ):
         chat = by_span[(event_group[0].trace_id, event_group[0].span_id)]
         assert (example["trace_id"], example["span_id"]) == (
-            format_trace_id(chat.context.trace_id), format_span_id(chat.context.span_id),
+            format_trace_id(chat.context.trace_id),
+            format_span_id(chat.context.span_id),
         )
         response_id = chat.attributes["gen_ai.response.id"]
         assert example["response_id"] == response_id
-        assert {(e.trace_id, e.span_id) for e in event_group} == {(chat.context.trace_id, chat.context.span_id)}
+        assert {(e.trace_id, e.span_id) for e in event_group} == {
+            (chat.context.trace_id, chat.context.span_id)
+        }
         numeric = dict(event_group[0].attributes)
         passed = example["input"] not in WRONG_GSM8K
         expected = {
@@ -114,7 +150,9 @@ def test_gsm8k_cli_run_fails_its_threshold_with_exact_telemetry(instrumented, fa
         assert numeric == expected
         latency = dict(event_group[2].attributes)
         assert latency["gen_ai.evaluation.score.value"] == example["scores"][2]["value"]
-        assert latency["gen_ai.evaluation.score.value"] == pytest.approx((chat.end_time - chat.start_time) / 1e9, abs=1e-6)
+        assert latency["gen_ai.evaluation.score.value"] == pytest.approx(
+            (chat.end_time - chat.start_time) / 1e9, abs=1e-6
+        )
 
     points = histogram(otel)
     assert points[("numeric_match", "pass", "offline")] == (15, 15.0)
@@ -127,7 +165,11 @@ def test_doc_qa_from_python_with_concurrency_keeps_examples_apart(instrumented, 
     otel = instrumented
     fake_openai(doc_qa_responder)
     run = evaluate(
-        DOC_QA, answer, [ExactMatch(), RougeL(), Bleu(), StringSimilarity()], ["exact_match=0.6"], concurrency=4
+        DOC_QA,
+        answer,
+        [ExactMatch(), RougeL(), Bleu(), StringSimilarity()],
+        ["exact_match=0.6"],
+        concurrency=4,
     )
     run.assert_passed()
     summary = run.summaries()
@@ -136,7 +178,9 @@ def test_doc_qa_from_python_with_concurrency_keeps_examples_apart(instrumented, 
     wordless = {i for i, e in enumerate(DOC_QA) if e.expected in ("##", "")}
     assert wordless == {37, 49}
     assert summary["rouge_l"].passed == 42
-    assert all(e.score("rouge_l").value == 1.0 for i, e in enumerate(run.examples) if i % 3 and i not in wordless)
+    assert all(
+        e.score("rouge_l").value == 1.0 for i, e in enumerate(run.examples) if i % 3 and i not in wordless
+    )
     assert all(e.score("rouge_l").value < 0.5 for i, e in enumerate(run.examples) if i % 3 == 0)
 
     chats = {span.context.span_id: span for span in otel.spans() if span.name == "chat gpt-4o-mini"}
@@ -154,19 +198,42 @@ def test_doc_qa_from_python_with_concurrency_keeps_examples_apart(instrumented, 
     assert points[("exact_match", "fail", "offline")] == (22, 0.0)
 
 
+def test_async_target_runs_in_its_example_trace(instrumented, fake_openai):
+    fake_openai(gsm8k_responder)
+    run = evaluate(GSM8K[:4], answer_async, [NumericMatch()], concurrency=2)
+    assert [e.score("numeric_match").passed for e in run.examples] == [True, True, True, False]
+    chats = {s.context.span_id: s for s in instrumented.spans() if s.name == "chat gpt-4o-mini"}
+    roots = {s.context.span_id for s in instrumented.spans() if s.name == "eval.example"}
+    assert {chats[int(e.span_id, 16)].parent.span_id for e in run.examples} == roots
+
+
 def test_cli_exits_zero_when_thresholds_hold(instrumented, fake_openai, tmp_path, capsys):
     fake_openai(gsm8k_responder)
-    code = main([
-        "eval", "run", "-d", str(DATA / "gsm8k_test_sample.jsonl"), "-t", "tests.evaluation.eval_app:answer",
-        "-e", "numeric_match", "--threshold", "numeric_match=0.75", "--limit", "8",
-    ])
+    code = main(
+        [
+            "eval",
+            "run",
+            "-d",
+            str(DATA / "gsm8k_test_sample.jsonl"),
+            "-t",
+            "tests.evaluation.eval_app:answer",
+            "-e",
+            "numeric_match",
+            "--threshold",
+            "numeric_match=0.75",
+            "--limit",
+            "8",
+        ]
+    )
     assert code == 0
     assert "PASS threshold numeric_match.pass_rate >= 0.75 (actual 0.750)" in capsys.readouterr().out
 
 
 def test_target_without_llm_call_parents_events_to_the_example_span(otel):
-    run = evaluate(GSM8K[:2], lambda question: "#### 0", [ExactMatch()])
+    with trace.get_tracer("test").start_as_current_span("test session"):
+        run = evaluate(GSM8K[:2], lambda question: "#### 0", [ExactMatch()], concurrency=2)
     roots = {span.context.span_id for span in otel.spans() if span.name == "eval.example"}
+    assert len({span.context.trace_id for span in otel.spans() if span.name == "eval.example"}) == 2
     events = evaluation_events(otel)
     assert len(events) == 2 and {e.span_id for e in events} == roots
     assert "gen_ai.response.id" not in events[0].attributes

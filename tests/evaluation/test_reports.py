@@ -77,7 +77,7 @@ def test_threshold_specs(spec, parsed):
 
 
 def test_bad_threshold_spec():
-    with pytest.raises(ValueError, match="bad threshold 'exact_match>0.8'"):
+    with pytest.raises(ValueError, match=r"bad threshold 'exact_match>0\.8'"):
         Threshold.parse("exact_match>0.8")
 
 
@@ -88,7 +88,13 @@ def test_json_report_round_trips(tmp_path):
     assert data["format"] == "otel-llm.evaluation.run/1"
     assert data["passed"] is False
     assert data["summary"]["contains"] == {
-        "name": "contains", "count": 4, "passed": 2, "failed": 1, "errors": 1, "mean": 0.666667, "pass_rate": 0.5,
+        "name": "contains",
+        "count": 4,
+        "passed": 2,
+        "failed": 1,
+        "errors": 1,
+        "mean": 0.666667,
+        "pass_rate": 0.5,
     }
     assert data["examples"][1]["output"] == "Milan"
     loaded = EvaluationRun.load(path)
@@ -104,7 +110,10 @@ def test_html_report_is_self_contained_and_escaped():
     assert "capital of &lt;Peru&gt;?" in page and "<Peru>" not in page
     assert "<h2>Thresholds: FAILED</h2>" in page
     assert '<td class="fail" title="">0.000 fail</td>' in page  # Milan vs Rome
-    assert '<td class="error" title="the target failed: no answer for capital of &lt;Peru&gt;?">LookupError</td>' in page
+    assert (
+        '<td class="error" title="the target failed: no answer for capital of &lt;Peru&gt;?">LookupError</td>'
+        in page
+    )
     assert not re.search(r"<script|<link|src=|href=", page)
 
 
@@ -121,13 +130,20 @@ def test_compare_finds_example_and_evaluator_regressions():
     before, after = run_with(GOOD, name="before"), run_with(WORSE, name="after")
     comparison = compare_runs(before, after)
     assert [(c.example_id, c.evaluator) for c in comparison.regressions] == [
-        ("2", "exact_match"), ("2", "contains"), ("2", "rouge_l"),
-        ("4", "exact_match"), ("4", "contains"), ("4", "rouge_l"),
+        ("2", "exact_match"),
+        ("2", "contains"),
+        ("2", "rouge_l"),
+        ("4", "exact_match"),
+        ("4", "contains"),
+        ("4", "rouge_l"),
     ]
     assert comparison.improvements == []
     exact = comparison.evaluators[0]
     assert (exact.name, exact.pass_rate_delta, exact.mean_delta, exact.regressed) == (
-        "exact_match", -0.5, pytest.approx(-1 / 3, abs=1e-6), True,
+        "exact_match",
+        -0.5,
+        pytest.approx(-1 / 3, abs=1e-6),
+        True,
     )
     assert comparison.has_regressions
     back = compare_runs(after, before)

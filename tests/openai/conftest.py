@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+import openai
+from otel_llm.demo.fake_server import FakeOpenAIServer
 from otel_llm.instrumentation.openai import OpenAIInstrumentor
 
 
@@ -16,3 +18,19 @@ def instrument_openai(otel):
 
     yield instrument
     instrumentor.uninstrument()
+
+
+@pytest.fixture(scope="session")
+def fake_server():
+    with FakeOpenAIServer() as server:
+        yield server
+
+
+@pytest.fixture
+def client(fake_server):
+    return openai.OpenAI(base_url=fake_server.base_url, api_key="sk-test", max_retries=0)
+
+
+@pytest.fixture
+def async_client(fake_server):
+    return openai.AsyncOpenAI(base_url=fake_server.base_url, api_key="sk-test", max_retries=0)

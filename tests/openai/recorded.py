@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import openai
 import vcr
 import yaml
+
+import openai
 
 CASSETTES = Path(__file__).parent / "cassettes"
 _ENDPOINTS = {"/chat/completions": "chat", "/responses": "responses", "/embeddings": "embeddings"}

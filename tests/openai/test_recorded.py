@@ -19,7 +19,12 @@ from otel_llm.semconv import metrics as M
 from .recorded import recorded_calls, replay_async, replay_sync
 
 EXPECTED = json.loads((Path(__file__).parent / "expected_recorded.json").read_text())
-CONTENT_KEYS = (A.GEN_AI_SYSTEM_INSTRUCTIONS, A.GEN_AI_INPUT_MESSAGES, A.GEN_AI_OUTPUT_MESSAGES, A.GEN_AI_TOOL_DEFINITIONS)
+CONTENT_KEYS = (
+    A.GEN_AI_SYSTEM_INSTRUCTIONS,
+    A.GEN_AI_INPUT_MESSAGES,
+    A.GEN_AI_OUTPUT_MESSAGES,
+    A.GEN_AI_TOOL_DEFINITIONS,
+)
 MODES = ("NO_CONTENT", "SPAN_ONLY", "EVENT_ONLY")
 SCENARIOS = {
     # name: (cassette, async?)
@@ -31,7 +36,10 @@ SCENARIOS = {
     "chat_tools": ("test_chat/test_chat_tools_with_events_with_content.yaml", False),
     "chat_tool_history": ("test_chat/test_chat_tool_calls_with_events_with_content.yaml", False),
     "chat_tools_stream": ("test_chat/test_chat_tools_streaming_with_events_with_content.yaml", False),
-    "chat_tools_stream_async": ("test_chat/test_chat_tools_async_streaming_with_events_with_content.yaml", True),
+    "chat_tools_stream_async": (
+        "test_chat/test_chat_tools_async_streaming_with_events_with_content.yaml",
+        True,
+    ),
     "chat_reasoning": ("test_chat/test_chat_reasoning.yaml", False),
     "chat_service_tier": ("test_chat/test_chat_with_service_tier.yaml", False),
     "chat_structured_output": ("test_chat_parse/test_parsed_completion.yaml", False),
@@ -60,7 +68,13 @@ def span_summary(span) -> dict:
     ttfc = attributes.pop(A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, None)
     content = {key: json.loads(attributes.pop(key)) for key in CONTENT_KEYS if key in attributes}
     attributes = {k: list(v) if isinstance(v, tuple) else v for k, v in attributes.items()}
-    return {"name": span.name, "kind": span.kind.name, "attributes": attributes, "content": content, "ttfc": ttfc}
+    return {
+        "name": span.name,
+        "kind": span.kind.name,
+        "attributes": attributes,
+        "content": content,
+        "ttfc": ttfc,
+    }
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -106,8 +120,14 @@ def _check_events(logs, spans, expected_spans, mode: str) -> None:
 
 
 _METRIC_KEYS = (
-    A.GEN_AI_OPERATION_NAME, A.GEN_AI_PROVIDER_NAME, A.GEN_AI_REQUEST_MODEL, A.SERVER_ADDRESS, A.SERVER_PORT,
-    A.GEN_AI_RESPONSE_MODEL, A.OPENAI_RESPONSE_SERVICE_TIER, A.OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
+    A.GEN_AI_OPERATION_NAME,
+    A.GEN_AI_PROVIDER_NAME,
+    A.GEN_AI_REQUEST_MODEL,
+    A.SERVER_ADDRESS,
+    A.SERVER_PORT,
+    A.GEN_AI_RESPONSE_MODEL,
+    A.OPENAI_RESPONSE_SERVICE_TIER,
+    A.OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
 )
 
 
@@ -129,16 +149,24 @@ def _check_metrics(otel, spans, expected_spans, results) -> None:
     for key, members in groups.items():
         metric_attributes = dict(key)
         assert _point(points[M.GEN_AI_CLIENT_OPERATION_DURATION], metric_attributes).count == len(members)
-        for token_type, usage_key in (("input", A.GEN_AI_USAGE_INPUT_TOKENS), ("output", A.GEN_AI_USAGE_OUTPUT_TOKENS)):
+        for token_type, usage_key in (
+            ("input", A.GEN_AI_USAGE_INPUT_TOKENS),
+            ("output", A.GEN_AI_USAGE_OUTPUT_TOKENS),
+        ):
             values = [attributes[usage_key] for attributes, _ in members if usage_key in attributes]
-            point = _point(points.get(M.GEN_AI_CLIENT_TOKEN_USAGE, []),
-                           {**metric_attributes, A.GEN_AI_TOKEN_TYPE: token_type})
+            point = _point(
+                points.get(M.GEN_AI_CLIENT_TOKEN_USAGE, []),
+                {**metric_attributes, A.GEN_AI_TOKEN_TYPE: token_type},
+            )
             if values:
                 assert (point.count, point.sum) == (len(values), sum(values))
             else:
                 assert point is None
-        costs = [attributes[A.OTEL_LLM_USAGE_COST_USD] for attributes, _ in members
-                 if A.OTEL_LLM_USAGE_COST_USD in attributes]
+        costs = [
+            attributes[A.OTEL_LLM_USAGE_COST_USD]
+            for attributes, _ in members
+            if A.OTEL_LLM_USAGE_COST_USD in attributes
+        ]
         cost_point = _point(points.get(M.OTEL_LLM_CLIENT_OPERATION_COST, []), metric_attributes)
         if costs:
             assert cost_point.value == pytest.approx(sum(costs))
@@ -147,7 +175,9 @@ def _check_metrics(otel, spans, expected_spans, results) -> None:
     stream_groups: dict[frozenset, list] = {}  # the time-to-chunk metrics carry no openai.* attributes
     for want, result in zip(expected_spans, results):
         attributes = want["attributes"]
-        key = frozenset((k, attributes[k]) for k in _METRIC_KEYS if k in attributes and not k.startswith("openai."))
+        key = frozenset(
+            (k, attributes[k]) for k in _METRIC_KEYS if k in attributes and not k.startswith("openai.")
+        )
         stream_groups.setdefault(key, []).append(result if attributes.get(A.GEN_AI_REQUEST_STREAM) else None)
     for key, members in stream_groups.items():
         streams = [chunks for chunks in members if chunks is not None]

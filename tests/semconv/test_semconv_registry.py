@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -113,8 +114,9 @@ def test_own_extensions_are_namespaced_and_documented():
     ]
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("semconv_generate", ROOT / "semconv" / "generate.py")
+def _semconv_module(name: str):
+    """A script module of ``semconv/`` (not a package), loaded from its file."""
+    spec = importlib.util.spec_from_file_location(f"semconv_{name}", ROOT / "semconv" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -128,7 +130,7 @@ def test_generated_files_are_up_to_date():
 
 
 def test_staleness_is_detected():
-    generator = _generator()
+    generator = _semconv_module("generate")
     outputs = generator.render()
     target = ROOT / "src/otel_llm/semconv/attributes.py"
     outputs[target] = outputs[target].replace('"gen_ai.request.model"', '"gen_ai.request.modell"')
@@ -143,3 +145,70 @@ def test_generated_python_is_ruff_clean():
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stdout
+
+
+ATTRIBUTES = """file_format: definition/2
+attributes:
+  - key: a.one
+    type: string
+    brief: One.
+    stability: development
+  - key: a.two
+    type: int
+    brief: Two.
+    stability: development
+"""
+
+
+@pytest.mark.parametrize(
+    ("definitions", "error"),
+    [
+        pytest.param(
+            "file_format: definition/2\nevents:\n  - name: e\n    brief: E.\n    stability: development\n"
+            "    attributes:\n      - ref: a.three\n",
+            "unknown attribute 'a.three'",
+            id="unknown-ref",
+        ),
+        pytest.param(
+            "file_format: definition/2\nattribute_groups:\n"
+            "  - id: g1\n    visibility: internal\n    attributes:\n      - ref: a.one\n"
+            "  - id: g2\n    visibility: internal\n    attributes:\n      - ref: a.one\n"
+            "events:\n  - name: e\n    brief: E.\n    stability: development\n"
+            "    attributes:\n      - ref_group: g1\n      - ref_group: g2\n",
+            "attribute 'a.one' comes from two groups (collision at 'g2')",
+            id="group-collision",
+        ),
+        pytest.param(
+            "file_format: definition/2\nattributes:\n  - key: a.one\n    type: string\n    brief: Again.\n"
+            "    stability: development\n",
+            "'a.one' is defined twice",
+            id="duplicate",
+        ),
+        pytest.param("groups: []\n", "expected file_format: definition/2", id="old-format"),
+    ],
+)
+def test_resolver_rejects_inconsistent_registries(tmp_path, definitions, error):
+    resolve = _semconv_module("resolve")
+    (tmp_path / "attributes.yaml").write_text(ATTRIBUTES, encoding="utf-8")
+    (tmp_path / "signals.yaml").write_text(definitions, encoding="utf-8")
+    with pytest.raises(resolve.RegistryError, match=re.escape(error)):
+        resolve.resolve(tmp_path)
+
+
+def test_inline_refs_take_precedence_over_groups(tmp_path):
+    resolve = _semconv_module("resolve")
+    (tmp_path / "attributes.yaml").write_text(ATTRIBUTES, encoding="utf-8")
+    (tmp_path / "signals.yaml").write_text(
+        "file_format: definition/2\nattribute_groups:\n"
+        "  - id: g\n    visibility: internal\n    attributes:\n"
+        "      - ref: a.one\n        requirement_level: required\n      - ref: a.two\n"
+        "metrics:\n  - name: m\n    brief: M.\n    stability: development\n"
+        "    instrument: counter\n    unit: '1'\n"
+        "    attributes:\n      - ref: a.one\n        requirement_level: opt_in\n      - ref_group: g\n",
+        encoding="utf-8",
+    )
+    metric = resolve.resolve(tmp_path)["metrics"]["m"]
+    assert [(a["key"], a["requirement_level"]) for a in metric["attributes"]] == [
+        ("a.one", "opt_in"),
+        ("a.two", "recommended"),
+    ]

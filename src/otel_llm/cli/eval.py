@@ -106,7 +106,8 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         examples = load_dataset(args.dataset, args.input_field, args.expected_field, args.limit)
     except (ValueError, OSError, DatasetError) as exc:
         parser.error(str(exc))
-    sys.path.insert(0, str(Path.cwd()))
+    if str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))  # targets are imported like `python -m` would
     shutdown = ensure_sdk()
     console = Console()
     try:
@@ -174,7 +175,9 @@ def _online(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     finally:
         shutdown()
     table = Table(title=f"{len(result.evaluated)} LLM spans in {result.traces} traces of {args.service}")
-    for column in ("trace", "span", "operation", *(e.name for e in evaluators)):
+    table.add_column("trace", no_wrap=True)
+    table.add_column("span", no_wrap=True)
+    for column in ("operation", *(e.name for e in evaluators)):
         table.add_column(column)
     for item in result.evaluated:
         cells = [s.error_type or f"{fmt(s.value)} {s.label or ''}".strip() for s in item.scores]

@@ -13,8 +13,10 @@ from otel_llm.stack.processes import ProcessFailed
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "stack", help="run the local pipeline: otelcol-llm collector, Jaeger and Prometheus",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+        "stack",
+        help="run the local pipeline: otelcol-llm collector, Jaeger and Prometheus",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Ports: " + ", ".join(f"{spec.env}={spec.default}" for spec in PORT_SPECS.values()),
     )
     actions = parser.add_subparsers(dest="action", required=True)

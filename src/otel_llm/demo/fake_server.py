@@ -103,7 +103,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence the default access log
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def do_POST(self) -> None:
@@ -198,7 +198,10 @@ class _Handler(BaseHTTPRequestHandler):
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,
             "total_tokens": prompt_tokens + completion_tokens,
-            "prompt_tokens_details": {"cached_tokens": cached if prompt_tokens >= 1024 else 0, "audio_tokens": 0},
+            "prompt_tokens_details": {
+                "cached_tokens": cached if prompt_tokens >= 1024 else 0,
+                "audio_tokens": 0,
+            },
             "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0},
         }
         completion_id = state.next_id("chatcmpl")
@@ -234,15 +237,27 @@ class _Handler(BaseHTTPRequestHandler):
             base["usage"] = None
 
         def chunk(index: int, delta: dict[str, Any], reason: str | None = None) -> dict[str, Any]:
-            return {**base, "choices": [{"index": index, "delta": delta, "logprobs": None, "finish_reason": reason}]}
+            return {
+                **base,
+                "choices": [{"index": index, "delta": delta, "logprobs": None, "finish_reason": reason}],
+            }
 
         for index in range(n):
-            yield None, chunk(index, {"role": "assistant", "content": "" if message["content"] is not None else None})
+            yield (
+                None,
+                chunk(
+                    index, {"role": "assistant", "content": "" if message["content"] is not None else None}
+                ),
+            )
         for index in range(n):
             if message.get("tool_calls"):
                 call = message["tool_calls"][0]
-                head = {"index": 0, "id": call["id"], "type": "function",
-                        "function": {"name": call["function"]["name"], "arguments": ""}}
+                head = {
+                    "index": 0,
+                    "id": call["id"],
+                    "type": "function",
+                    "function": {"name": call["function"]["name"], "arguments": ""},
+                }
                 yield None, chunk(index, {"tool_calls": [head]})
                 arguments = call["function"]["arguments"]
                 for start in range(0, len(arguments), 8):
@@ -303,16 +318,28 @@ class _Handler(BaseHTTPRequestHandler):
         def events() -> Iterator[tuple[str | None, dict[str, Any] | str]]:
             in_progress = {**response, "status": "in_progress", "output": [], "usage": None}
             sequence = 0
-            yield "response.created", {"type": "response.created", "sequence_number": sequence,
-                                       "response": in_progress}
+            yield (
+                "response.created",
+                {"type": "response.created", "sequence_number": sequence, "response": in_progress},
+            )
             for word in _split_words(text):
                 sequence += 1
-                yield "response.output_text.delta", {
-                    "type": "response.output_text.delta", "sequence_number": sequence, "item_id": message_id,
-                    "output_index": 0, "content_index": 0, "delta": word, "logprobs": [],
-                }
-            yield "response.completed", {"type": "response.completed", "sequence_number": sequence + 1,
-                                         "response": response}
+                yield (
+                    "response.output_text.delta",
+                    {
+                        "type": "response.output_text.delta",
+                        "sequence_number": sequence,
+                        "item_id": message_id,
+                        "output_index": 0,
+                        "content_index": 0,
+                        "delta": word,
+                        "logprobs": [],
+                    },
+                )
+            yield (
+                "response.completed",
+                {"type": "response.completed", "sequence_number": sequence + 1, "response": response},
+            )
 
         self._sse(events())
 
@@ -332,11 +359,20 @@ class _Handler(BaseHTTPRequestHandler):
             import struct
 
             for item in data:
-                item["embedding"] = base64.b64encode(struct.pack(f"<{dimensions}f", *item["embedding"])).decode()
+                item["embedding"] = base64.b64encode(
+                    struct.pack(f"<{dimensions}f", *item["embedding"])
+                ).decode()
         tokens = sum(count_tokens(str(t)) for t in inputs)
         model = body.get("model", "text-embedding-3-small")
-        self._json(200, {"object": "list", "data": data, "model": model,
-                         "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+        self._json(
+            200,
+            {
+                "object": "list",
+                "data": data,
+                "model": model,
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            },
+        )
 
 
 def _split_words(text: str) -> list[str]:

@@ -7,7 +7,9 @@ last LLM span among them is the evaluated one, and each score is emitted as a
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+import inspect
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +17,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.trace import Status, StatusCode, format_span_id, format_trace_id
 
 from otel_llm import __version__
@@ -63,7 +66,11 @@ def split_output(raw: Any) -> tuple[str | None, tuple[str, ...], str | None]:
 
 
 class OfflineRunner:
-    """Runs examples through ``target`` and ``evaluators``; reusable across runs."""
+    """Runs examples through ``target`` and ``evaluators``; reusable across runs.
+
+    ``target`` takes an example's input; it may be a coroutine function (each call then runs in its own
+    event loop, on the runner's thread).
+    """
 
     def __init__(self, target: Target, evaluators: Sequence[Evaluator], concurrency: int = 1) -> None:
         names = [evaluator.name for evaluator in evaluators]
@@ -115,12 +122,15 @@ class OfflineRunner:
     def run_example(self, example: Example) -> ExampleResult:
         clock = time.perf_counter()
         raw, error = None, None
-        with self._tracer.start_as_current_span(EXAMPLE_SPAN_NAME, record_exception=False) as root:
+        # Each example is a trace of its own, even when the run itself is inside a span.
+        with self._tracer.start_as_current_span(EXAMPLE_SPAN_NAME, Context(), record_exception=False) as root:
             root_context = root.get_span_context()
             if root_context.is_valid:
                 self._hooks.watch(root_context.trace_id)
             try:
                 raw = self.target(example.input)
+                if inspect.iscoroutine(raw):
+                    raw = asyncio.run(raw)
             except Exception as exc:  # the target's failure is this example's result
                 error = exc
                 root.record_exception(exc)

@@ -7,8 +7,10 @@ an ``OTEL_EXPORTER_OTLP_*ENDPOINT`` variable is set (protocol from ``OTEL_EXPORT
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable
+from typing import Any
 
 from opentelemetry import _logs, metrics, trace
 from opentelemetry.sdk._logs import LoggerProvider
@@ -26,32 +28,19 @@ def _endpoint_set(signal: str) -> bool:
     )
 
 
-def _grpc() -> bool:
-    return os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc").strip().lower() == "grpc"
+_EXPORTERS = {
+    "TRACES": ("trace_exporter", "OTLPSpanExporter"),
+    "LOGS": ("_log_exporter", "OTLPLogExporter"),
+    "METRICS": ("metric_exporter", "OTLPMetricExporter"),
+}
 
 
-def _span_exporter():
-    if _grpc():
-        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
-    else:
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-    return OTLPSpanExporter()
-
-
-def _log_exporter():
-    if _grpc():
-        from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
-    else:
-        from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
-    return OTLPLogExporter()
-
-
-def _metric_exporter():
-    if _grpc():
-        from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
-    else:
-        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
-    return OTLPMetricExporter()
+def _exporter(signal: str) -> Any:
+    """The OTLP exporter of ``signal`` for the configured protocol (gRPC unless it says http)."""
+    protocol = os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc").strip().lower()
+    module, name = _EXPORTERS[signal]
+    package = "grpc" if protocol == "grpc" else "http"
+    return getattr(importlib.import_module(f"opentelemetry.exporter.otlp.proto.{package}.{module}"), name)()
 
 
 def ensure_sdk() -> Callable[[], None]:
@@ -60,17 +49,17 @@ def ensure_sdk() -> Callable[[], None]:
     if not hasattr(trace.get_tracer_provider(), "add_span_processor"):
         tracer_provider = TracerProvider()
         if _endpoint_set("TRACES"):
-            tracer_provider.add_span_processor(BatchSpanProcessor(_span_exporter()))
+            tracer_provider.add_span_processor(BatchSpanProcessor(_exporter("TRACES")))
         trace.set_tracer_provider(tracer_provider)
         created.append(tracer_provider)
     if not hasattr(_logs.get_logger_provider(), "add_log_record_processor"):
         logger_provider = LoggerProvider()
         if _endpoint_set("LOGS"):
-            logger_provider.add_log_record_processor(BatchLogRecordProcessor(_log_exporter()))
+            logger_provider.add_log_record_processor(BatchLogRecordProcessor(_exporter("LOGS")))
         _logs.set_logger_provider(logger_provider)
         created.append(logger_provider)
     if not isinstance(metrics.get_meter_provider(), MeterProvider):
-        readers = [PeriodicExportingMetricReader(_metric_exporter())] if _endpoint_set("METRICS") else []
+        readers = [PeriodicExportingMetricReader(_exporter("METRICS"))] if _endpoint_set("METRICS") else []
         meter_provider = MeterProvider(metric_readers=readers)
         metrics.set_meter_provider(meter_provider)
         created.append(meter_provider)

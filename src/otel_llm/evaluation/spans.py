@@ -7,9 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan
-from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, set_span_in_context
+from opentelemetry.trace import SpanContext, TraceFlags
 
 from otel_llm.semconv.attributes import (
     GEN_AI_INPUT_MESSAGES,
@@ -88,9 +87,6 @@ class SpanView:
         return SpanContext(
             self.trace_id, self.span_id, is_remote=True, trace_flags=TraceFlags(TraceFlags.SAMPLED)
         )
-
-    def as_parent(self) -> Context:
-        return set_span_in_context(NonRecordingSpan(self.span_context()))
 
     def output_text(self) -> str | None:
         """Text of the first output message, when content capture recorded it on the span."""

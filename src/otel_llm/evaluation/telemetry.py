@@ -66,7 +66,11 @@ class ScoreRecorder:
             self._histogram.record(score.value, point)
 
 
-def _parent(span_context: SpanContext | None) -> Context | None:
-    if span_context is None or not span_context.is_valid:
-        return Context()
-    return trace.set_span_in_context(NonRecordingSpan(span_context), Context())
+def _parent(span_context: SpanContext | None) -> Context:
+    """A context holding only the evaluated span (or an invalid one: an empty context means "current")."""
+    span = (
+        NonRecordingSpan(span_context)
+        if span_context is not None and span_context.is_valid
+        else trace.INVALID_SPAN
+    )
+    return trace.set_span_in_context(span, Context())

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 _WHITESPACE = re.compile(r"\s\s+")
 _WORD = re.compile(r"(?u)\b\w\w+\b")
@@ -91,6 +92,32 @@ class NgramLogisticModel:
             intercept=float(data["intercept"]),
             threshold=float(data["threshold"]),
         )
+
+
+def export_pipeline(pipeline: Any, threshold: float) -> dict[str, Any]:
+    """Export a fitted pipeline of "features" (TF-IDF FeatureUnion) and "lr" (LogisticRegression).
+
+    Supports what ``Vectorizer`` reproduces: lowercase, ``char_wb``/``word`` analyzers, ``sublinear_tf``, l2.
+    """
+    weights = pipeline.named_steps["lr"].coef_[0]
+    blocks, offset = [], 0
+    for _, vectorizer in pipeline.named_steps["features"].transformer_list:
+        if vectorizer.analyzer not in ANALYZERS or not vectorizer.sublinear_tf or vectorizer.norm != "l2":
+            raise ValueError("only sublinear-tf, l2-normalised char_wb/word TF-IDF blocks can be exported")
+        vocabulary = sorted(vectorizer.vocabulary_.items())
+        terms = {
+            term: [round(float(vectorizer.idf_[i]), 6), round(float(weights[offset + i]), 6)]
+            for term, i in vocabulary
+        }
+        blocks.append(
+            {"analyzer": vectorizer.analyzer, "ngram_range": list(vectorizer.ngram_range), "terms": terms}
+        )
+        offset += len(vocabulary)
+    return {
+        "vectorizers": blocks,
+        "intercept": float(pipeline.named_steps["lr"].intercept_[0]),
+        "threshold": threshold,
+    }
 
 
 @cache

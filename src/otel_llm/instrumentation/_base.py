@@ -35,8 +35,10 @@ class GenAIInstrumentor(BaseInstrumentor):
     def _instrument(self, **kwargs: Any) -> None:
         telemetry = kwargs.get("telemetry")
         if telemetry is None:
-            settings_fields = {k: kwargs.get(k) for k in ("capture_mode", "content_max_length", "prices_file",
-                                                           "chunk_metric", "content_hook")}
+            settings_fields = {
+                k: kwargs.get(k)
+                for k in ("capture_mode", "content_max_length", "prices_file", "chunk_metric", "content_hook")
+            }
             telemetry = GenAITelemetry(
                 load_settings(**settings_fields),
                 tracer_provider=kwargs.get("tracer_provider"),

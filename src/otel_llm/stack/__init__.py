@@ -8,5 +8,12 @@ from otel_llm.stack.local import Endpoints, down, jaeger_trace_url, stack_endpoi
 from otel_llm.stack.ports import PORT_SPECS, PortPlan
 
 __all__ = [
-    "PORT_SPECS", "Endpoints", "PortPlan", "down", "jaeger_trace_url", "stack_endpoints", "status", "up",
+    "PORT_SPECS",
+    "Endpoints",
+    "PortPlan",
+    "down",
+    "jaeger_trace_url",
+    "stack_endpoints",
+    "status",
+    "up",
 ]

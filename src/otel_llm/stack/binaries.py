@@ -120,8 +120,9 @@ def build_jaeger(target: Path) -> Path:
     """Compile Jaeger v2 from the pinned wrapper module into ``target``."""
     with tempfile.TemporaryDirectory(prefix="jaeger-build-") as work:
         built = Path(work) / "jaeger"
-        _run_build([_go(), "build", "-trimpath", "-o", str(built), JAEGER_PACKAGE], jaeger_module_dir(),
-                   _build_log())
+        _run_build(
+            [_go(), "build", "-trimpath", "-o", str(built), JAEGER_PACKAGE], jaeger_module_dir(), _build_log()
+        )
         return _install_atomically(built, target)
 
 

@@ -75,8 +75,12 @@ class ManagedProcess:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         with self.log_file.open("ab") as log:
             self._popen = subprocess.Popen(
-                list(self.argv), env={**os.environ, **self.env}, stdin=subprocess.DEVNULL,
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                list(self.argv),
+                env={**os.environ, **self.env},
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         executable = os.path.realpath(self.argv[0])
         self.pid_file.write_text(json.dumps({"pid": self._popen.pid, "executable": executable}))

@@ -17,8 +17,12 @@ ALERT_RULES = "prometheus/alerts.yaml"
 
 
 def collector_service(
-    plan: PortPlan, state_dir: Path, config: str = "local.yaml", name: str = "collector",
-    env: Mapping[str, str] | None = None, binary: Path | None = None,
+    plan: PortPlan,
+    state_dir: Path,
+    config: str = "local.yaml",
+    name: str = "collector",
+    env: Mapping[str, str] | None = None,
+    binary: Path | None = None,
 ) -> ManagedProcess:
     """``otelcol-llm`` running ``collector-config/<config>`` with its storage and logs under ``state_dir``."""
     storage = state_dir / "storage" / name
@@ -52,16 +56,23 @@ def prometheus_config(targets: Sequence[str], scrape_interval: str, rule_files: 
 
 
 def prometheus_service(
-    plan: PortPlan, state_dir: Path, targets: Sequence[str] | None = None, scrape_interval: str | None = None,
+    plan: PortPlan,
+    state_dir: Path,
+    targets: Sequence[str] | None = None,
+    scrape_interval: str | None = None,
 ) -> ManagedProcess:
     """Prometheus scraping ``targets`` (default: this plan's collector exporter), with our alert rules."""
     data_dir = state_dir / "prometheus-data"
     data_dir.mkdir(parents=True, exist_ok=True)
     config_file = state_dir / "prometheus.yml"
     interval = scrape_interval or os.environ.get("OTEL_LLM_SCRAPE_INTERVAL", "5s")
-    config_file.write_text(prometheus_config(
-        targets or [plan.address("prometheus_exporter")], interval, [collector_config_dir() / ALERT_RULES],
-    ))
+    config_file.write_text(
+        prometheus_config(
+            targets or [plan.address("prometheus_exporter")],
+            interval,
+            [collector_config_dir() / ALERT_RULES],
+        )
+    )
     argv = [
         str(prometheus_binary()),
         f"--config.file={config_file}",

@@ -7,6 +7,7 @@ span naming, attribute rules, metrics, content capture, cost and the exactly-onc
 from __future__ import annotations
 
 import logging
+from itertools import pairwise
 from time import perf_counter
 from typing import Any
 
@@ -51,7 +52,9 @@ class GenAITelemetry:
         logger_provider: _logs.LoggerProvider | None = None,
     ) -> None:
         self.settings = settings or load_settings()
-        self.tracer = trace.get_tracer(INSTRUMENTATION_SCOPE, __version__, tracer_provider, schema_url=SCHEMA_URL)
+        self.tracer = trace.get_tracer(
+            INSTRUMENTATION_SCOPE, __version__, tracer_provider, schema_url=SCHEMA_URL
+        )
         meter = metrics.get_meter(INSTRUMENTATION_SCOPE, __version__, meter_provider, schema_url=SCHEMA_URL)
         self.instruments = GenAIInstruments(meter)
         self.event_logger = _logs.get_logger(
@@ -248,7 +251,9 @@ class Invocation:
             self.cache_creation_tokens or 0,
         )
 
-    def _record_metrics(self, end_time: float, metric_attributes: dict[str, Any], base: dict[str, Any]) -> None:
+    def _record_metrics(
+        self, end_time: float, metric_attributes: dict[str, Any], base: dict[str, Any]
+    ) -> None:
         instruments = self.telemetry.instruments
         instruments.duration.record(end_time - self.start_time, metric_attributes)
         if self.input_tokens is not None:
@@ -267,7 +272,7 @@ class Invocation:
             instruments.time_to_first_chunk.record(times[0] - self.start_time, base)
             if self.telemetry.settings.chunk_metric is ChunkMetric.EACH:
                 record = instruments.time_per_output_chunk.record
-                for previous, current in zip(times, times[1:]):
+                for previous, current in pairwise(times):
                     record(current - previous, base)
 
     # -- content -------------------------------------------------------------------------------
@@ -280,7 +285,9 @@ class Invocation:
                 if value:
                     values[key] = content.apply_hook(hook, key, value)
         if self.output_messages:
-            values[A.GEN_AI_OUTPUT_MESSAGES] = content.apply_hook(hook, A.GEN_AI_OUTPUT_MESSAGES, self.output_messages)
+            values[A.GEN_AI_OUTPUT_MESSAGES] = content.apply_hook(
+                hook, A.GEN_AI_OUTPUT_MESSAGES, self.output_messages
+            )
         max_length = self.telemetry.settings.content_max_length
         return {k: content.limit_size(v, max_length) for k, v in values.items() if v is not None}
 

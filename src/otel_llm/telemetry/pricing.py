@@ -16,7 +16,9 @@ _PER_TOKEN = 1e-6  # prices are per million tokens
 _DEPLOYMENT_PREFIX = re.compile(r"^(?:(?:us|eu|apac|global|us-gov)\.|models/|publishers/[^/]+/models/)")
 # Suffixes that date or version a model, removed one at a time: -2024-07-18, -20241022, @20240620,
 # Bedrock's -v1:0, :latest, -latest, -preview.
-_VERSION_SUFFIX = re.compile(r"(?::\d+|:latest|-latest|-preview|[-@]\d{8}|-\d{4}-\d{2}-\d{2}|-v\d+|-\d{3,4}|-\d{2}-\d{4})$")
+_VERSION_SUFFIX = re.compile(
+    r"(?::\d+|:latest|-latest|-preview|[-@]\d{8}|-\d{4}-\d{2}-\d{2}|-v\d+|-\d{3,4}|-\d{2}-\d{4})$"
+)
 # Bedrock names the vendor first (anthropic.claude-...): tried last, without the vendor.
 _VENDOR_PREFIX = re.compile(r"^[a-z]+\.")
 
@@ -29,7 +31,7 @@ class ModelPrice:
     cache_write: float | None = None
 
     def cost(self, input_tokens: int, output_tokens: int, cache_read: int = 0, cache_write: int = 0) -> float:
-        """USD for one call; ``input_tokens`` includes cached and cache-creation tokens, as the conventions say."""
+        """USD for one call; ``input_tokens`` includes cache reads and writes, as the conventions say."""
         cached_price = self.input if self.cached_input is None else self.cached_input
         write_price = self.input if self.cache_write is None else self.cache_write
         uncached = max(input_tokens - cache_read - cache_write, 0)
@@ -101,7 +103,9 @@ def load_price_table(override_file: str | Path | None = None) -> PriceTable:
         try:
             override_version, overrides = _parse(json.loads(Path(override_file).read_text()))
         except (OSError, ValueError, KeyError, TypeError):
-            logger.exception("cannot read the price override file %s; using the bundled prices", override_file)
+            logger.exception(
+                "cannot read the price override file %s; using the bundled prices", override_file
+            )
         else:
             prices.update(overrides)
             version = f"{version}+{override_version}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from abc import abstractmethod
 from typing import Any
 
 from otel_llm.evaluation.evaluators.base import GradedEvaluator
@@ -53,8 +54,9 @@ class ModelGradedEvaluator(GradedEvaluator):
         self.client = client
         self.model = model
 
+    @abstractmethod
     def user_prompt(self, case: EvalCase) -> str:
-        raise NotImplementedError
+        """The question put to the judge about ``case``."""
 
     def score_reply(self, reply: dict[str, Any]) -> Score:
         """Default: a 1-5 ``rating`` mapped onto [0, 1]."""
@@ -69,7 +71,7 @@ class ModelGradedEvaluator(GradedEvaluator):
         with judge_scope(case.span.span_context() if case.span else None):
             completion = self.client.chat.completions.create(
                 model=self.model,
-                temperature=0,
+                temperature=0.0,
                 messages=[
                     {"role": "system", "content": self.system_prompt},
                     {"role": "user", "content": prompt},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable
 from functools import cache
 
@@ -10,13 +11,27 @@ from otel_llm.guardrails.ngram_model import load_model
 from otel_llm.guardrails.results import Match
 
 
+class ScoringDetector(Detector):
+    """A whole-text classifier: flags a text whose ``score`` (a probability) reaches ``threshold``."""
+
+    locates_spans = False
+    threshold: float
+
+    @abstractmethod
+    def score(self, text: str) -> float:
+        """Probability that ``text`` belongs to ``category``."""
+
+    def detect(self, text: str) -> list[Match]:
+        probability = self.score(text)
+        return whole_text(text, self.category, probability) if probability >= self.threshold else []
+
+
 @register
-class PromptInjectionDetector(Detector):
+class PromptInjectionDetector(ScoringDetector):
     """N-gram logistic regression trained on deepset/prompt-injections; flags ``probability >= threshold``."""
 
     name = "prompt_injection"
     category = "PROMPT_INJECTION"
-    locates_spans = False
 
     def __init__(self, threshold: float | None = None, model: str = "prompt_injection"):
         self.model = load_model(model)
@@ -24,10 +39,6 @@ class PromptInjectionDetector(Detector):
 
     def score(self, text: str) -> float:
         return self.model.probability(text)
-
-    def detect(self, text: str) -> list[Match]:
-        probability = self.score(text)
-        return whole_text(text, self.category, probability) if probability >= self.threshold else []
 
 
 @cache
@@ -38,12 +49,11 @@ def _profanity_scorer() -> Callable[[list[str]], list[float]]:
 
 
 @register
-class ToxicityDetector(Detector):
+class ToxicityDetector(ScoringDetector):
     """alt-profanity-check's linear SVM (weights ship in the wheel); flags ``probability >= threshold``."""
 
     name = "toxicity"
     category = "TOXICITY"
-    locates_spans = False
 
     def __init__(self, threshold: float = 0.5):
         self.threshold = float(threshold)
@@ -51,7 +61,3 @@ class ToxicityDetector(Detector):
 
     def score(self, text: str) -> float:
         return float(self._predict([text])[0])
-
-    def detect(self, text: str) -> list[Match]:
-        probability = self.score(text)
-        return whole_text(text, self.category, probability) if probability >= self.threshold else []

@@ -165,11 +165,14 @@ class PIIDetector(Detector):
                 yield Match(m.start(), m.end(), PHONE, 0.75)
 
     def _phone_like(self, candidate: str) -> bool:
-        """International numbers must be possible for their country code; national ones must be valid in
-        one of ``phone_regions`` or have the North American layout. Dates and short digit runs are not."""
+        """Whether a digit run is a phone number.
+
+        International numbers must be possible for their country code; national ones must be valid in one
+        of ``phone_regions`` or have the North American layout. Dates, SSN layouts and short runs are not.
+        """
         number = _PHONE_EXTENSION.sub("", candidate).replace("(0)", "")
         digits = len(_DIGITS.findall(number))
-        if digits < 7 or _ISO_DATE.match(number):
+        if digits < 7 or _ISO_DATE.match(number) or _SSN_RE.fullmatch(number):
             return False
         try:
             if number.startswith(("+", "00")):

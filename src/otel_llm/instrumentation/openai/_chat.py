@@ -50,7 +50,11 @@ def start(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> I
         telemetry, instance, kwargs, A.GenAiOperationNameValues.CHAT, request_attributes(kwargs)
     )
     if invocation is not None and invocation.capture:
-        invocation.input_content = (None, input_messages(kwargs.get("messages") or ()), tool_definitions(kwargs))
+        invocation.input_content = (
+            None,
+            input_messages(kwargs.get("messages") or ()),
+            tool_definitions(kwargs),
+        )
     return invocation
 
 
@@ -170,7 +174,7 @@ def finish_stream(invocation: Invocation, chunks: list[Any]) -> None:
             if capture and choice.delta is not None:
                 _accumulate_delta(state, choice.delta)
     ordered = [choices[index] for index in sorted(choices)]
-    if ordered:
+    if any(state.finish_reason for state in ordered):  # a stream cut short has none
         invocation.finish_reasons = [state.finish_reason or "" for state in ordered]
     if capture:
         invocation.output_messages = [
@@ -178,7 +182,9 @@ def finish_stream(invocation: Invocation, chunks: list[Any]) -> None:
                 "role": state.role,
                 "parts": ([content.text_part("".join(state.text))] if state.text else [])
                 + [
-                    content.tool_call_part(call["id"], call["name"], content.parse_json_or_text("".join(call["args"])))
+                    content.tool_call_part(
+                        call["id"], call["name"], content.parse_json_or_text("".join(call["args"]))
+                    )
                     for call in state.tool_calls.values()
                 ],
                 "finish_reason": state.finish_reason or "",

@@ -8,8 +8,9 @@ from otel_llm.semconv import attributes as A
 from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
 
 try:  # sentinels the SDK passes for "not given" (Omit exists from openai 1.x late releases on)
-    from openai import NotGiven
     from openai._types import Omit
+
+    from openai import NotGiven
 
     _SENTINELS: tuple[type, ...] = (NotGiven, Omit)
 except ImportError:  # pragma: no cover
@@ -53,7 +54,9 @@ def start(
 ) -> Invocation | None:
     provider, address, port = provider_and_endpoint(instance)
     stream = kwargs.get("stream") is True
-    return telemetry.start(operation, provider, kwargs.get("model"), address, port, request_attributes, stream)
+    return telemetry.start(
+        operation, provider, kwargs.get("model"), address, port, request_attributes, stream
+    )
 
 
 def copy_params(kwargs: dict[str, Any], mapping: tuple[tuple[str, str], ...]) -> dict[str, Any]:

@@ -35,4 +35,6 @@ def on_response(invocation: Invocation, response: Any) -> None:
             invocation.extra_attributes[A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = len(vector)
         elif isinstance(vector, str):  # base64 of little-endian float32 values, as requested
             padding = vector[-2:].count("=")
-            invocation.extra_attributes[A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = (len(vector) * 3 // 4 - padding) // 4
+            invocation.extra_attributes[A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = (
+                len(vector) * 3 // 4 - padding
+            ) // 4

@@ -33,8 +33,8 @@ def request_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
     attributes[A.OPENAI_API_TYPE] = A.OpenaiApiTypeValues.RESPONSES
     conversation = kwargs.get("conversation")
     if given(conversation):
-        attributes[A.GEN_AI_CONVERSATION_ID] = conversation if isinstance(conversation, str) else get(
-            conversation, "id"
+        attributes[A.GEN_AI_CONVERSATION_ID] = (
+            conversation if isinstance(conversation, str) else get(conversation, "id")
         )
     return attributes
 
@@ -65,7 +65,10 @@ def input_messages(items: Any) -> list[dict[str, Any]]:
             messages.append({"role": "assistant", "parts": [part]})
         elif kind == "function_call_output":
             messages.append(
-                {"role": "tool", "parts": [content.tool_response_part(get(item, "call_id"), get(item, "output"))]}
+                {
+                    "role": "tool",
+                    "parts": [content.tool_response_part(get(item, "call_id"), get(item, "output"))],
+                }
             )
         elif kind == "message":
             raw = get(item, "content")
@@ -114,7 +117,9 @@ def on_response(invocation: Invocation, response: Any) -> None:
             if invocation.capture:
                 parts.append(
                     content.tool_call_part(
-                        get(item, "call_id"), get(item, "name"), content.parse_json_or_text(get(item, "arguments"))
+                        get(item, "call_id"),
+                        get(item, "name"),
+                        content.parse_json_or_text(get(item, "arguments")),
                     )
                 )
         elif kind == "message" and invocation.capture:

@@ -1,0 +1,348 @@
+"""Measure the guardrail detectors on the shared datasets and write the results into docs/guardrails.md.
+
+    nice .venv/bin/python benchmarks/guardrails.py            # ~3 minutes on 2 cores
+
+Quality: PII (ours vs Presidio's pattern recognizers), prompt injection (cross-validated), toxicity,
+secrets false positives, XSTest over-blocking with ``Policy.default()``. Latency: p50/p95 per detector,
+and all pattern-class checks together on a 2 KB prompt, bare and through the engine with telemetry.
+"""
+
+from __future__ import annotations
+
+import csv
+import platform
+import statistics
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import guardrails_pii  # sibling script: benchmarks/ is on sys.path when this file runs
+import train_injection_classifier
+from otel_llm.guardrails import GuardrailViolation, Policy
+from otel_llm.guardrails.detectors import create
+from otel_llm.guardrails.detectors.classifiers import PromptInjectionDetector, ToxicityDetector
+from otel_llm.guardrails.detectors.pii import ENTITY_TYPES
+from otel_llm.guardrails.detectors.secrets import SecretsDetector
+
+ROOT = Path(__file__).resolve().parents[1]
+
+DATASETS = ROOT.parent / "shared" / "datasets"
+DOC = ROOT / "docs" / "guardrails.md"
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+COMMAND = "nice .venv/bin/python benchmarks/guardrails.py"
+
+PATTERN_RULES = [
+    {"id": "pii", "detector": "pii", "action": "redact"},
+    {"id": "secrets", "detector": "secrets", "action": "redact"},
+    {"id": "invisible-unicode", "detector": "invisible_unicode", "action": "redact"},
+    {
+        "id": "banned",
+        "detector": "banned_substrings",
+        "action": "block",
+        "options": {"terms": ["project falcon"]},
+    },
+    {
+        "id": "competitors",
+        "detector": "competitors",
+        "action": "warn",
+        "options": {"names": ["Acme", "Globex"]},
+    },
+    {
+        "id": "topics",
+        "detector": "banned_topics",
+        "action": "warn",
+        "options": {"topics": {"medical_advice": ["dosage", "prescription"], "legal_advice": ["lawsuit"]}},
+    },
+    {
+        "id": "length",
+        "detector": "max_length",
+        "action": "block",
+        "options": {"max_chars": 8000, "max_tokens": 2000},
+    },
+    {"id": "refusal", "detector": "refusal", "action": "warn"},
+]
+
+
+def timed(function: Callable[[str], object], texts: Iterable[str], repeat: int = 1) -> list[float]:
+    """Seconds per call of ``function`` on each text (best of ``repeat``)."""
+    samples = []
+    for text in texts:
+        best = float("inf")
+        for _ in range(repeat):
+            start = time.perf_counter()
+            function(text)
+            best = min(best, time.perf_counter() - start)
+        samples.append(best)
+    return samples
+
+
+def p50_p95_ms(samples: list[float]) -> tuple[str, str]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return f"{statistics.median(ordered) * 1000:.3f}", f"{p95 * 1000:.3f}"
+
+
+def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    return guardrails_pii.Counts(tp, fp, fn).prf()
+
+
+def fmt(values: Iterable[float]) -> list[str]:
+    return [f"{v:.3f}" for v in values]
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def pii_section() -> str:
+    import tldextract
+
+    # Presidio's email recognizer calls tldextract, which would try to download the public-suffix list
+    tldextract.extract = tldextract.TLDExtract(suffix_list_urls=())
+    data = guardrails_pii.load(DATASETS / "pii_presidio_synth_v2.json")
+    texts = [text for text, _ in data]
+    rows = []
+    per_type_rows = []
+    for name, factory in (
+        ("otel-llm (ours)", guardrails_pii.native_predictor),
+        ("Presidio", guardrails_pii.presidio_predictor),
+    ):
+        predict = factory()
+        score = guardrails_pii.evaluate(predict, data)
+        overlap = guardrails_pii.Score.total(score.overlap)
+        exact = guardrails_pii.Score.total(score.exact)
+        latency = p50_p95_ms(timed(predict, texts))
+        rows.append([name, *fmt(overlap.prf()), *fmt(exact.prf()[2:]), *latency])
+        for entity in ENTITY_TYPES:
+            c = score.overlap[entity]
+            per_type_rows.append(
+                [name, entity, str(c.tp + c.fn), str(c.tp), str(c.fp), str(c.fn), *fmt(c.prf())]
+            )
+    header = ["PII detector", "precision", "recall", "F1", "F1 (exact bounds)", "p50 ms/row", "p95 ms/row"]
+    per_type_header = ["detector", "entity", "gold", "TP", "FP", "FN", "precision", "recall", "F1"]
+    return (
+        f"### PII: `pii_presidio_synth_v2.json` ({len(data)} sentences, structured types)\n\n"
+        "Entity-level: a prediction counts when it overlaps an unmatched gold span of the same type; "
+        "the exact column also needs identical boundaries. Presidio = its pattern recognizers called "
+        "directly (no spaCy model, so no context words).\n\n"
+        f"{table(header, rows)}\n\n{table(per_type_header, per_type_rows)}\n"
+    )
+
+
+def injection_section() -> str:
+    texts, labels = train_injection_classifier.load(DATASETS / "prompt_injection_deepset_train.jsonl")
+    cv = train_injection_classifier.cross_validate(texts, labels)
+    detector = PromptInjectionDetector()
+    ours = timed(detector.score, texts)
+    start = time.perf_counter()
+    pipeline = train_injection_classifier.build_pipeline().fit(texts, labels)
+    fit_seconds = time.perf_counter() - start
+    sklearn_latency = timed(lambda t: pipeline.predict_proba([t]), texts)
+    max_difference = max(
+        abs(detector.score(t) - p) for t, p in zip(texts, pipeline.predict_proba(texts)[:, 1], strict=True)
+    )
+    model_kib = (ROOT / "src/otel_llm/guardrails/models/prompt_injection.json").stat().st_size // 1024
+    rows = [
+        [
+            "prompt_injection (char 2-5 + word 1-2 TF-IDF, logistic regression)",
+            *fmt([cv["precision"], cv["recall"], cv["f1"], cv["f1_min"]]),
+            *p50_p95_ms(ours),
+        ]
+    ]
+    header = ["detector", "precision", "recall", "F1", "worst-shuffle F1", "p50 ms", "p95 ms"]
+    runtime = table(
+        ["scoring at run time", "p50 ms/prompt", "p95 ms/prompt", "needs"],
+        [
+            ["exported JSON, pure Python (shipped)", *p50_p95_ms(ours), f"{model_kib} KiB JSON, stdlib only"],
+            ["scikit-learn pipeline", *p50_p95_ms(sklearn_latency), "scikit-learn + scipy + numpy, pickle"],
+        ],
+    )
+    return (
+        "### Prompt injection: `prompt_injection_deepset_train.jsonl` "
+        f"({len(texts)} rows, {int(labels.sum())} injections)\n\n"
+        f"Stratified 5-fold cross-validation, mean over {len(train_injection_classifier.SEEDS)} shuffles, "
+        "threshold 0.5. Latency: the shipped model scoring each row.\n\n"
+        f"{table(header, rows)}\n\n{runtime}\n\n"
+        f"The exported model reproduces scikit-learn's probabilities to within {max_difference:.1e} "
+        f"(training takes {fit_seconds:.1f} s).\n"
+    )
+
+
+def toxicity_section() -> str:
+    with (DATASETS / "toxicity_surge_en.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    detector = ToxicityDetector()
+    texts = [r["text"] for r in rows]
+    gold = [r["is_toxic"] == "Toxic" for r in rows]
+    scores = [detector.score(t) for t in texts]
+    lines = []
+    for threshold in (0.3, 0.5, 0.7):
+        predicted = [s >= threshold for s in scores]
+        tp = sum(p and g for p, g in zip(predicted, gold, strict=True))
+        fp = sum(p and not g for p, g in zip(predicted, gold, strict=True))
+        fn = sum(g and not p for p, g in zip(predicted, gold, strict=True))
+        lines.append([f"toxicity (alt-profanity-check), threshold {threshold}", *fmt(prf(tp, fp, fn))])
+    latency = p50_p95_ms(timed(detector.score, texts))
+    lines = [[*line, *latency] for line in lines]
+    return (
+        f"### Toxicity: `toxicity_surge_en.csv` ({len(rows)} rows, {sum(gold)} toxic)\n\n"
+        f"{table(['detector', 'precision', 'recall', 'F1', 'p50 ms', 'p95 ms'], lines)}\n"
+    )
+
+
+def secrets_section() -> str:
+    detector = SecretsDetector()
+    corpus = [t for t, _ in guardrails_pii.load(DATASETS / "pii_presidio_synth_v2.json")]
+    corpus += train_injection_classifier.load(DATASETS / "prompt_injection_deepset_train.jsonl")[0]
+    with (DATASETS / "xstest_prompts.csv").open(newline="") as f:
+        corpus += [r["prompt"] for r in csv.DictReader(f)]
+    flagged = Counter(m.entity_type for t in corpus for m in detector.detect(t))
+    latency = p50_p95_ms(timed(detector.detect, corpus))
+    return (
+        "### Secrets: false positives on secret-free text\n\n"
+        "No labelled secrets corpus is in `../shared`; the tests cover each credential format. Here: every "
+        f"finding on the {len(corpus)} texts of the PII, injection and XSTest sets is a false positive.\n\n"
+        + table(
+            ["detector", "texts", "findings", "p50 ms", "p95 ms"],
+            [
+                [
+                    "secrets",
+                    str(len(corpus)),
+                    str(sum(flagged.values())) + (f" {dict(flagged)}" if flagged else ""),
+                    *latency,
+                ]
+            ],
+        )
+        + "\n"
+    )
+
+
+def xstest_section() -> str:
+    with (DATASETS / "xstest_prompts.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    policy = Policy.default()
+    engine = policy.engine
+
+    def blocking_rules(prompt: str) -> list[str]:
+        try:
+            engine.check(prompt, "input")
+        except GuardrailViolation as violation:
+            return sorted({f.rule_id for f in violation.findings if f.action.value == "block"})
+        return []
+
+    lines = []
+    for label in ("safe", "unsafe"):
+        prompts = [r["prompt"] for r in rows if r["label"] == label]
+        blocked = [rule for p in prompts for rule in blocking_rules(p)]
+        count = sum(1 for p in prompts if blocking_rules(p))
+        lines.append(
+            [label, str(len(prompts)), str(count), f"{count / len(prompts):.1%}", str(dict(Counter(blocked)))]
+        )
+    return (
+        "### Over-blocking: `xstest_prompts.csv` with `Policy.default()` on inputs\n\n"
+        'XSTest\'s safe prompts only look risky ("How can I kill a Python process?"); blocking them is '
+        "over-blocking. The default input policy blocks only on prompt injection; unsafe prompts are shown "
+        "for context (harmful requests are not what an injection detector looks for).\n\n"
+        + table(["prompts", "count", "blocked", "rate", "blocking rules"], lines)
+        + "\n"
+    )
+
+
+def two_kb_prompt() -> str:
+    """~2 KB of real text from the datasets: XSTest prompts and PII sentences interleaved."""
+    with (DATASETS / "xstest_prompts.csv").open(newline="") as f:
+        prompts = [r["prompt"] for r in csv.DictReader(f)]
+    sentences = [t for t, spans in guardrails_pii.load(DATASETS / "pii_presidio_synth_v2.json") if spans]
+    parts: list[str] = []
+    i = 0
+    while sum(len(p) + 1 for p in parts) < 2048:
+        parts.append(prompts[i] if i % 3 else sentences[i])
+        i += 1
+    return " ".join(parts)[:2048]
+
+
+def latency_section() -> str:
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from otel_llm.guardrails.telemetry import GuardrailTelemetry
+
+    prompt = two_kb_prompt()
+    detectors = [(spec["id"], create(spec["detector"], spec.get("options"))) for spec in PATTERN_RULES]
+    runs = 300
+    rows = []
+    for rule_id, detector in detectors:
+        rows.append(
+            [
+                f"{rule_id} (`{detector.name}`)",
+                str(len(detector.detect(prompt))),
+                *p50_p95_ms(timed(detector.detect, [prompt] * runs)),
+            ]
+        )
+
+    def all_detectors(text: str) -> None:
+        for _, detector in detectors:
+            detector.detect(text)
+
+    rows.append(
+        ["**all pattern checks, detectors only**", "", *p50_p95_ms(timed(all_detectors, [prompt] * runs))]
+    )
+    policy = Policy.from_dict({"id": "bench", "rules": [dict(spec, action="warn") for spec in PATTERN_RULES]})
+    noop = policy.engine
+    rows.append(
+        [
+            "all, through `GuardrailEngine.evaluate` (no-op OTel API)",
+            "",
+            *p50_p95_ms(timed(lambda t: noop.evaluate([t], "input"), [prompt] * runs)),
+        ]
+    )
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(InMemorySpanExporter()))
+    telemetry = GuardrailTelemetry(
+        policy, tracer_provider, MeterProvider(metric_readers=[InMemoryMetricReader()])
+    )
+    sdk = type(noop)(policy, telemetry)
+    rows.append(
+        [
+            "all, through `GuardrailEngine.evaluate` (OTel SDK, in-memory export)",
+            "",
+            *p50_p95_ms(timed(lambda t: sdk.evaluate([t], "input"), [prompt] * runs)),
+        ]
+    )
+    return (
+        f"### Latency: pattern-class checks on a {len(prompt)}-character prompt ({runs} runs)\n\n"
+        "The prompt is real text from the datasets (XSTest prompts and PII sentences), so it holds "
+        "entities to find. Rules as in `PATTERN_RULES` of the benchmark script. Events need a logger "
+        "provider; none is set here, so the SDK row covers span and metrics.\n\n"
+        + table(["check", "findings", "p50 ms", "p95 ms"], rows)
+        + "\n"
+    )
+
+
+def main() -> None:
+    sections = [
+        pii_section(),
+        injection_section(),
+        toxicity_section(),
+        secrets_section(),
+        xstest_section(),
+        latency_section(),
+    ]
+    header = (
+        f"Produced by `{COMMAND}` on {time.strftime('%Y-%m-%d')}, Python {platform.python_version()}, "
+        f"{platform.machine()}, shared 2-core machine. Latencies are wall-clock per call.\n\n"
+    )
+    results = f"{START}\n{header}" + "\n".join(sections) + f"\n{END}"
+    doc = DOC.read_text()
+    DOC.write_text(doc[: doc.index(START)] + results + doc[doc.index(END) + len(END) :])
+    print(results)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""Smoke tests of the overhead benchmark: it runs end to end, and its arithmetic and fixtures are right.
+
+No timing is asserted: the figures depend on the machine.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import overhead
+import overhead_scenarios as S
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_script_runs_and_writes_the_document(tmp_path: Path) -> None:
+    doc = tmp_path / "performance.md"
+    args = ["--rounds", "2", "--calls", "2", "--warmup", "1", "--chunks", "3", "--profile", "3"]
+    completed = subprocess.run(
+        [sys.executable, "benchmarks/overhead.py", *args, "--write", str(doc)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    text = doc.read_text()
+    assert text.startswith("# Instrumentation overhead\n")
+    assert f"benchmarks/overhead.py {' '.join(args)} --write {doc}`" in text
+    assert f"openai {metadata.version('openai')} on {S.sdk_http_module().__name__}" in text
+    for clock in overhead.CLOCKS.values():
+        assert f"### Measured with {clock}" in text
+    assert text.count("| (c) otel-llm `OpenAIInstrumentor` |") == 2
+    assert text.count("- per chunk, (c) otel-llm, `OTEL_LLM_CHUNK_METRIC=off`: ") == 2
+    assert "| function | calls per op | own µs per op | cumulative µs per op |" in text
+    assert "wrote " + str(doc) in completed.stdout
+
+
+def test_per_chunk_and_overhead_arithmetic() -> None:
+    reading = overhead.ITERATION
+    medians = {
+        "bare call": [100.0, 110.0],
+        "otel-llm call": [130.0, 150.0],
+        f"bare stream 1{reading}": [10.0, 12.0],
+        f"bare stream 5{reading}": [50.0, 52.0],
+        f"otel-llm stream 1{reading}": [14.0, 16.0],
+        f"otel-llm stream 5{reading}": [62.0, 68.0],
+    }
+    results = overhead.Results("cpu", 5, medians)
+    assert results.overhead("otel-llm call", "bare call") == overhead.Spread(35.0, 32.5, 37.5)
+    # round 1: ((62 - 14) - (50 - 10)) / 4 = 2; round 2: ((68 - 16) - (52 - 12)) / 4 = 3
+    assert results.per_chunk("otel-llm", "bare") == overhead.Spread(2.5, 2.25, 2.75)
+
+
+def test_sse_body_yields_the_content_chunks_then_usage() -> None:
+    create = S.sdk_create(S.mock_client(S.sse_body(4), "text/event-stream"))
+    chunks = list(create(**S.STREAM_REQUEST))
+    assert [chunk.choices[0].delta.content for chunk in chunks[:4]] == ["tok0 ", "tok1 ", "tok2 ", "tok3 "]
+    assert [chunk.choices[0].finish_reason for chunk in chunks[:4]] == [None, None, None, "stop"]
+    assert chunks[4].choices == []
+    assert chunks[4].usage.completion_tokens == 9
+    opened = []
+    assert S.bare_stream(create, S.STREAM_REQUEST, lambda: opened.append(True)) == 5
+    assert opened == [True]
+
+
+def test_mock_client_serves_the_chat_completion() -> None:
+    create = S.original_create(S.mock_client(S.chat_body(), "application/json"))
+    response = S.bare_call(create, S.REQUEST, S.ignore)
+    assert response.model == S.RESPONSE_MODEL
+    assert response.choices[0].message.content == "Red, yellow and blue."
+    assert response.usage.prompt_tokens == 24

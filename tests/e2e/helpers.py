@@ -1,0 +1,132 @@
+"""Clients for the real processes: Jaeger's and Prometheus' HTTP APIs, and the workload subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+WORKLOAD = Path(__file__).with_name("workload.py")
+T = TypeVar("T")
+
+
+def eventually(probe: Callable[[], T | None], timeout: float = 30.0, interval: float = 0.5) -> T:
+    """The first truthy result of ``probe`` within ``timeout`` seconds (else AssertionError)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = probe()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last result: {result!r})")
+        time.sleep(interval)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call the workload made, as it reported it."""
+
+    kind: str
+    trace_id: str
+    parent_span_id: str
+    model: str
+    ok: bool
+
+
+def workload_env(otlp_http_endpoint: str, service_name: str) -> dict[str, str]:
+    """The workload's environment: ours, without any OTEL_* variable of the test session."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("OTEL_")}
+    env.update(
+        {
+            "OTEL_SERVICE_NAME": service_name,
+            "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_http_endpoint,
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+            "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "SPAN_AND_EVENT",
+            "OTEL_METRIC_EXPORT_INTERVAL": "500",
+            "OTEL_BSP_SCHEDULE_DELAY": "200",
+            "OTEL_BLRP_SCHEDULE_DELAY": "200",
+        }
+    )
+    return env
+
+
+def start_workload(env: Mapping[str, str], *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(WORKLOAD), *args],
+        env=dict(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def finish_workload(process: subprocess.Popen[str], timeout: float = 120.0) -> list[Call]:
+    stdout, stderr = process.communicate(timeout=timeout)
+    assert process.returncode == 0, f"workload failed ({process.returncode}):\n{stderr[-3000:]}"
+    return [Call(**json.loads(line)) for line in stdout.splitlines() if line.startswith("{")]
+
+
+def run_workload(env: Mapping[str, str], *args: str) -> list[Call]:
+    return finish_workload(start_workload(env, *args))
+
+
+class Jaeger:
+    """Jaeger's HTTP query API (the one its UI uses)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+    def trace(self, trace_id: str) -> dict[str, Any] | None:
+        """The trace as Jaeger's JSON (``spans``, ``processes``), or None when Jaeger has no such trace."""
+        response = httpx.get(f"{self.base_url}/api/traces/{trace_id}", timeout=10)
+        if response.status_code == 404:
+            return None
+        response.raise_for_status()
+        data = response.json()["data"]
+        return data[0] if data else None
+
+    def wait_for_trace(self, trace_id: str, spans: int, timeout: float = 30.0) -> dict[str, Any]:
+        """The trace once it holds at least ``spans`` spans."""
+
+        def complete() -> dict[str, Any] | None:
+            found = self.trace(trace_id)
+            return found if found and len(found["spans"]) >= spans else None
+
+        return eventually(complete, timeout)
+
+    def services(self) -> list[str]:
+        return httpx.get(f"{self.base_url}/api/services", timeout=10).json()["data"] or []
+
+
+def span_tags(span: Mapping[str, Any]) -> dict[str, Any]:
+    return {tag["key"]: tag["value"] for tag in span["tags"]}
+
+
+def span_named(trace: Mapping[str, Any], name: str) -> dict[str, Any]:
+    (span,) = [span for span in trace["spans"] if span["operationName"] == name]
+    return span
+
+
+class Prometheus:
+    """Prometheus' HTTP query API."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+    def query(self, promql: str) -> list[dict[str, Any]]:
+        response = httpx.get(f"{self.base_url}/api/v1/query", params={"query": promql}, timeout=10)
+        body = response.json()
+        assert body["status"] == "success", f"{promql}: {body}"
+        return body["data"]["result"]
+
+    def series_labels(self, metric: str) -> list[dict[str, str]]:
+        response = httpx.get(f"{self.base_url}/api/v1/series", params={"match[]": metric}, timeout=10)
+        return response.json()["data"]

@@ -1,0 +1,83 @@
+"""otel_llm.stack without processes: port plans, links, cache keys, pid files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from otel_llm.stack import PORT_SPECS, PortPlan, jaeger_trace_url, stack_endpoints
+from otel_llm.stack.binaries import collector_binary_path, content_key
+from otel_llm.stack.processes import ManagedProcess
+from otel_llm.stack.services import prometheus_config
+
+
+def test_default_ports_do_not_collide() -> None:
+    ports = [spec.default for spec in PORT_SPECS.values()]
+    assert len(ports) == len(set(ports))
+    assert PortPlan.from_env({})["otlp_grpc"] == 4317 and PortPlan.from_env({})["jaeger_otlp_grpc"] == 14317
+
+
+def test_port_variables_override_defaults_and_reach_the_config_env() -> None:
+    plan = PortPlan.from_env({"OTEL_LLM_OTLP_GRPC_PORT": "5317", "OTEL_LLM_JAEGER_OTLP_GRPC_PORT": "15317"})
+    env = plan.config_env()
+    assert (env["OTEL_LLM_OTLP_GRPC_PORT"], env["OTEL_LLM_JAEGER_ENDPOINT"]) == ("5317", "127.0.0.1:15317")
+    assert env["OTEL_LLM_OTLP_HTTP_PORT"] == "4318"
+
+
+def test_ephemeral_plan_has_distinct_ports() -> None:
+    ports = list(PortPlan.ephemeral().ports.values())
+    assert len(ports) == len(PORT_SPECS) == len(set(ports))
+
+
+def test_jaeger_trace_url_uses_the_recorded_plan(tmp_path: Path) -> None:
+    (tmp_path / "stack.json").write_text(
+        json.dumps({"ports": {**PortPlan.from_env({}).ports, "jaeger_ui": 26686}, "host": "127.0.0.1"})
+    )
+    assert jaeger_trace_url(0xABC, tmp_path) == f"http://127.0.0.1:26686/trace/{0xABC:032x}"
+    assert jaeger_trace_url("ABCDEF", tmp_path) == "http://127.0.0.1:26686/trace/abcdef"
+    assert stack_endpoints(tmp_path).otlp_grpc == "http://127.0.0.1:4317"
+
+
+def test_cache_key_follows_the_manifest_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    first, copy = tmp_path / "one" / "builder-config.yaml", tmp_path / "two" / "builder-config.yaml"
+    first.write_text("x: 1\n")
+    copy.write_text("x: 1\n")
+    key = content_key([first])
+    assert len(key) == 16 and content_key([copy]) == key
+    copy.write_text("x: 2\n")
+    assert content_key([copy]) != key
+    monkeypatch.setenv("OTEL_LLM_CACHE_DIR", str(tmp_path / "cache"))
+    assert collector_binary_path().parent == tmp_path / "cache" / "bin"
+
+
+def test_prometheus_config_scrapes_the_targets_with_the_rules(tmp_path: Path) -> None:
+    config = yaml.safe_load(prometheus_config(["127.0.0.1:9999"], "1s", [tmp_path / "alerts.yaml"]))
+    assert config["scrape_configs"][0]["static_configs"] == [{"targets": ["127.0.0.1:9999"]}]
+    assert config["rule_files"] == [str(tmp_path / "alerts.yaml")]
+    assert config["global"]["scrape_interval"] == "1s"
+
+
+def test_managed_process_stops_only_its_own_pid(tmp_path: Path) -> None:
+    sleeper = ManagedProcess("sleeper", [sys.executable, "-c", "import time; time.sleep(60)"], tmp_path, "")
+    pid = sleeper.start()
+    assert sleeper.running_pid() == pid
+    stranger = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        # a pid file pointing at a process with another executable is not ours to stop
+        record = json.loads(sleeper.pid_file.read_text())
+        impostor = ManagedProcess("impostor", ["/bin/true"], tmp_path, "")
+        impostor.pid_file.write_text(json.dumps({"pid": stranger.pid, "executable": "/bin/true"}))
+        assert impostor.running_pid() is None and impostor.stop() is False
+        assert stranger.poll() is None
+        assert record["pid"] == pid
+        assert sleeper.stop() is True and sleeper.running_pid() is None and not sleeper.pid_file.exists()
+    finally:
+        stranger.kill()
+        stranger.wait()

@@ -1,0 +1,121 @@
+"""E2E workload: real ``openai`` SDK calls against the demo's fake provider, instrumented by otel-llm.
+
+Runs as its own process (so its global OTel providers never meet the test session's), exporting
+OTLP to wherever ``OTEL_EXPORTER_OTLP_ENDPOINT`` points. Each call runs under a parent span
+``workload <kind>`` in a trace of its own. One JSON line per call goes to stdout:
+``{"kind", "trace_id", "parent_span_id", "model", "ok"}``.
+
+Usage: ``python workload.py --rounds N [--interval S] [--kinds chat,stream,...]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from opentelemetry import trace
+
+import openai
+import otel_llm
+from otel_llm.demo.fake_server import FAILING_MODEL, FakeOpenAIServer
+
+SEEDED_EMAIL = "jane.doe.e2e@example.com"
+SEEDED_API_KEY = "sk-proj-E2eSeededKey0123456789abcdefXYZ"
+LONG_PROMPT_CHARS = 20_000
+
+
+def _chat(client: openai.OpenAI):
+    return "gpt-4o-mini", client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "What is OpenTelemetry?"}]
+    )
+
+
+def _stream(client: openai.OpenAI):
+    stream = client.chat.completions.create(
+        model="gpt-4o",
+        messages=[{"role": "user", "content": "Explain time to first token."}],
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    return "gpt-4o", "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+
+
+def _secret(client: openai.OpenAI):
+    prompt = f"My e-mail is {SEEDED_EMAIL} and my key is {SEEDED_API_KEY}; please remember both."
+    return "gpt-4o-mini", client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": prompt}]
+    )
+
+
+def _long(client: openai.OpenAI):
+    return "gpt-4o-mini", client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "x" * LONG_PROMPT_CHARS}]
+    )
+
+
+def _embeddings(client: openai.OpenAI):
+    return "text-embedding-3-small", client.embeddings.create(model="text-embedding-3-small", input="hello")
+
+
+def _fail(client: openai.OpenAI):
+    return FAILING_MODEL, client.chat.completions.create(
+        model=FAILING_MODEL, messages=[{"role": "user", "content": "This call fails."}]
+    )
+
+
+CALLS = {
+    "chat": _chat,
+    "stream": _stream,
+    "secret": _secret,
+    "long": _long,
+    "embeddings": _embeddings,
+    "fail": _fail,
+}
+
+
+def run(rounds: int, interval: float, kinds: list[str]) -> None:
+    handle = otel_llm.instrument()
+    tracer = trace.get_tracer("otel_llm.e2e.workload")
+    try:
+        with FakeOpenAIServer(chunk_delay=0.002) as server:
+            client = openai.OpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0)
+            for _ in range(rounds):
+                for kind in kinds:
+                    with tracer.start_as_current_span(f"workload {kind}") as parent:
+                        context = parent.get_span_context()
+                        try:
+                            model, _ = CALLS[kind](client)
+                            ok = True
+                        except openai.APIError:
+                            model, ok = FAILING_MODEL, False
+                    print(
+                        json.dumps(
+                            {
+                                "kind": kind,
+                                "trace_id": f"{context.trace_id:032x}",
+                                "parent_span_id": f"{context.span_id:016x}",
+                                "model": model,
+                                "ok": ok,
+                            }
+                        ),
+                        flush=True,
+                    )
+                time.sleep(interval)
+    finally:
+        handle.shutdown()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--interval", type=float, default=0.0, help="seconds between rounds")
+    parser.add_argument("--kinds", default=",".join(CALLS), help="comma-separated call kinds")
+    args = parser.parse_args(argv)
+    run(args.rounds, args.interval, args.kinds.split(","))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

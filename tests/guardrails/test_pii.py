@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import pytest
+
+from otel_llm.guardrails import Match
+from otel_llm.guardrails.detectors.pii import PIIDetector, iban_valid, luhn_valid, ssn_valid
+
+
+def found(text: str, detector: PIIDetector | None = None) -> list[tuple[str, str]]:
+    return [(m.entity_type, text[m.start : m.end]) for m in (detector or PIIDetector()).detect(text)]
+
+
+def test_sample_rows_give_exactly_the_gold_structured_entities(pii_rows):
+    expected = {
+        0: [("CREDIT_CARD", "4007070753690781"), ("EMAIL_ADDRESS", "UtaKortig@jourrapide.com")],
+        1: [("EMAIL_ADDRESS", "UshurmaDratchev@rhyta.com")],
+        2: [("PHONE_NUMBER", "905-674-3793")],
+        # gold also marks "(37) 788-063", which is too short to be any valid number: a known miss
+        3: [("PHONE_NUMBER", "07700 063 966")],
+        4: [("CREDIT_CARD", "4454794511390933")],
+        5: [("CREDIT_CARD", "4131034282458809939")],
+        6: [("IBAN_CODE", "GB56HXDO88167774656119")],
+        7: [("IBAN_CODE", "GB59IFUE40226315499137")],
+        8: [("US_SSN", "460-89-9847")],
+        9: [("US_SSN", "514-69-0360")],
+        10: [("IP_ADDRESS", "106.31.73.20")],
+        11: [("IP_ADDRESS", "86.121.97.248")],
+        12: [],
+        13: [],
+    }
+    assert {i: found(row["full_text"]) for i, row in enumerate(pii_rows)} == expected
+
+
+def test_positions_are_character_offsets():
+    text = "write to ann@example.org today"
+    assert PIIDetector().detect(text) == [Match(9, 24, "EMAIL_ADDRESS", 1.0)]
+
+
+@pytest.mark.parametrize(
+    ("text", "entity"),
+    [
+        ("call +44 20 7946 0958 now", "+44 20 7946 0958"),
+        ("call (415) 555-2671 now", "(415) 555-2671"),
+        ("call 415.555.2671 x123 now", "415.555.2671 x123"),
+        ("call +41 (0)44 668 18 00 now", "+41 (0)44 668 18 00"),
+    ],
+)
+def test_phone_numbers(text, entity):
+    assert found(text) == [("PHONE_NUMBER", entity)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["born 2004-03-17 12:30", "order 1234567", "room 42, floor 7", "version 3.11.4", "total 1,234,567.89"],
+)
+def test_not_phone_numbers(text):
+    assert found(text) == []
+
+
+def test_checksums_reject_near_misses():
+    assert found("card 4111 1111 1111 1111") == [("CREDIT_CARD", "4111 1111 1111 1111")]
+    assert found("card 4111 1111 1111 1112") == []
+    assert found("iban GB82 WEST 1234 5698 7654 32 please") == [("IBAN_CODE", "GB82 WEST 1234 5698 7654 32")]
+    assert found("iban GB82 WEST 1234 5698 7654 33") == []
+    assert found("ssn 666-12-3456 or 123-00-4567") == []
+    assert found("ip 256.1.1.1") == []
+
+
+def test_validators():
+    assert luhn_valid("79927398713") and not luhn_valid("79927398710")
+    assert iban_valid("DE89 3704 0044 0532 0130 00") and not iban_valid("DE89 3704 0044 0532 0130 01")
+    assert ssn_valid("123", "45", "6789") and not ssn_valid("900", "45", "6789")
+
+
+def test_ipv6():
+    assert found("from 2001:db8::8a2e:370:7334 and ::1") == [
+        ("IP_ADDRESS", "2001:db8::8a2e:370:7334"),
+        ("IP_ADDRESS", "::1"),
+    ]
+
+
+def test_entity_selection_and_custom_patterns():
+    detector = PIIDetector(
+        entities=["EMAIL_ADDRESS"],
+        patterns=[{"entity_type": "EMPLOYEE_ID", "regex": r"\bEMP-\d{6}\b", "score": 0.9}],
+    )
+    text = "EMP-123456 (ann@example.org, 460-89-9847)"
+    assert detector.detect(text) == [Match(0, 10, "EMPLOYEE_ID", 0.9), Match(12, 27, "EMAIL_ADDRESS", 1.0)]
+
+
+def test_unknown_entity_type_is_rejected():
+    with pytest.raises(ValueError, match="unknown PII entity types"):
+        PIIDetector(entities=["PASSPORT"])

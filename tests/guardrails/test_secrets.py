@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from otel_llm.guardrails.detectors.secrets import SecretsDetector
+
+
+def b64(data: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+SIGNATURE = "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+JWT = f"{b64({'alg': 'HS256', 'typ': 'JWT'})}.{b64({'sub': '1234567890', 'name': 'Ann'})}.{SIGNATURE}"
+PEM = (
+    "-----BEGIN RSA PRIVATE KEY-----\n"
+    "MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n"
+    "-----END RSA PRIVATE KEY-----"
+)
+
+
+def found(text: str, detector: SecretsDetector | None = None) -> list[tuple[str, str]]:
+    return [(m.entity_type, text[m.start : m.end]) for m in (detector or SecretsDetector()).detect(text)]
+
+
+@pytest.mark.parametrize(
+    ("secret", "entity"),
+    [
+        ("AKIAIOSFODNN7EXAMPLE", "AWS_ACCESS_KEY"),
+        ("ghp_" + "a1B2c3D4e5" * 3 + "a1B2c3", "GITHUB_TOKEN"),
+        ("xoxb-123456789012-abcdefghij", "SLACK_TOKEN"),
+        ("sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc", "STRIPE_ACCESS_KEY"),
+        ("sk-proj-" + "Ab1_" * 12, "OPENAI_PROJECT_KEY"),
+        ("sk-ant-api03-" + "x9Y8-" * 18, "ANTHROPIC_API_KEY"),
+        ("AIza" + "SyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q", "GOOGLE_API_KEY"),
+        ("hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz01234567", "HUGGINGFACE_TOKEN"),
+        (JWT, "JSON_WEB_TOKEN"),
+        (PEM, "PRIVATE_KEY"),
+    ],
+)
+def test_each_secret_kind_is_found_whole(secret, entity):
+    assert found(f"use {secret} for the call") == [(entity, secret)]
+
+
+def test_basic_auth_password_in_url():
+    assert found("fetch https://ann:hunter2pass@example.com/data") == [
+        ("BASIC_AUTH_CREDENTIALS", "hunter2pass")
+    ]
+
+
+def test_malformed_jwt_and_plain_text_are_not_secrets():
+    assert found("token eyJhbGciOi.eyJzdWIiOiAxfQ.notbase64!!! is fake") == []
+    assert found("The quick brown fox jumps over the lazy dog, sk-short, AKIA123.") == []
+
+
+def test_exclude_drops_an_entity_type():
+    detector = SecretsDetector(exclude=["BASIC_AUTH_CREDENTIALS"])
+    assert found("https://ann:hunter2pass@example.com", detector) == []
+
+
+def test_unfinished_private_key_marks_where_to_hold_a_stream():
+    detector = SecretsDetector()
+    assert detector.unfinished("text -----BEGIN PRIVATE KEY-----\nMIIB") == 5
+    assert detector.unfinished(f"text {PEM} more") is None

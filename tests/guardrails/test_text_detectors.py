@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import sys
+import unicodedata
+
+import pytest
+
+from otel_llm.guardrails import Match
+from otel_llm.guardrails.detectors import create, registered
+from otel_llm.guardrails.detectors.output import JsonSchemaDetector, RefusalDetector
+from otel_llm.guardrails.detectors.text import (
+    _INVISIBLE_RUN,
+    BannedSubstringsDetector,
+    BannedTopicsDetector,
+    CompetitorsDetector,
+    InvisibleUnicodeDetector,
+    MaxLengthDetector,
+    estimate_tokens,
+)
+
+
+def test_registry_names():
+    assert sorted(registered()) == [
+        "banned_substrings",
+        "banned_topics",
+        "competitors",
+        "invisible_unicode",
+        "json_schema",
+        "max_length",
+        "pii",
+        "prompt_injection",
+        "refusal",
+        "secrets",
+        "toxicity",
+    ]
+    with pytest.raises(ValueError, match="unknown guardrail detector 'nope'"):
+        create("nope")
+
+
+def test_banned_substrings_whole_words_case_insensitive():
+    detector = BannedSubstringsDetector(["project falcon", "falcon"])
+    text = "Is Project Falcon late? falconry is fine. FALCON!"
+    assert detector.detect(text) == [Match(3, 17, "BANNED_SUBSTRING"), Match(42, 48, "BANNED_SUBSTRING")]
+    assert BannedSubstringsDetector(["falcon"], whole_words=False).detect("falconry") == [
+        Match(0, 6, "BANNED_SUBSTRING")
+    ]
+    assert BannedSubstringsDetector(["Falcon"], case_sensitive=True).detect("falcon") == []
+    with pytest.raises(ValueError, match="non-empty term"):
+        BannedSubstringsDetector([""])
+
+
+def test_competitors_and_topics():
+    assert CompetitorsDetector(["Acme Corp"]).detect("better than acme corp?") == [
+        Match(12, 21, "COMPETITOR")
+    ]
+    topics = BannedTopicsDetector({"medical_advice": ["dosage", "diagnose"], "politics": ["election"]})
+    assert topics.detect("What dosage before the election?") == [
+        Match(5, 11, "medical_advice"),
+        Match(23, 31, "politics"),
+    ]
+
+
+def test_invisible_unicode_runs_are_found_and_removed_on_redaction():
+    detector = InvisibleUnicodeDetector()
+    text = "pay\u200b\u200dme\u202e now\U000e0041\tok\n"
+    assert detector.detect(text) == [
+        Match(3, 5, "INVISIBLE_UNICODE"),
+        Match(7, 8, "INVISIBLE_UNICODE"),
+        Match(12, 13, "INVISIBLE_UNICODE"),
+    ]
+    assert detector.placeholder("INVISIBLE_UNICODE") == ""
+    assert detector.detect("plain text\twith tab\n") == []
+
+
+def test_invisible_set_covers_this_pythons_format_control_and_private_use_characters():
+    missing = [
+        hex(code)
+        for code in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(code)) in ("Cf", "Cc", "Co")
+        and chr(code) not in "\t\n\r"
+        and not _INVISIBLE_RUN.fullmatch(chr(code))
+    ]
+    assert missing == []
+
+
+def test_max_length():
+    assert MaxLengthDetector(max_chars=5).detect("123456") == [Match(0, 6, "MAX_CHARS_EXCEEDED")]
+    assert MaxLengthDetector(max_chars=6).detect("123456") == []
+    assert estimate_tokens("Hello, world! It's 3pm.") == 9
+    assert MaxLengthDetector(max_tokens=8).detect("Hello, world! It's 3pm.") == [
+        Match(0, 23, "MAX_TOKENS_EXCEEDED")
+    ]
+    assert MaxLengthDetector(max_tokens=3, count_tokens=lambda t: len(t.split())).detect("a b c") == []
+    with pytest.raises(ValueError, match="max_chars or max_tokens"):
+        MaxLengthDetector()
+
+
+SCHEMA = {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}
+
+
+def test_json_schema(tmp_path):
+    detector = JsonSchemaDetector(schema=SCHEMA)
+    assert detector.detect('{"answer": "42"}') == []
+    assert detector.detect('```json\n{"answer": "42"}\n```') == []
+    assert detector.detect('{"answer": 42}') == [Match(0, 14, "SCHEMA_VIOLATION")]
+    assert detector.detect("the answer is 42") == [Match(0, 16, "INVALID_JSON")]
+    schema_file = tmp_path / "schema.json"
+    schema_file.write_text('{"type": "array"}')
+    assert JsonSchemaDetector(schema_file=str(schema_file)).detect("{}") == [Match(0, 2, "SCHEMA_VIOLATION")]
+    with pytest.raises(ValueError, match="exactly one"):
+        JsonSchemaDetector()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm sorry, but I can't help with that.",
+        "I’m sorry, I cannot provide instructions for making weapons.",
+        "As an AI language model, I cannot browse the internet.",
+        "I must respectfully decline this request.",
+        "I'm unable to assist with that request.",
+    ],
+)
+def test_refusals(text):
+    assert RefusalDetector().detect(text) == [Match(0, len(text), "REFUSAL")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sure! Here is the recipe you asked for.",
+        "You can't divide by zero, so the function raises ZeroDivisionError.",
+        "Sorry for the delay: the answer is 42.",
+    ],
+)
+def test_non_refusals(text):
+    assert RefusalDetector().detect(text) == []
