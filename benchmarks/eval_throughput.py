@@ -149,8 +149,9 @@ def main() -> int:
         OpenAIInstrumentor().uninstrument()
 
     lines = [
-        f"Measured {datetime.now(timezone.utc):%Y-%m-%d} on {platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}; {args.examples} examples, 8 deterministic evaluators "
+        f"Measured {datetime.now(timezone.utc):%Y-%m-%d} on {platform.machine()}, {os.cpu_count()} CPUs "
+        f"(load average {os.getloadavg()[0]:.1f} at the end), Python {platform.python_version()}; "
+        f"{args.examples} examples, 8 deterministic evaluators "
         f"(exact_match, contains, regex, numeric_match, json_valid, string_similarity, rouge_l, bleu).",
         "",
         "| scenario | threads | wall time (s) | examples/s | scores/s |",

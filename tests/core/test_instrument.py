@@ -15,7 +15,7 @@ def test_instrument_uses_the_apps_providers_and_shuts_down(otel, fake_server) ->
 
     handle = otel_llm.instrument()
     try:
-        assert handle.instrumented == ["OpenAIInstrumentor"]
+        assert "OpenAIInstrumentor" in handle.instrumented  # and every other installed SDK
         assert handle.sdk.providers == []  # the test session configured the SDK already
         client = openai.OpenAI(base_url=fake_server.base_url, api_key="sk-test")
         client.embeddings.create(model="text-embedding-3-small", input="hello")

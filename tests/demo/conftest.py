@@ -1,14 +1,18 @@
-"""Fixtures of the demo tests: the fake OpenAI server and the instrumented SDK on the global providers."""
+"""Fixtures of the demo tests: a fresh fake OpenAI server and the instrumented SDK."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
-import openai
 import pytest
 
+import openai
 from otel_llm.demo.fake_server import FakeOpenAIServer
 from otel_llm.instrumentation.openai import OpenAIInstrumentor
+
+from ..recorded_genai import instrument_fixture
+
+instrument_openai = instrument_fixture(OpenAIInstrumentor)
 
 
 @pytest.fixture
@@ -21,16 +25,3 @@ def fake_server() -> Iterator[FakeOpenAIServer]:
 @pytest.fixture
 def client(fake_server: FakeOpenAIServer) -> openai.OpenAI:
     return openai.OpenAI(base_url=fake_server.base_url, api_key="sk-demo", max_retries=0)
-
-
-@pytest.fixture
-def instrument_openai(otel) -> Iterator[Callable[..., OpenAIInstrumentor]]:
-    """Instrument OpenAI on the test's global providers: ``instrument_openai(capture_mode=...)``."""
-    instrumentor = OpenAIInstrumentor()
-
-    def instrument(**settings: object) -> OpenAIInstrumentor:
-        instrumentor.instrument(**settings)
-        return instrumentor
-
-    yield instrument
-    instrumentor.uninstrument()

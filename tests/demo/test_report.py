@@ -31,7 +31,9 @@ def duration_points(*values: float, bounds: tuple[float, ...] = DURATION_BUCKETS
     """Record values into a real SDK histogram with the given boundaries; return its data points."""
     reader = InMemoryMetricReader()
     meter = MeterProvider(metric_readers=[reader]).get_meter("tests.demo")
-    histogram = meter.create_histogram("gen_ai.client.operation.duration", explicit_bucket_boundaries_advisory=bounds)
+    histogram = meter.create_histogram(
+        "gen_ai.client.operation.duration", explicit_bucket_boundaries_advisory=bounds
+    )
     for value in values:
         histogram.record(value, {"gen_ai.operation.name": "chat", "gen_ai.request.model": "m"})
     data = reader.get_metrics_data()
@@ -100,8 +102,15 @@ def test_trace_tree():
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     tracer = provider.get_tracer("tests.demo")
     root = tracer.start_span("demo.session", start_time=0)
-    inside = set_span_in_context(root)
-    stream = tracer.start_span("chat gpt-4o-mini", inside, SpanKind.CLIENT, start_time=1 * MS, attributes={
+
+    def client_span(name: str, start_ms: int, end_ms: int, attributes: dict, error: str = "") -> None:
+        parent = set_span_in_context(root)
+        span = tracer.start_span(name, parent, SpanKind.CLIENT, attributes, start_time=start_ms * MS)
+        if error:
+            span.set_status(Status(StatusCode.ERROR, error))
+        span.end(end_time=end_ms * MS)
+
+    client_span("chat gpt-4o-mini", 1, 551, {
         "gen_ai.provider.name": "openai",
         "gen_ai.request.model": "gpt-4o-mini",
         "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
@@ -111,12 +120,8 @@ def test_trace_tree():
         "gen_ai.response.time_to_first_chunk": 0.0421,
         "otel_llm.usage.cost_usd": 2.64e-05,
     })
-    stream.end(end_time=551 * MS)
-    failing = tracer.start_span("chat gpt-unavailable", inside, SpanKind.CLIENT, start_time=600 * MS, attributes={
-        "gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-unavailable", "error.type": "NotFoundError",
-    })
-    failing.set_status(Status(StatusCode.ERROR, "model not found"))
-    failing.end(end_time=612 * MS)
+    attributes = {"gen_ai.provider.name": "openai", "error.type": "NotFoundError"}
+    client_span("chat gpt-unavailable", 600, 612, attributes, error="model not found")
     root.end(end_time=700 * MS)
 
     assert text_of(render_trace(exporter.get_finished_spans())) == "\n".join([

@@ -43,6 +43,7 @@ def test_feedback_by_response_id_for_a_past_response_is_linked_to_its_span(instr
         "otel_llm.evaluation.source": "feedback",
     }
     assert (point.count, point.sum) == (1, 0.0)
+    assert tuple(point.explicit_bounds) == (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 2, 3, 4, 5, 10)
 
 
 def test_feedback_by_span_context_and_on_the_current_span(otel):

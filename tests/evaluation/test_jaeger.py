@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from datetime import timedelta
 
@@ -22,6 +25,7 @@ from otel_llm.evaluation.jaeger import (
 from otel_llm.instrumentation.openai import OpenAIInstrumentor
 
 from .fake_jaeger import FakeJaeger, jaeger_payload, jaeger_span
+from .fake_otlp import FakeOtlpReceiver
 
 
 @pytest.fixture
@@ -160,3 +164,51 @@ def test_parse_lookback(text, delta):
 def test_parse_lookback_rejects_other_forms():
     with pytest.raises(ValueError, match="bad lookback '1 hour'"):
         parse_lookback("1 hour")
+
+
+def test_a_state_file_keeps_repeated_batches_from_evaluating_a_span_twice(
+    otel, production_spans, capsys, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("COLUMNS", "200")
+    state = tmp_path / "state" / "seen.txt"
+    argv = ["eval", "online", "--service", "shop", "-e", "latency=60", "--state", str(state)]
+    with FakeJaeger(jaeger_payload(production_spans, "shop")) as jaeger:
+        assert main([*argv, "--jaeger", jaeger.url]) == 0
+        assert "2 LLM spans in 2 traces of shop" in capsys.readouterr().out
+        chats = [s for s in production_spans if s.name == "chat gpt-4o-mini"]
+        assert state.read_text().split() == [
+            f"{s.context.trace_id:032x}:{s.context.span_id:016x}" for s in chats
+        ]
+        assert main([*argv, "--jaeger", jaeger.url]) == 0
+    assert "0 LLM spans in 2 traces of shop, 2 evaluated before" in capsys.readouterr().out
+    assert len([r for r in otel.logs() if r.event_name == "gen_ai.evaluation.result"]) == 2
+
+
+def test_cli_online_exports_linked_results_over_otlp(production_spans):
+    """A fresh process with only OTEL_* settings: results reach the OTLP endpoint with the original ids."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("OTEL_")}
+    with FakeJaeger(jaeger_payload(production_spans, "shop")) as jaeger, FakeOtlpReceiver() as otlp:
+        env.update(OTEL_EXPORTER_OTLP_ENDPOINT=otlp.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf")
+        argv = ["eval", "online", "--jaeger", jaeger.url, "--service", "shop", "-e", "latency=60"]
+        done = subprocess.run(
+            [sys.executable, "-m", "otel_llm.cli.main", *argv],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 0, done.stderr
+    chats = [s for s in production_spans if s.name == "chat gpt-4o-mini"]
+    records = otlp.log_records()
+    assert [(r.event_name, r.trace_id, r.span_id) for r in records] == [
+        (
+            "gen_ai.evaluation.result",
+            s.context.trace_id.to_bytes(16, "big"),
+            s.context.span_id.to_bytes(8, "big"),
+        )
+        for s in chats
+    ]
+    names = {attribute.key: attribute.value.string_value for attribute in records[0].attributes}
+    assert names["gen_ai.evaluation.name"] == "latency"
+    assert names["gen_ai.evaluation.score.label"] == "pass"
+    assert "otel_llm.evaluation.score" in otlp.metric_names()

@@ -247,6 +247,22 @@ def test_target_without_llm_call_parents_events_to_the_example_span(otel):
         (["eval", "-d", "d.jsonl", "-t", "x:y"], "give at least one --evaluator"),
         (["eval", "-d", "d.jsonl", "-t", "x:y", "-e", "bogus"], "unknown evaluator 'bogus'"),
         (["eval", "-d", "missing.jsonl", "-t", "x:y", "-e", "exact_match"], "No such file"),
+        (
+            [
+                "eval",
+                "-d",
+                str(DATA / "gsm8k_test_sample.jsonl"),
+                "-t",
+                "no_such_module:f",
+                "-e",
+                "exact_match",
+            ],
+            "cannot load target no_such_module:f: No module named 'no_such_module'",
+        ),
+        (
+            ["eval", "-d", str(DATA / "gsm8k_test_sample.jsonl"), "-t", "json", "-e", "exact_match"],
+            "target must be module:function, got 'json'",
+        ),
     ],
 )
 def test_cli_usage_errors_exit_2(argv, message, capsys):

@@ -14,7 +14,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 import openai
 from otel_llm.evaluation import SamplingEvaluator
-from otel_llm.evaluation.evaluators import JsonValid, RegexMatch
+from otel_llm.evaluation.evaluators import JsonValid, RegexMatch, RubricJudge
 from otel_llm.evaluation.evaluators.base import Evaluator
 from otel_llm.evaluation.model import EvalCase, Score
 from otel_llm.instrumentation.openai import OpenAIInstrumentor
@@ -90,6 +90,35 @@ def test_sampled_llm_calls_get_results_parented_to_their_spans(otel, local_provi
         "otel_llm.evaluation.source": "online",
     }
     assert (point.count, point.sum) == (3, 3.0)
+
+
+def test_online_judge_calls_are_marked_and_not_sampled_again(otel, local_provider, fake_openai):
+    provider, exporter = local_provider
+    server = fake_openai(
+        lambda body: '{"rating": 5}' if body["messages"][0]["role"] == "system" else "Paris."
+    )
+    instrumentor = OpenAIInstrumentor()
+    instrumentor.instrument(tracer_provider=provider, capture_mode="SPAN_ONLY")
+    client = openai.OpenAI(base_url=server.base_url, api_key="k", max_retries=0)
+    sampler = SamplingEvaluator([RubricJudge(client, "gpt-4o-mini", "Is it right?")], sample_rate=1.0)
+    sampler.install(provider)
+    try:
+        for question in ("France?", "Italy?"):
+            client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": question}]
+            )
+        assert sampler.force_flush(10_000)
+    finally:
+        instrumentor.uninstrument()
+        sampler.shutdown()
+    assert (sampler.stats.sampled, sampler.stats.evaluated) == (2, 2)
+    spans = exporter.get_finished_spans()
+    judged = [s for s in spans if s.attributes.get("otel_llm.evaluation.judge")]
+    app = [s for s in spans if not s.attributes.get("otel_llm.evaluation.judge")]
+    assert len(judged) == 2 and len(app) == 2
+    assert {s.parent.span_id for s in judged} == {s.context.span_id for s in app}
+    events = [r for r in otel.logs() if r.event_name == "gen_ai.evaluation.result"]
+    assert [e.attributes["gen_ai.evaluation.score.value"] for e in events] == [1.0, 1.0]
 
 
 def test_sampling_rate_is_honoured(otel, local_provider):

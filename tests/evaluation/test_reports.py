@@ -9,6 +9,7 @@ import re
 import pytest
 from rich.console import Console
 
+from otel_llm.cli.main import main
 from otel_llm.evaluation import EvaluationRun, Threshold, compare_runs, evaluate, render_html
 from otel_llm.evaluation.compare import print_comparison
 from otel_llm.evaluation.datasets import Example
@@ -154,3 +155,19 @@ def test_compare_finds_example_and_evaluator_regressions():
     assert "regressions (6)" in text
     assert re.search(r"2\s+│ exact_match\s+│ pass 1\.000\s+│ fail 0\.000", text)
     assert re.search(r"4\s+│ exact_match\s+│ pass 1\.000\s+│ error \(LookupError\)", text)
+
+
+def test_compare_cli_exit_codes(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    before = run_with(GOOD, name="before").save(tmp_path / "before.json")
+    after = run_with(WORSE, name="after").save(tmp_path / "after.json")
+    assert main(["eval", "compare", str(before), str(after)]) == 0
+    assert "before -> after" in capsys.readouterr().out
+    assert main(["eval", "compare", str(before), str(after), "--fail-on-regression"]) == 1
+    assert main(["eval", "compare", str(after), str(before), "--fail-on-regression"]) == 0
+    assert "improvements (6)" in capsys.readouterr().out
+    (tmp_path / "other.json").write_text('{"format": "something else"}')
+    with pytest.raises(SystemExit) as exit_info:
+        main(["eval", "compare", str(before), str(tmp_path / "other.json")])
+    assert exit_info.value.code == 2
+    assert "cannot read the reports: not an otel-llm evaluation report" in capsys.readouterr().err

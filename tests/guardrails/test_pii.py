@@ -72,6 +72,19 @@ def test_validators():
     assert ssn_valid("123", "45", "6789") and not ssn_valid("900", "45", "6789")
 
 
+def test_email_boundaries():
+    assert found("@home: a.b-c+d@mail.example.co.uk, -x@y.com, bad@nodomain, two@a.io") == [
+        ("EMAIL_ADDRESS", "a.b-c+d@mail.example.co.uk"),
+        ("EMAIL_ADDRESS", "two@a.io"),
+    ]
+
+
+def test_ip_at_the_end_of_a_sentence():
+    assert found("The server is 10.0.0.1. Version 1.2.3.4.5 is not an address.") == [
+        ("IP_ADDRESS", "10.0.0.1")
+    ]
+
+
 def test_ipv6():
     assert found("from 2001:db8::8a2e:370:7334 and ::1") == [
         ("IP_ADDRESS", "2001:db8::8a2e:370:7334"),

@@ -171,6 +171,7 @@ def test_fail_open_error_outcome(otel):
 
 def test_no_rules_for_a_source_means_no_telemetry(otel):
     Policy("telemetry", [Rule("pii", PIIDetector(), "redact", "input")]).check_output("ann@example.org")
+    assert policy().engine.apply([], "input") == []
     assert (otel.spans(), otel.logs(), metric_points(otel)) == ([], [], {})
 
 

@@ -35,7 +35,10 @@ from opentelemetry.sdk.trace.export import (
 )
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from otel_llm.sdk_setup import _exporters  # the same OTLP exporters as otel_llm.instrument() sets up
+from otel_llm.sdk_setup import (
+    ConfiguredSDK,
+    _exporters,  # the same OTLP exporters as otel_llm.instrument() sets up
+)
 from otel_llm.stack import jaeger_trace_url, stack_endpoints
 
 if TYPE_CHECKING:
@@ -52,15 +55,21 @@ COLD_START_NOTE = (
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "demo", help="run a sample app against a fake OpenAI server and show what was recorded",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+        "demo",
+        help="run a sample app against a fake OpenAI server and show what was recorded",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--capture-content", action="store_true",
+        "--capture-content",
+        action="store_true",
         help="record message content on spans and events (capture mode SPAN_AND_EVENT)",
     )
     parser.add_argument(
-        "--chunk-delay", type=_non_negative, default=DEFAULT_CHUNK_DELAY, metavar="SECONDS",
+        "--chunk-delay",
+        type=_non_negative,
+        default=DEFAULT_CHUNK_DELAY,
+        metavar="SECONDS",
         help=f"pause between streamed chunks of the fake server (default {DEFAULT_CHUNK_DELAY})",
     )
     parser.set_defaults(func=handler)
@@ -135,16 +144,9 @@ class DemoTelemetry:
         _logs.set_logger_provider(self.logger_provider)
 
     @property
-    def providers(self) -> tuple[TracerProvider, MeterProvider, LoggerProvider]:
-        return self.tracer_provider, self.meter_provider, self.logger_provider
-
-    def flush(self) -> None:
-        for provider in self.providers:
-            provider.force_flush()
-
-    def shutdown(self) -> None:
-        for provider in self.providers:
-            provider.shutdown()
+    def owned(self) -> ConfiguredSDK:
+        """The three providers, to flush and shut down."""
+        return ConfiguredSDK([self.tracer_provider, self.meter_provider, self.logger_provider])
 
 
 def handler(args: argparse.Namespace) -> int:
@@ -172,11 +174,11 @@ def handler(args: argparse.Namespace) -> int:
         if not endpoint:
             console.print(f"trace id {trace_id:032x}; set {OTLP_ENDPOINT_ENV} to export it as well")
             return 0
-        telemetry.flush()
+        telemetry.owned.flush()
         return _report_export(console, endpoint, trace_id, telemetry.otlp_spans)
     finally:
         handle.shutdown()
-        telemetry.shutdown()
+        telemetry.owned.shutdown()
 
 
 def _console() -> Console:
@@ -204,11 +206,15 @@ def _report_export(
     console: Console, endpoint: str, trace_id: int, exporters: Sequence[TallyingSpanExporter]
 ) -> int:
     """Say where the telemetry went (exit code 1 when the OTLP endpoint did not accept the spans)."""
+    if not exporters:
+        console.print(f"no trace exporter (OTEL_TRACES_EXPORTER={os.environ.get('OTEL_TRACES_EXPORTER')})")
+        return 0
     exported = sum(e.exported for e in exporters)
     failed = sum(e.failed for e in exporters)
     protocol = os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
     if failed or not exported:
-        console.print(f"[bold red]OTLP export to {endpoint} ({protocol}) failed[/]: {failed} spans rejected")
+        failure = f"OTLP export to {endpoint} ({protocol}) failed"
+        console.print(f"[bold red]{failure}[/]: {failed} spans not delivered")
         return 1
     console.print(f"exported {exported} spans, the metrics and the events to {endpoint} ({protocol})")
     console.print(f"trace id {trace_id:032x}")

@@ -91,7 +91,7 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from otel_llm.evaluation.datasets import DatasetError, load_dataset
+    from otel_llm.evaluation.datasets import load_dataset
     from otel_llm.evaluation.html_report import write_html
     from otel_llm.evaluation.runner import OfflineRunner, load_target
     from otel_llm.evaluation.sdk import ensure_sdk
@@ -104,14 +104,19 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
         thresholds = [Threshold.parse(spec) for spec in args.threshold]
         examples = load_dataset(args.dataset, args.input_field, args.expected_field, args.limit)
-    except (ValueError, OSError, DatasetError) as exc:
+    except (ValueError, OSError) as exc:  # DatasetError is a ValueError
         parser.error(str(exc))
     if str(Path.cwd()) not in sys.path:
         sys.path.insert(0, str(Path.cwd()))  # targets are imported like `python -m` would
-    shutdown = ensure_sdk()
+    shutdown = ensure_sdk()  # before the target's import, which may instrument on the global providers
+    try:
+        target = load_target(args.target)
+    except (ImportError, AttributeError, TypeError, ValueError) as exc:
+        shutdown()
+        parser.error(f"cannot load target {args.target}: {exc}")
     console = Console()
     try:
-        runner = OfflineRunner(load_target(args.target), evaluators, args.concurrency)
+        runner = OfflineRunner(target, evaluators, args.concurrency)
         progress = Progress(
             "[progress.description]{task.description}",
             BarColumn(),
@@ -158,7 +163,12 @@ def _online(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from otel_llm.evaluation.jaeger import JaegerQueryClient, evaluate_jaeger_traces, parse_lookback
+    from otel_llm.evaluation.jaeger import (
+        JaegerQueryClient,
+        SeenSpans,
+        evaluate_jaeger_traces,
+        parse_lookback,
+    )
     from otel_llm.evaluation.results import fmt
     from otel_llm.evaluation.sdk import ensure_sdk
 
@@ -169,12 +179,13 @@ def _online(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error(str(exc))
     shutdown = ensure_sdk()
     try:
-        result = evaluate_jaeger_traces(
-            JaegerQueryClient(args.jaeger), args.service, lookback, evaluators, args.limit
-        )
+        seen = SeenSpans(args.state) if args.state else None
+        client = JaegerQueryClient(args.jaeger)
+        result = evaluate_jaeger_traces(client, args.service, lookback, evaluators, args.limit, seen)
     finally:
         shutdown()
-    table = Table(title=f"{len(result.evaluated)} LLM spans in {result.traces} traces of {args.service}")
+    skipped = f", {result.skipped} evaluated before" if result.skipped else ""
+    table = Table()
     table.add_column("trace", no_wrap=True)
     table.add_column("span", no_wrap=True)
     for column in ("operation", *(e.name for e in evaluators)):
@@ -182,7 +193,10 @@ def _online(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     for item in result.evaluated:
         cells = [s.error_type or f"{fmt(s.value)} {s.label or ''}".strip() for s in item.scores]
         table.add_row(f"{item.span.trace_id:032x}", f"{item.span.span_id:016x}", item.span.name, *cells)
-    Console().print(table)
+    console = Console()
+    console.print(f"{len(result.evaluated)} LLM spans in {result.traces} traces of {args.service}{skipped}")
+    if result.evaluated:
+        console.print(table)
     return 0
 
 
@@ -220,4 +234,7 @@ def register(subparsers: Any) -> None:
     online.add_argument("--service", required=True, help="service whose traces to evaluate")
     online.add_argument("--lookback", default="1h", help="how far back, e.g. 15m, 1h, 2d (default 1h)")
     online.add_argument("--limit", type=int, default=100, help="most traces to fetch (default 100)")
+    online.add_argument(
+        "--state", type=Path, metavar="PATH", help="file of evaluated span ids: skip them, add the new ones"
+    )
     online.set_defaults(func=_bind(_online, online))

@@ -84,9 +84,7 @@ class EvaluationSpanHooks(SpanProcessor):
             return self._responses.get(response_id)
 
     def shutdown(self) -> None:
-        with self._lock:
-            self._watched.clear()
-            self._responses.clear()
+        """Nothing to release; one instance serves every provider, so one provider's shutdown keeps it."""
 
     def force_flush(self, timeout_millis: int = 30_000) -> bool:
         return True

@@ -13,6 +13,7 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from otel_llm.evaluation.evaluators.base import Evaluator
@@ -115,6 +116,32 @@ class SpanScores:
 class OnlineBatchResult:
     traces: int = 0
     evaluated: list[SpanScores] = field(default_factory=list)
+    skipped: int = 0
+    """LLM spans left out because an earlier batch had evaluated them."""
+
+
+def span_key(span: SpanView) -> str:
+    return f"{span.trace_id:032x}:{span.span_id:016x}"
+
+
+class SeenSpans:
+    """Keys of the spans already evaluated, kept in a text file (one per line, newest last, bounded)."""
+
+    def __init__(self, path: Path, keep: int = 100_000) -> None:
+        self.path = path
+        self.keep = keep
+        lines = path.read_text(encoding="utf-8").split() if path.exists() else []
+        self._keys = dict.fromkeys(lines[-keep:])
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._keys
+
+    def add(self, key: str) -> None:
+        self._keys[key] = None
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text("".join(f"{key}\n" for key in list(self._keys)[-self.keep :]), encoding="utf-8")
 
 
 def evaluate_jaeger_traces(
@@ -123,14 +150,24 @@ def evaluate_jaeger_traces(
     lookback: timedelta,
     evaluators: Sequence[Evaluator],
     limit: int = 100,
+    seen: SeenSpans | None = None,
 ) -> OnlineBatchResult:
-    """Evaluate every LLM span of the service's recent traces; each score is parented to its span."""
+    """Evaluate every LLM span of the service's recent traces; each score is parented to its span.
+
+    With ``seen``, spans evaluated by an earlier batch are skipped and the new ones recorded in it.
+    """
     recorder = ScoreRecorder(OtelLlmEvaluationSourceValues.ONLINE)
     traces = client.find_traces(service, lookback, limit)
     result = OnlineBatchResult(traces=len(traces))
     for spans in traces:
-        for span in spans:
-            if span.is_llm:
-                scores = evaluate_span(span, evaluators, recorder, descendants(span, spans))
-                result.evaluated.append(SpanScores(span, scores))
+        for span in filter(lambda s: s.is_llm, spans):
+            if seen is not None and span_key(span) in seen:
+                result.skipped += 1
+                continue
+            scores = evaluate_span(span, evaluators, recorder, descendants(span, spans))
+            result.evaluated.append(SpanScores(span, scores))
+            if seen is not None:
+                seen.add(span_key(span))
+    if seen is not None:
+        seen.save()
     return result

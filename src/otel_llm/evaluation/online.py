@@ -20,6 +20,7 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
 from otel_llm.evaluation.evaluators.base import Evaluator
+from otel_llm.evaluation.hooks import install_span_hooks
 from otel_llm.evaluation.model import EvalCase, Score
 from otel_llm.evaluation.spans import SpanView, is_llm_operation
 from otel_llm.evaluation.telemetry import ScoreRecorder
@@ -81,10 +82,15 @@ class SamplingEvaluator(SpanProcessor):
         self._worker.start()
 
     def install(self, tracer_provider: object | None = None) -> SamplingEvaluator:
-        """Add this processor to ``tracer_provider`` (default: the global SDK provider)."""
+        """Add this processor to ``tracer_provider`` (default: the global SDK provider).
+
+        The evaluation span hooks go on the same provider, so that calls made by judges are marked as
+        such there and never sampled in turn.
+        """
         provider = tracer_provider or trace.get_tracer_provider()
         if not hasattr(provider, "add_span_processor"):
             raise TypeError("online evaluation needs an SDK TracerProvider")
+        install_span_hooks(provider)
         provider.add_span_processor(self)
         return self
 

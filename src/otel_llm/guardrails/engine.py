@@ -109,7 +109,7 @@ class GuardrailEngine:
         """Check every text under one ``apply_guardrail`` span; never raises for findings."""
         source = Source(source)
         rules = self.policy.rules_for(source)
-        if not rules:
+        if not rules or not texts:
             return [CheckResult(source, text) for text in texts]
         with self.telemetry.span(source) as span:
             results = [self._check_one(text, index, source, rules) for index, text in enumerate(texts)]
@@ -177,9 +177,17 @@ class StreamGuard:
         self._seconds: dict[str, float] = {}
         self._start_ns = time.time_ns()
         self._done = False
+        self._violation: GuardrailViolation | None = None
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Findings so far; positions are offsets in the raw (unredacted) stream."""
+        return list(self._findings)
 
     def feed(self, delta: str) -> str:
         """Add a delta; return the (redacted) text that can be released now, possibly empty."""
+        if self._violation:
+            raise self._violation  # a blocked stream stays blocked
         self._raw.append(delta)
         self._buffer += delta
         if not self.span_rules:
@@ -219,6 +227,8 @@ class StreamGuard:
 
     def finish(self) -> str:
         """Release the rest, run whole-text rules, record telemetry; may raise ``GuardrailViolation``."""
+        if self._violation:
+            raise self._violation
         if self._done:
             return ""
         tail = self._release(len(self._buffer), self._run(self.span_rules, self._buffer))
@@ -269,4 +279,8 @@ class StreamGuard:
                 if rule.id in self._outcomes:
                     telemetry.record_rule(rule, self.source, self._outcomes[rule.id], self._seconds[rule.id])
             telemetry.finish(span, outcome, [result], ["".join(self._raw)])
-        raise_if_blocked(self.engine.policy, self.source, [result])
+        try:
+            raise_if_blocked(self.engine.policy, self.source, [result])
+        except GuardrailViolation as violation:
+            self._violation = violation
+            raise

@@ -19,6 +19,14 @@ import wrapt
 from opentelemetry import context
 from opentelemetry.instrumentation.utils import unwrap
 
+from otel_llm.telemetry.guarding import (
+    ChunkGuard,
+    Guard,
+    TextMapping,
+    current_guard,
+    guard_input,
+    guard_output,
+)
 from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
 from otel_llm.telemetry.streams import AsyncStreamProxy, StreamProxy
 
@@ -35,6 +43,13 @@ class Operation:
     """Read a non-streamed response into the invocation."""
     finish_stream: Callable[[Invocation, list[Any]], None] | None = None
     """Read the chunks of a finished stream into the invocation."""
+    arguments: Callable[[tuple, dict[str, Any]], dict[str, Any]] | None = None
+    """For methods called positionally: the call's ``(args, kwargs)`` as the dict ``start`` reads."""
+    inner_stream: Callable[[Any, Callable[[Any], Any]], Any] | None = None
+    """For results that hold a stream (e.g. a dict with an event stream): ``inner_stream(result, wrap)``
+    puts ``wrap(stream)`` in place of the stream and returns the result; the proxy then ends the span."""
+    texts: TextMapping | None = None
+    """Where the call's input and output texts are, for guardrails."""
 
 
 @dataclass(frozen=True)
@@ -43,23 +58,62 @@ class Patch:
     method: str  # "Class.method"
     operation: Operation
     is_async: bool = False
+    stream_manager: str | None = None
+    """Set for methods returning a stream manager: the helper stream's raw-stream attribute."""
 
 
-def _start(telemetry: GenAITelemetry, operation: Operation, instance: Any, kwargs: dict[str, Any]):
+def _start(
+    telemetry: GenAITelemetry, operation: Operation, instance: Any, kwargs: dict[str, Any], args: tuple = ()
+):
     try:
+        if operation.arguments is not None:
+            kwargs = operation.arguments(args, kwargs)
         return operation.start(telemetry, instance, kwargs)
     except Exception:
         logger.exception("otel-llm failed to start a span; the call goes ahead untraced")
         return None
 
 
-def _complete(invocation: Invocation, operation: Operation, result: Any, proxy: type | None) -> Any:
-    """End the invocation from a response, or hand back a stream proxy that will end it."""
+def _guard_for(operation: Operation) -> Guard | None:
+    if operation.texts is None:
+        return None
+    try:
+        return current_guard()
+    except Exception:
+        logger.exception("otel-llm could not look up the active guardrails")
+        return None
+
+
+def _is_block(error: Exception) -> bool:
+    """Exceptions raised by the guardrails themselves (blocks) propagate; others are otel-llm bugs."""
+    return type(error).__module__.startswith("otel_llm.guardrails")
+
+
+def _complete(
+    invocation: Invocation, operation: Operation, result: Any, proxy: type | None, guard: Guard | None
+) -> Any:
+    """End the invocation from a response, or hand back a stream proxy that will end it.
+
+    With a guard, output checks run first, so telemetry records what the app receives; a block
+    fails the invocation and reaches the app.
+    """
+    texts = operation.texts
     try:
         if proxy is not None and invocation.stream and operation.finish_stream is not None:
-            return proxy(result, invocation, operation.finish_stream)
+            chunk_guard = None
+            if guard is not None and texts is not None and texts.chunk_texts is not None:
+                chunk_guard = ChunkGuard(guard, texts)
+            return proxy(result, invocation, operation.finish_stream, chunk_guard)
+        if invocation.stream and operation.inner_stream is not None and operation.finish_stream is not None:
+            finish = operation.finish_stream
+            return operation.inner_stream(result, lambda stream: StreamProxy(stream, invocation, finish))
+        if guard is not None and texts is not None:
+            guard_output(guard, texts, result)
         operation.on_response(invocation, result)
-    except Exception:
+    except Exception as error:
+        if _is_block(error):
+            invocation.fail(error)
+            raise
         logger.exception("otel-llm failed to read a response")
     invocation.end()
     return result
@@ -67,11 +121,14 @@ def _complete(invocation: Invocation, operation: Operation, result: Any, proxy: 
 
 def sync_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[..., Any]:
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
-        invocation = _start(telemetry, operation, instance, kwargs)
+        invocation = _start(telemetry, operation, instance, kwargs, args)
         if invocation is None:
             return wrapped(*args, **kwargs)
+        guard = _guard_for(operation)
         token = context.attach(invocation.call_context())
         try:
+            if guard is not None:
+                kwargs = guard_input(guard, operation.texts, kwargs)  # type: ignore[arg-type]
             result = wrapped(*args, **kwargs)
         except BaseException as error:
             invocation.fail(error)
@@ -79,18 +136,23 @@ def sync_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[..
         finally:
             context.detach(token)
         proxy = StreamProxy if hasattr(result, "__next__") else None
-        return _complete(invocation, operation, result, proxy)
+        if proxy is None and hasattr(result, "__anext__"):  # a sync call returning an async generator
+            proxy = AsyncStreamProxy
+        return _complete(invocation, operation, result, proxy, guard)
 
     return wrapper
 
 
 def async_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[..., Any]:
     async def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
-        invocation = _start(telemetry, operation, instance, kwargs)
+        invocation = _start(telemetry, operation, instance, kwargs, args)
         if invocation is None:
             return await wrapped(*args, **kwargs)
+        guard = _guard_for(operation)
         token = context.attach(invocation.call_context())
         try:
+            if guard is not None:
+                kwargs = guard_input(guard, operation.texts, kwargs)  # type: ignore[arg-type]
             result = await wrapped(*args, **kwargs)
         except BaseException as error:
             invocation.fail(error)
@@ -98,7 +160,108 @@ def async_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[.
         finally:
             context.detach(token)
         proxy = AsyncStreamProxy if hasattr(result, "__anext__") else None
-        return _complete(invocation, operation, result, proxy)
+        return _complete(invocation, operation, result, proxy, guard)
+
+    return wrapper
+
+
+class _ManagerEntry:
+    """The entry shared by the sync and async stream-manager proxies."""
+
+    _self_start: Callable[[], Invocation | None]
+    _self_finish: Callable[[Invocation, list[Any]], None]
+    _self_raw: str
+    _self_proxy: Any
+
+    def _self_track(self, stream: Any, invocation: Invocation, proxy: type) -> Any:
+        """Put a proxy around the raw stream the helper stream reads; the helper itself is unchanged."""
+        raw = getattr(stream, self._self_raw, None)
+        if raw is None:  # an SDK version without the expected attribute: nothing to read
+            invocation.end()
+            return stream
+        self._self_proxy = proxy(raw, invocation, self._self_finish)
+        setattr(stream, self._self_raw, self._self_proxy)
+        return stream
+
+    def _self_leave(self, exc: BaseException | None) -> None:
+        if self._self_proxy is not None:
+            self._self_proxy._self_end(exc)
+
+
+class StreamManagerProxy(_ManagerEntry, wrapt.ObjectProxy):
+    """Wraps an SDK stream *manager* (``with client.messages.stream(...) as stream``), whose request is
+    made on enter: the span starts there, and ``__enter__`` returns the SDK's own helper stream."""
+
+    def __init__(self, manager: Any, start: Callable[[], Invocation | None], finish: Any, raw: str) -> None:
+        super().__init__(manager)
+        self._self_start, self._self_finish, self._self_raw, self._self_proxy = start, finish, raw, None
+
+    def __enter__(self) -> Any:
+        invocation = self._self_start()
+        if invocation is None:
+            return self.__wrapped__.__enter__()
+        token = context.attach(invocation.call_context())
+        try:
+            stream = self.__wrapped__.__enter__()
+        except BaseException as error:
+            invocation.fail(error)
+            raise
+        finally:
+            context.detach(token)
+        return self._self_track(stream, invocation, StreamProxy)
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, traceback: Any) -> Any:
+        try:
+            return self.__wrapped__.__exit__(exc_type, exc, traceback)
+        finally:
+            self._self_leave(exc)
+
+
+class AsyncStreamManagerProxy(_ManagerEntry, wrapt.ObjectProxy):
+    """The ``async with`` form of :class:`StreamManagerProxy`."""
+
+    def __init__(self, manager: Any, start: Callable[[], Invocation | None], finish: Any, raw: str) -> None:
+        super().__init__(manager)
+        self._self_start, self._self_finish, self._self_raw, self._self_proxy = start, finish, raw, None
+
+    async def __aenter__(self) -> Any:
+        invocation = self._self_start()
+        if invocation is None:
+            return await self.__wrapped__.__aenter__()
+        token = context.attach(invocation.call_context())
+        try:
+            stream = await self.__wrapped__.__aenter__()
+        except BaseException as error:
+            invocation.fail(error)
+            raise
+        finally:
+            context.detach(token)
+        return self._self_track(stream, invocation, AsyncStreamProxy)
+
+    async def __aexit__(self, exc_type: Any, exc: BaseException | None, traceback: Any) -> Any:
+        try:
+            return await self.__wrapped__.__aexit__(exc_type, exc, traceback)
+        finally:
+            self._self_leave(exc)
+
+
+def stream_manager_wrapper(
+    telemetry: GenAITelemetry, operation: Operation, raw_attribute: str, is_async: bool
+) -> Callable[..., Any]:
+    """Wrap a method that returns a stream manager; ``raw_attribute`` names the raw SDK stream that the
+    manager's helper stream reads (e.g. Anthropic's ``MessageStream._raw_stream``)."""
+    proxy_class = AsyncStreamManagerProxy if is_async else StreamManagerProxy
+
+    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
+        manager = wrapped(*args, **kwargs)
+        if operation.finish_stream is None:
+            return manager
+        return proxy_class(
+            manager,
+            lambda: _start(telemetry, operation, instance, kwargs, args),
+            operation.finish_stream,
+            raw_attribute,
+        )
 
     return wrapper
 
@@ -109,8 +272,13 @@ def apply_patches(telemetry: GenAITelemetry, patches: Sequence[Patch]) -> list[P
     for patch in patches:
         try:
             module = importlib.import_module(patch.module)
-            make = async_wrapper if patch.is_async else sync_wrapper
-            wrapt.wrap_function_wrapper(module, patch.method, make(telemetry, patch.operation))
+            if patch.stream_manager is not None:
+                wrapper = stream_manager_wrapper(
+                    telemetry, patch.operation, patch.stream_manager, patch.is_async
+                )
+            else:
+                wrapper = (async_wrapper if patch.is_async else sync_wrapper)(telemetry, patch.operation)
+            wrapt.wrap_function_wrapper(module, patch.method, wrapper)
         except (ImportError, AttributeError):
             logger.debug("%s.%s is not in this SDK version; not instrumented", patch.module, patch.method)
             continue
@@ -120,10 +288,10 @@ def apply_patches(telemetry: GenAITelemetry, patches: Sequence[Patch]) -> list[P
 
 def remove_patches(patches: Sequence[Patch]) -> None:
     for patch in patches:
-        owner_name, method = patch.method.rsplit(".", 1)
+        owner_name, _, method = patch.method.rpartition(".")  # no owner: a module-level function
         try:
             owner: Any = importlib.import_module(patch.module)
-            for part in owner_name.split("."):
+            for part in owner_name.split(".") if owner_name else ():
                 owner = getattr(owner, part)
             unwrap(owner, method)
         except (ImportError, AttributeError):

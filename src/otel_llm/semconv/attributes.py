@@ -391,6 +391,11 @@ class GenAiOperationNameValues:
     [OpenAI Get a model response](https://platform.openai.com/docs/api-reference/responses/get)
     """
 
+    RERANK: Final = "rerank"
+    """Rerank documents by relevance to a query, such as [Cohere
+    Rerank](https://docs.cohere.com/reference/rerank) (otel-llm extension value, not defined upstream)
+    """
+
 
 class GenAiOutputTypeValues:
     """Values of ``gen_ai.output.type``."""

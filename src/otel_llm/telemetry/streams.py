@@ -13,6 +13,7 @@ from typing import Any
 
 import wrapt
 
+from otel_llm.telemetry.guarding import ChunkGuard
 from otel_llm.telemetry.invocation import Invocation
 
 logger = logging.getLogger(__name__)
@@ -27,11 +28,33 @@ class _StreamEnd:
     _self_invocation: Invocation
     _self_chunks: list[Any]
     _self_finish: FinishStream
+    _self_guard: ChunkGuard | None
+
+    def _self_setup(self, invocation: Invocation, finish: FinishStream, guard: ChunkGuard | None) -> None:
+        self._self_invocation = invocation
+        self._self_finish = finish
+        self._self_guard = guard
+        self._self_chunks = []
+        self._self_times = invocation.chunk_times
+
+    def _self_filter(self, chunk: Any) -> None:
+        """Guardrails on streamed output: redact the chunk's text in place, or raise to block."""
+        try:
+            self._self_guard.filter(chunk)  # type: ignore[union-attr]
+        except BaseException as error:
+            self._self_end(error)
+            raise
 
     def _self_end(self, error: BaseException | None) -> None:
         invocation = self._self_invocation
         if invocation.ended:
             return
+        guard, self._self_guard = self._self_guard, None
+        if guard is not None:
+            try:
+                guard.close()
+            except Exception as blocked:  # a whole-text rule blocked at the end: the stream fails
+                error = error or blocked
         try:
             self._self_finish(invocation, self._self_chunks)
         except Exception:
@@ -46,12 +69,11 @@ class _StreamEnd:
 class StreamProxy(_StreamEnd, wrapt.ObjectProxy):
     """Wraps a sync SDK stream: iteration, ``with``, ``close()`` and the SDK's own helpers."""
 
-    def __init__(self, stream: Any, invocation: Invocation, finish: FinishStream) -> None:
+    def __init__(
+        self, stream: Any, invocation: Invocation, finish: FinishStream, guard: ChunkGuard | None = None
+    ) -> None:
         super().__init__(stream)
-        self._self_invocation = invocation
-        self._self_finish = finish
-        self._self_chunks = []
-        self._self_times = invocation.chunk_times
+        self._self_setup(invocation, finish, guard)
 
     def __iter__(self) -> StreamProxy:
         return self
@@ -67,6 +89,8 @@ class StreamProxy(_StreamEnd, wrapt.ObjectProxy):
             raise
         self._self_times.append(perf_counter())
         self._self_chunks.append(chunk)
+        if self._self_guard is not None:
+            self._self_filter(chunk)
         return chunk
 
     def __enter__(self) -> StreamProxy:
@@ -92,12 +116,11 @@ class StreamProxy(_StreamEnd, wrapt.ObjectProxy):
 class AsyncStreamProxy(_StreamEnd, wrapt.ObjectProxy):
     """Wraps an async SDK stream: ``async for``, ``async with``, ``close()``/``aclose()`` and helpers."""
 
-    def __init__(self, stream: Any, invocation: Invocation, finish: FinishStream) -> None:
+    def __init__(
+        self, stream: Any, invocation: Invocation, finish: FinishStream, guard: ChunkGuard | None = None
+    ) -> None:
         super().__init__(stream)
-        self._self_invocation = invocation
-        self._self_finish = finish
-        self._self_chunks = []
-        self._self_times = invocation.chunk_times
+        self._self_setup(invocation, finish, guard)
 
     def __aiter__(self) -> AsyncStreamProxy:
         return self
@@ -113,6 +136,8 @@ class AsyncStreamProxy(_StreamEnd, wrapt.ObjectProxy):
             raise
         self._self_times.append(perf_counter())
         self._self_chunks.append(chunk)
+        if self._self_guard is not None:
+            self._self_filter(chunk)
         return chunk
 
     async def __aenter__(self) -> AsyncStreamProxy:

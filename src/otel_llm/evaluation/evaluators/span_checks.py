@@ -5,10 +5,8 @@ from __future__ import annotations
 from otel_llm.evaluation.evaluators.base import Evaluator
 from otel_llm.evaluation.model import EvalCase, Score
 from otel_llm.semconv.attributes import (
-    GEN_AI_OPERATION_NAME,
     OTEL_LLM_GUARDRAIL_OUTCOME,
     OTEL_LLM_USAGE_COST_USD,
-    GenAiOperationNameValues,
     OtelLlmGuardrailOutcomeValues,
 )
 from otel_llm.semconv.events import GEN_AI_GUARDRAIL_RESULT
@@ -52,8 +50,9 @@ _NO_FINDING = frozenset({OtelLlmGuardrailOutcomeValues.PASS})
 class GuardrailFindings(Evaluator):
     """Passes when no guardrail acted on the case; the score is the number of findings.
 
-    Findings are ``gen_ai.guardrail.result`` span events, and ``apply_guardrail`` spans whose
-    ``otel_llm.guardrail.outcome`` is other than ``pass`` (each counted once, even with events).
+    Findings are ``gen_ai.guardrail.result`` span events, and guardrail check spans (those carrying
+    ``otel_llm.guardrail.outcome``) whose outcome is other than ``pass``: a check counts once, or once
+    per result event it carries.
     """
 
     def __init__(self, max_findings: int = 0, name: str = "guardrail_findings") -> None:
@@ -65,8 +64,7 @@ class GuardrailFindings(Evaluator):
         for span in case.require("spans"):
             events = [event for event in span.events if event.name == GEN_AI_GUARDRAIL_RESULT]
             outcome = span.attributes.get(OTEL_LLM_GUARDRAIL_OUTCOME)
-            is_check = span.attributes.get(GEN_AI_OPERATION_NAME) == GenAiOperationNameValues.APPLY_GUARDRAIL
-            flagged = is_check and outcome is not None and outcome not in _NO_FINDING
+            flagged = outcome is not None and outcome not in _NO_FINDING
             count = max(len(events), 1 if flagged else 0)
             outcomes.extend([str(outcome or GEN_AI_GUARDRAIL_RESULT)] * count)
         summary = ", ".join(f"{kind} x{outcomes.count(kind)}" for kind in sorted(set(outcomes)))

@@ -7,8 +7,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from otel_llm.guardrails.detectors.base import Detector, register, whole_text
 from otel_llm.guardrails.results import Match
 
@@ -30,6 +28,8 @@ class JsonSchemaDetector(Detector):
     def __init__(self, schema: dict[str, Any] | None = None, schema_file: str | None = None):
         if (schema is None) == (schema_file is None):
             raise ValueError("json_schema needs exactly one of schema or schema_file")
+        from jsonschema import Draft202012Validator  # imported here: it takes ~0.3 s and few policies use it
+
         resolved = schema if schema is not None else json.loads(Path(schema_file).read_text())  # type: ignore[arg-type]
         Draft202012Validator.check_schema(resolved)
         self._validator = Draft202012Validator(resolved)

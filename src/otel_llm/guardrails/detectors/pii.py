@@ -25,13 +25,18 @@ SSN = "US_SSN"
 IP = "IP_ADDRESS"
 ENTITY_TYPES = (EMAIL, PHONE, CARD, IBAN, SSN, IP)
 
-_EMAIL_RE = re.compile(r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}\b")
-_CARD_RE = re.compile(r"(?<![\d-])\d(?:[ -]?\d){11,18}(?![\d-])")
-_IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
-_SSN_RE = re.compile(r"(?<![\d-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\d-])")
-_IPV4_RE = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.]|\.\d)")
-_IPV6_RE = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
-_PHONE_RE = re.compile(r"(?<![\w+])(?:\+|00|\()?\d[\d ().\-]{5,20}\d(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?!\w)")
+# Emails are found from each "@": the local part backwards, the domain forwards.
+_EMAIL_LOCAL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}$")
+_EMAIL_DOMAIN = re.compile(r"(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}\b")
+_ADDRESS_CHAR = re.compile(r"[\w.%+-]")
+# Patterns start with a character class, and check the character before it by lookbehind, so that
+# the regex engine can skip ahead to candidate characters instead of trying every position.
+_CARD_RE = re.compile(r"\d(?<![\d+-]\d)(?:[ -]?\d){11,18}(?![\d-])")
+_IBAN_RE = re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
+_SSN_RE = re.compile(r"\d(?<![\d-]\d)\d\d([- ])\d\d\1\d{4}(?![\d-])")
+_IPV4_RE = re.compile(r"\d(?<![\d.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?!\d|\.\d)")
+_IPV6_RE = re.compile(r"[0-9A-Fa-f:](?<![\w:][0-9A-Fa-f:])[0-9A-Fa-f]{0,3}:[0-9A-Fa-f:]{1,37}(?![\w:])")
+_PHONE_RE = re.compile(r"[+(\d](?<![\w+][+(\d])[\d ().\-]{5,20}\d(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?!\w)")
 _PHONE_EXTENSION = re.compile(r"\s?(?:x|ext\.?)\s?\d{1,6}$")
 _NANP_LAYOUT = re.compile(r"^(?:1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -103,15 +108,17 @@ class PIIDetector(Detector):
             IBAN: self._ibans,
             SSN: self._ssns,
             IP: self._ips,
-            PHONE: self._phones,
         }
-        self._finders = [finders[entity] for entity in ENTITY_TYPES if entity in self.entities]
+        self._finders = [finders[e] for e in ENTITY_TYPES if e in self.entities and e != PHONE]
+        self._find_phones = PHONE in self.entities
 
     def detect(self, text: str) -> list[Match]:
         found: list[Match] = []
         if _DIGITS.search(text) or "@" in text or ":" in text:
             for finder in self._finders:
                 found.extend(finder(text))
+            if self._find_phones:  # last and slowest: skips digit runs already identified as something else
+                found.extend(self._phones(text, found))
         for pattern in self.custom:
             found.extend(
                 Match(m.start(), m.end(), pattern.entity_type, pattern.score)
@@ -121,14 +128,20 @@ class PIIDetector(Detector):
 
     @staticmethod
     def _emails(text: str) -> Iterator[Match]:
-        if "@" in text:
-            for m in _EMAIL_RE.finditer(text):
-                yield Match(m.start(), m.end(), EMAIL, 1.0)
+        at = text.find("@")
+        while at != -1:
+            local = _EMAIL_LOCAL.search(text, max(0, at - 64), at)
+            domain = _EMAIL_DOMAIN.match(text, at + 1)
+            start = local.start() if local else at
+            # the local part must be preceded by a non-address character (or nothing)
+            if local and domain and (start == 0 or not _ADDRESS_CHAR.match(text, start - 1)):
+                yield Match(start, domain.end(), EMAIL, 1.0)
+            at = text.find("@", at + 1)
 
     @staticmethod
     def _cards(text: str) -> Iterator[Match]:
         for m in _CARD_RE.finditer(text):
-            digits = re.sub(r"[ -]", "", m.group())
+            digits = m.group().replace(" ", "").replace("-", "")
             if 12 <= len(digits) <= 19 and luhn_valid(digits):
                 yield Match(m.start(), m.end(), CARD, 1.0)
 
@@ -146,41 +159,48 @@ class PIIDetector(Detector):
     @staticmethod
     def _ssns(text: str) -> Iterator[Match]:
         for m in _SSN_RE.finditer(text):
-            if ssn_valid(m.group(1), m.group(3), m.group(4)):
+            ssn = m.group()
+            if ssn_valid(ssn[:3], ssn[4:6], ssn[7:]):
                 yield Match(m.start(), m.end(), SSN, 0.85)
 
     @staticmethod
     def _ips(text: str) -> Iterator[Match]:
-        for regex in (_IPV4_RE, _IPV6_RE):
+        for regex in (_IPV4_RE, _IPV6_RE) if text.count(":") > 1 else (_IPV4_RE,):
             for m in regex.finditer(text):
                 try:
-                    ipaddress.ip_address(m.group())
+                    ipaddress.ip_address(m.group())  # also rejects hex words and times such as 12:30:00
                 except ValueError:
                     continue
                 yield Match(m.start(), m.end(), IP, 0.9)
 
-    def _phones(self, text: str) -> Iterator[Match]:
+    def _phones(self, text: str, taken: list[Match]) -> Iterator[Match]:
         for m in _PHONE_RE.finditer(text):
+            if any(t.start < m.end() and m.start() < t.end for t in taken):
+                continue
             if self._phone_like(m.group()):
                 yield Match(m.start(), m.end(), PHONE, 0.75)
 
     def _phone_like(self, candidate: str) -> bool:
         """Whether a digit run is a phone number.
 
-        International numbers must be possible for their country code; national ones must be valid in one
-        of ``phone_regions`` or have the North American layout. Dates, SSN layouts and short runs are not.
+        International numbers must be possible for their country code. National ones must have the North
+        American layout or be valid there, or start with the trunk prefix 0 and be valid in one of
+        ``phone_regions``. Dates, SSN layouts and runs of fewer than 7 or more than 15 digits are not.
         """
         number = _PHONE_EXTENSION.sub("", candidate).replace("(0)", "")
         digits = len(_DIGITS.findall(number))
-        if digits < 7 or _ISO_DATE.match(number) or _SSN_RE.fullmatch(number):
+        if not 7 <= digits <= 15 or _ISO_DATE.match(number) or _SSN_RE.fullmatch(number):
             return False
         try:
             if number.startswith(("+", "00")):
-                return phonenumbers.is_possible_number(phonenumbers.parse(number, "US"))
-            if digits < 9:
-                return False
+                international = "+" + number[2:] if number.startswith("00") else number
+                return phonenumbers.is_possible_number(phonenumbers.parse(international, None))
             if _NANP_LAYOUT.match(number):
                 return True
+            if not 9 <= digits <= 12:
+                return False
+            if not number.lstrip("(").startswith("0"):  # no trunk prefix: North American numbers only
+                return phonenumbers.is_valid_number(phonenumbers.parse(number, "US"))
             return any(
                 phonenumbers.is_valid_number(phonenumbers.parse(number, r)) for r in self.phone_regions
             )

@@ -64,15 +64,20 @@ EXTRA_PATTERNS: dict[str, re.Pattern[str]] = {
         r"-----BEGIN ((?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----"
         r"[\s\S]{0,8192}?-----END \1-----"
     ),
-    JWT: re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}"),
+    # each starts with its literal prefix (which lets the regex engine search for it quickly),
+    # then checks by lookbehind that no word character precedes it
+    JWT: re.compile(r"eyJ(?<!\weyJ)[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}"),
     "OPENAI_API_KEY": re.compile(
-        r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,}"
+        r"sk-(?<!\wsk-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,}"
     ),
-    "OPENAI_PROJECT_KEY": re.compile(r"\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}"),
-    "ANTHROPIC_API_KEY": re.compile(r"\bsk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_-]{80,}"),
-    "GOOGLE_API_KEY": re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"),
-    "HUGGINGFACE_TOKEN": re.compile(r"\bhf_[A-Za-z0-9]{34,}\b"),
+    "OPENAI_PROJECT_KEY": re.compile(r"sk-(?<!\wsk-)(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}"),
+    "ANTHROPIC_API_KEY": re.compile(r"sk-ant-(?<!\wsk-ant-)(?:api|admin)\d{2}-[A-Za-z0-9_-]{80,}"),
+    "GOOGLE_API_KEY": re.compile(r"AIza(?<!\wAIza)[0-9A-Za-z_-]{35}\b"),
+    "HUGGINGFACE_TOKEN": re.compile(r"hf_(?<!\whf_)[A-Za-z0-9]{34,}\b"),
 }
+# Every pattern needs one of these: a run of 16+ token characters, a URL with credentials, a PEM block.
+_TOKEN_RUN = re.compile(r"[A-Za-z0-9_\-+/=]{16,}")
+_MARKERS = ("://", "-----BEGIN")
 
 
 def entity_type_of(plugin: type[RegexBasedDetector]) -> str:
@@ -109,6 +114,8 @@ class SecretsDetector(Detector):
         return begin if begin >= 0 and "-----END " not in text[begin:] else None
 
     def detect(self, text: str) -> list[Match]:
+        if not _TOKEN_RUN.search(text) and not any(marker in text for marker in _MARKERS):
+            return []
         found = []
         for entity, regex in self._patterns:
             for m in regex.finditer(text):

@@ -126,6 +126,11 @@ class MaxLengthDetector(Detector):
     def detect(self, text: str) -> list[Match]:
         if self.max_chars is not None and len(text) > self.max_chars:
             return whole_text(text, "MAX_CHARS_EXCEEDED", 1.0)
-        if self.max_tokens is not None and self.count_tokens(text) > self.max_tokens:
+        # a token is at least one character, so short texts need no counting
+        if (
+            self.max_tokens is not None
+            and len(text) > self.max_tokens
+            and self.count_tokens(text) > self.max_tokens
+        ):
             return whole_text(text, "MAX_TOKENS_EXCEEDED", 1.0)
         return []

@@ -10,8 +10,17 @@ from collections.abc import Sequence
 from otel_llm.instrumentation._base import GenAIInstrumentor
 from otel_llm.instrumentation._wrapping import Operation, Patch
 from otel_llm.instrumentation.openai import _chat, _embeddings, _responses
+from otel_llm.telemetry.guarding import TextMapping
 
-CHAT = Operation(_chat.start, _chat.on_response, _chat.finish_stream)
+CHAT_TEXTS = TextMapping(
+    _chat.input_texts,
+    _chat.with_input_texts,
+    _chat.output_texts,
+    _chat.set_output_texts,
+    _chat.chunk_texts,
+    _chat.set_chunk_text,
+)
+CHAT = Operation(_chat.start, _chat.on_response, _chat.finish_stream, texts=CHAT_TEXTS)
 RESPONSES = Operation(_responses.start, _responses.on_response, _responses.finish_stream)
 EMBEDDINGS = Operation(_embeddings.start, _embeddings.on_response)
 

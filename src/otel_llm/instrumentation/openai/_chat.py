@@ -207,3 +207,63 @@ def _accumulate_delta(state: _Choice, delta: Any) -> None:
                 entry["name"] = call.function.name
             if call.function.arguments:
                 entry["args"].append(call.function.arguments)
+
+
+# -- texts, for guardrails ------------------------------------------------------------------------
+
+
+def _message_texts(message: Any) -> list[str]:
+    value = get(message, "content")
+    if isinstance(value, str):
+        return [value]
+    return [get(part, "text") for part in value or () if get(part, "type") == "text"]
+
+
+def input_texts(kwargs: dict[str, Any]) -> list[str]:
+    return [text for message in kwargs.get("messages") or () for text in _message_texts(message)]
+
+
+def _replace_texts(message: Any, texts: list[str]) -> dict[str, Any]:
+    copy = dict(message) if isinstance(message, dict) else message.model_dump(exclude_none=True)
+    value = copy.get("content")
+    if isinstance(value, str):
+        copy["content"] = texts[0]
+    else:
+        replacements = iter(texts)
+        copy["content"] = [
+            {**part, "text": next(replacements)} if get(part, "type") == "text" else part for part in value
+        ]
+    return copy
+
+
+def with_input_texts(kwargs: dict[str, Any], texts: list[str]) -> dict[str, Any]:
+    messages, position = [], 0
+    for message in kwargs["messages"]:
+        count = len(_message_texts(message))
+        changed = texts[position : position + count] != _message_texts(message)
+        messages.append(_replace_texts(message, texts[position : position + count]) if changed else message)
+        position += count
+    return {**kwargs, "messages": messages}
+
+
+def output_texts(response: Any) -> list[str]:
+    return [choice.message.content or "" for choice in get(response, "choices") or ()]
+
+
+def set_output_texts(response: Any, texts: list[str]) -> None:
+    for choice, text in zip(response.choices, texts):
+        if choice.message.content is not None:
+            choice.message.content = text
+
+
+def chunk_texts(chunk: Any) -> list[tuple[int, str, bool]]:
+    return [
+        (choice.index, (choice.delta.content or "") if choice.delta else "", choice.finish_reason is not None)
+        for choice in get(chunk, "choices") or ()
+    ]
+
+
+def set_chunk_text(chunk: Any, channel: int, text: str) -> None:
+    for choice in chunk.choices:
+        if choice.index == channel:
+            choice.delta.content = text

@@ -14,9 +14,12 @@ try:  # sentinels the SDK passes for "not given" (Omit exists from openai 1.x la
 
     _SENTINELS: tuple[type, ...] = (NotGiven, Omit)
 except ImportError:  # pragma: no cover
-    from openai import NotGiven
+    try:
+        from openai import NotGiven
 
-    _SENTINELS = (NotGiven,)
+        _SENTINELS = (NotGiven,)
+    except ImportError:  # the OpenAI-compatible mapping also serves SDKs used without openai (Mistral)
+        _SENTINELS = ()
 
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 

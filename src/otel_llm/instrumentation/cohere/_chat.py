@@ -1,0 +1,147 @@
+"""``chat`` and ``chat_stream`` of the v2 clients: request, response and stream-event mapping.
+
+Cohere v2 messages and tools are OpenAI-shaped (roles, ``tool_calls`` with JSON ``arguments``,
+``tool`` messages with ``tool_call_id``), so the input side reuses the OpenAI chat mapping.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from otel_llm.instrumentation.cohere import _common
+from otel_llm.instrumentation.cohere._common import get, given
+from otel_llm.instrumentation.openai._chat import input_messages, tool_definitions
+from otel_llm.semconv import attributes as A
+from otel_llm.telemetry import content
+from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
+
+_PARAMS = (
+    ("max_tokens", A.GEN_AI_REQUEST_MAX_TOKENS),
+    ("temperature", A.GEN_AI_REQUEST_TEMPERATURE),
+    ("p", A.GEN_AI_REQUEST_TOP_P),
+    ("k", A.GEN_AI_REQUEST_TOP_K),
+    ("frequency_penalty", A.GEN_AI_REQUEST_FREQUENCY_PENALTY),
+    ("presence_penalty", A.GEN_AI_REQUEST_PRESENCE_PENALTY),
+    ("seed", A.GEN_AI_REQUEST_SEED),
+)
+FINISH_REASONS = {
+    "COMPLETE": "stop",
+    "STOP_SEQUENCE": "stop",
+    "MAX_TOKENS": "length",
+    "TOOL_CALL": "tool_call",
+    "ERROR": "error",
+    "TIMEOUT": "error",
+}
+
+
+def request_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
+    attributes = {key: kwargs[param] for param, key in _PARAMS if given(kwargs.get(param))}
+    stop = kwargs.get("stop_sequences")
+    if given(stop):
+        attributes[A.GEN_AI_REQUEST_STOP_SEQUENCES] = list(stop)
+    kind = get(kwargs.get("response_format"), "type")
+    if kind == "json_object":
+        attributes[A.GEN_AI_OUTPUT_TYPE] = A.GenAiOutputTypeValues.JSON
+    elif kind == "text":
+        attributes[A.GEN_AI_OUTPUT_TYPE] = A.GenAiOutputTypeValues.TEXT
+    return attributes
+
+
+def start(
+    telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any], stream: bool = False
+) -> Invocation | None:
+    invocation = _common.start(
+        telemetry, instance, kwargs, A.GenAiOperationNameValues.CHAT, request_attributes(kwargs), stream
+    )
+    if invocation is not None and invocation.capture:
+        invocation.input_content = (
+            None,
+            input_messages(kwargs.get("messages") or ()),
+            tool_definitions(kwargs) if given(kwargs.get("tools")) else None,
+        )
+    return invocation
+
+
+def start_stream(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
+    return start(telemetry, instance, kwargs, stream=True)
+
+
+def _finish_reason(raw: Any) -> str:
+    return FINISH_REASONS.get(str(raw), str(raw).lower()) if raw else ""
+
+
+def _output_message(
+    texts: list[str], plan: str | None, calls: list[tuple[Any, Any, Any]], finish_reason: str
+) -> dict[str, Any]:
+    parts: list[dict[str, Any]] = []
+    if plan:
+        parts.append({"type": "reasoning", "content": plan})
+    parts += [content.text_part(text) for text in texts]
+    parts += [content.tool_call_part(i, n, content.parse_json_or_text(a)) for i, n, a in calls]
+    return {"role": "assistant", "parts": parts, "finish_reason": finish_reason}
+
+
+def on_response(invocation: Invocation, response: Any) -> None:
+    invocation.response_id = get(response, "id")
+    finish_reason = _finish_reason(get(response, "finish_reason"))
+    invocation.finish_reasons = [finish_reason]
+    _common.read_usage(invocation, get(response, "usage"))
+    if invocation.capture:
+        message = get(response, "message")
+        texts = [get(item, "text") for item in get(message, "content") or () if get(item, "type") == "text"]
+        calls = [
+            (get(call, "id"), get(get(call, "function"), "name"), get(get(call, "function"), "arguments"))
+            for call in get(message, "tool_calls") or ()
+        ]
+        invocation.output_messages = [_output_message(texts, get(message, "tool_plan"), calls, finish_reason)]
+
+
+def finish_stream(invocation: Invocation, events: list[Any]) -> None:
+    """Read ``message-start`` (id), the deltas (text, tool plan, tool calls) and ``message-end``."""
+    texts: dict[int, list[str]] = {}
+    plan: list[str] = []
+    calls: dict[int, list[Any]] = {}
+    finish_reason = None
+    for event in events:
+        kind = get(event, "type")
+        if kind == "message-start":
+            invocation.response_id = get(event, "id")
+        elif kind == "message-end":
+            delta = get(event, "delta")
+            finish_reason = _finish_reason(get(delta, "finish_reason"))
+            _common.read_usage(invocation, get(delta, "usage"))
+        elif invocation.capture:
+            _accumulate(event, kind, texts, plan, calls)
+    if finish_reason is None:  # cut short
+        return
+    invocation.finish_reasons = [finish_reason]
+    if invocation.capture:
+        invocation.output_messages = [
+            _output_message(
+                ["".join(texts[i]) for i in sorted(texts)],
+                "".join(plan),
+                [(c[0], c[1], "".join(c[2])) for _, c in sorted(calls.items())],
+                finish_reason,
+            )
+        ]
+
+
+def _accumulate(
+    event: Any, kind: str, texts: dict[int, list[str]], plan: list[str], calls: dict[int, list[Any]]
+) -> None:
+    message = get(get(event, "delta"), "message")
+    index = get(event, "index") or 0
+    if kind == "content-delta":
+        text = get(get(message, "content"), "text")
+        if text:
+            texts.setdefault(index, []).append(text)
+    elif kind == "tool-plan-delta":
+        plan.append(get(message, "tool_plan") or "")
+    elif kind == "tool-call-start":
+        call = get(message, "tool_calls")
+        function = get(call, "function")
+        calls[index] = [get(call, "id"), get(function, "name"), [get(function, "arguments") or ""]]
+    elif kind == "tool-call-delta" and index in calls:
+        arguments = get(get(get(message, "tool_calls"), "function"), "arguments")
+        if arguments:
+            calls[index][2].append(arguments)

@@ -1,0 +1,270 @@
+"""google-genai request, response and stream mapping (Gemini ``Content``/``Part`` model)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from otel_llm.semconv import attributes as A
+from otel_llm.telemetry import content
+from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
+
+_CONFIG = (
+    ("max_output_tokens", A.GEN_AI_REQUEST_MAX_TOKENS),
+    ("temperature", A.GEN_AI_REQUEST_TEMPERATURE),
+    ("top_p", A.GEN_AI_REQUEST_TOP_P),
+    ("top_k", A.GEN_AI_REQUEST_TOP_K),
+    ("frequency_penalty", A.GEN_AI_REQUEST_FREQUENCY_PENALTY),
+    ("presence_penalty", A.GEN_AI_REQUEST_PRESENCE_PENALTY),
+    ("seed", A.GEN_AI_REQUEST_SEED),
+)
+# Gemini's FinishReason values -> the GenAI finish reasons
+FINISH_REASONS = {
+    "STOP": "stop",
+    "MAX_TOKENS": "length",
+    "SAFETY": "content_filter",
+    "RECITATION": "content_filter",
+    "BLOCKLIST": "content_filter",
+    "PROHIBITED_CONTENT": "content_filter",
+    "SPII": "content_filter",
+    "IMAGE_SAFETY": "content_filter",
+    "MALFORMED_FUNCTION_CALL": "error",
+}
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+_ROLES = {"model": "assistant"}
+
+
+def get(obj: Any, key: str, default: Any = None) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(key, default)
+    return getattr(obj, key, default)
+
+
+def _provider_and_endpoint(instance: Any) -> tuple[str, str | None, int | None]:
+    api_client = getattr(instance, "_api_client", None)
+    provider = (
+        A.GenAiProviderNameValues.GCP_VERTEX_AI
+        if getattr(api_client, "vertexai", False)
+        else A.GenAiProviderNameValues.GCP_GEMINI
+    )
+    base_url = get(getattr(api_client, "_http_options", None), "base_url")
+    if not base_url:
+        return provider, None, None
+    url = urlsplit(base_url)
+    return provider, url.hostname, url.port or _DEFAULT_PORTS.get(url.scheme)
+
+
+def _model_name(model: Any) -> str | None:
+    """``models/gemini-2.0-flash`` or a Vertex resource path: the model id is the last segment."""
+    return model.rsplit("/", 1)[-1] if isinstance(model, str) else None
+
+
+def _start(
+    telemetry: GenAITelemetry,
+    instance: Any,
+    kwargs: dict[str, Any],
+    operation: str,
+    attributes: dict[str, Any],
+) -> Invocation | None:
+    provider, address, port = _provider_and_endpoint(instance)
+    return telemetry.start(
+        operation, provider, _model_name(kwargs.get("model")), address, port, attributes, stream=False
+    )
+
+
+def _request_attributes(config: Any) -> dict[str, Any]:
+    attributes = {key: get(config, name) for name, key in _CONFIG if get(config, name) is not None}
+    stop = get(config, "stop_sequences")
+    if stop:
+        attributes[A.GEN_AI_REQUEST_STOP_SEQUENCES] = list(stop)
+    count = get(config, "candidate_count")
+    if count and count != 1:
+        attributes[A.GEN_AI_REQUEST_CHOICE_COUNT] = count
+    mime = get(config, "response_mime_type")
+    if mime == "application/json":
+        attributes[A.GEN_AI_OUTPUT_TYPE] = A.GenAiOutputTypeValues.JSON
+    elif mime == "text/plain":
+        attributes[A.GEN_AI_OUTPUT_TYPE] = A.GenAiOutputTypeValues.TEXT
+    return attributes
+
+
+# -- content -----------------------------------------------------------------------------------
+
+
+def _parts(raw_parts: Any) -> list[dict[str, Any]]:
+    parts: list[dict[str, Any]] = []
+    for part in raw_parts or ():
+        if isinstance(part, str):
+            parts.append(content.text_part(part))
+            continue
+        call, result, text = get(part, "function_call"), get(part, "function_response"), get(part, "text")
+        if call is not None:
+            parts.append(
+                content.tool_call_part(get(call, "id"), get(call, "name"), dict(get(call, "args") or {}))
+            )
+        elif result is not None:
+            parts.append(content.tool_response_part(get(result, "id"), get(result, "response")))
+        elif text is not None:
+            parts.append(
+                {"type": "reasoning", "content": text} if get(part, "thought") else content.text_part(text)
+            )
+        else:
+            parts.append({"type": "blob" if get(part, "inline_data") is not None else "file"})
+    return parts
+
+
+def input_messages(contents: Any) -> list[dict[str, Any]]:
+    """``contents``: a string, a list of strings/parts, or ``Content`` objects (dicts) with roles."""
+    if contents is None:
+        return []
+    if isinstance(contents, str) or not isinstance(contents, (list, tuple)):
+        contents = [contents]
+    messages: list[dict[str, Any]] = []
+    loose: list[Any] = []  # strings and parts without a Content: one user message, as the SDK does
+    for item in contents:
+        if isinstance(item, str) or get(item, "parts") is None:
+            loose.append(item)
+            continue
+        role = get(item, "role") or "user"
+        messages.append({"role": _ROLES.get(role, role), "parts": _parts(get(item, "parts"))})
+    if loose:
+        messages.append({"role": "user", "parts": _parts(loose)})
+    return messages
+
+
+def _tool_definitions(config: Any) -> list[dict[str, Any]] | None:
+    definitions = []
+    for tool in get(config, "tools") or ():
+        if callable(tool):
+            definitions.append({"type": "function", "name": tool.__name__})
+            continue
+        for declaration in get(tool, "function_declarations") or ():
+            definitions.append({"type": "function", "name": get(declaration, "name")})
+    return definitions or None
+
+
+def _system_instructions(config: Any) -> list[dict[str, Any]] | None:
+    system = get(config, "system_instruction")
+    if system is None:
+        return None
+    if isinstance(system, str):
+        return [content.text_part(system)]
+    return _parts(get(system, "parts") if get(system, "parts") is not None else [system])
+
+
+# -- operations --------------------------------------------------------------------------------
+
+
+def start_generate(
+    telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any], stream: bool = False
+) -> Invocation | None:
+    config = kwargs.get("config")
+    provider, address, port = _provider_and_endpoint(instance)
+    invocation = telemetry.start(
+        A.GenAiOperationNameValues.GENERATE_CONTENT,
+        provider,
+        _model_name(kwargs.get("model")),
+        address,
+        port,
+        _request_attributes(config),
+        stream,
+    )
+    if invocation is not None and invocation.capture:
+        invocation.input_content = (
+            _system_instructions(config),
+            input_messages(kwargs.get("contents")),
+            _tool_definitions(config),
+        )
+    return invocation
+
+
+def start_generate_stream(
+    telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]
+) -> Invocation | None:
+    return start_generate(telemetry, instance, kwargs, stream=True)
+
+
+def _finish_reason(candidate: Any) -> str:
+    raw = get(candidate, "finish_reason")
+    name = getattr(raw, "value", raw)
+    return FINISH_REASONS.get(str(name), str(name).lower()) if name else ""
+
+
+def _read_meta(invocation: Invocation, response: Any) -> None:
+    if get(response, "response_id"):
+        invocation.response_id = get(response, "response_id")
+    if get(response, "model_version"):
+        invocation.response_model = get(response, "model_version")
+    usage = get(response, "usage_metadata")
+    if usage is not None and get(usage, "prompt_token_count") is not None:
+        invocation.input_tokens = get(usage, "prompt_token_count")
+        # thinking tokens are output tokens too (billed as output)
+        invocation.output_tokens = (get(usage, "candidates_token_count") or 0) + (
+            get(usage, "thoughts_token_count") or 0
+        )
+        invocation.cache_read_tokens = get(usage, "cached_content_token_count")
+        invocation.reasoning_tokens = get(usage, "thoughts_token_count")
+
+
+def on_generate_response(invocation: Invocation, response: Any) -> None:
+    _read_meta(invocation, response)
+    candidates = get(response, "candidates") or ()
+    invocation.finish_reasons = [_finish_reason(c) for c in candidates] or None
+    if invocation.capture:
+        invocation.output_messages = [
+            {
+                "role": "assistant",
+                "parts": _parts(get(get(c, "content"), "parts")),
+                "finish_reason": _finish_reason(c),
+            }
+            for c in candidates
+        ]
+
+
+def finish_generate_stream(invocation: Invocation, chunks: list[Any]) -> None:
+    """Each chunk is a partial response: the last ones carry the finish reason and the usage."""
+    parts: dict[int, list[Any]] = {}
+    reasons: dict[int, str] = {}
+    for chunk in chunks:
+        _read_meta(invocation, chunk)
+        for position, candidate in enumerate(get(chunk, "candidates") or ()):
+            index = get(candidate, "index") or position
+            parts.setdefault(index, []).extend(get(get(candidate, "content"), "parts") or ())
+            if get(candidate, "finish_reason"):
+                reasons[index] = _finish_reason(candidate)
+    if reasons:
+        invocation.finish_reasons = [reasons.get(i, "") for i in sorted(parts)]
+    if invocation.capture:
+        invocation.output_messages = [
+            {"role": "assistant", "parts": _merge_text(_parts(parts[i])), "finish_reason": reasons.get(i, "")}
+            for i in sorted(parts)
+        ]
+
+
+def _merge_text(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Streamed text arrives as many text parts: join neighbours of the same type."""
+    merged: list[dict[str, Any]] = []
+    for part in parts:
+        previous = merged[-1] if merged else None
+        if previous and part["type"] in ("text", "reasoning") and previous["type"] == part["type"]:
+            merged[-1] = {**previous, "content": previous["content"] + part["content"]}
+        else:
+            merged.append(part)
+    return merged
+
+
+def start_embed(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
+    dimensions = get(kwargs.get("config"), "output_dimensionality")
+    attributes = {A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT: dimensions} if dimensions else {}
+    return _start(telemetry, instance, kwargs, A.GenAiOperationNameValues.EMBEDDINGS, attributes)
+
+
+def on_embed_response(invocation: Invocation, response: Any) -> None:
+    embeddings = get(response, "embeddings") or ()
+    tokens = [get(get(e, "statistics"), "token_count") for e in embeddings]  # Vertex reports them
+    if tokens and all(t is not None for t in tokens):
+        invocation.input_tokens = int(sum(tokens))
+    if embeddings and A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT not in invocation.start_attributes:
+        values = get(embeddings[0], "values")
+        if values:
+            invocation.extra_attributes[A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = len(values)

@@ -1,0 +1,112 @@
+"""Mistral request mapping; responses and chunks go through the OpenAI-compatible chat mapping."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from otel_llm.instrumentation.openai import _chat, _embeddings
+from otel_llm.instrumentation.openai._common import get
+from otel_llm.semconv import attributes as A
+from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
+
+_PARAMS = (
+    ("max_tokens", A.GEN_AI_REQUEST_MAX_TOKENS),
+    ("temperature", A.GEN_AI_REQUEST_TEMPERATURE),
+    ("top_p", A.GEN_AI_REQUEST_TOP_P),
+    ("top_k", A.GEN_AI_REQUEST_TOP_K),
+    ("frequency_penalty", A.GEN_AI_REQUEST_FREQUENCY_PENALTY),
+    ("presence_penalty", A.GEN_AI_REQUEST_PRESENCE_PENALTY),
+    ("random_seed", A.GEN_AI_REQUEST_SEED),
+)
+_OUTPUT_TYPES = {"json_object": A.GenAiOutputTypeValues.JSON, "json_schema": A.GenAiOutputTypeValues.JSON}
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def given(value: Any) -> bool:
+    """Not ``None`` and not the SDK's ``UNSET`` sentinel (a falsy model instance)."""
+    return value is not None and not (type(value).__name__ == "Unset" and not value)
+
+
+def _endpoint(instance: Any) -> tuple[str | None, int | None]:
+    configuration = getattr(instance, "sdk_configuration", None)
+    if configuration is None:
+        return None, None
+    url = urlsplit(configuration.get_server_details()[0])
+    return url.hostname, url.port or _DEFAULT_PORTS.get(url.scheme)
+
+
+def _start(
+    telemetry: GenAITelemetry,
+    instance: Any,
+    kwargs: dict[str, Any],
+    operation: str,
+    attributes: dict[str, Any],
+) -> Invocation | None:
+    address, port = _endpoint(instance)
+    stream = kwargs.get("stream") is True
+    return telemetry.start(
+        operation,
+        A.GenAiProviderNameValues.MISTRAL_AI,
+        kwargs.get("model"),
+        address,
+        port,
+        attributes,
+        stream,
+    )
+
+
+def chat_request_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
+    attributes = {key: kwargs[param] for param, key in _PARAMS if given(kwargs.get(param))}
+    stop = kwargs.get("stop")
+    if given(stop):
+        attributes[A.GEN_AI_REQUEST_STOP_SEQUENCES] = [stop] if isinstance(stop, str) else list(stop)
+    n = kwargs.get("n")
+    if given(n) and n != 1:
+        attributes[A.GEN_AI_REQUEST_CHOICE_COUNT] = n
+    kind = get(kwargs.get("response_format"), "type")
+    if kind in _OUTPUT_TYPES:
+        attributes[A.GEN_AI_OUTPUT_TYPE] = _OUTPUT_TYPES[kind]
+    return attributes
+
+
+def start_chat(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
+    invocation = _start(
+        telemetry, instance, kwargs, A.GenAiOperationNameValues.CHAT, chat_request_attributes(kwargs)
+    )
+    if invocation is not None and invocation.capture:
+        invocation.input_content = (
+            None,
+            _chat.input_messages(kwargs.get("messages") or ()),
+            _chat.tool_definitions(kwargs) if given(kwargs.get("tools")) else None,
+        )
+    return invocation
+
+
+def start_chat_stream(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
+    """``chat.stream()`` streams without a ``stream`` argument."""
+    return start_chat(telemetry, instance, {**kwargs, "stream": True})
+
+
+on_chat_response = _chat.on_response
+
+
+def finish_chat_stream(invocation: Invocation, events: list[Any]) -> None:
+    """Mistral streams ``CompletionEvent`` envelopes; their ``data`` are OpenAI-shaped chunks."""
+    _chat.finish_stream(invocation, [event.data for event in events])
+
+
+def start_embeddings(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
+    attributes: dict[str, Any] = {}
+    dimensions = kwargs.get("output_dimension")
+    if given(dimensions):
+        attributes[A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = dimensions
+    for param in ("encoding_format", "output_dtype"):
+        value = kwargs.get(param)
+        if given(value):
+            attributes[A.GEN_AI_REQUEST_ENCODING_FORMATS] = [str(value)]
+            break
+    return _start(telemetry, instance, kwargs, A.GenAiOperationNameValues.EMBEDDINGS, attributes)
+
+
+on_embeddings_response = _embeddings.on_response

@@ -1,0 +1,208 @@
+"""Ollama request, response and stream mapping (``/api/chat``, ``/api/generate``, ``/api/embed(dings)``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from otel_llm.instrumentation.openai._chat import input_messages
+from otel_llm.semconv import attributes as A
+from otel_llm.telemetry import content
+from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
+
+_OPTIONS = (
+    ("num_predict", A.GEN_AI_REQUEST_MAX_TOKENS),
+    ("temperature", A.GEN_AI_REQUEST_TEMPERATURE),
+    ("top_p", A.GEN_AI_REQUEST_TOP_P),
+    ("top_k", A.GEN_AI_REQUEST_TOP_K),
+    ("frequency_penalty", A.GEN_AI_REQUEST_FREQUENCY_PENALTY),
+    ("presence_penalty", A.GEN_AI_REQUEST_PRESENCE_PENALTY),
+    ("seed", A.GEN_AI_REQUEST_SEED),
+)
+
+
+def get(obj: Any, key: str, default: Any = None) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(key, default)
+    return getattr(obj, key, default)
+
+
+def _positional(names: tuple[str, ...]) -> Any:
+    def arguments(args: tuple, kwargs: dict[str, Any]) -> dict[str, Any]:
+        return {**dict(zip(names, args)), **kwargs}
+
+    return arguments
+
+
+chat_arguments = _positional(("model", "messages"))
+generate_arguments = _positional(("model", "prompt"))  # also embeddings(model, prompt)
+embed_arguments = _positional(("model", "input"))
+
+
+def _endpoint(instance: Any) -> tuple[str | None, int | None]:
+    url = getattr(getattr(instance, "_client", None), "base_url", None)
+    return (url.host, url.port) if url is not None else (None, None)
+
+
+def _request_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
+    options = kwargs.get("options") or {}
+    attributes = {key: get(options, name) for name, key in _OPTIONS if get(options, name) is not None}
+    stop = get(options, "stop")
+    if stop:
+        attributes[A.GEN_AI_REQUEST_STOP_SEQUENCES] = list(stop)
+    if kwargs.get("format"):  # "json" or a JSON schema
+        attributes[A.GEN_AI_OUTPUT_TYPE] = A.GenAiOutputTypeValues.JSON
+    return attributes
+
+
+def _start(
+    telemetry: GenAITelemetry,
+    instance: Any,
+    kwargs: dict[str, Any],
+    operation: str,
+    attributes: dict[str, Any],
+) -> Invocation | None:
+    address, port = _endpoint(instance)
+    return telemetry.start(
+        operation,
+        A.GenAiProviderNameValues.OLLAMA,
+        kwargs.get("model"),
+        address,
+        port,
+        attributes,
+        kwargs.get("stream") is True,
+    )
+
+
+def _tool_definitions(tools: Any) -> list[dict[str, Any]] | None:
+    """Tools are JSON-schema dicts/models, or plain Python functions the SDK describes itself."""
+    if not tools:
+        return None
+    return [
+        {"type": "function", "name": tool.__name__}
+        if callable(tool)
+        else {"type": get(tool, "type") or "function", "name": get(get(tool, "function"), "name")}
+        for tool in tools
+    ]
+
+
+def start_chat(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
+    invocation = _start(
+        telemetry, instance, kwargs, A.GenAiOperationNameValues.CHAT, _request_attributes(kwargs)
+    )
+    if invocation is not None and invocation.capture:
+        invocation.input_content = (
+            None,
+            input_messages(kwargs.get("messages") or ()),
+            _tool_definitions(kwargs.get("tools")),
+        )
+    return invocation
+
+
+def start_generate(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
+    invocation = _start(
+        telemetry, instance, kwargs, A.GenAiOperationNameValues.TEXT_COMPLETION, _request_attributes(kwargs)
+    )
+    if invocation is not None and invocation.capture:
+        system = kwargs.get("system")
+        prompt = kwargs.get("prompt")
+        invocation.input_content = (
+            [content.text_part(system)] if system else None,
+            [{"role": "user", "parts": [content.text_part(prompt)]}] if prompt else None,
+            None,
+        )
+    return invocation
+
+
+def start_embeddings(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
+    dimensions = kwargs.get("dimensions")
+    attributes = {A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT: dimensions} if dimensions else {}
+    return _start(telemetry, instance, kwargs, A.GenAiOperationNameValues.EMBEDDINGS, attributes)
+
+
+# -- responses ---------------------------------------------------------------------------------
+
+
+def _read_final(invocation: Invocation, response: Any) -> str | None:
+    """Model, token counts and finish reason: on the response, or on a stream's last (``done``) chunk."""
+    invocation.response_model = get(response, "model")
+    invocation.input_tokens = get(response, "prompt_eval_count")
+    invocation.output_tokens = get(response, "eval_count")
+    reason = get(response, "done_reason")
+    if reason:
+        invocation.finish_reasons = [reason]
+    return reason
+
+
+def _output(parts: list[dict[str, Any]], reason: str | None) -> list[dict[str, Any]]:
+    return [{"role": "assistant", "parts": parts, "finish_reason": reason or ""}]
+
+
+def _message_parts(text: str, thinking: str, tool_calls: Any) -> list[dict[str, Any]]:
+    parts: list[dict[str, Any]] = [{"type": "reasoning", "content": thinking}] if thinking else []
+    if text:
+        parts.append(content.text_part(text))
+    for call in tool_calls or ():
+        function = get(call, "function")
+        parts.append(
+            content.tool_call_part(None, get(function, "name"), dict(get(function, "arguments") or {}))
+        )
+    return parts
+
+
+def _chat_message(chunk: Any) -> Any:
+    return get(chunk, "message")
+
+
+def _generated(chunk: Any) -> Any:
+    """A ``generate`` response carries its text as ``response`` (no message, no tool calls)."""
+    return {"content": get(chunk, "response"), "thinking": get(chunk, "thinking")}
+
+
+def _read_response(invocation: Invocation, response: Any, message_of: Any) -> None:
+    reason = _read_final(invocation, response)
+    if invocation.capture:
+        message = message_of(response)
+        parts = _message_parts(
+            get(message, "content") or "", get(message, "thinking") or "", get(message, "tool_calls")
+        )
+        invocation.output_messages = _output(parts, reason)
+
+
+def _finish_stream(invocation: Invocation, chunks: list[Any], message_of: Any) -> None:
+    """The last chunk (``done``) holds the counts and reason; the text is spread over all of them."""
+    if not chunks:
+        return
+    invocation.response_model = get(chunks[0], "model")
+    last = chunks[-1]
+    reason = _read_final(invocation, last) if get(last, "done") else None
+    if invocation.capture:
+        messages = [message_of(chunk) for chunk in chunks]
+        text = "".join(get(m, "content") or "" for m in messages)
+        thinking = "".join(get(m, "thinking") or "" for m in messages)
+        calls = [call for m in messages for call in get(m, "tool_calls") or ()]
+        invocation.output_messages = _output(_message_parts(text, thinking, calls), reason)
+
+
+def on_chat_response(invocation: Invocation, response: Any) -> None:
+    _read_response(invocation, response, _chat_message)
+
+
+def finish_chat_stream(invocation: Invocation, chunks: list[Any]) -> None:
+    _finish_stream(invocation, chunks, _chat_message)
+
+
+def on_generate_response(invocation: Invocation, response: Any) -> None:
+    _read_response(invocation, response, _generated)
+
+
+def finish_generate_stream(invocation: Invocation, chunks: list[Any]) -> None:
+    _finish_stream(invocation, chunks, _generated)
+
+
+def on_embeddings_response(invocation: Invocation, response: Any) -> None:
+    """``embed`` returns ``embeddings`` (and ``model``, token count); legacy ``embeddings`` one vector."""
+    invocation.response_model = get(response, "model")
+    invocation.input_tokens = get(response, "prompt_eval_count")
+    vectors = get(response, "embeddings") or [get(response, "embedding")]
+    if vectors[0] and A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT not in invocation.start_attributes:
+        invocation.extra_attributes[A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = len(vectors[0])

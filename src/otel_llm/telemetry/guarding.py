@@ -1,0 +1,117 @@
+"""The seam through which guardrails act on instrumented calls: check, redact or block texts.
+
+The core knows no detector. A guard provider (``otel_llm.guardrails`` registers one when imported)
+returns the :class:`Guard` for the current call, or ``None``; with none, instrumented calls pay one
+function call. A provider mapping says where a call's texts are with a :class:`TextMapping`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+logger = logging.getLogger(__name__)
+
+
+class StreamFilter(Protocol):
+    def feed(self, delta: str) -> str:
+        """Take a delta; return the text that may be released now (possibly redacted, possibly empty)."""
+
+    def finish(self) -> str:
+        """The rest of the text, once the stream ended; may raise to block."""
+
+
+class Guard(Protocol):
+    def apply(self, texts: Sequence[str], source: str) -> list[str]:
+        """The texts to pass on for ``source`` ("input" or "output"); raises to block."""
+
+    def stream(self, source: str) -> StreamFilter: ...
+
+
+@dataclass(frozen=True)
+class TextMapping:
+    """Where one SDK operation carries text, for reading and for writing back."""
+
+    input_texts: Callable[[dict[str, Any]], list[str]]
+    with_input_texts: Callable[[dict[str, Any], list[str]], dict[str, Any]]
+    """New call kwargs with the texts replaced (the user's objects are never mutated)."""
+    output_texts: Callable[[Any], list[str]]
+    set_output_texts: Callable[[Any, list[str]], None]
+    chunk_texts: Callable[[Any], list[tuple[int, str, bool]]] | None = None
+    """``(channel, delta, last)`` per channel (choice) in a chunk; ``last`` marks its final chunk."""
+    set_chunk_text: Callable[[Any, int, str], None] | None = None
+
+
+_provider: Callable[[], Guard | None] | None = None
+
+
+def set_guard_provider(provider: Callable[[], Guard | None] | None) -> None:
+    global _provider
+    _provider = provider
+
+
+def current_guard() -> Guard | None:
+    return None if _provider is None else _provider()
+
+
+def _read(read: Callable[[Any], list[str]], value: Any) -> list[str]:
+    """Texts to check; a mapping that cannot read them (our bug) lets the call go ahead unchecked."""
+    try:
+        return read(value)
+    except Exception:
+        logger.exception("otel-llm could not read the texts of a call for guardrails; not checked")
+        return []
+
+
+def guard_input(guard: Guard, mapping: TextMapping, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The call's kwargs after the input checks; the guard's block exception propagates to the app.
+
+    If redacted texts cannot be written back, the error propagates too: unredacted text is never sent.
+    """
+    texts = _read(mapping.input_texts, kwargs)
+    if not texts:
+        return kwargs
+    checked = guard.apply(texts, "input")
+    return kwargs if checked == texts else mapping.with_input_texts(kwargs, checked)
+
+
+def guard_output(guard: Guard, mapping: TextMapping, response: Any) -> None:
+    texts = _read(mapping.output_texts, response)
+    if texts:
+        checked = guard.apply(texts, "output")
+        if checked != texts:
+            mapping.set_output_texts(response, checked)
+
+
+class ChunkGuard:
+    """Filters each chunk's text in place, through one stream filter per channel (choice).
+
+    A channel's held-back tail is released into its last chunk (the one with its finish reason), so
+    the texts the app reads add up to the filtered whole. A stream that ends without its last chunk
+    drops the unreleased tail rather than release unchecked text.
+    """
+
+    def __init__(self, guard: Guard, mapping: TextMapping) -> None:
+        self._guard = guard
+        self._mapping = mapping
+        self._filters: dict[int, StreamFilter] = {}
+
+    def filter(self, chunk: Any) -> None:
+        for channel, delta, last in self._mapping.chunk_texts(chunk):  # type: ignore[misc]
+            stream = self._filters.get(channel)
+            if stream is None:
+                stream = self._filters[channel] = self._guard.stream("output")
+            released = stream.feed(delta) if delta else ""
+            if last:
+                released += stream.finish()
+                del self._filters[channel]
+            if released != delta:
+                self._mapping.set_chunk_text(chunk, channel, released)  # type: ignore[misc]
+
+    def close(self) -> None:
+        """The stream ended early: finish the open filters (their checks are recorded), drop their tails."""
+        filters, self._filters = self._filters, {}
+        for stream in filters.values():
+            stream.finish()

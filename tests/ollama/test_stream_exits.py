@@ -1,0 +1,61 @@
+"""Every exit path of a streamed ``chat`` (sync generator, async generator) ends the span once."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from otel_llm.semconv import attributes as A
+
+from ..stream_exits import BrokenStreamServer, StreamExitSuite, sse_head
+from .fake_ollama import chat_chunks
+
+MESSAGES = [{"role": "user", "content": "Tell me about spans"}]
+FIRST_LINE = (json.dumps(chat_chunks({"model": "llama3.1", "messages": MESSAGES})[0]) + "\n").encode()
+
+
+@pytest.fixture(scope="module")
+def broken_server():
+    server = BrokenStreamServer(sse_head(FIRST_LINE, content_type="application/x-ndjson"))
+    yield server
+    server.close()
+
+
+def _stream(host: str):
+    import ollama
+
+    return ollama.Client(host=host).chat(model="llama3.1", messages=MESSAGES, stream=True)
+
+
+async def _async_stream(host: str):
+    import ollama
+
+    return await ollama.AsyncClient(host=host).chat(model="llama3.1", messages=MESSAGES, stream=True)
+
+
+@pytest.fixture
+def open_stream(fake_server):
+    return lambda: _stream(fake_server.base_url)
+
+
+@pytest.fixture
+def open_async_stream(fake_server):
+    return lambda: _async_stream(fake_server.base_url)
+
+
+@pytest.fixture
+def open_broken_stream(broken_server):
+    return lambda: _stream(broken_server.base_url)
+
+
+@pytest.fixture
+def open_broken_async_stream(broken_server):
+    return lambda: _async_stream(broken_server.base_url)
+
+
+@pytest.mark.covers(provider=A.GenAiProviderNameValues.OLLAMA, operation="chat", mode="stream")
+class TestOllamaStreamExits(StreamExitSuite):
+    SPAN_NAME = "chat llama3.1"
+    ASYNC_CLOSE = "aclose"
+    WITH_BLOCK = False
