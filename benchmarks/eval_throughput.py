@@ -5,7 +5,7 @@ Scenarios, each over the same 1,000 examples (the HF doc QA set of tests/evaluat
 - ``in-process target``: the target answers from a dict, so the figure is the runner's own cost
   (example span, span capture, eight evaluators, 8,000 events and histogram points);
 - ``openai SDK -> fake server``: the instrumented openai SDK calls the demo's fake provider on loopback,
-  sequentially and with 4 threads.
+  sequentially and with 4 threads, after a baseline of the same calls without evaluation.
 
 Then each evaluator alone, per call. Telemetry goes to SDK providers with in-memory exporters.
 
@@ -142,6 +142,11 @@ def main() -> int:
 
         OpenAIInstrumentor().instrument()
         answer(examples[0].input)  # warm the client and connection
+        started = time.perf_counter()
+        for example in examples:
+            answer(example.input)
+        bare = {"seconds": time.perf_counter() - started, "examples": len(examples), "scores": 0}
+        results.append(("openai SDK -> fake server, no evaluation (baseline)", 1, bare))
         for concurrency in (1, 4):
             results.append(
                 ("openai SDK -> fake server", concurrency, timed_run(examples, answer, concurrency, logs))

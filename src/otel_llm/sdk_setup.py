@@ -98,3 +98,11 @@ def configure_sdk_from_env() -> ConfiguredSDK:
         _logs.set_logger_provider(logger_provider)
         configured.providers.append(logger_provider)
     return configured
+
+
+class Configurator:
+    """``opentelemetry_configurator`` entry point: ``opentelemetry-instrument`` configures the SDK
+    through it when no other distro's configurator came first, so zero-code runs need nothing else."""
+
+    def configure(self, **_kwargs: Any) -> None:
+        configure_sdk_from_env()

@@ -67,6 +67,6 @@ def test_gateway_restart_mid_workload_loses_no_span(keep_all_scale_out: ScaleOut
     failed_sends = exported_sum(
         keep_all_scale_out.agent_plan.url("collector_telemetry", "/metrics"),
         "otelcol_exporter_send_failed_spans_total",
-        'exporter="loadbalancing/traces"',
+        'exporter="load_balancing/traces"',
     )
     assert failed_sends > 0

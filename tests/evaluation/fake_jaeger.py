@@ -1,4 +1,4 @@
-"""A stand-in for Jaeger's query service: serves ``/api/traces`` in Jaeger's JSON model on loopback.
+"""A stand-in for Jaeger's query service: ``/api/traces`` in Jaeger's JSON model, on a loopback WireServer.
 
 The traces it serves are real SDK spans converted the way Jaeger stores OTLP spans: ids as hex,
 times in microseconds, attributes as typed ``tags``, span events as ``logs`` with an ``event`` field.
@@ -7,13 +7,13 @@ times in microseconds, attributes as typed ``tags``, span events as ``logs`` wit
 from __future__ import annotations
 
 import json
-import threading
 import urllib.parse
 from collections.abc import Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from opentelemetry.sdk.trace import ReadableSpan
+
+from tests.wire_server import Reply, Route, WireServer
 
 
 def _tag(key: str, value: Any) -> dict[str, Any]:
@@ -78,41 +78,17 @@ def jaeger_payload(spans: Sequence[ReadableSpan], service: str) -> dict[str, Any
     }
 
 
-class FakeJaeger:
-    """``with FakeJaeger(payload) as jaeger:`` serves ``payload``; ``jaeger.queries`` holds the queries."""
+def jaeger_query(payload: dict[str, Any]) -> Route:
+    """A :class:`~tests.wire_server.WireServer` route answering ``GET /api/traces`` with ``payload``."""
 
-    def __init__(self, payload: dict[str, Any]) -> None:
-        self.queries: list[dict[str, list[str]]] = []
-        fake = self
+    def route(method: str, path: str, body: Any) -> Reply:
+        if method != "GET" or urllib.parse.urlsplit(path).path != "/api/traces":
+            return Reply(status=404, json_body={"errors": [{"code": 404, "msg": "not found"}]})
+        return Reply(json_body=payload)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                url = urllib.parse.urlsplit(self.path)
-                if url.path != "/api/traces":
-                    self.send_error(404)
-                    return
-                fake.queries.append(urllib.parse.parse_qs(url.query))
-                body = json.dumps(payload).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+    return route
 
-            def log_message(self, *args: Any) -> None:
-                return None
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> FakeJaeger:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+def queries(server: WireServer) -> list[dict[str, list[str]]]:
+    """The query strings of the requests ``server`` received."""
+    return [urllib.parse.parse_qs(urllib.parse.urlsplit(r["path"]).query) for r in server.requests]

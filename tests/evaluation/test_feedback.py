@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from opentelemetry import trace
 
@@ -79,3 +82,13 @@ def test_feedback_on_an_unknown_response_names_it_without_guessing_a_span(otel):
 def test_feedback_needs_a_score_or_a_label():
     with pytest.raises(ValueError, match="needs a score or a label"):
         record_feedback(response_id="chatcmpl-1")
+
+
+def test_feedback_and_the_online_sampler_need_no_eval_extra():
+    extras = ("rapidfuzz", "jsonschema", "rouge_score", "sacrebleu", "rich")
+    code = (
+        "import sys; import otel_llm.evaluation as e; e.record_feedback; e.SamplingEvaluator; "
+        f"print([m for m in {extras!r} if m in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout.strip()) == (0, "[]"), done.stderr

@@ -23,9 +23,10 @@ from otel_llm.evaluation.jaeger import (
     span_from_jaeger,
 )
 from otel_llm.instrumentation.openai import OpenAIInstrumentor
+from tests.demo.otlp_receivers import OtlpHttpReceiver
+from tests.wire_server import WireServer
 
-from .fake_jaeger import FakeJaeger, jaeger_payload, jaeger_span
-from .fake_otlp import FakeOtlpReceiver
+from .fake_jaeger import jaeger_payload, jaeger_query, jaeger_span, queries
 
 
 @pytest.fixture
@@ -83,12 +84,12 @@ def test_recent_llm_spans_are_evaluated_and_linked(otel, production_spans):
         by_name.setdefault(span.name, []).append(span)
     instrumented_chat, guarded_chat = by_name["chat gpt-4o-mini"]
     evaluators = [RegexMatch(r"\bMonday\b"), GuardrailFindings(), LatencyThreshold(60)]
-    with FakeJaeger(jaeger_payload(production_spans, "shop")) as jaeger:
+    with WireServer(jaeger_query(jaeger_payload(production_spans, "shop"))) as jaeger:
         before = int(time.time() * 1_000_000)
         result = evaluate_jaeger_traces(
-            JaegerQueryClient(jaeger.url), "shop", timedelta(minutes=30), evaluators, 20
+            JaegerQueryClient(jaeger.base_url), "shop", timedelta(minutes=30), evaluators, 20
         )
-    (query,) = jaeger.queries
+    (query,) = queries(jaeger)
     assert (query["service"], query["limit"]) == (["shop"], ["20"])
     end = int(query["end"][0])
     assert end >= before and end - int(query["start"][0]) == 30 * 60 * 1_000_000
@@ -123,13 +124,13 @@ def test_recent_llm_spans_are_evaluated_and_linked(otel, production_spans):
 
 def test_cli_online_prints_what_it_evaluated(otel, production_spans, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
-    with FakeJaeger(jaeger_payload(production_spans, "shop")) as jaeger:
+    with WireServer(jaeger_query(jaeger_payload(production_spans, "shop"))) as jaeger:
         code = main(
             [
                 "eval",
                 "online",
                 "--jaeger",
-                jaeger.url,
+                jaeger.base_url,
                 "--service",
                 "shop",
                 "--lookback",
@@ -172,14 +173,14 @@ def test_a_state_file_keeps_repeated_batches_from_evaluating_a_span_twice(
     monkeypatch.setenv("COLUMNS", "200")
     state = tmp_path / "state" / "seen.txt"
     argv = ["eval", "online", "--service", "shop", "-e", "latency=60", "--state", str(state)]
-    with FakeJaeger(jaeger_payload(production_spans, "shop")) as jaeger:
-        assert main([*argv, "--jaeger", jaeger.url]) == 0
+    with WireServer(jaeger_query(jaeger_payload(production_spans, "shop"))) as jaeger:
+        assert main([*argv, "--jaeger", jaeger.base_url]) == 0
         assert "2 LLM spans in 2 traces of shop" in capsys.readouterr().out
         chats = [s for s in production_spans if s.name == "chat gpt-4o-mini"]
         assert state.read_text().split() == [
             f"{s.context.trace_id:032x}:{s.context.span_id:016x}" for s in chats
         ]
-        assert main([*argv, "--jaeger", jaeger.url]) == 0
+        assert main([*argv, "--jaeger", jaeger.base_url]) == 0
     assert "0 LLM spans in 2 traces of shop, 2 evaluated before" in capsys.readouterr().out
     assert len([r for r in otel.logs() if r.event_name == "gen_ai.evaluation.result"]) == 2
 
@@ -187,9 +188,12 @@ def test_a_state_file_keeps_repeated_batches_from_evaluating_a_span_twice(
 def test_cli_online_exports_linked_results_over_otlp(production_spans):
     """A fresh process with only OTEL_* settings: results reach the OTLP endpoint with the original ids."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("OTEL_")}
-    with FakeJaeger(jaeger_payload(production_spans, "shop")) as jaeger, FakeOtlpReceiver() as otlp:
+    with (
+        WireServer(jaeger_query(jaeger_payload(production_spans, "shop"))) as jaeger,
+        OtlpHttpReceiver() as otlp,
+    ):
         env.update(OTEL_EXPORTER_OTLP_ENDPOINT=otlp.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf")
-        argv = ["eval", "online", "--jaeger", jaeger.url, "--service", "shop", "-e", "latency=60"]
+        argv = ["eval", "online", "--jaeger", jaeger.base_url, "--service", "shop", "-e", "latency=60"]
         done = subprocess.run(
             [sys.executable, "-m", "otel_llm.cli.main", *argv],
             env=env,
@@ -199,7 +203,13 @@ def test_cli_online_exports_linked_results_over_otlp(production_spans):
         )
     assert done.returncode == 0, done.stderr
     chats = [s for s in production_spans if s.name == "chat gpt-4o-mini"]
-    records = otlp.log_records()
+    records = [
+        record
+        for request in otlp.requests["logs"]
+        for resource_logs in request.resource_logs
+        for scope_logs in resource_logs.scope_logs
+        for record in scope_logs.log_records
+    ]
     assert [(r.event_name, r.trace_id, r.span_id) for r in records] == [
         (
             "gen_ai.evaluation.result",

@@ -8,8 +8,7 @@ and the reports need the ``eval`` extra.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from otel_llm.evaluation._lazy import lazy_getattr
 
 _EXPORTS = {
     "EvalCase": "model",
@@ -42,12 +41,4 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _EXPORTS, globals())

@@ -211,10 +211,8 @@ class StreamManagerProxy(_ManagerEntry, wrapt.ObjectProxy):
         return self._self_track(stream, invocation, StreamProxy)
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, traceback: Any) -> Any:
-        try:
-            return self.__wrapped__.__exit__(exc_type, exc, traceback)
-        finally:
-            self._self_leave(exc)
+        self._self_leave(exc)  # before the manager closes the stream, which would end it as a success
+        return self.__wrapped__.__exit__(exc_type, exc, traceback)
 
 
 class AsyncStreamManagerProxy(_ManagerEntry, wrapt.ObjectProxy):
@@ -239,10 +237,8 @@ class AsyncStreamManagerProxy(_ManagerEntry, wrapt.ObjectProxy):
         return self._self_track(stream, invocation, AsyncStreamProxy)
 
     async def __aexit__(self, exc_type: Any, exc: BaseException | None, traceback: Any) -> Any:
-        try:
-            return await self.__wrapped__.__aexit__(exc_type, exc, traceback)
-        finally:
-            self._self_leave(exc)
+        self._self_leave(exc)
+        return await self.__wrapped__.__aexit__(exc_type, exc, traceback)
 
 
 def stream_manager_wrapper(

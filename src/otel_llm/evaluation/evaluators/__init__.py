@@ -1,43 +1,36 @@
-"""Built-in evaluators. Each is an :class:`Evaluator`: ``evaluator(case) -> Score``."""
+"""Built-in evaluators. Each is an :class:`Evaluator`: ``evaluator(case) -> Score``.
 
-from otel_llm.evaluation.evaluators.base import Evaluator, GradedEvaluator
-from otel_llm.evaluation.evaluators.judge import (
-    AnswerRelevance,
-    Faithfulness,
-    ModelGradedEvaluator,
-    RubricJudge,
-)
-from otel_llm.evaluation.evaluators.overlap import Bleu, RougeL
-from otel_llm.evaluation.evaluators.span_checks import CostThreshold, GuardrailFindings, LatencyThreshold
-from otel_llm.evaluation.evaluators.specs import JudgeSettings, build_evaluator
-from otel_llm.evaluation.evaluators.structured import JsonSchemaMatch, JsonValid
-from otel_llm.evaluation.evaluators.text import (
-    Contains,
-    ExactMatch,
-    NumericMatch,
-    RegexMatch,
-    StringSimilarity,
-)
+Names are imported lazily: each needs its own library (rapidfuzz, jsonschema, rouge-score, ...), and
+the online sampler only needs the base class.
+"""
 
-__all__ = [
-    "AnswerRelevance",
-    "Bleu",
-    "Contains",
-    "CostThreshold",
-    "Evaluator",
-    "ExactMatch",
-    "Faithfulness",
-    "GradedEvaluator",
-    "GuardrailFindings",
-    "JsonSchemaMatch",
-    "JsonValid",
-    "JudgeSettings",
-    "LatencyThreshold",
-    "ModelGradedEvaluator",
-    "NumericMatch",
-    "RegexMatch",
-    "RougeL",
-    "RubricJudge",
-    "StringSimilarity",
-    "build_evaluator",
-]
+from __future__ import annotations
+
+from otel_llm.evaluation._lazy import lazy_getattr
+
+_EXPORTS = {
+    "Evaluator": "base",
+    "GradedEvaluator": "base",
+    "AnswerRelevance": "judge",
+    "Faithfulness": "judge",
+    "ModelGradedEvaluator": "judge",
+    "RubricJudge": "judge",
+    "Bleu": "overlap",
+    "RougeL": "overlap",
+    "CostThreshold": "span_checks",
+    "GuardrailFindings": "span_checks",
+    "LatencyThreshold": "span_checks",
+    "JudgeSettings": "specs",
+    "build_evaluator": "specs",
+    "JsonSchemaMatch": "structured",
+    "JsonValid": "structured",
+    "Contains": "text",
+    "ExactMatch": "text",
+    "NumericMatch": "text",
+    "RegexMatch": "text",
+    "StringSimilarity": "text",
+    "SemanticSimilarity": "semantic",
+}
+
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy_getattr(__name__, _EXPORTS, globals())

@@ -126,7 +126,10 @@ def input_messages(contents: Any) -> list[dict[str, Any]]:
             loose.append(item)
             continue
         role = get(item, "role") or "user"
-        messages.append({"role": _ROLES.get(role, role), "parts": _parts(get(item, "parts"))})
+        parts = _parts(get(item, "parts"))
+        if parts and all(part["type"] == "tool_call_response" for part in parts):
+            role = "tool"  # Gemini sends function results as a user turn
+        messages.append({"role": _ROLES.get(role, role), "parts": parts})
     if loose:
         messages.append({"role": "user", "parts": _parts(loose)})
     return messages
