@@ -163,9 +163,10 @@ def main() -> int:
         "|---|---:|---:|---:|---:|",
     ]
     for name, threads, result in results:
+        scores = f"{result['scores'] / result['seconds']:.0f}" if result["scores"] else "-"
         lines.append(
             f"| {name} | {threads} | {result['seconds']:.2f} | {result['examples'] / result['seconds']:.0f} "
-            f"| {result['scores'] / result['seconds']:.0f} |"
+            f"| {scores} |"
         )
     lines += ["", "| evaluator | µs per call |", "|---|---:|"]
     lines += [f"| {name} | {micros:.1f} |" for name, micros in per_evaluator(examples, local)]

@@ -38,7 +38,7 @@ def _otlp(signal: str, protocol: str) -> Any:
 _CONSOLE = {"traces": ConsoleSpanExporter, "metrics": ConsoleMetricExporter, "logs": ConsoleLogRecordExporter}
 
 
-def _exporters(signal: str) -> list[Any]:
+def exporters(signal: str) -> list[Any]:
     chosen = os.environ.get(f"OTEL_{signal.upper()}_EXPORTER", "otlp")
     protocol = os.environ.get(
         f"OTEL_EXPORTER_OTLP_{signal.upper()}_PROTOCOL",
@@ -82,18 +82,18 @@ def configure_sdk_from_env() -> ConfiguredSDK:
     resource = Resource.create()  # reads OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES
     if not _is_configured(trace.get_tracer_provider(), "ProxyTracerProvider"):
         tracer_provider = TracerProvider(resource=resource)
-        for exporter in _exporters("traces"):
+        for exporter in exporters("traces"):
             tracer_provider.add_span_processor(BatchSpanProcessor(exporter))
         trace.set_tracer_provider(tracer_provider)
         configured.providers.append(tracer_provider)
     if not _is_configured(metrics.get_meter_provider(), "_ProxyMeterProvider"):
-        readers = [PeriodicExportingMetricReader(exporter) for exporter in _exporters("metrics")]
+        readers = [PeriodicExportingMetricReader(exporter) for exporter in exporters("metrics")]
         meter_provider = MeterProvider(resource=resource, metric_readers=readers)
         metrics.set_meter_provider(meter_provider)
         configured.providers.append(meter_provider)
     if not _is_configured(_logs.get_logger_provider(), "ProxyLoggerProvider"):
         logger_provider = LoggerProvider(resource=resource)
-        for exporter in _exporters("logs"):
+        for exporter in exporters("logs"):
             logger_provider.add_log_record_processor(BatchLogRecordProcessor(exporter))
         _logs.set_logger_provider(logger_provider)
         configured.providers.append(logger_provider)

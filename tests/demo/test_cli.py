@@ -71,7 +71,7 @@ def test_demo_prints_the_trace_and_the_metrics(tmp_path):
     assert "── embeddings text-embedding-3-small  CLIENT" in out
     assert "openai gpt-4o-mini-2024-07-18 · 37 in / 34 out tokens · finish stop · $0.00002595" in out
     assert "openai gpt-4o-mini-2024-07-18 · 36 in / 5 out tokens · finish tool_calls · $0.0000084" in out
-    assert "openai responses API gpt-4o-mini-2024-07-18 · 10 in / 34 out tokens · finish stop" in out
+    assert "openai/responses gpt-4o-mini-2024-07-18 · 10 in / 34 out tokens · finish stop · $0.0000219" in out
     assert "openai text-embedding-3-small · 5 in tokens · $0.0000001" in out
     assert "openai · error.type NotFoundError" in out
     # operation, model, calls, errors, tokens in, tokens out, p50, p95, TTFT (ms), cost

@@ -77,11 +77,15 @@ def test_merging_histograms():
         buckets.merge(other_bounds)
 
 
-def test_summary_skips_points_without_an_operation():
+def test_rows_come_from_recorded_calls_only():
     data, _ = duration_points(0.02)
+    assert [(s.operation, s.model, s.calls) for s in summarize_metrics(data)] == [("chat", "m", 1)]
     reader = InMemoryMetricReader()
-    MeterProvider(metric_readers=[reader]).get_meter("x").create_counter("other").add(1)
-    assert [s.calls for s in summarize_metrics(data)] == [1]
+    meter = MeterProvider(metric_readers=[reader]).get_meter("x")
+    meter.create_counter("other").add(1)
+    meter.create_counter("otel_llm.client.operation.cost").add(
+        0.5, {"gen_ai.operation.name": "chat", "gen_ai.request.model": "earlier-call"}
+    )
     assert summarize_metrics(reader.get_metrics_data()) == []
     assert summarize_metrics(None) == []
 

@@ -37,7 +37,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from otel_llm.sdk_setup import (
     ConfiguredSDK,
-    _exporters,  # the same OTLP exporters as otel_llm.instrument() sets up
+    exporters,  # the same OTLP exporters as otel_llm.instrument() sets up
 )
 from otel_llm.stack import jaeger_trace_url, stack_endpoints
 
@@ -125,16 +125,16 @@ class DemoTelemetry:
         spans = InMemorySpanExporter()
         tracer_provider = TracerProvider(resource=resource)
         tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
-        otlp_spans = [TallyingSpanExporter(e) for e in _exporters("traces")] if otlp else []
+        otlp_spans = [TallyingSpanExporter(e) for e in exporters("traces")] if otlp else []
         for exporter in otlp_spans:
             tracer_provider.add_span_processor(BatchSpanProcessor(exporter))
         metric_reader = InMemoryMetricReader()
-        readers = [PeriodicExportingMetricReader(e) for e in _exporters("metrics")] if otlp else []
+        readers = [PeriodicExportingMetricReader(e) for e in exporters("metrics")] if otlp else []
         meter_provider = MeterProvider(resource=resource, metric_readers=[metric_reader, *readers])
         logs = InMemoryLogRecordExporter()
         logger_provider = LoggerProvider(resource=resource)
         logger_provider.add_log_record_processor(SimpleLogRecordProcessor(logs))
-        for exporter in _exporters("logs") if otlp else []:
+        for exporter in exporters("logs") if otlp else []:
             logger_provider.add_log_record_processor(BatchLogRecordProcessor(exporter))
         return cls(spans, metric_reader, logs, tracer_provider, meter_provider, logger_provider, otlp_spans)
 

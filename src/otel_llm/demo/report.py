@@ -51,7 +51,7 @@ def _span_details(span: ReadableSpan) -> Text:
     parts: list[Text] = []
     provider = attrs.get(A.GEN_AI_PROVIDER_NAME)
     if attrs.get(A.OPENAI_API_TYPE) == A.OpenaiApiTypeValues.RESPONSES:
-        provider = f"{provider} responses API"
+        provider = f"{provider}/responses"
     model = attrs.get(A.GEN_AI_RESPONSE_MODEL)
     if provider or model:
         parts.append(Text(" ".join(str(v) for v in (provider, model) if v)))
@@ -184,28 +184,39 @@ def _merge(current: Buckets | None, point: HistogramDataPoint) -> Buckets:
     return current
 
 
+def _key(attrs: Any) -> tuple[str, str]:
+    return str(attrs[A.GEN_AI_OPERATION_NAME]), str(attrs.get(A.GEN_AI_REQUEST_MODEL, NO_VALUE))
+
+
 def summarize_metrics(data: MetricsData | None) -> list[OperationSummary]:
-    """One summary per operation and requested model, sorted by operation then model."""
+    """One summary per operation and requested model that recorded calls, sorted by operation then model.
+
+    Calls come from the duration histogram (every operation records one); the other metrics are
+    added to the call's summary. Points without calls in this collection (an asynchronous counter
+    reporting an old total, say) make no row.
+    """
+    points = [(name, point, point.attributes or {}) for name, point in _points(data)]
+    points = [(name, point, attrs) for name, point, attrs in points if A.GEN_AI_OPERATION_NAME in attrs]
     summaries: dict[tuple[str, str], OperationSummary] = {}
-    for name, point in _points(data):
-        attrs = point.attributes or {}
-        if A.GEN_AI_OPERATION_NAME not in attrs:
-            continue
-        key = (str(attrs[A.GEN_AI_OPERATION_NAME]), str(attrs.get(A.GEN_AI_REQUEST_MODEL, NO_VALUE)))
-        summary = summaries.setdefault(key, OperationSummary(*key))
-        if name == M.GEN_AI_CLIENT_OPERATION_DURATION:
+    for name, point, attrs in points:
+        if name == M.GEN_AI_CLIENT_OPERATION_DURATION and point.count:
+            summary = summaries.setdefault(_key(attrs), OperationSummary(*_key(attrs)))
             summary.calls += point.count
             summary.durations = _merge(summary.durations, point)
             if A.ERROR_TYPE in attrs:
                 summary.errors += point.count
-        elif name == M.GEN_AI_CLIENT_TOKEN_USAGE:
+    for name, point, attrs in points:
+        summary = summaries.get(_key(attrs))
+        if summary is None:
+            continue
+        if name == M.GEN_AI_CLIENT_TOKEN_USAGE:
             if attrs.get(A.GEN_AI_TOKEN_TYPE) == A.GenAiTokenTypeValues.INPUT:
                 summary.input_tokens += int(point.sum)
             elif attrs.get(A.GEN_AI_TOKEN_TYPE) == A.GenAiTokenTypeValues.OUTPUT:
                 summary.output_tokens += int(point.sum)
-        elif name == M.GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK:
+        elif name == M.GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK and point.count:
             summary.first_chunk = _merge(summary.first_chunk, point)
-        elif name == M.OTEL_LLM_CLIENT_OPERATION_COST:
+        elif name == M.OTEL_LLM_CLIENT_OPERATION_COST and point.value:
             summary.cost_usd = (summary.cost_usd or 0.0) + point.value
     return [summaries[key] for key in sorted(summaries)]
 

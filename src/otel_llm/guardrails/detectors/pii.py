@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import phonenumbers
+from phonenumbers import PhoneMetadata, PhoneNumber
 
 from otel_llm.guardrails.detectors.base import Detector, register
 from otel_llm.guardrails.results import Match
@@ -102,6 +103,12 @@ class PIIDetector(Detector):
             raise ValueError(f"unknown PII entity types {sorted(unknown)}; built-in: {ENTITY_TYPES}")
         self.custom = [CustomPattern.parse(spec) for spec in patterns]
         self.phone_regions = tuple(phone_regions)
+        # regions whose national numbers are written with trunk prefix 0, with their country codes
+        self._trunk_zero_regions = [
+            (region, phonenumbers.country_code_for_region(region))
+            for region in self.phone_regions
+            if getattr(PhoneMetadata.metadata_for_region(region), "national_prefix", None) == "0"
+        ]
         finders: dict[str, Callable[[str], Iterator[Match]]] = {
             EMAIL: self._emails,
             CARD: self._cards,
@@ -184,8 +191,8 @@ class PIIDetector(Detector):
         """Whether a digit run is a phone number.
 
         International numbers must be possible for their country code. National ones must have the North
-        American layout or be valid there, or start with the trunk prefix 0 and be valid in one of
-        ``phone_regions``. Dates, SSN layouts and runs of fewer than 7 or more than 15 digits are not.
+        American layout or be valid there, or start with the trunk prefix 0 and be valid in one of the
+        ``phone_regions`` that use it. Dates, SSN layouts and runs of under 7 or over 15 digits are not.
         """
         number = _PHONE_EXTENSION.sub("", candidate).replace("(0)", "")
         digits = len(_DIGITS.findall(number))
@@ -201,8 +208,13 @@ class PIIDetector(Detector):
                 return False
             if not number.lstrip("(").startswith("0"):  # no trunk prefix: North American numbers only
                 return phonenumbers.is_valid_number(phonenumbers.parse(number, "US"))
+            # the rest after the trunk 0 is the national number: validate it without a parse per region
+            national = int("".join(_DIGITS.findall(number))[1:])
             return any(
-                phonenumbers.is_valid_number(phonenumbers.parse(number, r)) for r in self.phone_regions
+                phonenumbers.is_valid_number_for_region(
+                    PhoneNumber(country_code=code, national_number=national), r
+                )
+                for r, code in self._trunk_zero_regions
             )
         except phonenumbers.NumberParseException:
             return False

@@ -87,8 +87,8 @@ class InvisibleUnicodeDetector(Detector):
     category = "INVISIBLE_UNICODE"
 
     def detect(self, text: str) -> list[Match]:
-        if text.isascii() and text.isprintable():
-            return []
+        if text.isascii() and text.replace("\n", "").replace("\t", "").replace("\r", "").isprintable():
+            return []  # plain ASCII: printable characters and ordinary whitespace only
         return [Match(m.start(), m.end(), self.category) for m in _INVISIBLE_RUN.finditer(text)]
 
     def placeholder(self, entity_type: str) -> str:

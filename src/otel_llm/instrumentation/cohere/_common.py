@@ -5,17 +5,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from otel_llm.instrumentation.openai._common import get
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
 
 _DEFAULT_PORTS = {"https": 443, "http": 80}
-
-
-def get(obj: Any, key: str, default: Any = None) -> Any:
-    """A field of an SDK model or of the plain dict a user passed in its place."""
-    if isinstance(obj, dict):
-        return obj.get(key, default)
-    return getattr(obj, key, default)
 
 
 def given(value: Any) -> bool:

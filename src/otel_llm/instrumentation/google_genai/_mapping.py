@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from otel_llm.instrumentation.openai._common import get
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry import content
 from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
@@ -32,12 +33,6 @@ FINISH_REASONS = {
 }
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 _ROLES = {"model": "assistant"}
-
-
-def get(obj: Any, key: str, default: Any = None) -> Any:
-    if isinstance(obj, dict):
-        return obj.get(key, default)
-    return getattr(obj, key, default)
 
 
 def _provider_and_endpoint(instance: Any) -> tuple[str, str | None, int | None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from otel_llm.instrumentation.openai._chat import input_messages
+from otel_llm.instrumentation.openai._common import get
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry import content
 from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
@@ -18,12 +19,6 @@ _OPTIONS = (
     ("presence_penalty", A.GEN_AI_REQUEST_PRESENCE_PENALTY),
     ("seed", A.GEN_AI_REQUEST_SEED),
 )
-
-
-def get(obj: Any, key: str, default: Any = None) -> Any:
-    if isinstance(obj, dict):
-        return obj.get(key, default)
-    return getattr(obj, key, default)
 
 
 def _positional(names: tuple[str, ...]) -> Any:

@@ -1,0 +1,159 @@
+"""AWS Bedrock instrumentation (boto3 ``bedrock-runtime``): ``converse``, ``converse_stream``,
+``invoke_model`` and ``invoke_model_with_response_stream``. Provider: ``aws.bedrock``.
+
+boto3 makes its client classes at run time, so the hook is ``botocore.client.BaseClient._make_api_call``,
+the one method every client call goes through: one span per API call, streams included (the
+``EventStream`` in the response is proxied and ends the span). Calls of other services or operations
+pass straight through. ``aws.bedrock.guardrail.id`` is set when the call names a guardrail.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+import wrapt
+
+from otel_llm.instrumentation._base import GenAIInstrumentor
+from otel_llm.instrumentation._wrapping import Operation, Patch
+from otel_llm.instrumentation.bedrock import _converse, _invoke
+from otel_llm.semconv import attributes as A
+from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
+
+_SERVICE = "bedrock-runtime"
+_CONVERSE = {"Converse", "ConverseStream"}
+_INVOKE = {"InvokeModel", "InvokeModelWithResponseStream"}
+_STREAMING = {"ConverseStream", "InvokeModelWithResponseStream"}
+_TOKEN_HEADERS = ("x-amzn-bedrock-input-token-count", "x-amzn-bedrock-output-token-count")
+_INVOCATION_METRICS = "amazon-bedrock-invocationMetrics"
+
+
+def _call(args: tuple, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``_make_api_call(operation_name, api_params)``, called positionally."""
+    return {
+        "operation": args[0] if args else kwargs.get("operation_name"),
+        "params": (args[1] if len(args) > 1 else kwargs.get("api_params")) or {},
+    }
+
+
+def _decode(body: Any) -> dict[str, Any]:
+    if isinstance(body, bytes | bytearray | str):
+        try:
+            decoded = json.loads(body)
+        except ValueError:
+            return {}
+        return decoded if isinstance(decoded, dict) else {}
+    return {}  # a file-like body: reading it would take it from the SDK
+
+
+def start(telemetry: GenAITelemetry, client: Any, call: dict[str, Any]) -> Invocation | None:
+    operation = call["operation"]
+    if operation not in _CONVERSE and operation not in _INVOKE:
+        return None
+    if client.meta.service_model.service_name != _SERVICE:
+        return None
+    params = call["params"]
+    model = params.get("modelId")
+    read_input: Callable[[], tuple[Any, Any, Any]] | None
+    if operation in _CONVERSE:
+        name = A.GenAiOperationNameValues.CHAT
+        attributes = _converse.request_attributes(params, _converse.CONVERSE_PARAMS)
+        guardrail = (params.get("guardrailConfig") or {}).get("guardrailIdentifier")
+        read_input = lambda: _converse.input_content(params)  # noqa: E731
+    else:
+        body = _decode(params.get("body"))
+        family = _invoke.family_of(model or "", "messages" in body)
+        name, attributes = family.operation, family.request_attributes(body)
+        guardrail = params.get("guardrailIdentifier")
+        read_input = family.input_content and (lambda: family.input_content(body))  # type: ignore[misc]
+    if guardrail:
+        attributes[A.AWS_BEDROCK_GUARDRAIL_ID] = guardrail
+    url = urlsplit(client.meta.endpoint_url)
+    invocation = telemetry.start(
+        name,
+        A.GenAiProviderNameValues.AWS_BEDROCK,
+        model,
+        url.hostname,
+        url.port or (443 if url.scheme == "https" else 80),
+        attributes,
+        operation in _STREAMING,
+    )
+    if invocation is not None and invocation.capture and read_input is not None:
+        invocation.input_content = read_input()
+    return invocation
+
+
+def _family(invocation: Invocation) -> _invoke.Family:
+    """The invoke body family again, from the model and operation the span started with."""
+    attributes = invocation.start_attributes
+    chat = attributes[A.GEN_AI_OPERATION_NAME] == A.GenAiOperationNameValues.CHAT
+    return _invoke.family_of(attributes.get(A.GEN_AI_REQUEST_MODEL) or "", chat)
+
+
+def _bedrock_token_counts(invocation: Invocation, input_tokens: Any, output_tokens: Any) -> None:
+    """Bedrock's own counts (headers, or stream metrics) for bodies that carry none."""
+    if invocation.input_tokens is None and input_tokens is not None:
+        invocation.input_tokens = int(input_tokens)
+    if invocation.output_tokens is None and output_tokens is not None:
+        invocation.output_tokens = int(output_tokens)
+
+
+def on_response(invocation: Invocation, result: dict[str, Any]) -> None:
+    if "body" not in result:
+        _converse.read_response(invocation, result)
+        return
+    from botocore.response import StreamingBody
+
+    raw = result["body"].read()
+    result["body"] = StreamingBody(io.BytesIO(raw), len(raw))  # the app reads the same bytes
+    _family(invocation).read_response(invocation, _decode(raw))
+    headers = (result.get("ResponseMetadata") or {}).get("HTTPHeaders") or {}
+    _bedrock_token_counts(invocation, *(headers.get(name) for name in _TOKEN_HEADERS))
+
+
+def finish_stream(invocation: Invocation, events: list[Any]) -> None:
+    if not events or "chunk" not in events[0]:
+        _converse.read_events(invocation, events)
+        return
+    chunks = [_decode(event["chunk"].get("bytes")) for event in events if "chunk" in event]
+    _family(invocation).read_chunks(invocation, chunks)
+    metrics = next(
+        (chunk[_INVOCATION_METRICS] for chunk in reversed(chunks) if _INVOCATION_METRICS in chunk), {}
+    )
+    _bedrock_token_counts(invocation, metrics.get("inputTokenCount"), metrics.get("outputTokenCount"))
+
+
+class _IterableEventStream(wrapt.ObjectProxy):
+    """botocore's ``EventStream`` is only iterable; the stream proxy needs ``__next__``."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._self_events = iter(stream)
+
+    def __iter__(self) -> _IterableEventStream:
+        return self
+
+    def __next__(self) -> Any:
+        return next(self._self_events)
+
+
+def inner_stream(result: dict[str, Any], wrap: Callable[[Any], Any]) -> dict[str, Any]:
+    key = "stream" if "stream" in result else "body"
+    result[key] = wrap(_IterableEventStream(result[key]))
+    return result
+
+
+API_CALL = Operation(start, on_response, finish_stream, arguments=_call, inner_stream=inner_stream)
+
+
+class BedrockInstrumentor(GenAIInstrumentor):
+    requirements = ("botocore >= 1.34.116",)  # the first with converse_stream
+
+    def patches(self) -> Sequence[Patch]:
+        return (Patch("botocore.client", "BaseClient._make_api_call", API_CALL),)
+
+
+__all__ = ["BedrockInstrumentor"]

@@ -1,0 +1,163 @@
+"""The Bedrock Converse format onto the core: ``converse``/``converse_stream`` and Amazon Nova bodies.
+
+Nova's ``invoke_model`` bodies use the same messages, content blocks and stream events as Converse, with
+their own inference-config names and usage keys; both are read here.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from otel_llm.instrumentation._fields import copy_given
+from otel_llm.semconv import attributes as A
+from otel_llm.telemetry import content
+from otel_llm.telemetry.invocation import Invocation
+
+CONVERSE_PARAMS = (
+    ("maxTokens", A.GEN_AI_REQUEST_MAX_TOKENS),
+    ("temperature", A.GEN_AI_REQUEST_TEMPERATURE),
+    ("topP", A.GEN_AI_REQUEST_TOP_P),
+    ("stopSequences", A.GEN_AI_REQUEST_STOP_SEQUENCES),
+)
+NOVA_PARAMS = (
+    ("max_new_tokens", A.GEN_AI_REQUEST_MAX_TOKENS),
+    ("temperature", A.GEN_AI_REQUEST_TEMPERATURE),
+    ("top_p", A.GEN_AI_REQUEST_TOP_P),
+    ("top_k", A.GEN_AI_REQUEST_TOP_K),
+    ("stopSequences", A.GEN_AI_REQUEST_STOP_SEQUENCES),
+)
+
+
+def request_attributes(body: dict[str, Any], params: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    attributes = copy_given(body.get("inferenceConfig") or {}, params)
+    if A.GEN_AI_REQUEST_STOP_SEQUENCES in attributes:
+        attributes[A.GEN_AI_REQUEST_STOP_SEQUENCES] = list(attributes[A.GEN_AI_REQUEST_STOP_SEQUENCES])
+    return attributes
+
+
+# -- content ------------------------------------------------------------------------------------
+
+
+def _image_part(image: dict[str, Any]) -> dict[str, Any]:
+    data = (image.get("source") or {}).get("bytes")
+    if isinstance(data, bytes | bytearray):  # boto3 takes raw bytes; JSON bodies carry base64 text
+        data = base64.b64encode(data).decode()
+    return {"type": "blob", "modality": "image", "mime_type": f"image/{image.get('format')}", "content": data}
+
+
+def block_part(block: dict[str, Any]) -> dict[str, Any] | None:
+    if "text" in block:
+        return content.text_part(block["text"])
+    if "toolUse" in block:
+        use = block["toolUse"]
+        return content.tool_call_part(use.get("toolUseId"), use.get("name"), use.get("input"))
+    if "toolResult" in block:
+        result = block["toolResult"]
+        return content.tool_response_part(result.get("toolUseId"), result.get("content"))
+    if "reasoningContent" in block:
+        return {
+            "type": "reasoning",
+            "content": (block["reasoningContent"].get("reasoningText") or {}).get("text", ""),
+        }
+    if "image" in block:
+        return _image_part(block["image"])
+    if "cachePoint" in block:
+        return None  # a cache marker, not content
+    return {"type": next(iter(block), "unknown")}
+
+
+def parts(blocks: Any) -> list[dict[str, Any]]:
+    return [part for part in map(block_part, blocks or ()) if part is not None]
+
+
+def input_content(body: dict[str, Any]) -> tuple[Any, Any, Any]:
+    system = parts(body.get("system"))
+    messages = [
+        {"role": message.get("role"), "parts": parts(message.get("content"))} for message in body["messages"]
+    ]
+    tools = (body.get("toolConfig") or {}).get("tools")
+    definitions = None
+    if tools:
+        definitions = [
+            {"type": "function", "name": tool["toolSpec"].get("name")} for tool in tools if "toolSpec" in tool
+        ]
+    return system or None, messages, definitions
+
+
+# -- response -----------------------------------------------------------------------------------
+
+
+def read_usage(invocation: Invocation, usage: dict[str, Any] | None) -> None:
+    """Bedrock counts cached input apart; the conventions' input tokens include cache reads and writes."""
+    if not usage:
+        return
+    read = usage.get("cacheReadInputTokens", usage.get("cacheReadInputTokenCount"))
+    written = usage.get("cacheWriteInputTokens", usage.get("cacheWriteInputTokenCount"))
+    if usage.get("inputTokens") is not None:
+        invocation.input_tokens = usage["inputTokens"] + (read or 0) + (written or 0)
+    invocation.output_tokens = usage.get("outputTokens")
+    invocation.cache_read_tokens = read
+    invocation.cache_creation_tokens = written
+
+
+def _output(invocation: Invocation, message_parts: list[dict[str, Any]], stop_reason: str | None) -> None:
+    invocation.output_messages = [
+        {"role": "assistant", "parts": message_parts, "finish_reason": stop_reason or ""}
+    ]
+
+
+def read_response(invocation: Invocation, response: dict[str, Any]) -> None:
+    """A Converse response, or a Nova ``invoke_model`` response body."""
+    stop_reason = response.get("stopReason")
+    if stop_reason:
+        invocation.finish_reasons = [stop_reason]
+    read_usage(invocation, response.get("usage"))
+    if invocation.capture:
+        message = (response.get("output") or {}).get("message") or {}
+        _output(invocation, parts(message.get("content")), stop_reason)
+
+
+def _delta_part(start: dict[str, Any], texts: list[str]) -> dict[str, Any]:
+    joined = "".join(texts)
+    if "toolUse" in start:
+        use = start["toolUse"]
+        return content.tool_call_part(
+            use.get("toolUseId"), use.get("name"), content.parse_json_or_text(joined)
+        )
+    if start.get("reasoning"):
+        return {"type": "reasoning", "content": joined}
+    return content.text_part(joined)
+
+
+def read_events(invocation: Invocation, events: list[dict[str, Any]]) -> None:
+    """ConverseStream events, or Nova ``invoke_model_with_response_stream`` chunks (decoded)."""
+    stop_reason = None
+    starts: dict[int, dict[str, Any]] = {}
+    texts: dict[int, list[str]] = {}
+    capture = invocation.capture
+    for event in events:
+        if "messageStop" in event:
+            stop_reason = event["messageStop"].get("stopReason")
+        if "metadata" in event:
+            read_usage(invocation, event["metadata"].get("usage"))
+        if not capture:
+            continue
+        if "contentBlockStart" in event:
+            block = event["contentBlockStart"]
+            starts[block.get("contentBlockIndex", 0)] = block.get("start") or {}
+        elif "contentBlockDelta" in event:
+            block = event["contentBlockDelta"]
+            index = block.get("contentBlockIndex", 0)
+            delta = block.get("delta") or {}
+            if "reasoningContent" in delta:
+                starts.setdefault(index, {"reasoning": True})
+                texts.setdefault(index, []).append(delta["reasoningContent"].get("text", ""))
+            else:
+                text = delta.get("text", (delta.get("toolUse") or {}).get("input", ""))
+                texts.setdefault(index, []).append(text)
+    if stop_reason:
+        invocation.finish_reasons = [stop_reason]
+    if capture and (texts or stop_reason):
+        indexes = sorted(set(starts) | set(texts))
+        _output(invocation, [_delta_part(starts.get(i, {}), texts.get(i, [])) for i in indexes], stop_reason)

@@ -1,0 +1,230 @@
+"""``invoke_model`` bodies by model family: Anthropic, Amazon Nova and Titan, Meta Llama, Mistral.
+
+Each family says its operation and how to read its request body, response body and stream chunks.
+Anthropic Messages bodies are read by the Anthropic SDK's mapping and Nova bodies by the Converse one.
+Other families (Cohere, AI21, imported models) get the generic attributes and Bedrock's token counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from otel_llm.instrumentation._fields import copy_given
+from otel_llm.instrumentation.anthropic import _messages as anthropic_messages
+from otel_llm.instrumentation.bedrock import _converse
+from otel_llm.semconv import attributes as A
+from otel_llm.telemetry import content
+from otel_llm.telemetry.invocation import Invocation
+
+CHAT = A.GenAiOperationNameValues.CHAT
+COMPLETION = A.GenAiOperationNameValues.TEXT_COMPLETION
+_REGION_PREFIXES = {"us", "eu", "apac", "global", "us-gov", "jp", "au", "ca"}
+
+
+@dataclass(frozen=True)
+class Family:
+    operation: str
+    request_attributes: Callable[[dict[str, Any]], dict[str, Any]]
+    input_content: Callable[[dict[str, Any]], tuple[Any, Any, Any]] | None
+    read_response: Callable[[Invocation, dict[str, Any]], None]
+    read_chunks: Callable[[Invocation, list[dict[str, Any]]], None]
+
+
+# -- prompt-in, text-out families ---------------------------------------------------------------
+
+
+def _prompt_content(prompt_key: str) -> Callable[[dict[str, Any]], tuple[Any, Any, Any]]:
+    def read(body: dict[str, Any]) -> tuple[Any, Any, Any]:
+        return None, [{"role": "user", "parts": [content.text_part(str(body.get(prompt_key, "")))]}], None
+
+    return read
+
+
+def _completion(
+    invocation: Invocation, text: str, reason: str | None, input_tokens: Any = None, output_tokens: Any = None
+) -> None:
+    if reason:
+        invocation.finish_reasons = [reason]
+    if input_tokens is not None:  # Titan's counts are JSON floats
+        invocation.input_tokens = int(input_tokens)
+    if output_tokens is not None:
+        invocation.output_tokens = int(output_tokens)
+    if invocation.capture:
+        invocation.output_messages = [
+            {"role": "assistant", "parts": [content.text_part(text)], "finish_reason": reason or ""}
+        ]
+
+
+def _params(mapping: tuple[tuple[str, str], ...], config_key: str | None = None):
+    def read(body: dict[str, Any]) -> dict[str, Any]:
+        attributes = copy_given(body.get(config_key) or {} if config_key else body, mapping)
+        stop = attributes.get(A.GEN_AI_REQUEST_STOP_SEQUENCES)
+        if stop is not None:
+            attributes[A.GEN_AI_REQUEST_STOP_SEQUENCES] = [stop] if isinstance(stop, str) else list(stop)
+        return attributes
+
+    return read
+
+
+def _titan_response(invocation: Invocation, body: dict[str, Any]) -> None:
+    results = body.get("results") or [{}]
+    output = sum(result.get("tokenCount") or 0 for result in results)
+    text = "".join(result.get("outputText", "") for result in results)
+    _completion(
+        invocation, text, results[-1].get("completionReason"), body.get("inputTextTokenCount"), output
+    )
+
+
+def _titan_chunks(invocation: Invocation, chunks: list[dict[str, Any]]) -> None:
+    if chunks:
+        last = chunks[-1]
+        input_tokens = next((c["inputTextTokenCount"] for c in chunks if c.get("inputTextTokenCount")), None)
+        _completion(
+            invocation,
+            "".join(chunk.get("outputText", "") for chunk in chunks),
+            last.get("completionReason"),
+            input_tokens,
+            last.get("totalOutputTextTokenCount"),
+        )
+
+
+def _llama_response(invocation: Invocation, body: dict[str, Any]) -> None:
+    _completion(
+        invocation,
+        body.get("generation", ""),
+        body.get("stop_reason"),
+        body.get("prompt_token_count"),
+        body.get("generation_token_count"),
+    )
+
+
+def _llama_chunks(invocation: Invocation, chunks: list[dict[str, Any]]) -> None:
+    if chunks:
+        generated = [chunk.get("generation_token_count") for chunk in chunks]
+        _completion(
+            invocation,
+            "".join(chunk.get("generation", "") for chunk in chunks),
+            chunks[-1].get("stop_reason"),
+            next((c["prompt_token_count"] for c in chunks if c.get("prompt_token_count")), None),
+            next((count for count in reversed(generated) if count is not None), None),
+        )
+
+
+def _mistral_response(invocation: Invocation, body: dict[str, Any]) -> None:
+    outputs = body.get("outputs") or [{}]
+    _completion(invocation, "".join(o.get("text", "") for o in outputs), outputs[-1].get("stop_reason"))
+
+
+def _mistral_chunks(invocation: Invocation, chunks: list[dict[str, Any]]) -> None:
+    outputs = [output for chunk in chunks for output in chunk.get("outputs") or ()]
+    if outputs:
+        reason = next((o["stop_reason"] for o in reversed(outputs) if o.get("stop_reason")), None)
+        _completion(invocation, "".join(o.get("text", "") for o in outputs), reason)
+
+
+def _claude_text_response(invocation: Invocation, body: dict[str, Any]) -> None:
+    _completion(invocation, body.get("completion", ""), body.get("stop_reason"))
+
+
+def _claude_text_chunks(invocation: Invocation, chunks: list[dict[str, Any]]) -> None:
+    if chunks:
+        reason = next((c["stop_reason"] for c in reversed(chunks) if c.get("stop_reason")), None)
+        _completion(invocation, "".join(chunk.get("completion", "") for chunk in chunks), reason)
+
+
+def _ignore(invocation: Invocation, data: Any) -> None:
+    """Unknown body formats: only Bedrock's own token counts are read."""
+
+
+_MAX_TEMP_TOP_P = (("temperature", A.GEN_AI_REQUEST_TEMPERATURE), ("top_p", A.GEN_AI_REQUEST_TOP_P))
+ANTHROPIC_MESSAGES = Family(
+    CHAT,
+    anthropic_messages.request_attributes,
+    anthropic_messages.input_content,
+    anthropic_messages.read_message,
+    anthropic_messages.read_events,
+)
+ANTHROPIC_TEXT = Family(
+    COMPLETION,
+    _params(
+        (
+            ("max_tokens_to_sample", A.GEN_AI_REQUEST_MAX_TOKENS),
+            *_MAX_TEMP_TOP_P,
+            ("top_k", A.GEN_AI_REQUEST_TOP_K),
+            ("stop_sequences", A.GEN_AI_REQUEST_STOP_SEQUENCES),
+        )
+    ),
+    _prompt_content("prompt"),
+    _claude_text_response,
+    _claude_text_chunks,
+)
+NOVA = Family(
+    CHAT,
+    lambda body: _converse.request_attributes(body, _converse.NOVA_PARAMS),
+    _converse.input_content,
+    _converse.read_response,
+    _converse.read_events,
+)
+TITAN = Family(
+    COMPLETION,
+    _params(
+        (
+            ("maxTokenCount", A.GEN_AI_REQUEST_MAX_TOKENS),
+            ("temperature", A.GEN_AI_REQUEST_TEMPERATURE),
+            ("topP", A.GEN_AI_REQUEST_TOP_P),
+            ("stopSequences", A.GEN_AI_REQUEST_STOP_SEQUENCES),
+        ),
+        "textGenerationConfig",
+    ),
+    _prompt_content("inputText"),
+    _titan_response,
+    _titan_chunks,
+)
+LLAMA = Family(
+    COMPLETION,
+    _params((("max_gen_len", A.GEN_AI_REQUEST_MAX_TOKENS), *_MAX_TEMP_TOP_P)),
+    _prompt_content("prompt"),
+    _llama_response,
+    _llama_chunks,
+)
+MISTRAL = Family(
+    COMPLETION,
+    _params(
+        (
+            ("max_tokens", A.GEN_AI_REQUEST_MAX_TOKENS),
+            *_MAX_TEMP_TOP_P,
+            ("top_k", A.GEN_AI_REQUEST_TOP_K),
+            ("stop", A.GEN_AI_REQUEST_STOP_SEQUENCES),
+        )
+    ),
+    _prompt_content("prompt"),
+    _mistral_response,
+    _mistral_chunks,
+)
+OTHER = Family(COMPLETION, lambda body: {}, _prompt_content("prompt"), _ignore, _ignore)
+OTHER_CHAT = Family(CHAT, lambda body: {}, None, _ignore, _ignore)
+
+
+def vendor(model_id: str) -> str:
+    """``anthropic`` for ``anthropic.claude-…``, ``us.anthropic.claude-…`` and inference-profile ARNs."""
+    name = model_id.rsplit("/", 1)[-1].split(".")
+    if len(name) > 2 and name[0] in _REGION_PREFIXES:
+        name = name[1:]
+    return name[0]
+
+
+def family_of(model_id: str, chat: bool) -> Family:
+    """The family of a model's body; ``chat`` when the body has ``messages`` (the operation then is chat,
+    so the family found again from the span's model and operation is the same)."""
+    kind = vendor(model_id)
+    if kind == "anthropic":
+        return ANTHROPIC_MESSAGES if chat else ANTHROPIC_TEXT
+    if kind == "amazon":
+        return NOVA if chat else TITAN
+    if kind == "meta" and not chat:
+        return LLAMA
+    if kind == "mistral" and not chat:
+        return MISTRAL
+    return OTHER_CHAT if chat else OTHER
