@@ -133,26 +133,46 @@ def pii_section() -> str:
 
 
 def injection_section() -> str:
-    texts, labels = train_injection_classifier.load(DATASETS / "prompt_injection_deepset_train.jsonl")
-    cv = train_injection_classifier.cross_validate(texts, labels)
+    train = train_injection_classifier
+    texts, labels = train.load(DATASETS / "prompt_injection_deepset_train.jsonl")
+    negatives, held_out = train.split_benign(train.benign_sets(DATASETS))
+    with (DATASETS / "xstest_prompts.csv").open(newline="") as f:
+        held_out["XSTest safe prompts"] = [r["prompt"] for r in csv.DictReader(f) if r["label"] == "safe"]
     detector = PromptInjectionDetector()
-    ours = timed(detector.score, texts)
     start = time.perf_counter()
-    pipeline = train_injection_classifier.build_pipeline().fit(texts, labels)
+    shipped = train.fit(texts, labels, negatives)
     fit_seconds = time.perf_counter() - start
-    sklearn_latency = timed(lambda t: pipeline.predict_proba([t]), texts)
+    variants = [
+        ("deepset only", [], train.fit(texts, labels, [])),
+        ("deepset + benign negatives (shipped)", negatives, shipped),
+    ]
+    rows = []
+    for name, extra, model in variants:
+        cv = train.cross_validate(texts, labels, extra)
+        flagged = [
+            float((model.predict_proba(held)[:, 1] >= train.THRESHOLD).mean()) for held in held_out.values()
+        ]
+        rows.append(
+            [
+                name,
+                *fmt([cv["precision"], cv["recall"], cv["f1"], cv["f1_min"]]),
+                *(f"{r:.1%}" for r in flagged),
+            ]
+        )
+    header = [
+        "training data",
+        "precision",
+        "recall",
+        "F1",
+        "worst-shuffle F1",
+        *(f"flagged: {n}" for n in held_out),
+    ]
+    ours = timed(detector.score, texts)
+    sklearn_latency = timed(lambda t: shipped.predict_proba([t]), texts)
     max_difference = max(
-        abs(detector.score(t) - p) for t, p in zip(texts, pipeline.predict_proba(texts)[:, 1], strict=True)
+        abs(detector.score(t) - p) for t, p in zip(texts, shipped.predict_proba(texts)[:, 1], strict=True)
     )
     model_kib = (ROOT / "src/otel_llm/guardrails/models/prompt_injection.json").stat().st_size // 1024
-    rows = [
-        [
-            "prompt_injection (char 2-5 + word 1-2 TF-IDF, logistic regression)",
-            *fmt([cv["precision"], cv["recall"], cv["f1"], cv["f1_min"]]),
-            *p50_p95_ms(ours),
-        ]
-    ]
-    header = ["detector", "precision", "recall", "F1", "worst-shuffle F1", "p50 ms", "p95 ms"]
     runtime = table(
         ["scoring at run time", "p50 ms/prompt", "p95 ms/prompt", "needs"],
         [
@@ -160,14 +180,18 @@ def injection_section() -> str:
             ["scikit-learn pipeline", *p50_p95_ms(sklearn_latency), "scikit-learn + scipy + numpy, pickle"],
         ],
     )
+    sizes = ", ".join(f"{name} {len(held)}" for name, held in held_out.items())
     return (
         "### Prompt injection: `prompt_injection_deepset_train.jsonl` "
         f"({len(texts)} rows, {int(labels.sum())} injections)\n\n"
-        f"Stratified 5-fold cross-validation, mean over {len(train_injection_classifier.SEEDS)} shuffles, "
-        "threshold 0.5. Latency: the shipped model scoring each row.\n\n"
+        f"Stratified 5-fold cross-validation on deepset, mean over {len(train.SEEDS)} shuffles, threshold "
+        f"{train.THRESHOLD}; benign negatives ({len(negatives)} texts) only ever join the training folds. "
+        "The flagged columns are over-blocking: the share of benign texts never trained on "
+        f"({sizes}) that the model, trained on all of deepset, flags as injection.\n\n"
         f"{table(header, rows)}\n\n{runtime}\n\n"
         f"The exported model reproduces scikit-learn's probabilities to within {max_difference:.1e} "
-        f"(training takes {fit_seconds:.1f} s).\n"
+        f"(training the shipped model takes {fit_seconds:.1f} s). "
+        "Latency: the shipped model on each deepset row.\n"
     )
 
 

@@ -57,6 +57,7 @@ class Spread:
 Variant = Callable[[S.Opened], object]
 CLOCKS = {"cpu": "thread CPU time (`time.thread_time_ns`)", "wall": "wall clock (`time.perf_counter_ns`)"}
 ITERATION = " (reading)"  # suffix of the sample keys that time only the reading of a stream
+REFERENCE = "N-1 Histogram.record calls"  # timed alongside, as the machine's unit of SDK cost
 OFF_BLOCK_BARE = "bare (chunk-metric-off block)"  # the bare reference run next to the off variant
 
 
@@ -82,6 +83,7 @@ class Bench:
             "bare call": partial(S.bare_call, bare_call, S.REQUEST),
             "floor call": partial(floor.call, bare_call, S.REQUEST),
             "otel-llm call": partial(S.bare_call, S.sdk_create(call_client), S.REQUEST),
+            REFERENCE: S.reference_records(self.providers, chunks - 1),
         }
         off: dict[str, Variant] = {}
         for label, client in streams.items():
@@ -126,21 +128,55 @@ class Bench:
         self.set_state(None)
         return medians
 
-    def profile(self, calls: int, top: int) -> list[tuple[str, float, float, float]]:
-        """cProfile of instrumented non-streamed calls: (function, calls/op, own µs/op, cumulative µs/op)."""
+    def profile(self, calls: int) -> Profile:
+        """cProfile of instrumented non-streamed calls."""
         self.set_state(ChunkMetric.EACH)
         call = self.states[ChunkMetric.EACH]["otel-llm call"]
         profiler = cProfile.Profile()
         profiler.runcall(lambda: [call(S.ignore) for _ in range(calls)])
         self.set_state(None)
-        stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
-        rows = []
+        return Profile.of(pstats.Stats(profiler).stats, calls)  # type: ignore[attr-defined]
+
+
+PROFILE_GROUPS = ("otel_llm", "opentelemetry", "wrapt")
+REST = "the rest (openai, httpx, pydantic, ...)"
+
+
+@dataclass(frozen=True)
+class Profile:
+    calls: int
+    own_by_group: dict[str, float]  # package (or "the rest") -> own µs per op
+    ours: list[tuple[str, float, float, float]]  # (function, calls/op, own µs/op, cumulative µs/op)
+
+    @classmethod
+    def of(cls, stats: dict, calls: int) -> Profile:
+        own_by_group = dict.fromkeys((*PROFILE_GROUPS, REST), 0.0)
+        ours = []
         for (path, line, function), (_, ncalls, own, cumulative, _) in stats.items():
-            if any(package in path for package in ("otel_llm", "opentelemetry", "wrapt")):
-                label = f"{_short(path)}:{line} {function}"
-                rows.append((label, ncalls / calls, own * 1e6 / calls, cumulative * 1e6 / calls))
-        rows.sort(key=lambda row: row[2], reverse=True)
-        return rows[:top]
+            group = next((g for g in PROFILE_GROUPS if f"/{g}/" in path), REST)
+            own_by_group[group] += own * 1e6 / calls
+            if group == "otel_llm":
+                ours.append((f"{_short(path)}:{line} {function}", ncalls / calls, own * 1e6 / calls,
+                             cumulative * 1e6 / calls))
+        ours.sort(key=lambda row: row[2], reverse=True)
+        return cls(calls, own_by_group, ours)
+
+    def table(self, top: int = 15) -> str:
+        shares = ", ".join(f"{group} {own:.0f} µs" for group, own in self.own_by_group.items())
+        lines = [
+            f"cProfile of {self.calls} instrumented non-streamed calls. The profiler inflates every figure "
+            "(most for code that makes many small calls); read them as proportions.",
+            "",
+            f"Own time per call by package: {shares}.",
+            "",
+            f"otel-llm's {top} costliest functions by own time:",
+            "",
+            "| function | calls per op | own µs per op | cumulative µs per op |",
+            "|---|---|---|---|",
+        ]
+        for name, ncalls, own, total in self.ours[:top]:
+            lines.append(f"| `{name}` | {ncalls:g} | {own:.2f} | {total:.2f} |")
+        return "\n".join(lines) + "\n"
 
 
 class Stopwatch:
@@ -206,6 +242,9 @@ class Results:
     def overhead(self, name: str, bare: str) -> Spread:
         return self.per_round(lambda i: self.medians[name][i] - self.medians[bare][i])
 
+    def per_record(self) -> Spread:
+        return Spread.of([value / (self.chunks - 1) for value in self.medians[REFERENCE]])
+
     def per_chunk(self, prefix: str, bare: str) -> Spread:
         """Extra reading time per chunk: the N-chunk minus the 1-chunk stream, against the bare SDK's."""
         m, n = self.medians, self.chunks
@@ -250,6 +289,10 @@ def report(results: Results) -> str:
         f"| (c) otel-llm `OpenAIInstrumentor` | {results.time('otel-llm call').cell()} | "
         f"{ours_call.cell()} |",
         "",
+        f"For scale: one synchronous `Histogram.record` with 8 attributes takes "
+        f"{results.per_record().cell()} µs ({n - 1} records in a row, timed in the same rounds); "
+        "`time_per_output_chunk` adds one per chunk after the first.",
+        "",
         f"{n}-chunk stream (the per-chunk figure compares reading times, see Method):",
         "",
         f"| variant | 1-chunk stream, µs | {n}-chunk stream, µs | overhead per {n}-chunk stream, µs | "
@@ -274,18 +317,6 @@ def report(results: Results) -> str:
                 f"**{_verdict(chunk.median <= CHUNK_TARGET_US)}**"
             )
     return "\n".join([*lines, "", "Targets (medians):", "", *targets]) + "\n"
-
-
-def profile_table(rows: list[tuple[str, float, float, float]], calls: int) -> str:
-    lines = [
-        f"cProfile of {calls} instrumented non-streamed calls; otel-llm, OpenTelemetry and wrapt functions "
-        "only, by own time (the profiler inflates every figure; read them as proportions).",
-        "",
-        "| function | calls per op | own µs per op | cumulative µs per op |",
-        "|---|---|---|---|",
-    ]
-    lines += [f"| `{label}` | {ncalls:g} | {own:.2f} | {total:.2f} |" for label, ncalls, own, total in rows]
-    return "\n".join(lines) + "\n"
 
 
 # -- environment and document -------------------------------------------------------------------------
@@ -401,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         medians = bench.run(args.rounds, args.calls, args.warmup, args.seed)
         results = [Results(clock, args.chunks, medians[clock]) for clock in CLOCKS]
-        profile = profile_table(bench.profile(args.profile, 15), args.profile) if args.profile else None
+        profile = bench.profile(args.profile).table() if args.profile else None
     finally:
         bench.providers.shutdown()
     env = environment(load_before, args)

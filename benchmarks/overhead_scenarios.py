@@ -357,3 +357,29 @@ def parity_differences(
                 ours = actual[1].get(name)
                 differences.append(f"{name} attributes: floor {sorted(keys)} != otel-llm {ours}")
     return differences
+
+
+def reference_records(providers: Providers, count: int) -> Callable[[Opened], None]:
+    """``count`` synchronous histogram records in a row, with the duration metric's attributes.
+
+    The SDK's unit of cost, recorded the way otel-llm records ``time_per_output_chunk`` at a stream's end.
+    """
+    histogram = providers.meter_provider.get_meter("benchmark.reference").create_histogram(
+        M.GEN_AI_CLIENT_OPERATION_DURATION, unit="s", explicit_bucket_boundaries_advisory=DURATION_BUCKETS
+    )
+    attributes = {
+        A.GEN_AI_OPERATION_NAME: "chat",
+        A.GEN_AI_PROVIDER_NAME: "openai",
+        A.GEN_AI_REQUEST_MODEL: MODEL,
+        A.SERVER_ADDRESS: "api.openai.com",
+        A.SERVER_PORT: 443,
+        A.GEN_AI_RESPONSE_MODEL: RESPONSE_MODEL,
+        A.OPENAI_RESPONSE_SERVICE_TIER: "default",
+        A.OPENAI_RESPONSE_SYSTEM_FINGERPRINT: "fp_bench01",
+    }
+
+    def record(opened: Opened) -> None:
+        for _ in range(count):
+            histogram.record(0.5, attributes)
+
+    return record

@@ -4,7 +4,8 @@ A provider's test module subclasses :class:`StreamExitSuite` and provides the fi
 ``instrument`` (instrument its SDK), ``open_stream`` / ``open_async_stream`` (start a stream of at
 least three chunks that completes normally), ``open_broken_stream`` / ``open_broken_async_stream``
 (start a stream whose connection dies after the first chunk: see :class:`BrokenStreamServer`),
-and the class attributes ``SPAN_NAME``, ``FINISH_REASONS``, ``ASYNC_CLOSE`` and ``WITH_BLOCK``.
+and the class attributes ``SPAN_NAME``, ``FINISH_REASONS``, ``ASYNC_CLOSE`` and ``WITH_BLOCK``;
+:func:`covers_stream_exits` marks the inherited tests for the coverage matrix.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import gc
 import socket
 import threading
+import types
 from typing import Any
 
 import pytest
@@ -201,3 +203,26 @@ class StreamExitSuite:
         del stream
         gc.collect()
         self.only_span(otel, 0, complete=False)
+
+
+def covers_stream_exits(provider: str, operation: str) -> Any:
+    """Class decorator: mark each inherited exit test with its coverage cell (``stream`` for the sync
+    tests, ``async_stream`` for the async ones, feature ``stream_exits``)."""
+
+    def decorate(cls: type) -> type:
+        for name in dir(StreamExitSuite):
+            if not name.startswith("test_"):
+                continue
+            base = getattr(StreamExitSuite, name)
+            clone = types.FunctionType(
+                base.__code__, base.__globals__, name, base.__defaults__, base.__closure__
+            )
+            clone.__qualname__ = f"{cls.__qualname__}.{name}"
+            mode = "async_stream" if name.startswith("test_async_") else "stream"
+            mark = pytest.mark.covers(
+                provider=provider, operation=operation, mode=mode, feature="stream_exits"
+            )
+            setattr(cls, name, mark(clone))
+        return cls
+
+    return decorate

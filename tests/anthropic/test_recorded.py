@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.recorded_checks import MODES, check_recorded
+from tests.recorded_genai import MODES, ExpectedTelemetry
 
 from .recorded import recorded_calls, replay_async, replay_sync
 
-EXPECTED = Path(__file__).parent / "expected_recorded.json"
+EXPECTED = ExpectedTelemetry(Path(__file__).parent / "expected.json")
 M = "test_messages/"
 SCENARIOS = {
     # name: (cassette, async?, style, covers-mode, feature)
@@ -173,7 +173,7 @@ async def test_recorded_scenario(scenario: str, mode: str, otel, instrument_anth
     instrument_anthropic(capture_mode=mode)
     cassette, is_async, style, _, _ = SCENARIOS[scenario]
     results = await replay_async(cassette, style) if is_async else replay_sync(cassette, style)
-    check_recorded(otel, EXPECTED, scenario, mode, results)
+    EXPECTED.check(scenario, mode, otel, results)
 
 
 def test_every_scenario_replays_its_own_recorded_requests() -> None:

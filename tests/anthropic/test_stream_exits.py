@@ -7,9 +7,9 @@ import gc
 
 import httpx2
 import pytest
+from anthropic.lib.streaming import AsyncMessageStream, MessageStream
 
 import anthropic
-from anthropic.lib.streaming import AsyncMessageStream, MessageStream
 from otel_llm.semconv import attributes as A
 
 MODEL = "claude-3-5-haiku-20241022"
@@ -34,7 +34,7 @@ OPTIONS = {"api_key": "sk-ant-test", "max_retries": 0, "open_telemetry": False}
 # (reported to the lead: invocation.py should drop error.type from the token-usage attributes).
 CORE_RECORDS_ERROR_TYPE_ON_TOKEN_USAGE = pytest.mark.no_conformance
 READ_ERRORS = (anthropic.APIConnectionError, httpx2.ReadError)  # the SDK lets httpx2's error through
-COVERS = pytest.mark.covers(provider="anthropic", operation="chat", feature="stream_exits")
+COVERS = pytest.mark.covers(provider="anthropic", operation="chat", mode="stream", feature="stream_exits")
 
 
 def _body(fail_after: int | None, request: httpx2.Request):

@@ -3,6 +3,10 @@ from __future__ import annotations
 import pytest
 
 from otel_llm.instrumentation.bedrock import BedrockInstrumentor
+from tests.recorded_genai import instrument_fixture
+
+from ..wire_server import WireServer
+from .fake_bedrock import route
 
 
 @pytest.fixture(autouse=True)
@@ -15,14 +19,17 @@ def _fake_aws_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
+instrument_bedrock = instrument_fixture(BedrockInstrumentor)
+
+
+@pytest.fixture(scope="session")
+def fake_server():
+    with WireServer(route) as server:
+        yield server
+
+
 @pytest.fixture
-def instrument_bedrock(otel):
-    """Instrument Bedrock on the test's global providers: ``instrument_bedrock(capture_mode=...)``."""
-    instrumentor = BedrockInstrumentor()
+def client(fake_server, _fake_aws_environment):
+    import boto3
 
-    def instrument(**settings):
-        instrumentor.instrument(**settings)
-        return instrumentor
-
-    yield instrument
-    instrumentor.uninstrument()
+    return boto3.client("bedrock-runtime", region_name="us-east-1", endpoint_url=fake_server.base_url)

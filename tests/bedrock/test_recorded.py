@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.recorded_checks import MODES, check_recorded
+from tests.recorded_genai import MODES, ExpectedTelemetry
 
 from .recorded import CASSETTES, recorded_calls, replay
 
-EXPECTED = Path(__file__).parent / "expected_recorded.json"
+EXPECTED = ExpectedTelemetry(Path(__file__).parent / "expected.json")
 _FEATURES = ("guardrail", "tool", "cache", "cross_region")
 
 
@@ -53,7 +53,7 @@ def _covers(name: str):
 def test_recorded_scenario(scenario: str, mode: str, otel, instrument_bedrock) -> None:
     instrument_bedrock(capture_mode=mode)
     results = replay(SCENARIOS[scenario])
-    check_recorded(otel, EXPECTED, scenario, mode, results)
+    EXPECTED.check(scenario, mode, otel, results)
 
 
 def test_scenario_names_are_unique() -> None:

@@ -33,6 +33,7 @@ def test_script_runs_and_writes_the_document(tmp_path: Path) -> None:
     assert text.count("| (c) otel-llm `OpenAIInstrumentor` |") == 2
     assert text.count("- per chunk, (c) otel-llm, `OTEL_LLM_CHUNK_METRIC=off`: ") == 2
     assert "| function | calls per op | own µs per op | cumulative µs per op |" in text
+    assert "Own time per call by package: otel_llm " in text
     assert "wrote " + str(doc) in completed.stdout
 
 

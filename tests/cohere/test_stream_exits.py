@@ -8,7 +8,7 @@ import pytest
 
 from otel_llm.semconv import attributes as A
 
-from ..stream_exits import BrokenStreamServer, StreamExitSuite, sse_head
+from ..stream_exits import BrokenStreamServer, StreamExitSuite, covers_stream_exits, sse_head
 from .fake_cohere import stream_events
 
 MESSAGES = [{"role": "user", "content": "Tell me about spans"}]
@@ -53,7 +53,7 @@ def open_broken_async_stream(broken_server):
     return lambda: _async_stream(broken_server.base_url)
 
 
-@pytest.mark.covers(provider=A.GenAiProviderNameValues.COHERE, operation="chat", mode="stream")
+@covers_stream_exits(A.GenAiProviderNameValues.COHERE, "chat")
 class TestCohereStreamExits(StreamExitSuite):
     SPAN_NAME = "chat command-r-plus"
     ASYNC_CLOSE = "aclose"

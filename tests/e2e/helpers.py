@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -58,24 +59,46 @@ def workload_env(otlp_http_endpoint: str, service_name: str) -> dict[str, str]:
     return env
 
 
-def start_workload(env: Mapping[str, str], *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, str(WORKLOAD), *args],
-        env=dict(env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+class Workload:
+    """The workload subprocess; its calls can be read while it runs."""
 
+    def __init__(self, env: Mapping[str, str], *args: str) -> None:
+        self._stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed by finish()
+        self.process = subprocess.Popen(
+            [sys.executable, str(WORKLOAD), *args],
+            env=dict(env),
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+        )
 
-def finish_workload(process: subprocess.Popen[str], timeout: float = 120.0) -> list[Call]:
-    stdout, stderr = process.communicate(timeout=timeout)
-    assert process.returncode == 0, f"workload failed ({process.returncode}):\n{stderr[-3000:]}"
-    return [Call(**json.loads(line)) for line in stdout.splitlines() if line.startswith("{")]
+    def read_calls(self, count: int) -> list[Call]:
+        """Block until the workload reported ``count`` more calls."""
+        assert self.process.stdout is not None
+        calls = []
+        while len(calls) < count:
+            line = self.process.stdout.readline()
+            assert line, f"workload ended early:\n{self._error_output()}"
+            if line.startswith("{"):
+                calls.append(Call(**json.loads(line)))
+        return calls
+
+    def finish(self, timeout: float = 120.0) -> list[Call]:
+        """The calls not read yet, once the workload exited successfully."""
+        stdout, _ = self.process.communicate(timeout=timeout)
+        assert self.process.returncode == 0, (
+            f"workload failed ({self.process.returncode}):\n{self._error_output()}"
+        )
+        self._stderr.close()
+        return [Call(**json.loads(line)) for line in stdout.splitlines() if line.startswith("{")]
+
+    def _error_output(self) -> str:
+        self._stderr.seek(0)
+        return self._stderr.read()[-3000:]
 
 
 def run_workload(env: Mapping[str, str], *args: str) -> list[Call]:
-    return finish_workload(start_workload(env, *args))
+    return Workload(env, *args).finish()
 
 
 class Jaeger:

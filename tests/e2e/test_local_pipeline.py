@@ -10,11 +10,13 @@ from otel_llm.demo.fake_server import FAILING_MODEL, count_tokens, default_respo
 
 from .conftest import CONTENT_MAX_CHARS, LocalPipeline
 from .helpers import Call, eventually, span_named, span_tags
-from .workload import LONG_PROMPT_CHARS, SEEDED_API_KEY, SEEDED_EMAIL
+from .workload import GUARDED_EMAIL, LONG_PROMPT_CHARS, LOW_SCORE, SEEDED_API_KEY, SEEDED_EMAIL
 
 pytestmark = pytest.mark.e2e
 
 ROUNDS = 4
+GPT_4O_MINI_CALLS = 5 * ROUNDS
+"""Per round, chat, secret, long, guarded and evaluated call gpt-4o-mini."""
 
 
 def calls_of(pipeline: LocalPipeline, kind: str) -> list[Call]:
@@ -90,7 +92,7 @@ def test_seeded_email_and_api_key_never_reach_jaeger_or_the_log_file(local_pipel
         assert message["parts"][0]["content"] == "My e-mail is **** and my key is ****; please remember both."
         assert tags["redaction.masked.count"] == 1
     logged = eventually(lambda: local_pipeline.logs_file.exists() and local_pipeline.logs_file.read_text())
-    assert "please remember both" in logged
+    assert "My e-mail is **** and my key is ****; please remember both." in logged
     assert SEEDED_EMAIL not in logged and SEEDED_API_KEY not in logged
 
 
@@ -108,9 +110,8 @@ def _value(pipeline: LocalPipeline, promql: str) -> float | None:
 
 
 def test_genai_metrics_reach_prometheus_with_expected_labels(local_pipeline: LocalPipeline) -> None:
-    # Per round: chat, secret and long go to gpt-4o-mini; one stream call to gpt-4o; one failure.
     chat_count = 'gen_ai_client_operation_duration_seconds_count{gen_ai_request_model="gpt-4o-mini"}'
-    eventually(lambda: _value(local_pipeline, chat_count) == 3 * ROUNDS)
+    eventually(lambda: _value(local_pipeline, chat_count) == GPT_4O_MINI_CALLS)
     (series,) = local_pipeline.prometheus.series_labels(chat_count)
     assert {
         key: series[key]
@@ -138,8 +139,8 @@ def test_genai_metrics_reach_prometheus_with_expected_labels(local_pipeline: Loc
         'sum by (gen_ai_token_type) (gen_ai_client_token_usage_count{gen_ai_request_model="gpt-4o-mini"})'
     )
     assert {row["metric"]["gen_ai_token_type"]: float(row["value"][1]) for row in token_types} == {
-        "input": 3 * ROUNDS,
-        "output": 3 * ROUNDS,
+        "input": GPT_4O_MINI_CALLS,
+        "output": GPT_4O_MINI_CALLS,
     }
     ttft = 'gen_ai_client_operation_time_to_first_chunk_seconds_count{gen_ai_request_model="gpt-4o"}'
     assert eventually(lambda: _value(local_pipeline, ttft) == ROUNDS)
@@ -149,8 +150,28 @@ def test_genai_metrics_reach_prometheus_with_expected_labels(local_pipeline: Loc
 
 def test_spanmetrics_count_every_span(local_pipeline: LocalPipeline) -> None:
     calls = 'traces_span_metrics_calls_total{service_name="e2e-local",span_name="chat gpt-4o-mini"}'
-    eventually(lambda: _value(local_pipeline, calls) == 3 * ROUNDS)
+    eventually(lambda: _value(local_pipeline, calls) == GPT_4O_MINI_CALLS)
     errors = (
         f'traces_span_metrics_calls_total{{span_name="chat {FAILING_MODEL}",status_code="STATUS_CODE_ERROR"}}'
     )
     assert eventually(lambda: _value(local_pipeline, errors) == ROUNDS)
+
+
+def test_guardrail_span_joins_the_trace_of_the_call_it_guarded(local_pipeline: LocalPipeline) -> None:
+    for call in calls_of(local_pipeline, "guarded"):
+        trace = local_pipeline.jaeger.wait_for_trace(call.trace_id, spans=3)
+        guardrail = span_named(trace, "apply_guardrail otel-llm guardrails")
+        assert guardrail["references"][0]["spanID"] == call.parent_span_id
+        tags = span_tags(guardrail)
+        assert (tags["otel_llm.guardrail.outcome"], tags["gen_ai.guardrail.policy.id"]) == (
+            "redact",
+            "e2e-pii",
+        )
+        assert GUARDED_EMAIL not in json.dumps(trace)
+
+
+def test_guardrail_and_evaluation_metrics_reach_prometheus(local_pipeline: LocalPipeline) -> None:
+    checks = 'sum(otel_llm_guardrail_checks_total{otel_llm_guardrail_outcome="redact"})'
+    assert eventually(lambda: _value(local_pipeline, checks) == ROUNDS)
+    scores = 'otel_llm_evaluation_score_sum{gen_ai_evaluation_name="relevance"}'
+    assert eventually(lambda: _value(local_pipeline, scores) == ROUNDS * LOW_SCORE)

@@ -20,9 +20,17 @@ from opentelemetry import trace
 import openai
 import otel_llm
 from otel_llm.demo.fake_server import FAILING_MODEL, FakeOpenAIServer
+from otel_llm.evaluation.model import Score
+from otel_llm.evaluation.telemetry import ScoreRecorder
+from otel_llm.guardrails import Policy, Rule
 
 SEEDED_EMAIL = "jane.doe.e2e@example.com"
 SEEDED_API_KEY = "sk-proj-E2eSeededKey0123456789abcdefXYZ"
+GUARDED_EMAIL = "guarded.user@example.com"
+LOW_SCORE = 0.25
+PII_POLICY = Policy(
+    "e2e-pii", [Rule.from_dict({"id": "pii", "detector": "pii", "action": "redact", "source": "input"})]
+)
 LONG_PROMPT_CHARS = 20_000
 
 
@@ -65,6 +73,21 @@ def _fail(client: openai.OpenAI):
     )
 
 
+def _guarded(client: openai.OpenAI):
+    prompt = PII_POLICY.check_input(f"Write to {GUARDED_EMAIL} for me.").text
+    return "gpt-4o-mini", client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": prompt}]
+    )
+
+
+def _evaluated(client: openai.OpenAI):
+    model, response = _chat(client)
+    ScoreRecorder("online").record(
+        Score("relevance", value=LOW_SCORE), trace.get_current_span().get_span_context(), response.id
+    )
+    return model, response
+
+
 CALLS = {
     "chat": _chat,
     "stream": _stream,
@@ -72,6 +95,8 @@ CALLS = {
     "long": _long,
     "embeddings": _embeddings,
     "fail": _fail,
+    "guarded": _guarded,
+    "evaluated": _evaluated,
 }
 
 

@@ -82,6 +82,8 @@ def test_gsm8k_cli_run_fails_its_threshold_with_exact_telemetry(instrumented, fa
             str(report),
             "--html",
             str(page),
+            "--trace-url",
+            "http://127.0.0.1:16686/trace/{trace_id}",
         ]
     )
     assert code == 1
@@ -114,7 +116,10 @@ def test_gsm8k_cli_run_fails_its_threshold_with_exact_telemetry(instrumented, fa
     gold = final_number(GSM8K[3].expected)
     assert fourth["output"] == f"I believe the answer is {gold + 1}."
     assert fourth["scores"][0]["explanation"] == f"expected {gold}, got {gold + 1}"
-    assert "<h1>Evaluation gsm8k-sample</h1>" in page.read_text()
+    html = page.read_text()
+    assert "<h1>Evaluation gsm8k-sample</h1>" in html
+    trace_id = data["examples"][0]["trace_id"]
+    assert f'<a href="http://127.0.0.1:16686/trace/{trace_id}"><code>{trace_id}</code></a>' in html
 
     chats = [span for span in otel.spans() if span.name == "chat gpt-4o-mini"]
     roots = {span.context.span_id: span for span in otel.spans() if span.name == "eval.example"}

@@ -128,3 +128,26 @@ async def test_embed_content_async(mode: str, otel, instrument, client) -> None:
     )
     assert len(response.embeddings[0].values) == 4
     EXPECTED.check("embed_async", mode, otel, [response])
+
+
+@pytest.mark.covers(provider=A.GenAiProviderNameValues.GCP_VERTEX_AI, operation=GENERATE, mode="sync")
+@pytest.mark.parametrize("mode", MODES)
+def test_vertex_ai_client(mode: str, otel, instrument, fake_server) -> None:
+    """A Vertex AI client (the same SDK, another endpoint) is reported as ``gcp.vertex_ai``."""
+    from google import genai
+    from google.genai import types
+    from google.oauth2.credentials import Credentials
+
+    instrument(capture_mode=mode)
+    client = genai.Client(
+        vertexai=True,
+        project="demo-project",
+        location="us-central1",
+        credentials=Credentials(token="ya29.test-token"),
+        http_options=types.HttpOptions(base_url=fake_server.base_url),
+    )
+    response = client.models.generate_content(model="gemini-2.5-flash", contents="What is a span?")
+    assert fake_server.requests[-1]["path"].startswith(
+        "/v1beta1/projects/demo-project/locations/us-central1/"
+    )
+    EXPECTED.check("vertex_ai", mode, otel, [response])

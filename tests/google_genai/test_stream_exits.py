@@ -8,7 +8,7 @@ import pytest
 
 from otel_llm.semconv import attributes as A
 
-from ..stream_exits import BrokenStreamServer, StreamExitSuite, sse_head
+from ..stream_exits import BrokenStreamServer, StreamExitSuite, covers_stream_exits, sse_head
 from .fake_gemini import responses
 
 QUESTION = "What is a span?"
@@ -62,9 +62,7 @@ def open_broken_async_stream(broken_server):
     return _opener(broken_server.base_url, True)
 
 
-@pytest.mark.covers(
-    provider=A.GenAiProviderNameValues.GCP_GEMINI, operation="generate_content", mode="stream"
-)
+@covers_stream_exits(A.GenAiProviderNameValues.GCP_GEMINI, "generate_content")
 class TestGoogleGenAIStreamExits(StreamExitSuite):
     SPAN_NAME = "generate_content gemini-2.5-flash"
     ASYNC_CLOSE = "aclose"

@@ -182,3 +182,14 @@ def test_a_stream_gets_one_span_and_one_check_per_rule(otel):
     assert span.attributes[A.GEN_AI_GUARDRAIL_SOURCE] == "output"
     assert span.attributes[A.GEN_AI_GUARDRAIL_RESULT_VALUE] == "pass"
     assert metric_points(otel)[M.OTEL_LLM_GUARDRAIL_CHECKS] == {("banned", "output", "pass"): 1}
+
+
+def test_stream_span_is_a_child_of_the_span_where_the_stream_was_opened(otel):
+    tracer = trace.get_tracer("test")
+    with tracer.start_as_current_span("chat gpt-4o") as parent:
+        guard = policy().engine.stream("output", holdback=4)
+    assert guard.feed("hello there") == "hello t"
+    assert guard.finish() == "here"
+    guard_span, chat_span = sorted(otel.spans(), key=lambda s: s.name)
+    assert guard_span.parent.span_id == parent.get_span_context().span_id == chat_span.context.span_id
+    assert guard_span.start_time < chat_span.end_time < guard_span.end_time

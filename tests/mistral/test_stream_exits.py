@@ -8,7 +8,7 @@ import pytest
 
 from otel_llm.semconv import attributes as A
 
-from ..stream_exits import BrokenStreamServer, StreamExitSuite, sse_head
+from ..stream_exits import BrokenStreamServer, StreamExitSuite, covers_stream_exits, sse_head
 
 MESSAGES = [{"role": "user", "content": "Tell me about spans"}]
 FIRST_EVENT = (
@@ -62,6 +62,6 @@ def open_broken_async_stream(broken_server):
     return lambda: client.chat.stream_async(model="mistral-small-latest", messages=MESSAGES)
 
 
-@pytest.mark.covers(provider=A.GenAiProviderNameValues.MISTRAL_AI, operation="chat", mode="stream")
+@covers_stream_exits(A.GenAiProviderNameValues.MISTRAL_AI, "chat")
 class TestMistralStreamExits(StreamExitSuite):
     SPAN_NAME = "chat mistral-small-latest"

@@ -58,6 +58,11 @@ def _run_options() -> argparse.ArgumentParser:
     options.add_argument(
         "--html", type=Path, metavar="PATH", help="write the self-contained HTML report here"
     )
+    options.add_argument(
+        "--trace-url",
+        metavar="TEMPLATE",
+        help="link traces in the HTML report, e.g. http://127.0.0.1:16686/trace/{trace_id}",
+    )
     return options
 
 
@@ -138,7 +143,7 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     finally:
         shutdown()
     print_run(run, console)
-    for path, write in ((args.json, run.save), (args.html, lambda p: write_html(run, p))):
+    for path, write in ((args.json, run.save), (args.html, lambda p: write_html(run, p, args.trace_url))):
         if path is not None:
             console.print(f"wrote {write(path)}")
     return 0 if run.passed else EXIT_THRESHOLD_FAILED

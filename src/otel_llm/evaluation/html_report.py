@@ -1,4 +1,5 @@
-"""A self-contained HTML report of a run: inline CSS, no script, no external resource."""
+"""A self-contained HTML report of a run: inline CSS, no script, no external resource (links to traces
+are added only on request)."""
 
 from __future__ import annotations
 
@@ -32,8 +33,18 @@ def _pre(text: str | None) -> str:
     return f"<pre>{escape(text or '')}</pre>"
 
 
-def render_html(run: EvaluationRun) -> str:
-    """The report as one HTML document."""
+def _trace(trace_id: str | None, trace_url: str | None) -> str:
+    if not trace_id:
+        return ""
+    code = f"<code>{escape(trace_id)}</code>"
+    if trace_url is None:
+        return code
+    return f'<a href="{escape(trace_url.format(trace_id=trace_id))}">{code}</a>'
+
+
+def render_html(run: EvaluationRun, trace_url: str | None = None) -> str:
+    """The report as one HTML document; ``trace_url`` (e.g. ``http://jaeger:16686/trace/{trace_id}``)
+    links each example's trace."""
     summaries = run.summaries()
     summary_rows = "".join(
         f"<tr><td>{escape(s.name)}</td><td>{fmt(s.mean)}</td><td>{s.pass_rate:.1%}"
@@ -49,7 +60,7 @@ def render_html(run: EvaluationRun) -> str:
     example_rows = "".join(
         f"<tr><td>{escape(e.id)}</td><td>{_pre(e.input)}</td><td>{_pre(e.output or e.error)}</td>"
         f"<td>{_pre(e.expected)}</td>{''.join(_cell(e.score(name)) for name in run.evaluators)}"
-        f"<td><code>{escape(e.trace_id or '')}</code></td></tr>"
+        f"<td>{_trace(e.trace_id, trace_url)}</td></tr>"
         for e in run.examples
     )
     verdict = "passed" if run.passed else "FAILED"
@@ -73,8 +84,8 @@ started {escape(run.started_at)}, {len(run.examples)} examples in {run.duration_
 """
 
 
-def write_html(run: EvaluationRun, path: str | Path) -> Path:
+def write_html(run: EvaluationRun, path: str | Path, trace_url: str | None = None) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(run), encoding="utf-8")
+    path.write_text(render_html(run, trace_url), encoding="utf-8")
     return path

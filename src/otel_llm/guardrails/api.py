@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from otel_llm.guardrails.engine import GuardrailEngine
 from otel_llm.guardrails.policy import Policy
 from otel_llm.guardrails.results import Source
+from otel_llm.telemetry.guarding import set_guard_provider
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,6 +35,15 @@ def uninstall() -> None:
 def active_policy() -> Policy | None:
     """The policy for LLM calls made here: the innermost ``guarded`` block's, else the installed one."""
     return _scoped.get() or _installed
+
+
+def _active_engine() -> GuardrailEngine | None:
+    policy = active_policy()
+    return None if policy is None else policy.engine
+
+
+# Instrumented LLM calls ask the core's guard seam for a guard; it is the active policy's engine.
+set_guard_provider(_active_engine)
 
 
 def _guard_arguments(

@@ -7,6 +7,8 @@ import time
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from opentelemetry import context as otel_context
+
 from otel_llm.guardrails.policy import Policy, Rule
 from otel_llm.guardrails.redaction import redact
 from otel_llm.guardrails.results import (
@@ -176,6 +178,7 @@ class StreamGuard:
         self._outcomes: dict[str, Outcome] = {}
         self._seconds: dict[str, float] = {}
         self._start_ns = time.time_ns()
+        self._parent = otel_context.get_current()  # the span covering the stream starts where it was opened
         self._done = False
         self._violation: GuardrailViolation | None = None
 
@@ -274,7 +277,7 @@ class StreamGuard:
             return
         outcome = worst(list(self._outcomes.values()))
         result = CheckResult(self.source, "".join(self._output), self._findings, self._errors, outcome)
-        with telemetry.span(self.source, start_time=self._start_ns) as span:
+        with telemetry.span(self.source, start_time=self._start_ns, parent=self._parent) as span:
             for rule in rules:
                 if rule.id in self._outcomes:
                     telemetry.record_rule(rule, self.source, self._outcomes[rule.id], self._seconds[rule.id])

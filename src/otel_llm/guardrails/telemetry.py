@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from opentelemetry import _logs, metrics, trace
+from opentelemetry.context import Context
 from opentelemetry.trace import Span, StatusCode
 
 from otel_llm import __version__
@@ -63,7 +64,9 @@ class GuardrailTelemetry:
         }
 
     @contextmanager
-    def span(self, source: Source, start_time: int | None = None) -> Iterator[Span]:
+    def span(
+        self, source: Source, start_time: int | None = None, parent: Context | None = None
+    ) -> Iterator[Span]:
         """The ``apply_guardrail {component}`` span, current while the checks run."""
         attributes = {
             A.GEN_AI_OPERATION_NAME: A.GenAiOperationNameValues.APPLY_GUARDRAIL,
@@ -75,6 +78,7 @@ class GuardrailTelemetry:
             kind=S.OTEL_LLM_APPLY_GUARDRAIL_INTERNAL_KIND,
             attributes=attributes,
             start_time=start_time,
+            context=parent,
         ) as span:
             yield span
 

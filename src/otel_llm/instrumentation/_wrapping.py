@@ -10,6 +10,7 @@ our own errors are logged, the SDK's results and exceptions pass through untouch
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,7 +29,12 @@ from otel_llm.telemetry.guarding import (
     guard_output,
 )
 from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
-from otel_llm.telemetry.streams import AsyncStreamProxy, StreamProxy
+from otel_llm.telemetry.streams import (
+    AsyncGeneratorStreamProxy,
+    AsyncStreamProxy,
+    GeneratorStreamProxy,
+    StreamProxy,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +125,32 @@ def _complete(
     return result
 
 
+def positional_arguments(*names: str) -> Callable[[tuple, dict[str, Any]], dict[str, Any]]:
+    """An ``Operation.arguments`` for methods whose first parameters may be passed positionally."""
+
+    def arguments(args: tuple, kwargs: dict[str, Any]) -> dict[str, Any]:
+        return {**dict(zip(names, args)), **kwargs}
+
+    return arguments
+
+
+def _sync_call_proxy(result: Any) -> type | None:
+    """The stream proxy for what a sync call returned (an SDK generator is read in our context)."""
+    if inspect.isgenerator(result):
+        return GeneratorStreamProxy
+    if hasattr(result, "__next__"):
+        return StreamProxy
+    if inspect.isasyncgen(result):  # e.g. Cohere's AsyncV2Client.chat_stream: not awaited
+        return AsyncGeneratorStreamProxy
+    return None
+
+
+def _async_call_proxy(result: Any) -> type | None:
+    if inspect.isasyncgen(result):
+        return AsyncGeneratorStreamProxy
+    return AsyncStreamProxy if hasattr(result, "__anext__") else None
+
+
 def sync_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[..., Any]:
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
         invocation = _start(telemetry, operation, instance, kwargs, args)
@@ -135,9 +167,7 @@ def sync_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[..
             raise
         finally:
             context.detach(token)
-        proxy = StreamProxy if hasattr(result, "__next__") else None
-        if proxy is None and hasattr(result, "__anext__"):  # a sync call returning an async generator
-            proxy = AsyncStreamProxy
+        proxy = _sync_call_proxy(result) if invocation.stream else None
         return _complete(invocation, operation, result, proxy, guard)
 
     return wrapper
@@ -159,7 +189,7 @@ def async_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[.
             raise
         finally:
             context.detach(token)
-        proxy = AsyncStreamProxy if hasattr(result, "__anext__") else None
+        proxy = _async_call_proxy(result) if invocation.stream else None
         return _complete(invocation, operation, result, proxy, guard)
 
     return wrapper

@@ -50,7 +50,10 @@ def prometheus_config(targets: Sequence[str], scrape_interval: str, rule_files: 
     config = {
         "global": {"scrape_interval": scrape_interval, "evaluation_interval": scrape_interval},
         "rule_files": [str(path) for path in rule_files],
-        "scrape_configs": [{"job_name": "otelcol-llm", "static_configs": [{"targets": list(targets)}]}],
+        "scrape_configs": [
+            # honor_labels keeps job/instance = the app's service.name/service.instance.id
+            {"job_name": "otelcol-llm", "honor_labels": True, "static_configs": [{"targets": list(targets)}]}
+        ],
     }
     return yaml.safe_dump(config, sort_keys=False)
 

@@ -12,6 +12,7 @@ from time import perf_counter
 from typing import Any
 
 import wrapt
+from opentelemetry import context
 
 from otel_llm.telemetry.guarding import ChunkGuard
 from otel_llm.telemetry.invocation import Invocation
@@ -22,25 +23,36 @@ FinishStream = Callable[[Invocation, list[Any]], None]
 """Reads the chunks of a finished stream into the invocation's response fields."""
 
 
+class _ChunkLog:
+    """What the per-chunk path touches, on one slotted object: proxy attribute lookups cost more."""
+
+    __slots__ = ("chunks", "guard", "step", "times")
+
+    def __init__(self, step: Callable[[], Any], times: list[float], guard: ChunkGuard | None) -> None:
+        self.step = step  # the wrapped stream's bound __next__ / __anext__
+        self.chunks: list[Any] = []
+        self.times = times
+        self.guard = guard
+
+
 class _StreamEnd:
     """The ending shared by the sync and async proxies."""
 
     _self_invocation: Invocation
-    _self_chunks: list[Any]
     _self_finish: FinishStream
-    _self_guard: ChunkGuard | None
+    _self_log: _ChunkLog
 
-    def _self_setup(self, invocation: Invocation, finish: FinishStream, guard: ChunkGuard | None) -> None:
+    def _self_setup(
+        self, invocation: Invocation, finish: FinishStream, guard: ChunkGuard | None, step: str
+    ) -> None:
         self._self_invocation = invocation
         self._self_finish = finish
-        self._self_guard = guard
-        self._self_chunks = []
-        self._self_times = invocation.chunk_times
+        self._self_log = _ChunkLog(getattr(self.__wrapped__, step, None), invocation.chunk_times, guard)
 
     def _self_filter(self, chunk: Any) -> None:
         """Guardrails on streamed output: redact the chunk's text in place, or raise to block."""
         try:
-            self._self_guard.filter(chunk)  # type: ignore[union-attr]
+            self._self_log.guard.filter(chunk)  # type: ignore[union-attr]
         except BaseException as error:
             self._self_end(error)
             raise
@@ -49,17 +61,18 @@ class _StreamEnd:
         invocation = self._self_invocation
         if invocation.ended:
             return
-        guard, self._self_guard = self._self_guard, None
+        log = self._self_log
+        guard, log.guard = log.guard, None
         if guard is not None:
             try:
                 guard.close()
             except Exception as blocked:  # a whole-text rule blocked at the end: the stream fails
                 error = error or blocked
+        chunks, log.chunks = log.chunks, []
         try:
-            self._self_finish(invocation, self._self_chunks)
+            self._self_finish(invocation, chunks)
         except Exception:
             logger.exception("otel-llm failed to read a stream's chunks")
-        self._self_chunks = []
         if error is None:
             invocation.end()
         else:
@@ -73,23 +86,24 @@ class StreamProxy(_StreamEnd, wrapt.ObjectProxy):
         self, stream: Any, invocation: Invocation, finish: FinishStream, guard: ChunkGuard | None = None
     ) -> None:
         super().__init__(stream)
-        self._self_setup(invocation, finish, guard)
+        self._self_setup(invocation, finish, guard, "__next__")
 
     def __iter__(self) -> StreamProxy:
         return self
 
     def __next__(self) -> Any:
+        log = self._self_log
         try:
-            chunk = self.__wrapped__.__next__()
+            chunk = log.step()
         except StopIteration:
             self._self_end(None)
             raise
         except BaseException as error:
             self._self_end(error)
             raise
-        self._self_times.append(perf_counter())
-        self._self_chunks.append(chunk)
-        if self._self_guard is not None:
+        log.times.append(perf_counter())
+        log.chunks.append(chunk)
+        if log.guard is not None:
             self._self_filter(chunk)
         return chunk
 
@@ -120,23 +134,24 @@ class AsyncStreamProxy(_StreamEnd, wrapt.ObjectProxy):
         self, stream: Any, invocation: Invocation, finish: FinishStream, guard: ChunkGuard | None = None
     ) -> None:
         super().__init__(stream)
-        self._self_setup(invocation, finish, guard)
+        self._self_setup(invocation, finish, guard, "__anext__")
 
     def __aiter__(self) -> AsyncStreamProxy:
         return self
 
     async def __anext__(self) -> Any:
+        log = self._self_log
         try:
-            chunk = await self.__wrapped__.__anext__()
+            chunk = await log.step()
         except StopAsyncIteration:
             self._self_end(None)
             raise
         except BaseException as error:
             self._self_end(error)
             raise
-        self._self_times.append(perf_counter())
-        self._self_chunks.append(chunk)
-        if self._self_guard is not None:
+        log.times.append(perf_counter())
+        log.chunks.append(chunk)
+        if log.guard is not None:
             self._self_filter(chunk)
         return chunk
 
@@ -164,3 +179,27 @@ class AsyncStreamProxy(_StreamEnd, wrapt.ObjectProxy):
 
     def __del__(self) -> None:
         self._self_end(None)
+
+
+class GeneratorStreamProxy(StreamProxy):
+    """For SDK streams that are generators (Cohere, Ollama, google-genai): the request is made while
+    iterating, so each step runs in the invocation's call context (our span current, nested GenAI and
+    HTTP client spans suppressed), as the call itself does."""
+
+    def __next__(self) -> Any:
+        token = context.attach(self._self_invocation.call_context())
+        try:
+            return super().__next__()
+        finally:
+            context.detach(token)
+
+
+class AsyncGeneratorStreamProxy(AsyncStreamProxy):
+    """The async-generator form of :class:`GeneratorStreamProxy`."""
+
+    async def __anext__(self) -> Any:
+        token = context.attach(self._self_invocation.call_context())
+        try:
+            return await super().__anext__()
+        finally:
+            context.detach(token)

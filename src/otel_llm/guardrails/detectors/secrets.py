@@ -78,6 +78,13 @@ EXTRA_PATTERNS: dict[str, re.Pattern[str]] = {
 # Every pattern needs one of these: a run of 16+ token characters, a URL with credentials, a PEM block.
 _TOKEN_RUN = re.compile(r"[A-Za-z0-9_\-+/=]{16,}")
 _MARKERS = ("://", "-----BEGIN")
+# Literals that every match of these plugins' patterns contains: their scans are skipped without them.
+_REQUIRED_LITERALS = {
+    "TELEGRAM_BOT_TOKEN": (":",),
+    "MAILCHIMP_ACCESS_KEY": ("-us",),
+    "SLACK_TOKEN": ("xox", "hooks.slack.com"),
+    "STRIPE_ACCESS_KEY": ("k_live_",),
+}
 
 
 def entity_type_of(plugin: type[RegexBasedDetector]) -> str:
@@ -118,6 +125,9 @@ class SecretsDetector(Detector):
             return []
         found = []
         for entity, regex in self._patterns:
+            literals = _REQUIRED_LITERALS.get(entity)
+            if literals and not any(literal in text for literal in literals):
+                continue
             for m in regex.finditer(text):
                 group = 1 if entity in SECRET_IN_GROUP and regex.groups else 0
                 if entity == JWT and not JwtTokenDetector.is_formally_valid(m.group()):

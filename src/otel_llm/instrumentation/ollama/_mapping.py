@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from otel_llm.instrumentation._wrapping import positional_arguments
 from otel_llm.instrumentation.openai._chat import input_messages
 from otel_llm.instrumentation.openai._common import get
 from otel_llm.semconv import attributes as A
@@ -21,16 +22,9 @@ _OPTIONS = (
 )
 
 
-def _positional(names: tuple[str, ...]) -> Any:
-    def arguments(args: tuple, kwargs: dict[str, Any]) -> dict[str, Any]:
-        return {**dict(zip(names, args)), **kwargs}
-
-    return arguments
-
-
-chat_arguments = _positional(("model", "messages"))
-generate_arguments = _positional(("model", "prompt"))  # also embeddings(model, prompt)
-embed_arguments = _positional(("model", "input"))
+chat_arguments = positional_arguments("model", "messages")
+generate_arguments = positional_arguments("model", "prompt")  # also embeddings(model, prompt)
+embed_arguments = positional_arguments("model", "input")
 
 
 def _endpoint(instance: Any) -> tuple[str | None, int | None]:

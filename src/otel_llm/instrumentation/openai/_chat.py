@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from otel_llm.instrumentation.openai import _common
@@ -27,6 +28,14 @@ _OUTPUT_TYPES = {
 
 
 def request_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
+    attributes = compatible_request_attributes(kwargs)
+    _common.service_tier_attributes(kwargs, attributes)
+    attributes[A.OPENAI_API_TYPE] = A.OpenaiApiTypeValues.CHAT_COMPLETIONS
+    return attributes
+
+
+def compatible_request_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The request attributes of the chat-completions format, for OpenAI-compatible APIs too."""
     attributes = _common.copy_params(kwargs, _PARAMS)
     stop = kwargs.get("stop")
     if given(stop):
@@ -40,8 +49,6 @@ def request_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
         kind = get(response_format, "type") if isinstance(response_format, dict) else "json_schema"
         if kind in _OUTPUT_TYPES:
             attributes[A.GEN_AI_OUTPUT_TYPE] = _OUTPUT_TYPES[kind]
-    _common.service_tier_attributes(kwargs, attributes)
-    attributes[A.OPENAI_API_TYPE] = A.OpenaiApiTypeValues.CHAT_COMPLETIONS
     return attributes
 
 
@@ -128,11 +135,17 @@ def tool_definitions(kwargs: dict[str, Any]) -> list[dict[str, Any]] | None:
 # -- response -----------------------------------------------------------------------------------
 
 
-def on_response(invocation: Invocation, response: Any) -> None:
+ReadMeta = Callable[[Invocation, Any], None]
+
+
+def on_response(
+    invocation: Invocation, response: Any, read_meta: ReadMeta = _common.read_response_meta
+) -> None:
+    """``read_meta`` reads id, model and provider-specific fields (OpenAI's by default)."""
     choices = get(response, "choices")
     if choices is None:  # a raw/legacy response wrapper: nothing parsed to read
         return
-    _common.read_response_meta(invocation, response)
+    read_meta(invocation, response)
     invocation.finish_reasons = [choice.finish_reason or "" for choice in choices]
     _common.read_usage(invocation, get(response, "usage"), "prompt_tokens", "completion_tokens")
     if invocation.capture:
@@ -156,41 +169,65 @@ class _Choice:
         self.finish_reason: str | None = None
 
 
+_USAGE_WINDOW = 3  # usage arrives in the last chunk (or, with some servers, the last content chunk)
+
+
 def finish_stream(invocation: Invocation, chunks: list[Any]) -> None:
-    choices: dict[int, _Choice] = {}
-    capture = invocation.capture
+    """Read a finished stream. Without content capture, only its ends are read: the id and model at
+    the start, usage and finish reasons at the end, so the cost does not grow with the stream."""
     for chunk in chunks:
-        if invocation.response_id is None and get(chunk, "id"):
+        if get(chunk, "id"):
             _common.read_response_meta(invocation, chunk)
+            break
+    for chunk in chunks[: -_USAGE_WINDOW - 1 : -1]:
         usage = get(chunk, "usage")
         if usage is not None:
             _common.read_usage(invocation, usage, "prompt_tokens", "completion_tokens")
+            break
+    if invocation.capture:
+        _accumulate(invocation, chunks)
+        return
+    expected = invocation.start_attributes.get(A.GEN_AI_REQUEST_CHOICE_COUNT, 1)
+    reasons: dict[int, str] = {}
+    for chunk in reversed(chunks):
+        for choice in get(chunk, "choices") or ():
+            if choice.finish_reason and choice.index not in reasons:
+                reasons[choice.index] = choice.finish_reason
+        if len(reasons) >= expected:
+            break
+    if reasons:
+        invocation.finish_reasons = [reasons.get(index, "") for index in range(max(reasons) + 1)]
+
+
+def _accumulate(invocation: Invocation, chunks: list[Any]) -> None:
+    """Content capture: rebuild each choice's message from its deltas."""
+    choices: dict[int, _Choice] = {}
+    for chunk in chunks:
         for choice in get(chunk, "choices") or ():
             state = choices.get(choice.index)
             if state is None:
                 state = choices[choice.index] = _Choice()
             if choice.finish_reason:
                 state.finish_reason = choice.finish_reason
-            if capture and choice.delta is not None:
+            if choice.delta is not None:
                 _accumulate_delta(state, choice.delta)
     ordered = [choices[index] for index in sorted(choices)]
     if any(state.finish_reason for state in ordered):  # a stream cut short has none
         invocation.finish_reasons = [state.finish_reason or "" for state in ordered]
-    if capture:
-        invocation.output_messages = [
-            {
-                "role": state.role,
-                "parts": ([content.text_part("".join(state.text))] if state.text else [])
-                + [
-                    content.tool_call_part(
-                        call["id"], call["name"], content.parse_json_or_text("".join(call["args"]))
-                    )
-                    for call in state.tool_calls.values()
-                ],
-                "finish_reason": state.finish_reason or "",
-            }
-            for state in ordered
-        ]
+    invocation.output_messages = [
+        {
+            "role": state.role,
+            "parts": ([content.text_part("".join(state.text))] if state.text else [])
+            + [
+                content.tool_call_part(
+                    call["id"], call["name"], content.parse_json_or_text("".join(call["args"]))
+                )
+                for call in state.tool_calls.values()
+            ],
+            "finish_reason": state.finish_reason or "",
+        }
+        for state in ordered
+    ]
 
 
 def _accumulate_delta(state: _Choice, delta: Any) -> None:

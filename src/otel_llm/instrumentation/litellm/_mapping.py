@@ -1,0 +1,91 @@
+"""LiteLLM requests and its OpenAI-shaped responses (read by the OpenAI chat/embeddings mapping)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from otel_llm.instrumentation.openai import _chat, _embeddings
+from otel_llm.semconv import attributes as A
+from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
+
+_P = A.GenAiProviderNameValues
+# LiteLLM provider ids -> gen_ai.provider.name registry values
+PROVIDERS = {
+    "openai": _P.OPENAI,
+    "text-completion-openai": _P.OPENAI,
+    "azure": _P.AZURE_AI_OPENAI,
+    "azure_ai": _P.AZURE_AI_INFERENCE,
+    "anthropic": _P.ANTHROPIC,
+    "bedrock": _P.AWS_BEDROCK,
+    "vertex_ai": _P.GCP_VERTEX_AI,
+    "vertex_ai_beta": _P.GCP_VERTEX_AI,
+    "gemini": _P.GCP_GEMINI,
+    "cohere": _P.COHERE,
+    "cohere_chat": _P.COHERE,
+    "mistral": _P.MISTRAL_AI,
+    "groq": _P.GROQ,
+    "deepseek": _P.DEEPSEEK,
+    "xai": _P.X_AI,
+    "perplexity": _P.PERPLEXITY,
+    "watsonx": _P.IBM_WATSONX_AI,
+    "ollama": _P.OLLAMA,
+    "ollama_chat": _P.OLLAMA,
+    "moonshot": _P.MOONSHOT_AI,
+}
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def _resolve(kwargs: dict[str, Any]) -> tuple[str, str | None, str | None, int | None]:
+    """Provider name, the model id LiteLLM sends, and the endpoint (when known)."""
+    import litellm
+
+    model = kwargs.get("model")
+    api_base = kwargs.get("api_base") or kwargs.get("base_url")
+    try:
+        model_id, provider, _, resolved_base = litellm.get_llm_provider(
+            model=model, custom_llm_provider=kwargs.get("custom_llm_provider"), api_base=api_base
+        )
+    except Exception:  # an unknown provider: LiteLLM itself will reject the call
+        return _P.LITELLM, model, None, None
+    base = api_base or resolved_base
+    url = urlsplit(base) if base else None
+    host = url.hostname if url else None
+    port = (url.port or _DEFAULT_PORTS.get(url.scheme)) if url else None
+    return PROVIDERS.get(provider, _P.LITELLM), model_id, host, port
+
+
+def _start(
+    telemetry: GenAITelemetry, kwargs: dict[str, Any], operation: str, attributes: dict[str, Any]
+) -> Invocation | None:
+    provider, model, host, port = _resolve(kwargs)
+    if provider != _P.OPENAI:
+        attributes.pop(A.OPENAI_API_TYPE, None)
+    return telemetry.start(operation, provider, model, host, port, attributes, kwargs.get("stream") is True)
+
+
+def start_completion(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
+    invocation = _start(telemetry, kwargs, A.GenAiOperationNameValues.CHAT, _chat.request_attributes(kwargs))
+    if invocation is not None and invocation.capture:
+        invocation.input_content = (
+            None,
+            _chat.input_messages(kwargs.get("messages") or ()),
+            _chat.tool_definitions(kwargs),
+        )
+    return invocation
+
+
+on_completion_response = _chat.on_response
+finish_completion_stream = _chat.finish_stream
+
+
+def start_embedding(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
+    attributes: dict[str, Any] = {}
+    if kwargs.get("dimensions"):
+        attributes[A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = kwargs["dimensions"]
+    if kwargs.get("encoding_format"):
+        attributes[A.GEN_AI_REQUEST_ENCODING_FORMATS] = [kwargs["encoding_format"]]
+    return _start(telemetry, kwargs, A.GenAiOperationNameValues.EMBEDDINGS, attributes)
+
+
+on_embedding_response = _embeddings.on_response
