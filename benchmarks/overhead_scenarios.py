@@ -26,7 +26,8 @@ from opentelemetry.trace import SpanKind
 import openai
 from otel_llm.semconv import attributes as A
 from otel_llm.semconv import metrics as M
-from otel_llm.telemetry.instruments import DURATION_BUCKETS, TOKEN_BUCKETS
+from otel_llm.semconv.metrics import GEN_AI_CLIENT_OPERATION_DURATION_BUCKETS as DURATION_BUCKETS
+from otel_llm.semconv.metrics import GEN_AI_CLIENT_TOKEN_USAGE_BUCKETS as TOKEN_BUCKETS
 from otel_llm.telemetry.pricing import load_price_table
 
 MODEL = "gpt-4o-mini"

@@ -239,3 +239,17 @@ def covered_cases(provider: str, covers: dict[str, tuple[str, str, str | None]])
         for name, (operation, call_mode, feature) in covers.items()
         for mode in MODES
     ]
+
+
+def check_failed_call(otel: Any, error: BaseException, span_name: str) -> None:
+    """One span ended with the SDK's exception: ``error.type``, ERROR status, the exception event and an
+    errored duration point; the exception itself reached the app (the caller's ``pytest.raises``)."""
+    (span,) = otel.spans()
+    error_type = type(error).__qualname__
+    assert span.name == span_name
+    assert span.attributes[A.ERROR_TYPE] == error_type
+    assert span.status.status_code.name == "ERROR"
+    exceptions = [log for log in otel.logs() if log.event_name == E.GEN_AI_CLIENT_OPERATION_EXCEPTION]
+    assert [log.attributes[A.EXCEPTION_TYPE] for log in exceptions] == [error_type]
+    (point,) = otel.metric_points()[M.GEN_AI_CLIENT_OPERATION_DURATION]
+    assert point.attributes[A.ERROR_TYPE] == error_type

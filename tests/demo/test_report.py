@@ -22,7 +22,7 @@ from otel_llm.demo.report import (
     render_trace,
     summarize_metrics,
 )
-from otel_llm.telemetry.instruments import DURATION_BUCKETS
+from otel_llm.semconv.metrics import GEN_AI_CLIENT_OPERATION_DURATION_BUCKETS as DURATION_BUCKETS
 
 MS = 1_000_000  # nanoseconds
 

@@ -50,6 +50,9 @@ def _vector(text: str, dimensions: int) -> list[float]:
 
 def route(method: str, path: str, body: Any) -> Reply:
     method_name = path.split("?")[0].rsplit(":", 1)[-1]
+    if "/models/gemini-unknown:" in path:
+        error = {"code": 404, "message": "models/gemini-unknown is not found", "status": "NOT_FOUND"}
+        return Reply(status=404, json_body={"error": error})
     if method_name == "generateContent":
         return Reply(json_body=_whole(body))
     if method_name == "streamGenerateContent":

@@ -151,3 +151,15 @@ def test_vertex_ai_client(mode: str, otel, instrument, fake_server) -> None:
         "/v1beta1/projects/demo-project/locations/us-central1/"
     )
     EXPECTED.check("vertex_ai", mode, otel, [response])
+
+
+def test_api_error_is_recorded(otel, instrument, client) -> None:
+    from google.genai import errors
+
+    from ..recorded_genai import check_failed_call
+
+    instrument()
+    with pytest.raises(errors.ClientError) as raised:
+        client.models.generate_content(model="gemini-unknown", contents="hi")
+    assert raised.value.code == 404
+    check_failed_call(otel, raised.value, "generate_content gemini-unknown")

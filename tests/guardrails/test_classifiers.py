@@ -25,7 +25,7 @@ def test_injection_match_covers_the_whole_text_with_its_probability():
     assert (match.start, match.end, match.entity_type) == (0, len(text), "PROMPT_INJECTION")
     assert match.score == pytest.approx(detector.score(text)) and match.score > 0.9
     assert detector.detect("What is the capital of France?") == []
-    assert PromptInjectionDetector(threshold=0.01).detect("What is the capital of France?") != []
+    assert PromptInjectionDetector(threshold=0.0).detect("What is the capital of France?") != []
 
 
 def test_char_wb_ngrams_match_scikit_learn():

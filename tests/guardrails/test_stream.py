@@ -12,6 +12,8 @@ from otel_llm.guardrails.detectors.pii import PIIDetector
 from otel_llm.guardrails.detectors.secrets import SecretsDetector
 from otel_llm.guardrails.detectors.text import BannedSubstringsDetector
 
+from .conftest import ExplodingDetector
+
 TEXT = "Sure. Write to ann@example.org or call +44 20 7946 0958; card 4111 1111 1111 1111. Bye!"
 REDACTED = "Sure. Write to <EMAIL_ADDRESS> or call <PHONE_NUMBER>; card <CREDIT_CARD>. Bye!"
 
@@ -115,3 +117,22 @@ def test_async_wrap():
 
 def test_finding_type_is_public():
     assert Finding.__module__ == "otel_llm.guardrails.results"
+
+
+def test_a_failing_detector_is_reported_once_per_stream(otel):
+    policy = Policy(
+        "failing",
+        [
+            Rule("pii", PIIDetector(), "redact", "output"),
+            Rule("broken", ExplodingDetector(), "warn", "output"),
+        ],
+        fail_open=True,
+    )
+    guard = policy.engine.stream(holdback=4)
+    assert (
+        "".join(guard.wrap(["mail ", "ann@example.org ", "now ", "please"]))
+        == "mail <EMAIL_ADDRESS> now please"
+    )
+    assert [e.attributes["error.type"] for e in otel.logs() if "error.type" in e.attributes] == [
+        "RuntimeError"
+    ]

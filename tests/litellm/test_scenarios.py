@@ -126,3 +126,15 @@ def test_unknown_provider_is_reported_as_litellm(otel, instrument, fake_server) 
     assert span.name == "chat my-llama"
     assert span.attributes[A.GEN_AI_PROVIDER_NAME] == A.GenAiProviderNameValues.LITELLM
     assert A.OPENAI_API_TYPE not in span.attributes
+
+
+def test_api_error_is_recorded(otel, instrument, fake_server) -> None:
+    import litellm
+    from otel_llm.demo.fake_server import FAILING_MODEL
+
+    from ..recorded_genai import check_failed_call
+
+    instrument()
+    with pytest.raises(litellm.NotFoundError) as raised:
+        litellm.completion(model=f"openai/{FAILING_MODEL}", messages=MESSAGES, **_endpoint(fake_server))
+    check_failed_call(otel, raised.value, f"chat {FAILING_MODEL}")

@@ -18,13 +18,34 @@ TOOL_CALL = {
 USAGE = {"prompt_tokens": 84, "completion_tokens": 12, "total_tokens": 96}
 
 
+THINKING = ["The user", " asks about", " the weather."]
+
+
+def _thinking(texts: list[str]) -> dict[str, Any]:
+    return {"type": "thinking", "thinking": [{"type": "text", "text": text} for text in texts]}
+
+
 def _message(body: dict[str, Any]) -> tuple[dict[str, Any], str]:
     if body.get("tools") and body["messages"][-1]["role"] == "user":
         return {"role": "assistant", "content": "", "tool_calls": [TOOL_CALL]}, "tool_calls"
+    if body["model"].startswith("magistral"):  # reasoning models answer in content chunks
+        content = [_thinking(THINKING), {"type": "text", "text": "".join(ANSWER)}]
+        return {"role": "assistant", "content": content, "tool_calls": None}, "stop"
     return {"role": "assistant", "content": "".join(ANSWER), "tool_calls": None}, "stop"
 
 
+UNKNOWN_MODEL = "mistral-unknown"
+
+
 def route(method: str, path: str, body: Any) -> Reply:
+    if body.get("model") == UNKNOWN_MODEL:
+        error = {
+            "object": "error",
+            "message": "Invalid model: mistral-unknown",
+            "type": "invalid_model",
+            "code": "1500",
+        }
+        return Reply(status=400, json_body=error)
     message, finish_reason = _message(body)
     base = {"id": "cmpl-e5cc70bb28c444948073e77776eb30ef", "created": 1764000000, "model": MODEL}
     if not body.get("stream"):
@@ -38,6 +59,9 @@ def route(method: str, path: str, body: Any) -> Reply:
     events = [chunk({"role": "assistant", "content": ""})]
     if message["tool_calls"]:
         events.append(chunk({"tool_calls": message["tool_calls"]}))
+    elif isinstance(message["content"], list):
+        events += [chunk({"content": [_thinking([text])]}) for text in THINKING]
+        events += [chunk({"content": [{"type": "text", "text": word}]}) for word in ANSWER]
     else:
         events += [chunk({"content": word}) for word in ANSWER]
     events.append(chunk({"content": ""}, finish_reason, usage=USAGE))

@@ -12,6 +12,7 @@ from otel_llm.semconv import attributes as A
 from ..recorded_genai import (
     MODES,
     ExpectedTelemetry,
+    check_failed_call,
     covered_cases,
     recorded_bodies,
     replay_cassette,
@@ -138,3 +139,33 @@ async def test_tool_call_async(mode: str, otel, instrument, client) -> None:
 def test_every_scenario_replays_its_own_recorded_requests() -> None:
     for cassette, _ in RECORDED.values():
         assert recorded_bodies(CASSETTES / cassette), cassette
+
+
+@pytest.mark.covers(provider=PROVIDER, operation=CHAT, mode="sync", feature="reasoning")
+@pytest.mark.parametrize("mode", MODES)
+def test_reasoning_model(mode: str, otel, instrument, client) -> None:
+    """Magistral answers in content chunks: the thinking is a reasoning part, the text a text part."""
+    instrument(capture_mode=mode)
+    response = client.chat.complete(model="magistral-small-latest", messages=[QUESTION])
+    EXPECTED.check("reasoning", mode, otel, [response])
+
+
+@pytest.mark.covers(provider=PROVIDER, operation=CHAT, mode="stream", feature="reasoning")
+@pytest.mark.parametrize("mode", MODES)
+def test_reasoning_model_stream(mode: str, otel, instrument, client) -> None:
+    instrument(capture_mode=mode)
+    events = list(client.chat.stream(model="magistral-small-latest", messages=[QUESTION]))
+    assert isinstance(events[1].data.choices[0].delta.content, list)  # the app's chunks are untouched
+    EXPECTED.check("reasoning_stream", mode, otel, [events])
+
+
+def test_api_error_is_recorded(otel, instrument, client) -> None:
+    from mistralai.client.errors import MistralError
+
+    from .fake_mistral import UNKNOWN_MODEL
+
+    instrument()
+    with pytest.raises(MistralError) as raised:
+        client.chat.complete(model=UNKNOWN_MODEL, messages=[QUESTION])
+    assert raised.value.status_code == 400
+    check_failed_call(otel, raised.value, f"chat {UNKNOWN_MODEL}")

@@ -59,3 +59,16 @@ class TestOllamaStreamExits(StreamExitSuite):
     SPAN_NAME = "chat llama3.1"
     ASYNC_CLOSE = "aclose"
     WITH_BLOCK = False
+
+
+def test_api_error_is_recorded(otel, instrument, fake_server) -> None:
+    """The fake has no ``/api/generate``: its 404 is the ``ResponseError`` the app and the span see."""
+    import ollama
+
+    from ..recorded_genai import check_failed_call
+
+    instrument()
+    with pytest.raises(ollama.ResponseError) as raised:
+        ollama.Client(host=fake_server.base_url).generate("llama3.1", "hello")
+    assert raised.value.status_code == 404
+    check_failed_call(otel, raised.value, "text_completion llama3.1")

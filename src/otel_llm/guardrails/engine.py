@@ -174,7 +174,7 @@ class StreamGuard:
         self._raw: list[str] = []
         self._output: list[str] = []
         self._findings: list[Finding] = []
-        self._errors: list[DetectorError] = []
+        self._errors: dict[str, DetectorError] = {}  # first failure per rule
         self._outcomes: dict[str, Outcome] = {}
         self._seconds: dict[str, float] = {}
         self._start_ns = time.time_ns()
@@ -248,7 +248,7 @@ class StreamGuard:
             self._seconds[rule_id] = self._seconds.get(rule_id, 0.0) + run.seconds
             self._outcomes[rule_id] = worst([self._outcomes.get(rule_id, Outcome.PASS), run.outcome])
             if run.error:
-                self._errors.append(run.error)
+                self._errors.setdefault(rule_id, run.error)
         if any(run.outcome is Outcome.BLOCK for run in runs):
             self._findings.extend(f for run in runs for f in to_findings(run, self.source, 0, self._released))
             self._end()
@@ -276,7 +276,8 @@ class StreamGuard:
         if not rules:
             return
         outcome = worst(list(self._outcomes.values()))
-        result = CheckResult(self.source, "".join(self._output), self._findings, self._errors, outcome)
+        errors = list(self._errors.values())
+        result = CheckResult(self.source, "".join(self._output), self._findings, errors, outcome)
         with telemetry.span(self.source, start_time=self._start_ns, parent=self._parent) as span:
             for rule in rules:
                 if rule.id in self._outcomes:

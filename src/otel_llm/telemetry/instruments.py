@@ -9,9 +9,6 @@ from opentelemetry.metrics import CallbackOptions, Meter, Observation
 
 from otel_llm.semconv import metrics as M
 
-TOKEN_BUCKETS = (1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864)
-DURATION_BUCKETS = (0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92)
-
 
 class CostCounter:
     """``otel_llm.client.operation.cost``: an asynchronous counter of USD per attribute set.
@@ -60,24 +57,24 @@ class GenAIInstruments:
             M.GEN_AI_CLIENT_OPERATION_DURATION,
             unit=M.GEN_AI_CLIENT_OPERATION_DURATION_UNIT,
             description=M.GEN_AI_CLIENT_OPERATION_DURATION_BRIEF,
-            explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
+            explicit_bucket_boundaries_advisory=M.GEN_AI_CLIENT_OPERATION_DURATION_BUCKETS,
         )
         self.token_usage = meter.create_histogram(
             M.GEN_AI_CLIENT_TOKEN_USAGE,
             unit=M.GEN_AI_CLIENT_TOKEN_USAGE_UNIT,
             description=M.GEN_AI_CLIENT_TOKEN_USAGE_BRIEF,
-            explicit_bucket_boundaries_advisory=TOKEN_BUCKETS,
+            explicit_bucket_boundaries_advisory=M.GEN_AI_CLIENT_TOKEN_USAGE_BUCKETS,
         )
         self.time_to_first_chunk = meter.create_histogram(
             M.GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
             unit=M.GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK_UNIT,
             description=M.GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK_BRIEF,
-            explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
+            explicit_bucket_boundaries_advisory=M.GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK_BUCKETS,
         )
         self.time_per_output_chunk = meter.create_histogram(
             M.GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
             unit=M.GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK_UNIT,
             description=M.GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK_BRIEF,
-            explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
+            explicit_bucket_boundaries_advisory=M.GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK_BUCKETS,
         )
         self.cost = cost_counter(meter)

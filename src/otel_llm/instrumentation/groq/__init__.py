@@ -30,11 +30,7 @@ def start(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> I
         kwargs.get("stream") is True,
     )
     if invocation is not None and invocation.capture:
-        invocation.input_content = (
-            None,
-            _chat.input_messages(kwargs.get("messages") or ()),
-            _chat.tool_definitions(kwargs),
-        )
+        invocation.input_content = _chat.input_content(kwargs)
     return invocation
 
 

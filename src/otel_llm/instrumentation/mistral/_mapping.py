@@ -88,12 +88,54 @@ def start_chat_stream(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str
     return start_chat(telemetry, instance, {**kwargs, "stream": True})
 
 
-on_chat_response = _chat.on_response
+def _split_content(content: Any) -> tuple[Any, str]:
+    """Reasoning models (Magistral) send content as chunks: the answer text, and the thinking apart."""
+    if not isinstance(content, list):
+        return content, ""
+    text = "".join(get(c, "text") or "" for c in content if get(c, "type") == "text")
+    thinking = "".join(
+        get(t, "text") or ""
+        for c in content
+        if get(c, "type") == "thinking"
+        for t in get(c, "thinking") or ()
+    )
+    return text, thinking
+
+
+def _add_reasoning(invocation: Invocation, thinking: dict[int, str]) -> None:
+    for index, message in enumerate(invocation.output_messages or ()):
+        parts = [part for part in message["parts"] if part.get("type") != "thinking"]
+        if thinking.get(index):
+            parts.insert(0, {"type": "reasoning", "content": thinking[index]})
+        message["parts"] = parts
+
+
+def on_chat_response(invocation: Invocation, response: Any) -> None:
+    _chat.on_response(invocation, response)
+    if invocation.capture:
+        choices = get(response, "choices") or ()
+        _add_reasoning(invocation, {i: _split_content(c.message.content)[1] for i, c in enumerate(choices)})
+
+
+def _flatten(chunk: Any, thinking: dict[int, list[str]]) -> Any:
+    """A copy of the chunk whose chunked delta contents are plain text (the app's chunk is untouched)."""
+    choices = get(chunk, "choices") or ()
+    if not any(isinstance(get(c.delta, "content"), list) for c in choices):
+        return chunk
+    flat = []
+    for choice in choices:
+        text, reasoning = _split_content(get(choice.delta, "content"))
+        thinking.setdefault(choice.index, []).append(reasoning)
+        flat.append(choice.model_copy(update={"delta": choice.delta.model_copy(update={"content": text})}))
+    return chunk.model_copy(update={"choices": flat})
 
 
 def finish_chat_stream(invocation: Invocation, events: list[Any]) -> None:
     """Mistral streams ``CompletionEvent`` envelopes; their ``data`` are OpenAI-shaped chunks."""
-    _chat.finish_stream(invocation, [event.data for event in events])
+    thinking: dict[int, list[str]] = {}
+    _chat.finish_stream(invocation, [_flatten(event.data, thinking) for event in events])
+    if invocation.capture:
+        _add_reasoning(invocation, {index: "".join(texts) for index, texts in thinking.items()})
 
 
 def start_embeddings(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:

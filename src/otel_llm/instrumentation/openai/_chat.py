@@ -57,12 +57,13 @@ def start(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> I
         telemetry, instance, kwargs, A.GenAiOperationNameValues.CHAT, request_attributes(kwargs)
     )
     if invocation is not None and invocation.capture:
-        invocation.input_content = (
-            None,
-            input_messages(kwargs.get("messages") or ()),
-            tool_definitions(kwargs),
-        )
+        invocation.input_content = input_content(kwargs)
     return invocation
+
+
+def input_content(kwargs: dict[str, Any]) -> tuple[None, list[dict[str, Any]], list[dict[str, Any]] | None]:
+    """The content of a chat-completions request: system prompts are messages here, then tools."""
+    return None, input_messages(kwargs.get("messages") or ()), tool_definitions(kwargs)
 
 
 # -- content ----------------------------------------------------------------------------------
