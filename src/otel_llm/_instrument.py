@@ -70,14 +70,21 @@ def instrument(
     tracer_provider: Any = None,
     meter_provider: Any = None,
     logger_provider: Any = None,
+    evaluation_hooks: bool = True,
     **settings: Any,
 ) -> Instrumentation:
     """Instrument every supported, installed LLM SDK.
 
     ``settings`` are :class:`otel_llm.config.Settings` fields (``capture_mode``, ``content_hook``,
     ``content_max_length``, ``prices_file``, ``chunk_metric``) overriding the environment.
+    ``evaluation_hooks`` adds the span processor that lets ``record_feedback(response_id=...)`` find
+    the span of a past response and marks LLM-as-judge calls (a dictionary look-up per span).
     """
     sdk = configure_sdk_from_env() if configure_sdk else ConfiguredSDK()
+    if evaluation_hooks:
+        from otel_llm.evaluation.hooks import install_span_hooks
+
+        install_span_hooks(tracer_provider)
     telemetry = GenAITelemetry(
         load_settings(**settings),
         tracer_provider=tracer_provider,

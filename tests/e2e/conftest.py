@@ -14,7 +14,7 @@ import pytest
 
 from otel_llm.stack.binaries import collector_binary, jaeger_binary
 from otel_llm.stack.ports import PortPlan
-from otel_llm.stack.processes import ManagedProcess
+from otel_llm.stack.processes import ManagedProcess, stop_all
 from otel_llm.stack.services import collector_service, jaeger_service, prometheus_service
 
 from .helpers import Call, Jaeger, Prometheus, run_workload, workload_env
@@ -45,8 +45,7 @@ class Processes:
         return service
 
     def stop_all(self) -> None:
-        for service in reversed(self.started):
-            service.stop()
+        stop_all(list(reversed(self.started)))
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from otel_llm.guardrails.detectors.output import RefusalDetector
 from otel_llm.guardrails.detectors.pii import PIIDetector
 from otel_llm.guardrails.detectors.secrets import SecretsDetector
 from otel_llm.guardrails.detectors.text import BannedSubstringsDetector
+from otel_llm.semconv import attributes as A
 
 from .conftest import ExplodingDetector
 
@@ -115,8 +116,10 @@ def test_async_wrap():
     assert asyncio.run(collect()) == REDACTED
 
 
-def test_finding_type_is_public():
-    assert Finding.__module__ == "otel_llm.guardrails.results"
+def test_violation_module_is_what_the_instrumentation_lets_through():
+    # instrumentation/_wrapping.py propagates exceptions from otel_llm.guardrails modules (blocks) only
+    assert GuardrailViolation.__module__.startswith("otel_llm.guardrails")
+    assert Finding.__module__.startswith("otel_llm.guardrails")
 
 
 def test_a_failing_detector_is_reported_once_per_stream(otel):
@@ -133,6 +136,6 @@ def test_a_failing_detector_is_reported_once_per_stream(otel):
         "".join(guard.wrap(["mail ", "ann@example.org ", "now ", "please"]))
         == "mail <EMAIL_ADDRESS> now please"
     )
-    assert [e.attributes["error.type"] for e in otel.logs() if "error.type" in e.attributes] == [
+    assert [e.attributes[A.ERROR_TYPE] for e in otel.logs() if A.ERROR_TYPE in e.attributes] == [
         "RuntimeError"
     ]

@@ -33,7 +33,7 @@ def metric_points(otel, raw: dict | None = None) -> dict[str, dict[tuple, float]
     """Metric -> {(rule id, source, outcome): value (sum or count)} with the common attributes checked."""
     found: dict[str, dict[tuple, float]] = {}
     for name, points in (otel.metric_points() if raw is None else raw).items():
-        if not name.startswith("otel_llm.guardrail"):
+        if name not in (M.OTEL_LLM_GUARDRAIL_CHECKS, M.OTEL_LLM_GUARDRAIL_CHECK_DURATION):
             continue
         for point in points:
             attrs = dict(point.attributes)

@@ -13,7 +13,7 @@ from pathlib import Path
 from otel_llm.stack.binaries import collector_binary, jaeger_binary
 from otel_llm.stack.layout import state_dir as default_state_dir
 from otel_llm.stack.ports import PortPlan
-from otel_llm.stack.processes import ManagedProcess
+from otel_llm.stack.processes import ManagedProcess, stop_all
 from otel_llm.stack.services import collector_service, jaeger_service, prometheus_service
 
 PLAN_FILE = "stack.json"
@@ -85,8 +85,7 @@ def up(plan: PortPlan | None = None, state: Path | None = None, timeout: float =
                 started.append(service)
             service.wait_healthy(timeout)
     except BaseException:
-        for service in reversed(started):
-            service.stop()
+        stop_all(list(reversed(started)))
         raise
     return stack_endpoints(state)
 
@@ -99,7 +98,7 @@ def _recorded_services(state: Path) -> list[ManagedProcess]:
 def down(state: Path | None = None) -> dict[str, bool]:
     """Stop the processes ``up`` started (by their pid files); maps service name to 'was running'."""
     state = state or default_state_dir()
-    return {service.name: service.stop() for service in reversed(_recorded_services(state))}
+    return stop_all(list(reversed(_recorded_services(state))))
 
 
 def status(state: Path | None = None) -> dict[str, int | None]:

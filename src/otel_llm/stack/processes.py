@@ -109,11 +109,16 @@ class ManagedProcess:
             f"{self.name} not healthy at {self.health_url} after {timeout}s:\n{self.log_tail()}"
         )
 
-    def stop(self, timeout: float = 20.0) -> bool:
-        """SIGTERM (then SIGKILL after ``timeout``) the recorded process; True if one was stopped."""
+    def terminate(self) -> int | None:
+        """Send SIGTERM to the recorded process; returns its pid (None if it was not running)."""
         pid = self.running_pid()
         if pid is not None:
             os.kill(pid, signal.SIGTERM)
+        return pid
+
+    def wait_stopped(self, pid: int | None, timeout: float = 20.0) -> None:
+        """Wait for a terminated ``pid`` to exit (SIGKILL after ``timeout``), then drop the pid file."""
+        if pid is not None:
             deadline = time.monotonic() + timeout
             while self.running_pid() is not None and time.monotonic() < deadline:
                 time.sleep(0.1)
@@ -125,6 +130,11 @@ class ManagedProcess:
             self._popen.wait()
             self._popen = None
         self.pid_file.unlink(missing_ok=True)
+
+    def stop(self, timeout: float = 20.0) -> bool:
+        """SIGTERM (then SIGKILL after ``timeout``) the recorded process; True if one was stopped."""
+        pid = self.terminate()
+        self.wait_stopped(pid, timeout)
         return pid is not None
 
     def log_tail(self, lines: int = 30) -> str:
@@ -132,3 +142,11 @@ class ManagedProcess:
             return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
         except FileNotFoundError:
             return "(no log)"
+
+
+def stop_all(processes: Sequence[ManagedProcess], timeout: float = 20.0) -> dict[str, bool]:
+    """Stop several processes at once (all signalled first); maps name to 'was running'."""
+    pids = [(process, process.terminate()) for process in processes]
+    for process, pid in pids:
+        process.wait_stopped(pid, timeout)
+    return {process.name: pid is not None for process, pid in pids}

@@ -39,6 +39,14 @@ except ImportError:  # pragma: no cover - older opentelemetry-instrumentation
     HTTP_SUPPRESS_KEY = "suppress_http_instrumentation"
 
 _CONTENT_KEYS = (A.GEN_AI_SYSTEM_INSTRUCTIONS, A.GEN_AI_INPUT_MESSAGES, A.GEN_AI_TOOL_DEFINITIONS)
+# Request parameters typed double by the conventions that apps often pass as ints (temperature=1).
+_DOUBLE_PARAMETERS = (
+    A.GEN_AI_REQUEST_TEMPERATURE,
+    A.GEN_AI_REQUEST_TOP_P,
+    A.GEN_AI_REQUEST_TOP_K,
+    A.GEN_AI_REQUEST_FREQUENCY_PENALTY,
+    A.GEN_AI_REQUEST_PRESENCE_PENALTY,
+)
 
 
 class GenAITelemetry:
@@ -86,6 +94,10 @@ class GenAITelemetry:
         metric_attributes = attributes.copy()
         if request_attributes:
             attributes.update(request_attributes)
+            for key in _DOUBLE_PARAMETERS:
+                value = attributes.get(key)
+                if type(value) is int:
+                    attributes[key] = float(value)
         if stream:
             attributes[A.GEN_AI_REQUEST_STREAM] = True
         name = f"{operation} {model}" if model else operation

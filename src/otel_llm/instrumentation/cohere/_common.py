@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
+from otel_llm.instrumentation._endpoint import host_and_port
 from otel_llm.instrumentation.openai._common import get
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
-
-_DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 def given(value: Any) -> bool:
@@ -19,11 +17,7 @@ def given(value: Any) -> bool:
 
 def _endpoint(instance: Any) -> tuple[str | None, int | None]:
     wrapper = getattr(instance, "_client_wrapper", None)
-    base_url = wrapper.get_base_url() if wrapper is not None else None
-    if not base_url:
-        return None, None
-    url = urlsplit(base_url)
-    return url.hostname, url.port or _DEFAULT_PORTS.get(url.scheme)
+    return host_and_port(wrapper.get_base_url() if wrapper is not None else None)
 
 
 def start(

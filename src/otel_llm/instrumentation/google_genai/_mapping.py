@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
+from otel_llm.instrumentation._endpoint import host_and_port
 from otel_llm.instrumentation.openai._common import get
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry import content
@@ -31,7 +31,6 @@ FINISH_REASONS = {
     "IMAGE_SAFETY": "content_filter",
     "MALFORMED_FUNCTION_CALL": "error",
 }
-_DEFAULT_PORTS = {"https": 443, "http": 80}
 _ROLES = {"model": "assistant"}
 
 
@@ -42,11 +41,7 @@ def _provider_and_endpoint(instance: Any) -> tuple[str, str | None, int | None]:
         if getattr(api_client, "vertexai", False)
         else A.GenAiProviderNameValues.GCP_GEMINI
     )
-    base_url = get(getattr(api_client, "_http_options", None), "base_url")
-    if not base_url:
-        return provider, None, None
-    url = urlsplit(base_url)
-    return provider, url.hostname, url.port or _DEFAULT_PORTS.get(url.scheme)
+    return provider, *host_and_port(get(getattr(api_client, "_http_options", None), "base_url"))
 
 
 def _model_name(model: Any) -> str | None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
+from otel_llm.instrumentation._endpoint import host_and_port
 from otel_llm.instrumentation.openai import _chat, _embeddings
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
@@ -33,7 +33,6 @@ PROVIDERS = {
     "ollama_chat": _P.OLLAMA,
     "moonshot": _P.MOONSHOT_AI,
 }
-_DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 def _resolve(kwargs: dict[str, Any]) -> tuple[str, str | None, str | None, int | None]:
@@ -48,11 +47,7 @@ def _resolve(kwargs: dict[str, Any]) -> tuple[str, str | None, str | None, int |
         )
     except Exception:  # an unknown provider: LiteLLM itself will reject the call
         return _P.LITELLM, model, None, None
-    base = api_base or resolved_base
-    url = urlsplit(base) if base else None
-    host = url.hostname if url else None
-    port = (url.port or _DEFAULT_PORTS.get(url.scheme)) if url else None
-    return PROVIDERS.get(provider, _P.LITELLM), model_id, host, port
+    return PROVIDERS.get(provider, _P.LITELLM), model_id, *host_and_port(api_base or resolved_base)
 
 
 def _start(

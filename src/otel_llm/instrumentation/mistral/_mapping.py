@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
+from otel_llm.instrumentation._endpoint import host_and_port
 from otel_llm.instrumentation.openai import _chat, _embeddings
 from otel_llm.instrumentation.openai._common import get
 from otel_llm.semconv import attributes as A
@@ -20,7 +20,6 @@ _PARAMS = (
     ("random_seed", A.GEN_AI_REQUEST_SEED),
 )
 _OUTPUT_TYPES = {"json_object": A.GenAiOutputTypeValues.JSON, "json_schema": A.GenAiOutputTypeValues.JSON}
-_DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 def given(value: Any) -> bool:
@@ -30,10 +29,7 @@ def given(value: Any) -> bool:
 
 def _endpoint(instance: Any) -> tuple[str | None, int | None]:
     configuration = getattr(instance, "sdk_configuration", None)
-    if configuration is None:
-        return None, None
-    url = urlsplit(configuration.get_server_details()[0])
-    return url.hostname, url.port or _DEFAULT_PORTS.get(url.scheme)
+    return host_and_port(configuration.get_server_details()[0] if configuration is not None else None)
 
 
 def _start(
@@ -132,10 +128,12 @@ def _flatten(chunk: Any, thinking: dict[int, list[str]]) -> Any:
 
 def finish_chat_stream(invocation: Invocation, events: list[Any]) -> None:
     """Mistral streams ``CompletionEvent`` envelopes; their ``data`` are OpenAI-shaped chunks."""
+    if not invocation.capture:  # only the ends of the stream are read
+        _chat.finish_stream(invocation, [event.data for event in events])
+        return
     thinking: dict[int, list[str]] = {}
     _chat.finish_stream(invocation, [_flatten(event.data, thinking) for event in events])
-    if invocation.capture:
-        _add_reasoning(invocation, {index: "".join(texts) for index, texts in thinking.items()})
+    _add_reasoning(invocation, {index: "".join(texts) for index, texts in thinking.items()})
 
 
 def start_embeddings(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:

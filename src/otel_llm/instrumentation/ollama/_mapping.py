@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from otel_llm.instrumentation._endpoint import host_and_port
 from otel_llm.instrumentation._wrapping import positional_arguments
 from otel_llm.instrumentation.openai._chat import input_messages
 from otel_llm.instrumentation.openai._common import get
@@ -28,8 +29,7 @@ embed_arguments = positional_arguments("model", "input")
 
 
 def _endpoint(instance: Any) -> tuple[str | None, int | None]:
-    url = getattr(getattr(instance, "_client", None), "base_url", None)
-    return (url.host, url.port) if url is not None else (None, None)
+    return host_and_port(getattr(getattr(instance, "_client", None), "base_url", None))
 
 
 def _request_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
