@@ -30,7 +30,7 @@ from pathlib import Path
 from time import perf_counter_ns, thread_time_ns
 
 import overhead_scenarios as S
-from otel_llm.config import ChunkMetric
+from otel_llm.config import CaptureMode, ChunkMetric
 from otel_llm.instrumentation.openai import OpenAIInstrumentor
 
 CALL_TARGET_RATIO = 1.3  # otel-llm's per-call overhead, at most this times the floor's
@@ -100,11 +100,14 @@ class Bench:
         if self.instrumentor.is_instrumented_by_opentelemetry:
             self.instrumentor.uninstrument()
         if chunk_metric is not None:
-            self.instrumentor.instrument(chunk_metric=chunk_metric, **self.providers.instrument_kwargs())
+            settings = {"chunk_metric": chunk_metric, "capture_mode": CaptureMode.NO_CONTENT}
+            self.instrumentor.instrument(**settings, **self.providers.instrument_kwargs())
 
     def parity(self) -> list[str]:
         return S.parity_differences(
-            lambda providers: self.instrumentor.instrument(**providers.instrument_kwargs()),
+            lambda providers: self.instrumentor.instrument(
+                capture_mode=CaptureMode.NO_CONTENT, **providers.instrument_kwargs()
+            ),
             self.instrumentor.uninstrument,
         )
 
@@ -138,7 +141,7 @@ class Bench:
         return Profile.of(pstats.Stats(profiler).stats, calls)  # type: ignore[attr-defined]
 
 
-PROFILE_GROUPS = ("otel_llm", "opentelemetry", "wrapt")
+PROFILE_GROUPS = ("otel_llm", "opentelemetry")  # wrapt's wrappers are C code, which cProfile does not see
 REST = "the rest (openai, httpx, pydantic, ...)"
 
 
@@ -165,7 +168,8 @@ class Profile:
         shares = ", ".join(f"{group} {own:.0f} µs" for group, own in self.own_by_group.items())
         lines = [
             f"cProfile of {self.calls} instrumented non-streamed calls. The profiler inflates every figure "
-            "(most for code that makes many small calls); read them as proportions.",
+            "(most for code that makes many small calls); read them as proportions. wrapt's C wrappers "
+            "do not show.",
             "",
             f"Own time per call by package: {shares}.",
             "",

@@ -88,8 +88,8 @@ def make_client(call: RecordedCall, is_async: bool) -> Any:
     return cls(api_key="sk-ant-test", max_retries=0)
 
 
-def _messages(client: Any, call: RecordedCall) -> Any:
-    return client.beta.messages if call.beta else client.messages
+def _messages(client: Any, call: RecordedCall, style: str) -> Any:
+    return client.beta.messages if call.beta or style.startswith("beta_") else client.messages
 
 
 def _helper_kwargs(call: RecordedCall) -> dict[str, Any]:
@@ -98,8 +98,8 @@ def _helper_kwargs(call: RecordedCall) -> dict[str, Any]:
 
 def replay_sync(cassette: str, style: str = "create") -> list[Any]:
     """Make every recorded call in ``style``: ``create`` (streams read to the end), ``raw``
-    (``with_raw_response.create``), or through ``messages.stream(...)``: ``final`` reads
-    ``get_final_message()``, ``text`` reads ``text_stream`` first.
+    (``with_raw_response.create``; ``beta_raw`` on ``client.beta.messages``), or through
+    ``messages.stream(...)``: ``final`` reads ``get_final_message()``, ``text`` reads ``text_stream`` first.
 
     Returns each call's response or stream events; for the helper, a list as long as the stream's raw
     events (what the time-per-chunk metric counts) holding what the helper returned.
@@ -107,12 +107,12 @@ def replay_sync(cassette: str, style: str = "create") -> list[Any]:
     results = []
     with replayer.use_cassette(cassette):
         for call in recorded_calls(cassette):
-            messages = _messages(make_client(call, False), call)
+            messages = _messages(make_client(call, False), call, style)
             if style in ("final", "text"):
                 with messages.stream(**_helper_kwargs(call)) as stream:
                     text = "".join(stream.text_stream) if style == "text" else None
                     results.append([(text, stream.get_final_message())] * call.event_count)
-            elif style == "raw":
+            elif style.endswith("raw"):
                 results.append(messages.with_raw_response.create(**call.kwargs()).parse())
             else:
                 result = messages.create(**call.kwargs())
@@ -124,12 +124,12 @@ async def replay_async(cassette: str, style: str = "create") -> list[Any]:
     results = []
     with replayer.use_cassette(cassette):
         for call in recorded_calls(cassette):
-            messages = _messages(make_client(call, True), call)
+            messages = _messages(make_client(call, True), call, style)
             if style in ("final", "text"):
                 async with messages.stream(**_helper_kwargs(call)) as stream:
                     text = "".join([t async for t in stream.text_stream]) if style == "text" else None
                     results.append([(text, await stream.get_final_message())] * call.event_count)
-            elif style == "raw":
+            elif style.endswith("raw"):
                 response = await messages.with_raw_response.create(**call.kwargs())
                 results.append(await response.parse())
             else:

@@ -141,21 +141,21 @@ SCENARIOS = {
         True,
         "create",
         "async",
-        "bedrock_client",
+        "anthropic_sdk",
     ),
     "bedrock_client_raw_async": (
         "test_bedrock_with_raw_response/test_async_anthropic_bedrock_with_raw_response.yaml",
         True,
         "raw",
         "async",
-        "bedrock_client",
+        "anthropic_sdk",
     ),
     "bedrock_client_beta_raw_async": (
         "test_bedrock_with_raw_response/test_async_anthropic_bedrock_beta_with_raw_response.yaml",
         True,
-        "raw",
+        "beta_raw",
         "async",
-        "bedrock_client",
+        "anthropic_sdk",
     ),
 }
 
@@ -163,7 +163,8 @@ SCENARIOS = {
 def _params():
     for name in sorted(SCENARIOS):
         _, _, _, mode, feature = SCENARIOS[name]
-        covers = pytest.mark.covers(provider="anthropic", operation="chat", mode=mode, feature=feature)
+        provider = "aws.bedrock" if feature == "anthropic_sdk" else "anthropic"  # AnthropicBedrock clients
+        covers = pytest.mark.covers(provider=provider, operation="chat", mode=mode, feature=feature)
         for capture in MODES:
             yield pytest.param(name, capture, marks=covers, id=f"{name}-{capture}")
 

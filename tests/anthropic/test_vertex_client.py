@@ -28,7 +28,7 @@ def server():
         yield running
 
 
-@pytest.mark.covers(provider="gcp.vertex_ai", operation="chat", mode="sync", feature="vertex_client")
+@pytest.mark.covers(provider="gcp.vertex_ai", operation="chat", mode="sync", feature="anthropic_sdk")
 def test_vertex_client(otel, server, instrument_anthropic):
     instrument_anthropic()
     client = anthropic.AnthropicVertex(

@@ -1,4 +1,5 @@
-"""The Bedrock runtime wire format on loopback, for what nothing recorded shows (Mistral bodies) and for
+"""The Bedrock runtime wire format on loopback, for what nothing recorded shows (Mistral bodies, Titan
+embeddings) and for
 stream exits: ``POST /model/{id}/invoke`` answers JSON, ``/invoke-with-response-stream`` and
 ``/converse-stream`` answer AWS event-stream frames (binary: prelude, headers, payload, CRC32s)."""
 
@@ -64,6 +65,8 @@ CONVERSE_EVENTS = [
 
 def route(method: str, path: str, body: Any) -> Reply:
     _, _, model, api = path.split("/", 3)
+    if unquote(model).startswith("amazon.titan-embed") and api == "invoke":
+        return Reply(json_body={"embedding": [0.25] * body["dimensions"], "inputTextTokenCount": 5})
     if not unquote(model).startswith("mistral."):
         return Reply(status=400, json_body={"message": f"the fake serves Mistral models, not {model}"})
     if api == "invoke":

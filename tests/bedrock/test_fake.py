@@ -1,6 +1,7 @@
 """What nothing recorded shows, against the loopback fake: Mistral bodies (``invoke_model`` and its
-stream) under each content mode, and every exit path of Bedrock streams (``converse_stream`` and
-``invoke_model_with_response_stream``: botocore's ``EventStream`` has ``close()`` but no ``with``)."""
+stream) and Titan embeddings under each content mode, and every exit path of Bedrock streams
+(``converse_stream``, ``invoke_model_with_response_stream``: botocore's ``EventStream`` has ``close()``,
+no ``with``)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,10 @@ MISTRAL_BODY = json.dumps(
     {"prompt": "<s>[INST] What are spans? [/INST]", "max_tokens": 64, "temperature": 0.5}
 )
 COMPLETION = A.GenAiOperationNameValues.TEXT_COMPLETION
+TITAN_EMBED = "amazon.titan-embed-text-v2:0"
+EMBEDDINGS = A.GenAiOperationNameValues.EMBEDDINGS
 SCENARIOS = {
+    "titan_embeddings": (EMBEDDINGS, "sync", "embeddings"),
     "mistral_invoke": (COMPLETION, "sync", "invoke_model"),
     "mistral_invoke_stream": (COMPLETION, "stream", "invoke_model"),
 }
@@ -31,9 +35,13 @@ SCENARIOS = {
 @pytest.mark.parametrize(
     ("scenario", "mode"), covered_cases(A.GenAiProviderNameValues.AWS_BEDROCK, SCENARIOS)
 )
-def test_mistral_body(scenario: str, mode: str, otel, instrument_bedrock, client) -> None:
+def test_body_families(scenario: str, mode: str, otel, instrument_bedrock, client) -> None:
     instrument_bedrock(capture_mode=mode)
-    if scenario == "mistral_invoke":
+    if scenario == "titan_embeddings":
+        body = json.dumps({"inputText": "What are spans?", "dimensions": 256})
+        results = [json.loads(client.invoke_model(modelId=TITAN_EMBED, body=body)["body"].read())]
+        assert len(results[0]["embedding"]) == 256
+    elif scenario == "mistral_invoke":
         response = client.invoke_model(modelId=MISTRAL, body=MISTRAL_BODY)
         results = [json.loads(response["body"].read())]
         assert results[0]["outputs"][0]["text"] == "Spans are timed."  # the app still reads the whole body

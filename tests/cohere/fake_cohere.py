@@ -1,4 +1,5 @@
-"""Cohere's documented v2 ``/v2/chat`` streaming wire format (typed SSE events) on loopback."""
+"""Cohere's documented v2 ``/v2/chat`` wire format on loopback: JSON answers and typed SSE streams.
+Model ``command-unknown`` gets the API's 404."""
 
 from __future__ import annotations
 
@@ -45,7 +46,26 @@ def typed_sse(events: list[dict[str, Any]]) -> Reply:
     return Reply(frames=frames, content_type="text/event-stream")
 
 
+UNKNOWN_MODEL = "command-unknown"
+TOOL_CALL = {
+    "id": "get_weather_8ktz2yd0g7a0",
+    "type": "function",
+    "function": {"name": "get_weather", "arguments": '{"city":"Paris"}'},
+}
+
+
+def chat_response(body: dict[str, Any]) -> dict[str, Any]:
+    response: dict[str, Any] = {"id": "0b3d1f7e-6c59-4a8e-b1c2-7f6e5d4c3b2a", "usage": USAGE}
+    if body.get("tools") and body["messages"][-1]["role"] == "user":
+        message = {"role": "assistant", "tool_plan": "I will look up the weather.", "tool_calls": [TOOL_CALL]}
+        return {**response, "message": message, "finish_reason": "TOOL_CALL"}
+    message = {"role": "assistant", "content": [{"type": "text", "text": "".join(ANSWER)}]}
+    return {**response, "message": message, "finish_reason": "COMPLETE"}
+
+
 def route(method: str, path: str, body: Any) -> Reply:
-    if path == "/v2/chat" and body.get("stream"):
+    if path != "/v2/chat" or body.get("model") == UNKNOWN_MODEL:
+        return Reply(status=404, json_body={"message": f"model '{body.get('model')}' not found"})
+    if body.get("stream"):
         return typed_sse(stream_events())
-    return Reply(status=404, json_body={"message": f"no fake for {path}"})
+    return Reply(json_body=chat_response(body))

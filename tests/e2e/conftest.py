@@ -82,6 +82,7 @@ class LocalPipeline:
     calls: list[Call]
     collector: ManagedProcess
     logs_file: Path
+    otlp_http: str
 
 
 @pytest.fixture(scope="session")
@@ -94,7 +95,12 @@ def local_pipeline(
     processes.start(prometheus_service(plan, state, scrape_interval="1s"))
     calls = run_workload(workload_env(plan.url("otlp_http"), "e2e-local"), "--rounds", "4", "--interval", "1")
     return LocalPipeline(
-        jaeger, Prometheus(plan.url("prometheus")), calls, collector, state / "collector-logs.jsonl"
+        jaeger,
+        Prometheus(plan.url("prometheus")),
+        calls,
+        collector,
+        state / "collector-logs.jsonl",
+        plan.url("otlp_http"),
     )
 
 
@@ -130,7 +136,8 @@ def scale_out(
     ]
     gateway_env = {
         **FAST_PIPELINE,
-        "OTEL_LLM_DECISION_WAIT": "2s",
+        "OTEL_LLM_SLOW_CALL_MS": "1000",
+        "OTEL_LLM_DECISION_WAIT": "3s",
         "OTEL_LLM_SAMPLING_PERCENTAGE": str(sampling_percentage),
     }
     gateways = [

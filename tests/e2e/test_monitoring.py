@@ -17,7 +17,7 @@ from .conftest import LocalPipeline
 from .helpers import eventually
 
 DASHBOARD = collector_config_dir() / "grafana" / "dashboards" / "otel-llm-genai.json"
-PANEL_VARIABLES = {"$__rate_interval": "1m", "$__range": "10m", "$provider": ".*", "$model": ".*"}
+PANEL_VARIABLES = {"$__rate_interval": "5m", "$__range": "10m", "$provider": ".*", "$model": ".*"}
 
 
 def dashboard_queries() -> list[tuple[str, str]]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import yaml
 
-from otel_llm.stack import PORT_SPECS, PortPlan, jaeger_trace_url, stack_endpoints
+from otel_llm.stack import PORT_SPECS, PortPlan, binaries, jaeger_trace_url, stack_endpoints
 from otel_llm.stack.binaries import collector_binary_path, content_key
 from otel_llm.stack.processes import ManagedProcess
 from otel_llm.stack.services import prometheus_config
@@ -81,3 +83,22 @@ def test_managed_process_stops_only_its_own_pid(tmp_path: Path) -> None:
     finally:
         stranger.kill()
         stranger.wait()
+
+
+def test_concurrent_callers_build_a_missing_binary_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_LLM_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("OTEL_LLM_COLLECTOR_BIN", raising=False)
+    builds: list[Path] = []
+
+    def slow_build(target: Path) -> Path:
+        builds.append(target)
+        time.sleep(0.3)
+        target.write_text("binary")
+        return target
+
+    monkeypatch.setattr(binaries, "build_collector", slow_build)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        found = list(pool.map(lambda _: binaries.collector_binary(), range(3)))
+    assert builds == [binaries.collector_binary_path()] and found == builds * 3

@@ -11,6 +11,7 @@ Usage: ``python workload.py --rounds N [--interval S] [--kinds chat,stream,...]`
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -28,10 +29,16 @@ SEEDED_EMAIL = "jane.doe.e2e@example.com"
 SEEDED_API_KEY = "sk-proj-E2eSeededKey0123456789abcdefXYZ"
 GUARDED_EMAIL = "guarded.user@example.com"
 LOW_SCORE = 0.25
-PII_POLICY = Policy(
-    "e2e-pii", [Rule.from_dict({"id": "pii", "detector": "pii", "action": "redact", "source": "input"})]
-)
+SLOW_CALL_SECONDS = 1.2
 LONG_PROMPT_CHARS = 20_000
+
+
+@functools.cache
+def pii_policy() -> Policy:
+    """A one-rule policy (e-mail and other PII redacted from prompts), built on first use."""
+    return Policy(
+        "e2e-pii", [Rule.from_dict({"id": "pii", "detector": "pii", "action": "redact", "source": "input"})]
+    )
 
 
 def _chat(client: openai.OpenAI):
@@ -74,7 +81,7 @@ def _fail(client: openai.OpenAI):
 
 
 def _guarded(client: openai.OpenAI):
-    prompt = PII_POLICY.check_input(f"Write to {GUARDED_EMAIL} for me.").text
+    prompt = pii_policy().check_input(f"Write to {GUARDED_EMAIL} for me.").text
     return "gpt-4o-mini", client.chat.completions.create(
         model="gpt-4o-mini", messages=[{"role": "user", "content": prompt}]
     )
@@ -88,6 +95,23 @@ def _evaluated(client: openai.OpenAI):
     return model, response
 
 
+def _slow(client: openai.OpenAI):
+    """A call whose trace lasts over a second (the app does slow work around it)."""
+    model, response = _chat(client)
+    time.sleep(SLOW_CALL_SECONDS)
+    return model, response
+
+
+def _scored(client: openai.OpenAI):
+    """A call the app scores itself, recording the result as an event on its span."""
+    model, response = _chat(client)
+    trace.get_current_span().add_event(
+        "gen_ai.evaluation.result",
+        {"gen_ai.evaluation.name": "relevance", "gen_ai.evaluation.score.value": LOW_SCORE},
+    )
+    return model, response
+
+
 CALLS = {
     "chat": _chat,
     "stream": _stream,
@@ -97,6 +121,8 @@ CALLS = {
     "fail": _fail,
     "guarded": _guarded,
     "evaluated": _evaluated,
+    "slow": _slow,
+    "scored": _scored,
 }
 
 
@@ -136,7 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--interval", type=float, default=0.0, help="seconds between rounds")
-    parser.add_argument("--kinds", default=",".join(CALLS), help="comma-separated call kinds")
+    parser.add_argument(
+        "--kinds",
+        default="chat,stream,secret,long,embeddings,fail,guarded,evaluated",
+        help=f"comma-separated call kinds, of: {', '.join(CALLS)}",
+    )
     args = parser.parse_args(argv)
     run(args.rounds, args.interval, args.kinds.split(","))
     return 0

@@ -130,29 +130,75 @@ async def test_embed_content_async(mode: str, otel, instrument, client) -> None:
     EXPECTED.check("embed_async", mode, otel, [response])
 
 
-@pytest.mark.covers(provider=A.GenAiProviderNameValues.GCP_VERTEX_AI, operation=GENERATE, mode="sync")
-@pytest.mark.parametrize("mode", MODES)
-def test_vertex_ai_client(mode: str, otel, instrument, fake_server) -> None:
-    """A Vertex AI client (the same SDK, another endpoint) is reported as ``gcp.vertex_ai``."""
+VERTEX = A.GenAiProviderNameValues.GCP_VERTEX_AI
+
+
+def _vertex_client(server):
     from google import genai
     from google.genai import types
     from google.oauth2.credentials import Credentials
 
-    instrument(capture_mode=mode)
-    client = genai.Client(
+    return genai.Client(
         vertexai=True,
         project="demo-project",
         location="us-central1",
         credentials=Credentials(token="ya29.test-token"),
-        http_options=types.HttpOptions(base_url=fake_server.base_url),
+        http_options=types.HttpOptions(base_url=server.base_url),
     )
-    response = client.models.generate_content(model="gemini-2.5-flash", contents="What is a span?")
+
+
+@pytest.mark.covers(provider=VERTEX, operation=GENERATE, mode="sync")
+@pytest.mark.parametrize("mode", MODES)
+def test_vertex_ai_client(mode: str, otel, instrument, fake_server) -> None:
+    """A Vertex AI client (the same SDK, another endpoint) is reported as ``gcp.vertex_ai``."""
+    instrument(capture_mode=mode)
+    client = _vertex_client(fake_server)  # kept alive: a collected Client closes its HTTP client
+    response = client.models.generate_content(model=MODEL, contents="What is a span?")
     assert fake_server.requests[-1]["path"].startswith(
         "/v1beta1/projects/demo-project/locations/us-central1/"
     )
     EXPECTED.check("vertex_ai", mode, otel, [response])
 
 
+@pytest.mark.covers(provider=VERTEX, operation=GENERATE, mode="async")
+@pytest.mark.parametrize("mode", MODES)
+async def test_vertex_ai_async(mode: str, otel, instrument, fake_server) -> None:
+    instrument(capture_mode=mode)
+    client = _vertex_client(fake_server)
+    response = await client.aio.models.generate_content(model=MODEL, contents="What is a span?")
+    EXPECTED.check("vertex_ai", mode, otel, [response])  # the same telemetry as the sync call
+
+
+@pytest.mark.covers(provider=VERTEX, operation=GENERATE, mode="stream", feature="tools")
+@pytest.mark.parametrize("mode", MODES)
+def test_vertex_ai_function_calling_stream(mode: str, otel, instrument, fake_server) -> None:
+    from google.genai import types
+
+    instrument(capture_mode=mode)
+    client = _vertex_client(fake_server)
+    config = types.GenerateContentConfig(tools=[_weather_tool()])
+    chunks = list(
+        client.models.generate_content_stream(model=MODEL, contents="Weather in Paris?", config=config)
+    )
+    EXPECTED.check("vertex_ai_tools_stream", mode, otel, [chunks])
+
+
+@pytest.mark.covers(provider=GEMINI, operation=GENERATE, mode="async", feature="tools")
+@pytest.mark.parametrize("mode", MODES)
+async def test_function_calling_async(mode: str, otel, instrument, client) -> None:
+    from google.genai import types
+
+    instrument(capture_mode=mode)
+    config = types.GenerateContentConfig(
+        tools=[_weather_tool()], response_mime_type="application/json", seed=3
+    )
+    response = await client.aio.models.generate_content(
+        model=MODEL, contents="Weather in Paris?", config=config
+    )
+    EXPECTED.check("tools_async", mode, otel, [response])
+
+
+@pytest.mark.covers(provider=GEMINI, operation=GENERATE, mode="sync", feature="errors")
 def test_api_error_is_recorded(otel, instrument, client) -> None:
     from google.genai import errors
 

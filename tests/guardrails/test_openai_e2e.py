@@ -142,12 +142,6 @@ def test_redacted_input_is_exactly_what_the_server_receives(server, instrumented
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="instrumentation/_wrapping.py checks outputs outside the call's context: _complete runs "
-    "guard_output after detaching it, and ChunkGuard opens its stream guards while the app iterates; "
-    "attaching invocation.call_context() there would make the output check's span a child of the call",
-)
 @pytest.mark.parametrize("stream", [False, True])
 def test_output_guard_span_is_a_child_of_the_call_span(server, instrumented, policy, otel, stream):
     result = client(server).chat.completions.create(

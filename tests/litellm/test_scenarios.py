@@ -128,6 +128,7 @@ def test_unknown_provider_is_reported_as_litellm(otel, instrument, fake_server) 
     assert A.OPENAI_API_TYPE not in span.attributes
 
 
+@pytest.mark.covers(provider="litellm", operation=CHAT, mode="sync", feature="errors")
 def test_api_error_is_recorded(otel, instrument, fake_server) -> None:
     import litellm
     from otel_llm.demo.fake_server import FAILING_MODEL
@@ -138,3 +139,33 @@ def test_api_error_is_recorded(otel, instrument, fake_server) -> None:
     with pytest.raises(litellm.NotFoundError) as raised:
         litellm.completion(model=f"openai/{FAILING_MODEL}", messages=MESSAGES, **_endpoint(fake_server))
     check_failed_call(otel, raised.value, f"chat {FAILING_MODEL}")
+
+
+@pytest.mark.covers(provider="litellm", operation=CHAT, mode="async", feature="tools")
+@pytest.mark.parametrize("mode", MODES)
+async def test_acompletion_tool_call(mode: str, otel, instrument, fake_server) -> None:
+    import litellm
+
+    instrument(capture_mode=mode)
+    response = await litellm.acompletion(
+        model=MODEL, messages=MESSAGES, tools=[WEATHER_TOOL], **_endpoint(fake_server)
+    )
+    EXPECTED.check("tools_async", mode, otel, [response])
+
+
+@pytest.mark.covers(provider="litellm", operation=CHAT, mode="stream", feature="tools")
+@pytest.mark.parametrize("mode", MODES)
+def test_completion_tool_call_stream(mode: str, otel, instrument, fake_server) -> None:
+    import litellm
+
+    instrument(capture_mode=mode)
+    stream = litellm.completion(
+        model=MODEL,
+        messages=MESSAGES,
+        tools=[WEATHER_TOOL],
+        stream=True,
+        stream_options={"include_usage": True},
+        **_endpoint(fake_server),
+    )
+    chunks = list(stream)
+    EXPECTED.check("tools_stream", mode, otel, [chunks])

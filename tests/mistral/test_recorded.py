@@ -159,6 +159,7 @@ def test_reasoning_model_stream(mode: str, otel, instrument, client) -> None:
     EXPECTED.check("reasoning_stream", mode, otel, [events])
 
 
+@pytest.mark.covers(provider=PROVIDER, operation=CHAT, mode="sync", feature="errors")
 def test_api_error_is_recorded(otel, instrument, client) -> None:
     from mistralai.client.errors import MistralError
 

@@ -172,3 +172,28 @@ def test_module_level_helpers_are_instrumented(otel, instrument, fake_server, mo
 def test_every_scenario_replays_its_own_recorded_requests() -> None:
     for cassette, _ in RECORDED.values():
         assert recorded_bodies(CASSETTES / cassette), cassette
+
+
+@pytest.mark.covers(provider=PROVIDER, operation=CHAT, mode="stream", feature="tools")
+@pytest.mark.parametrize("mode", MODES)
+def test_tool_call_stream(mode: str, otel, instrument, fake_server) -> None:
+    import ollama
+
+    instrument(capture_mode=mode)
+    stream = ollama.Client(host=fake_server.base_url).chat(
+        model="llama3.1", messages=QUESTION, tools=[get_weather], stream=True
+    )
+    chunks = list(stream)
+    EXPECTED.check("tools_stream", mode, otel, [chunks])
+
+
+@pytest.mark.covers(provider=PROVIDER, operation=CHAT, mode="async", feature="tools")
+@pytest.mark.parametrize("mode", MODES)
+async def test_tool_call_async(mode: str, otel, instrument, fake_server) -> None:
+    import ollama
+
+    instrument(capture_mode=mode)
+    response = await ollama.AsyncClient(host=fake_server.base_url).chat(
+        "llama3.1", QUESTION, tools=[WEATHER_TOOL], stream=False, format="json", options={"num_predict": 64}
+    )
+    EXPECTED.check("tools_async", mode, otel, [response])

@@ -61,6 +61,9 @@ class TestOllamaStreamExits(StreamExitSuite):
     WITH_BLOCK = False
 
 
+@pytest.mark.covers(
+    provider=A.GenAiProviderNameValues.OLLAMA, operation="text_completion", mode="sync", feature="errors"
+)
 def test_api_error_is_recorded(otel, instrument, fake_server) -> None:
     """The fake has no ``/api/generate``: its 404 is the ``ResponseError`` the app and the span see."""
     import ollama

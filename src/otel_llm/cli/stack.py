@@ -8,7 +8,6 @@ import time
 from otel_llm.stack import binaries, local
 from otel_llm.stack.layout import state_dir
 from otel_llm.stack.ports import PORT_SPECS, PortPlan
-from otel_llm.stack.processes import ProcessFailed
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,7 +34,11 @@ def handler(args: argparse.Namespace) -> int:
 def _build(args: argparse.Namespace) -> int:
     for name, find in (("otelcol-llm", binaries.collector_binary), ("jaeger", binaries.jaeger_binary)):
         started = time.monotonic()
-        path = find()
+        try:
+            path = find()
+        except RuntimeError as error:
+            print(f"otel-llm stack build failed: {error}")
+            return 1
         print(f"{name}: {path} ({time.monotonic() - started:.1f}s)")
     return 0
 
@@ -49,12 +52,13 @@ def _print_endpoints(endpoints: local.Endpoints) -> None:
 def _up(args: argparse.Namespace) -> int:
     try:
         endpoints = local.up(PortPlan.from_env(), timeout=args.timeout)
-    except (ProcessFailed, binaries.BinaryNotFound, RuntimeError) as error:
+    except (RuntimeError, FileNotFoundError) as error:  # ProcessFailed, BinaryNotFound, build failures
         print(f"otel-llm stack up failed: {error}")
         return 1
     print(f"stack is up (state: {state_dir()})")
     _print_endpoints(endpoints)
-    print(f"send telemetry with OTEL_EXPORTER_OTLP_ENDPOINT={endpoints.otlp_grpc}")
+    print(f"send telemetry with OTEL_EXPORTER_OTLP_ENDPOINT={endpoints.otlp_http} (OTLP/HTTP), or")
+    print(f"  OTEL_EXPORTER_OTLP_ENDPOINT={endpoints.otlp_grpc} and OTEL_EXPORTER_OTLP_PROTOCOL=grpc")
     return 0
 
 

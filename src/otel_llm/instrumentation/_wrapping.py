@@ -56,6 +56,8 @@ class Operation:
     puts ``wrap(stream)`` in place of the stream and returns the result; the proxy then ends the span."""
     texts: TextMapping | None = None
     """Where the call's input and output texts are, for guardrails."""
+    stream_window: Callable[[Invocation], int | None] | None = None
+    """How many of a stream's last chunks ``finish_stream`` needs (besides the first); ``None``: all."""
 
 
 @dataclass(frozen=True)
@@ -108,13 +110,18 @@ def _complete(
         if proxy is not None and invocation.stream and operation.finish_stream is not None:
             chunk_guard = None
             if guard is not None and texts is not None and texts.chunk_texts is not None:
-                chunk_guard = ChunkGuard(guard, texts)
-            return proxy(result, invocation, operation.finish_stream, chunk_guard)
+                chunk_guard = ChunkGuard(guard, texts, invocation.call_context())
+            window = operation.stream_window(invocation) if operation.stream_window is not None else None
+            return proxy(result, invocation, operation.finish_stream, chunk_guard, window)
         if invocation.stream and operation.inner_stream is not None and operation.finish_stream is not None:
             finish = operation.finish_stream
             return operation.inner_stream(result, lambda stream: StreamProxy(stream, invocation, finish))
         if guard is not None and texts is not None:
-            guard_output(guard, texts, result)
+            token = context.attach(invocation.call_context())  # the check's span: a child of the call's
+            try:
+                guard_output(guard, texts, result)
+            finally:
+                context.detach(token)
         operation.on_response(invocation, result)
     except Exception as error:
         if _is_block(error):

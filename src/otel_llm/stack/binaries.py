@@ -8,12 +8,13 @@ A binary already in the cache is reused as is.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import yaml
@@ -126,25 +127,27 @@ def build_jaeger(target: Path) -> Path:
         return _install_atomically(built, target)
 
 
-def collector_binary(build: bool = True) -> Path:
-    """Path of the cached ``otelcol-llm`` (``$OTEL_LLM_COLLECTOR_BIN`` wins), built if allowed."""
-    return _cached("OTEL_LLM_COLLECTOR_BIN", collector_binary_path(), build_collector if build else None)
+def collector_binary() -> Path:
+    """The cached ``otelcol-llm`` (``$OTEL_LLM_COLLECTOR_BIN`` wins), built first if missing."""
+    return _cached("OTEL_LLM_COLLECTOR_BIN", collector_binary_path(), build_collector)
 
 
-def jaeger_binary(build: bool = True) -> Path:
-    """Path of the cached Jaeger v2 binary (``$OTEL_LLM_JAEGER_BIN`` wins), built if allowed."""
-    return _cached("OTEL_LLM_JAEGER_BIN", jaeger_binary_path(), build_jaeger if build else None)
+def jaeger_binary() -> Path:
+    """The cached Jaeger v2 binary (``$OTEL_LLM_JAEGER_BIN`` wins), built first if missing."""
+    return _cached("OTEL_LLM_JAEGER_BIN", jaeger_binary_path(), build_jaeger)
 
 
-def _cached(override_env: str, path: Path, build) -> Path:
+def _cached(override_env: str, path: Path, build: Callable[[Path], Path]) -> Path:
     override = os.environ.get(override_env)
     if override:
         return Path(override)
     if path.exists():
         return path
-    if build is None:
-        raise BinaryNotFound(f"{path} is not built yet; run `otel-llm stack build`")
-    return build(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # one build at a time per binary: a second caller waits, then finds the first one's result
+    with open(path.with_name(f".{path.name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return path if path.exists() else build(path)
 
 
 def _installed(override_env: str, name: str, hint: str) -> Path:

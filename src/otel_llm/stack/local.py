@@ -62,11 +62,11 @@ def jaeger_trace_url(trace_id: int | str, state: Path | None = None) -> str:
     return recorded_plan(state).url("jaeger_ui", f"/trace/{hex_id}")
 
 
-def services(plan: PortPlan, state: Path, build: bool = True) -> list[ManagedProcess]:
-    """Jaeger, the collector and Prometheus, in start order."""
+def services(plan: PortPlan, state: Path) -> list[ManagedProcess]:
+    """Jaeger, the collector and Prometheus, in start order (binaries built when missing)."""
     return [
-        jaeger_service(plan, state, jaeger_binary(build)),
-        collector_service(plan, state, binary=collector_binary(build)),
+        jaeger_service(plan, state, jaeger_binary()),
+        collector_service(plan, state, binary=collector_binary()),
         prometheus_service(plan, state),
     ]
 

@@ -12,6 +12,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from opentelemetry import context
+from opentelemetry.context import Context
+
 logger = logging.getLogger(__name__)
 
 
@@ -93,12 +96,20 @@ class ChunkGuard:
     drops the unreleased tail rather than release unchecked text.
     """
 
-    def __init__(self, guard: Guard, mapping: TextMapping) -> None:
+    def __init__(self, guard: Guard, mapping: TextMapping, call_context: Context) -> None:
         self._guard = guard
         self._mapping = mapping
+        self._context = call_context  # checks run here, so their spans are children of the call's
         self._filters: dict[int, StreamFilter] = {}
 
     def filter(self, chunk: Any) -> None:
+        token = context.attach(self._context)
+        try:
+            self._filter(chunk)
+        finally:
+            context.detach(token)
+
+    def _filter(self, chunk: Any) -> None:
         for channel, delta, last in self._mapping.chunk_texts(chunk):  # type: ignore[misc]
             stream = self._filters.get(channel)
             if stream is None:
@@ -113,5 +124,9 @@ class ChunkGuard:
     def close(self) -> None:
         """The stream ended early: finish the open filters (their checks are recorded), drop their tails."""
         filters, self._filters = self._filters, {}
-        for stream in filters.values():
-            stream.finish()
+        token = context.attach(self._context)
+        try:
+            for stream in filters.values():
+                stream.finish()
+        finally:
+            context.detach(token)

@@ -7,6 +7,7 @@ the kept chunks once, when the stream ends (fully read, closed, left, failed or 
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable
 from time import perf_counter
 from typing import Any
@@ -24,15 +25,34 @@ FinishStream = Callable[[Invocation, list[Any]], None]
 
 
 class _ChunkLog:
-    """What the per-chunk path touches, on one slotted object: proxy attribute lookups cost more."""
+    """What the per-chunk path touches, on one slotted object: proxy attribute lookups cost more.
 
-    __slots__ = ("chunks", "guard", "step", "times")
+    With a ``window``, only the first chunk and the last ``window`` chunks stay alive: the chunks the
+    app has read are then freed as they would be without us (keeping every chunk's objects alive
+    costs more than reading them), for mappings that only need a stream's ends.
+    """
 
-    def __init__(self, step: Callable[[], Any], times: list[float], guard: ChunkGuard | None) -> None:
+    __slots__ = ("chunks", "first", "guard", "step", "times")
+
+    def __init__(
+        self, step: Callable[[], Any], times: list[float], guard: ChunkGuard | None, window: int | None
+    ) -> None:
         self.step = step  # the wrapped stream's bound __next__ / __anext__
-        self.chunks: list[Any] = []
+        self.chunks: list[Any] | deque[Any] = [] if window is None else deque(maxlen=window)
+        self.first: Any = None
         self.times = times
         self.guard = guard
+
+    def kept(self) -> list[Any]:
+        """The chunks for the provider's ``finish``: all of them, or the first and the last few."""
+        chunks = list(self.chunks)
+        if (
+            isinstance(self.chunks, deque)
+            and self.first is not None
+            and (not chunks or chunks[0] is not self.first)
+        ):
+            chunks.insert(0, self.first)
+        return chunks
 
 
 class _StreamEnd:
@@ -43,11 +63,18 @@ class _StreamEnd:
     _self_log: _ChunkLog
 
     def _self_setup(
-        self, invocation: Invocation, finish: FinishStream, guard: ChunkGuard | None, step: str
+        self,
+        invocation: Invocation,
+        finish: FinishStream,
+        guard: ChunkGuard | None,
+        window: int | None,
+        step: str,
     ) -> None:
         self._self_invocation = invocation
         self._self_finish = finish
-        self._self_log = _ChunkLog(getattr(self.__wrapped__, step, None), invocation.chunk_times, guard)
+        self._self_log = _ChunkLog(
+            getattr(self.__wrapped__, step, None), invocation.chunk_times, guard, window
+        )
 
     def _self_filter(self, chunk: Any) -> None:
         """Guardrails on streamed output: redact the chunk's text in place, or raise to block."""
@@ -68,7 +95,8 @@ class _StreamEnd:
                 guard.close()
             except Exception as blocked:  # a whole-text rule blocked at the end: the stream fails
                 error = error or blocked
-        chunks, log.chunks = log.chunks, []
+        chunks = log.kept()
+        log.chunks, log.first = [], None
         try:
             self._self_finish(invocation, chunks)
         except Exception:
@@ -83,10 +111,15 @@ class StreamProxy(_StreamEnd, wrapt.ObjectProxy):
     """Wraps a sync SDK stream: iteration, ``with``, ``close()`` and the SDK's own helpers."""
 
     def __init__(
-        self, stream: Any, invocation: Invocation, finish: FinishStream, guard: ChunkGuard | None = None
+        self,
+        stream: Any,
+        invocation: Invocation,
+        finish: FinishStream,
+        guard: ChunkGuard | None = None,
+        window: int | None = None,
     ) -> None:
         super().__init__(stream)
-        self._self_setup(invocation, finish, guard, "__next__")
+        self._self_setup(invocation, finish, guard, window, "__next__")
 
     def __iter__(self) -> StreamProxy:
         return self
@@ -103,6 +136,8 @@ class StreamProxy(_StreamEnd, wrapt.ObjectProxy):
             raise
         log.times.append(perf_counter())
         log.chunks.append(chunk)
+        if log.first is None:
+            log.first = chunk
         if log.guard is not None:
             self._self_filter(chunk)
         return chunk
@@ -131,10 +166,15 @@ class AsyncStreamProxy(_StreamEnd, wrapt.ObjectProxy):
     """Wraps an async SDK stream: ``async for``, ``async with``, ``close()``/``aclose()`` and helpers."""
 
     def __init__(
-        self, stream: Any, invocation: Invocation, finish: FinishStream, guard: ChunkGuard | None = None
+        self,
+        stream: Any,
+        invocation: Invocation,
+        finish: FinishStream,
+        guard: ChunkGuard | None = None,
+        window: int | None = None,
     ) -> None:
         super().__init__(stream)
-        self._self_setup(invocation, finish, guard, "__anext__")
+        self._self_setup(invocation, finish, guard, window, "__anext__")
 
     def __aiter__(self) -> AsyncStreamProxy:
         return self
@@ -151,6 +191,8 @@ class AsyncStreamProxy(_StreamEnd, wrapt.ObjectProxy):
             raise
         log.times.append(perf_counter())
         log.chunks.append(chunk)
+        if log.first is None:
+            log.first = chunk
         if log.guard is not None:
             self._self_filter(chunk)
         return chunk

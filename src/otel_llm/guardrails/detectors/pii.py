@@ -30,13 +30,15 @@ ENTITY_TYPES = (EMAIL, PHONE, CARD, IBAN, SSN, IP)
 _EMAIL_LOCAL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}$")
 _EMAIL_DOMAIN = re.compile(r"(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}\b")
 _ADDRESS_CHAR = re.compile(r"[\w.%+-]")
+_WORD_CHAR = re.compile(r"\w")
 # Patterns start with a character class, and check the character before it by lookbehind, so that
 # the regex engine can skip ahead to candidate characters instead of trying every position.
 _CARD_RE = re.compile(r"\d(?<![\d+-]\d)(?:[ -]?\d){11,18}(?![\d-])")
 _IBAN_RE = re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
 _SSN_RE = re.compile(r"\d(?<![\d-]\d)\d\d([- ])\d\d\1\d{4}(?![\d-])")
 _IPV4_RE = re.compile(r"\d(?<![\d.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?!\d|\.\d)")
-_IPV6_RE = re.compile(r"[0-9A-Fa-f:](?<![\w:][0-9A-Fa-f:])[0-9A-Fa-f]{0,3}:[0-9A-Fa-f:]{1,37}(?![\w:])")
+_IPV6_RUN = re.compile(r"[0-9A-Fa-f:]{2,39}")
+_HEX_OR_COLON = frozenset("0123456789abcdefABCDEF:")
 _PHONE_RE = re.compile(r"[+(\d](?<![\w+][+(\d])[\d ().\-]{5,20}\d(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?!\w)")
 _PHONE_EXTENSION = re.compile(r"\s?(?:x|ext\.?)\s?\d{1,6}$")
 _NANP_LAYOUT = re.compile(r"^(?:1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}$")
@@ -46,15 +48,13 @@ _DIGITS = re.compile(r"\d")
 DEFAULT_PHONE_REGIONS = ("US", "GB", "DE", "FR", "CH", "IT", "ES", "NL", "IN", "AU", "CA", "IL", "BR")
 
 
+_LUHN_DOUBLE = str.maketrans("0123456789", "0246813579")  # each digit doubled, minus 9 above 9
+
+
 def luhn_valid(digits: str) -> bool:
     """Luhn checksum of a string of digits."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
+    doubled = digits[-2::-2].translate(_LUHN_DOUBLE)
+    return (sum(map(int, digits[-1::-2])) + sum(map(int, doubled))) % 10 == 0
 
 
 def iban_valid(candidate: str) -> bool:
@@ -172,13 +172,26 @@ class PIIDetector(Detector):
 
     @staticmethod
     def _ips(text: str) -> Iterator[Match]:
-        for regex in (_IPV4_RE, _IPV6_RE) if text.count(":") > 1 else (_IPV4_RE,):
-            for m in regex.finditer(text):
-                try:
-                    ipaddress.ip_address(m.group())  # also rejects hex words and times such as 12:30:00
-                except ValueError:
-                    continue
-                yield Match(m.start(), m.end(), IP, 0.9)
+        candidates = [(m.start(), m.end()) for m in _IPV4_RE.finditer(text)]
+        colon = text.find(":")
+        while colon != -1:  # IPv6: the run of hex digits and colons around each colon
+            start = colon
+            while start > 0 and text[start - 1] in _HEX_OR_COLON:
+                start -= 1
+            run = _IPV6_RUN.match(text, start)
+            end = run.end() if run else colon + 1
+            bounded = not _WORD_CHAR.match(text, end) and (
+                start == 0 or not _WORD_CHAR.match(text, start - 1)
+            )
+            if bounded and text.count(":", start, end) >= 2:
+                candidates.append((start, end))
+            colon = text.find(":", end)
+        for start, end in candidates:
+            try:
+                ipaddress.ip_address(text[start:end])  # also rejects hex words and times such as 12:30:00
+            except ValueError:
+                continue
+            yield Match(start, end, IP, 0.9)
 
     def _phones(self, text: str, taken: list[Match]) -> Iterator[Match]:
         for m in _PHONE_RE.finditer(text):

@@ -20,7 +20,7 @@ from opentelemetry import context
 from opentelemetry.instrumentation.utils import unwrap
 
 from otel_llm.instrumentation._base import GenAIInstrumentor
-from otel_llm.instrumentation._fields import host_and_port
+from otel_llm.instrumentation._endpoint import start_at
 from otel_llm.instrumentation._wrapping import Operation, Patch
 from otel_llm.instrumentation.anthropic import _messages
 from otel_llm.semconv import attributes as A
@@ -39,13 +39,12 @@ def _start(
 ) -> Invocation | None:
     client = getattr(instance, "_client", None)
     provider = _PROVIDERS.get(type(client).__name__, A.GenAiProviderNameValues.ANTHROPIC)
-    address, port = host_and_port(getattr(client, "base_url", None))
-    invocation = telemetry.start(
+    invocation = start_at(
+        telemetry,
+        getattr(client, "base_url", None),
         A.GenAiOperationNameValues.CHAT,
         provider,
         kwargs.get("model"),
-        address,
-        port,
         _messages.request_attributes(kwargs),
         stream,
     )
@@ -106,6 +105,9 @@ class AnthropicInstrumentor(GenAIInstrumentor):
         return (
             *_patches("anthropic.resources.messages.messages"),
             *_patches("anthropic.resources.beta.messages.messages"),
+            # the Bedrock and Vertex beta resources copy the first-party functions when they are defined
+            *_patches("anthropic.lib.bedrock._beta_messages"),
+            *_patches("anthropic.lib.vertex._beta_messages"),
         )
 
 

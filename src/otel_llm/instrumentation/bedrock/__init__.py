@@ -13,12 +13,12 @@ import io
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 import wrapt
 
 from otel_llm.instrumentation._base import GenAIInstrumentor
-from otel_llm.instrumentation._wrapping import Operation, Patch
+from otel_llm.instrumentation._endpoint import start_at
+from otel_llm.instrumentation._wrapping import Operation, Patch, positional_arguments
 from otel_llm.instrumentation.bedrock import _converse, _invoke
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
@@ -29,14 +29,6 @@ _INVOKE = {"InvokeModel", "InvokeModelWithResponseStream"}
 _STREAMING = {"ConverseStream", "InvokeModelWithResponseStream"}
 _TOKEN_HEADERS = ("x-amzn-bedrock-input-token-count", "x-amzn-bedrock-output-token-count")
 _INVOCATION_METRICS = "amazon-bedrock-invocationMetrics"
-
-
-def _call(args: tuple, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """``_make_api_call(operation_name, api_params)``, called positionally."""
-    return {
-        "operation": args[0] if args else kwargs.get("operation_name"),
-        "params": (args[1] if len(args) > 1 else kwargs.get("api_params")) or {},
-    }
 
 
 def _decode(body: Any) -> dict[str, Any]:
@@ -50,12 +42,12 @@ def _decode(body: Any) -> dict[str, Any]:
 
 
 def start(telemetry: GenAITelemetry, client: Any, call: dict[str, Any]) -> Invocation | None:
-    operation = call["operation"]
+    operation = call.get("operation_name")
     if operation not in _CONVERSE and operation not in _INVOKE:
         return None
     if client.meta.service_model.service_name != _SERVICE:
         return None
-    params = call["params"]
+    params = call.get("api_params") or {}
     model = params.get("modelId")
     read_input: Callable[[], tuple[Any, Any, Any]] | None
     if operation in _CONVERSE:
@@ -71,13 +63,12 @@ def start(telemetry: GenAITelemetry, client: Any, call: dict[str, Any]) -> Invoc
         read_input = family.input_content and (lambda: family.input_content(body))  # type: ignore[misc]
     if guardrail:
         attributes[A.AWS_BEDROCK_GUARDRAIL_ID] = guardrail
-    url = urlsplit(client.meta.endpoint_url)
-    invocation = telemetry.start(
+    invocation = start_at(
+        telemetry,
+        client.meta.endpoint_url,
         name,
         A.GenAiProviderNameValues.AWS_BEDROCK,
         model,
-        url.hostname,
-        url.port or (443 if url.scheme == "https" else 80),
         attributes,
         operation in _STREAMING,
     )
@@ -146,7 +137,13 @@ def inner_stream(result: dict[str, Any], wrap: Callable[[Any], Any]) -> dict[str
     return result
 
 
-API_CALL = Operation(start, on_response, finish_stream, arguments=_call, inner_stream=inner_stream)
+API_CALL = Operation(
+    start,
+    on_response,
+    finish_stream,
+    arguments=positional_arguments("operation_name", "api_params"),
+    inner_stream=inner_stream,
+)
 
 
 class BedrockInstrumentor(GenAIInstrumentor):

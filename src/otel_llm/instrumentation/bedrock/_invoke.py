@@ -1,4 +1,5 @@
-"""``invoke_model`` bodies by model family: Anthropic, Amazon Nova and Titan, Meta Llama, Mistral.
+"""``invoke_model`` bodies by model family: Anthropic, Amazon Nova and Titan, Meta Llama, Mistral, and
+the embedding models (Titan, Cohere).
 
 Each family says its operation and how to read its request body, response body and stream chunks.
 Anthropic Messages bodies are read by the Anthropic SDK's mapping and Nova bodies by the Converse one.
@@ -20,6 +21,7 @@ from otel_llm.telemetry.invocation import Invocation
 
 CHAT = A.GenAiOperationNameValues.CHAT
 COMPLETION = A.GenAiOperationNameValues.TEXT_COMPLETION
+EMBEDDINGS = A.GenAiOperationNameValues.EMBEDDINGS
 _REGION_PREFIXES = {"us", "eu", "apac", "global", "us-gov", "jp", "au", "ca"}
 
 
@@ -134,6 +136,11 @@ def _claude_text_chunks(invocation: Invocation, chunks: list[dict[str, Any]]) ->
         _completion(invocation, "".join(chunk.get("completion", "") for chunk in chunks), reason)
 
 
+def _titan_embedding(invocation: Invocation, body: dict[str, Any]) -> None:
+    if body.get("inputTextTokenCount") is not None:
+        invocation.input_tokens = int(body["inputTextTokenCount"])
+
+
 def _ignore(invocation: Invocation, data: Any) -> None:
     """Unknown body formats: only Bedrock's own token counts are read."""
 
@@ -203,6 +210,16 @@ MISTRAL = Family(
     _mistral_response,
     _mistral_chunks,
 )
+TITAN_EMBEDDINGS = Family(
+    EMBEDDINGS,
+    _params((("dimensions", A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT),)),
+    None,
+    _titan_embedding,
+    _ignore,
+)
+OTHER_EMBEDDINGS = Family(
+    EMBEDDINGS, lambda body: {}, None, _ignore, _ignore
+)  # Cohere: Bedrock's token counts
 OTHER = Family(COMPLETION, lambda body: {}, _prompt_content("prompt"), _ignore, _ignore)
 OTHER_CHAT = Family(CHAT, lambda body: {}, None, _ignore, _ignore)
 
@@ -219,6 +236,8 @@ def family_of(model_id: str, chat: bool) -> Family:
     """The family of a model's body; ``chat`` when the body has ``messages`` (the operation then is chat,
     so the family found again from the span's model and operation is the same)."""
     kind = vendor(model_id)
+    if "embed" in model_id.rsplit("/", 1)[-1]:  # amazon.titan-embed-text-v2:0, cohere.embed-english-v3
+        return TITAN_EMBEDDINGS if kind == "amazon" else OTHER_EMBEDDINGS
     if kind == "anthropic":
         return ANTHROPIC_MESSAGES if chat else ANTHROPIC_TEXT
     if kind == "amazon":

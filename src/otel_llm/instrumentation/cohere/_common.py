@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from otel_llm.instrumentation._endpoint import host_and_port
-from otel_llm.instrumentation.openai._common import get
+from otel_llm.instrumentation._endpoint import start_at
+from otel_llm.instrumentation._fields import get
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
 
@@ -13,11 +13,6 @@ from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
 def given(value: Any) -> bool:
     """Not ``None`` and not the SDK's ``OMIT`` default (an ``Ellipsis``)."""
     return value is not None and value is not Ellipsis
-
-
-def _endpoint(instance: Any) -> tuple[str | None, int | None]:
-    wrapper = getattr(instance, "_client_wrapper", None)
-    return host_and_port(wrapper.get_base_url() if wrapper is not None else None)
 
 
 def start(
@@ -28,10 +23,10 @@ def start(
     attributes: dict[str, Any],
     stream: bool = False,
 ) -> Invocation | None:
-    address, port = _endpoint(instance)
-    return telemetry.start(
-        operation, A.GenAiProviderNameValues.COHERE, kwargs.get("model"), address, port, attributes, stream
-    )
+    wrapper = getattr(instance, "_client_wrapper", None)
+    base_url = wrapper.get_base_url() if wrapper is not None else None
+    provider = A.GenAiProviderNameValues.COHERE
+    return start_at(telemetry, base_url, operation, provider, kwargs.get("model"), attributes, stream)
 
 
 def read_usage(invocation: Invocation, usage: Any) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from otel_llm.instrumentation._endpoint import host_and_port
-from otel_llm.instrumentation.openai._common import get
+from otel_llm.instrumentation._endpoint import start_at
+from otel_llm.instrumentation._fields import get
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry import content
 from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
@@ -34,14 +34,14 @@ FINISH_REASONS = {
 _ROLES = {"model": "assistant"}
 
 
-def _provider_and_endpoint(instance: Any) -> tuple[str, str | None, int | None]:
+def _provider_and_base_url(instance: Any) -> tuple[str, Any]:
     api_client = getattr(instance, "_api_client", None)
     provider = (
         A.GenAiProviderNameValues.GCP_VERTEX_AI
         if getattr(api_client, "vertexai", False)
         else A.GenAiProviderNameValues.GCP_GEMINI
     )
-    return provider, *host_and_port(get(getattr(api_client, "_http_options", None), "base_url"))
+    return provider, get(getattr(api_client, "_http_options", None), "base_url")
 
 
 def _model_name(model: Any) -> str | None:
@@ -55,11 +55,11 @@ def _start(
     kwargs: dict[str, Any],
     operation: str,
     attributes: dict[str, Any],
+    stream: bool = False,
 ) -> Invocation | None:
-    provider, address, port = _provider_and_endpoint(instance)
-    return telemetry.start(
-        operation, provider, _model_name(kwargs.get("model")), address, port, attributes, stream=False
-    )
+    provider, base_url = _provider_and_base_url(instance)
+    model = _model_name(kwargs.get("model"))
+    return start_at(telemetry, base_url, operation, provider, model, attributes, stream)
 
 
 def _request_attributes(config: Any) -> dict[str, Any]:
@@ -152,13 +152,11 @@ def start_generate(
     telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any], stream: bool = False
 ) -> Invocation | None:
     config = kwargs.get("config")
-    provider, address, port = _provider_and_endpoint(instance)
-    invocation = telemetry.start(
+    invocation = _start(
+        telemetry,
+        instance,
+        kwargs,
         A.GenAiOperationNameValues.GENERATE_CONTENT,
-        provider,
-        _model_name(kwargs.get("model")),
-        address,
-        port,
         _request_attributes(config),
         stream,
     )

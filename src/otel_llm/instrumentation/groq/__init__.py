@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from otel_llm.instrumentation._base import GenAIInstrumentor
-from otel_llm.instrumentation._fields import get, host_and_port
+from otel_llm.instrumentation._endpoint import start_at
+from otel_llm.instrumentation._fields import get
 from otel_llm.instrumentation._wrapping import Operation, Patch
 from otel_llm.instrumentation.openai import _chat, _common
 from otel_llm.semconv import attributes as A
@@ -19,13 +20,12 @@ from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
 
 
 def start(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
-    address, port = host_and_port(getattr(getattr(instance, "_client", None), "base_url", None))
-    invocation = telemetry.start(
+    invocation = start_at(
+        telemetry,
+        getattr(getattr(instance, "_client", None), "base_url", None),
         A.GenAiOperationNameValues.CHAT,
         A.GenAiProviderNameValues.GROQ,
         kwargs.get("model"),
-        address,
-        port,
         _chat.compatible_request_attributes(kwargs),
         kwargs.get("stream") is True,
     )

@@ -14,7 +14,11 @@ its latency including LiteLLM's own work, its stream as the app reads it).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
+from typing import Any
+
+import wrapt
 
 from otel_llm.instrumentation._base import GenAIInstrumentor
 from otel_llm.instrumentation._wrapping import Operation, Patch, positional_arguments
@@ -32,7 +36,28 @@ EMBEDDING = Operation(
 
 
 class LiteLLMInstrumentor(GenAIInstrumentor):
+    """Patches LiteLLM when the application imports it, not before: importing ``litellm`` takes
+    seconds and fetches its price map from the network, which an app that merely has it installed
+    (``opentelemetry-instrument``, ``otel_llm.instrument()``) must not pay for."""
+
     requirements = ("litellm >= 1.40",)
+    _deferred: dict[str, Any] | None = None  # instrument() arguments kept until litellm is imported
+
+    def _instrument(self, **kwargs: Any) -> None:
+        if "litellm" in sys.modules:
+            super()._instrument(**kwargs)
+            return
+        self._deferred = kwargs
+        wrapt.register_post_import_hook(self._on_import, "litellm")
+
+    def _on_import(self, module: Any) -> None:
+        kwargs, self._deferred = self._deferred, None
+        if kwargs is not None:  # not uninstrumented in the meantime
+            super()._instrument(**kwargs)
+
+    def _uninstrument(self, **kwargs: Any) -> None:
+        self._deferred = None
+        super()._uninstrument(**kwargs)
 
     def patches(self) -> Sequence[Patch]:
         return (

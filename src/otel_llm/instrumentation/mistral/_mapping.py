@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from otel_llm.instrumentation._endpoint import host_and_port
+from otel_llm.instrumentation._endpoint import start_at
+from otel_llm.instrumentation._fields import get
 from otel_llm.instrumentation.openai import _chat, _embeddings
-from otel_llm.instrumentation.openai._common import get
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
 
@@ -19,17 +19,13 @@ _PARAMS = (
     ("presence_penalty", A.GEN_AI_REQUEST_PRESENCE_PENALTY),
     ("random_seed", A.GEN_AI_REQUEST_SEED),
 )
+_PROVIDER = A.GenAiProviderNameValues.MISTRAL_AI
 _OUTPUT_TYPES = {"json_object": A.GenAiOutputTypeValues.JSON, "json_schema": A.GenAiOutputTypeValues.JSON}
 
 
 def given(value: Any) -> bool:
     """Not ``None`` and not the SDK's ``UNSET`` sentinel (a falsy model instance)."""
     return value is not None and not (type(value).__name__ == "Unset" and not value)
-
-
-def _endpoint(instance: Any) -> tuple[str | None, int | None]:
-    configuration = getattr(instance, "sdk_configuration", None)
-    return host_and_port(configuration.get_server_details()[0] if configuration is not None else None)
 
 
 def _start(
@@ -39,17 +35,10 @@ def _start(
     operation: str,
     attributes: dict[str, Any],
 ) -> Invocation | None:
-    address, port = _endpoint(instance)
+    configuration = getattr(instance, "sdk_configuration", None)
+    base_url = configuration.get_server_details()[0] if configuration is not None else None
     stream = kwargs.get("stream") is True
-    return telemetry.start(
-        operation,
-        A.GenAiProviderNameValues.MISTRAL_AI,
-        kwargs.get("model"),
-        address,
-        port,
-        attributes,
-        stream,
-    )
+    return start_at(telemetry, base_url, operation, _PROVIDER, kwargs.get("model"), attributes, stream)
 
 
 def chat_request_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from otel_llm.instrumentation._endpoint import host_and_port
+from otel_llm.instrumentation._endpoint import start_at
+from otel_llm.instrumentation._fields import get
 from otel_llm.instrumentation._wrapping import positional_arguments
 from otel_llm.instrumentation.openai._chat import input_messages
-from otel_llm.instrumentation.openai._common import get
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry import content
 from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
@@ -28,10 +28,6 @@ generate_arguments = positional_arguments("model", "prompt")  # also embeddings(
 embed_arguments = positional_arguments("model", "input")
 
 
-def _endpoint(instance: Any) -> tuple[str | None, int | None]:
-    return host_and_port(getattr(getattr(instance, "_client", None), "base_url", None))
-
-
 def _request_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
     options = kwargs.get("options") or {}
     attributes = {key: get(options, name) for name, key in _OPTIONS if get(options, name) is not None}
@@ -50,16 +46,10 @@ def _start(
     operation: str,
     attributes: dict[str, Any],
 ) -> Invocation | None:
-    address, port = _endpoint(instance)
-    return telemetry.start(
-        operation,
-        A.GenAiProviderNameValues.OLLAMA,
-        kwargs.get("model"),
-        address,
-        port,
-        attributes,
-        kwargs.get("stream") is True,
-    )
+    base_url = getattr(getattr(instance, "_client", None), "base_url", None)
+    stream = kwargs.get("stream") is True
+    provider = A.GenAiProviderNameValues.OLLAMA
+    return start_at(telemetry, base_url, operation, provider, kwargs.get("model"), attributes, stream)
 
 
 def _tool_definitions(tools: Any) -> list[dict[str, Any]] | None:

@@ -20,8 +20,12 @@ CHAT_TEXTS = TextMapping(
     _chat.chunk_texts,
     _chat.set_chunk_text,
 )
-CHAT = Operation(_chat.start, _chat.on_response, _chat.finish_stream, texts=CHAT_TEXTS)
-RESPONSES = Operation(_responses.start, _responses.on_response, _responses.finish_stream)
+CHAT = Operation(
+    _chat.start, _chat.on_response, _chat.finish_stream, texts=CHAT_TEXTS, stream_window=_chat.stream_window
+)
+RESPONSES = Operation(
+    _responses.start, _responses.on_response, _responses.finish_stream, stream_window=_responses.stream_window
+)
 EMBEDDINGS = Operation(_embeddings.start, _embeddings.on_response)
 
 

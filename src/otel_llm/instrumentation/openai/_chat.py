@@ -173,12 +173,22 @@ class _Choice:
 _USAGE_WINDOW = 3  # usage arrives in the last chunk (or, with some servers, the last content chunk)
 
 
-def finish_stream(invocation: Invocation, chunks: list[Any]) -> None:
+def stream_window(invocation: Invocation) -> int | None:
+    """Without content capture and with one choice, a stream's last chunks hold all we read."""
+    if invocation.capture or invocation.start_attributes.get(A.GEN_AI_REQUEST_CHOICE_COUNT, 1) != 1:
+        return None
+    return _USAGE_WINDOW + 1
+
+
+def finish_stream(
+    invocation: Invocation, chunks: list[Any], read_meta: ReadMeta = _common.read_response_meta
+) -> None:
     """Read a finished stream. Without content capture, only its ends are read: the id and model at
-    the start, usage and finish reasons at the end, so the cost does not grow with the stream."""
+    the start, usage and finish reasons at the end, so the cost does not grow with the stream.
+    ``read_meta`` as in :func:`on_response`."""
     for chunk in chunks:
         if get(chunk, "id"):
-            _common.read_response_meta(invocation, chunk)
+            read_meta(invocation, chunk)
             break
     for chunk in chunks[: -_USAGE_WINDOW - 1 : -1]:
         usage = get(chunk, "usage")

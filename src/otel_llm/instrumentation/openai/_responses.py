@@ -138,6 +138,11 @@ def on_response(invocation: Invocation, response: Any) -> None:
         invocation.output_messages = [{"role": "assistant", "parts": parts, "finish_reason": finish_reason}]
 
 
+def stream_window(invocation: Invocation) -> int:
+    """``finish_stream`` reads only the first (created) and the last (completed) events."""
+    return 1
+
+
 def finish_stream(invocation: Invocation, events: list[Any]) -> None:
     """The final ``response.completed`` (or incomplete/failed) event carries the whole response."""
     for event in reversed(events):
