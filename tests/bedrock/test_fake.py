@@ -15,6 +15,7 @@ from otel_llm.semconv import attributes as A
 
 from ..recorded_genai import ExpectedTelemetry, covered_cases
 from ..stream_exits import BrokenStreamServer, sse_head
+from ..wire_server import Reply, WireServer
 from .fake_bedrock import CONVERSE_EVENTS, EVENT_STREAM, event_frame
 
 EXPECTED = ExpectedTelemetry(Path(__file__).parent / "expected_fake.json")
@@ -143,3 +144,17 @@ def test_connection_dies_mid_stream(otel, instrument_bedrock, broken_server, _fa
     with pytest.raises(Exception) as raised:
         next(stream)
     _only_span(otel, "converse_stream", consumed=True, complete=False, error=type(raised.value).__qualname__)
+
+
+# -- other services -----------------------------------------------------------------------------
+
+
+def test_other_services_pass_through_untraced(otel, instrument_bedrock, _fake_aws_environment):
+    """The hook sees every boto3 call; calls of other services return the SDK's result and make no span."""
+    import boto3
+
+    instrument_bedrock()
+    with WireServer(lambda method, path, body: Reply(json_body={"TableNames": ["spans"]})) as server:
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=server.base_url)
+        assert dynamodb.list_tables()["TableNames"] == ["spans"]
+    assert otel.spans() == []

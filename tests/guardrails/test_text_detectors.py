@@ -49,6 +49,14 @@ def test_banned_substrings_whole_words_case_insensitive():
         BannedSubstringsDetector([""])
 
 
+def test_terms_inside_words_and_case_changing_lengths():
+    detector = BannedSubstringsDetector(["tax return", "return"])
+    # "xtax return": "tax return" starts inside a word, but "return" is a word of its own
+    assert detector.detect("xtax return") == [Match(5, 11, "BANNED_SUBSTRING")]
+    # "İ".lower() is two characters long: offsets still refer to the original text
+    assert detector.detect("İİ Tax Return") == [Match(3, 13, "BANNED_SUBSTRING")]
+
+
 def test_competitors_and_topics():
     assert CompetitorsDetector(["Acme Corp"]).detect("better than acme corp?") == [
         Match(12, 21, "COMPETITOR")
@@ -58,6 +66,17 @@ def test_competitors_and_topics():
         Match(5, 11, "medical_advice"),
         Match(23, 31, "politics"),
     ]
+
+
+def test_topics_prefer_the_longest_keyword_across_topics():
+    topics = BannedTopicsDetector({"tax": ["tax"], "filing": ["tax return"]})
+    assert topics.detect("My tax return and my tax.") == [Match(3, 13, "filing"), Match(21, 24, "tax")]
+    with pytest.raises(ValueError, match="non-empty keyword"):
+        BannedTopicsDetector({"empty": [""]})
+
+
+def test_printable_non_ascii_text_has_no_invisible_characters():
+    assert InvisibleUnicodeDetector().detect("Krisztián Szöllösy\u00a0– ג€“ 東京\n") == []
 
 
 def test_invisible_unicode_runs_are_found_and_removed_on_redaction():
@@ -91,6 +110,11 @@ def test_max_length():
         Match(0, 23, "MAX_TOKENS_EXCEEDED")
     ]
     assert MaxLengthDetector(max_tokens=3, count_tokens=lambda t: len(t.split())).detect("a b c") == []
+    # spaces do not count towards the estimate, so a long text of few words is within the limit
+    assert MaxLengthDetector(max_tokens=5).detect("a    b    c    d") == []
+    assert MaxLengthDetector(max_tokens=5, count_tokens=len).detect("a    b    c    d") == [
+        Match(0, 16, "MAX_TOKENS_EXCEEDED")
+    ]
     with pytest.raises(ValueError, match="max_chars or max_tokens"):
         MaxLengthDetector()
 

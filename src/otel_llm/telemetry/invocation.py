@@ -268,6 +268,10 @@ class Invocation:
     ) -> None:
         instruments = self.telemetry.instruments
         instruments.duration.record(end_time - self.start_time, metric_attributes)
+        if A.ERROR_TYPE in metric_attributes:  # only the duration carries error.type
+            metric_attributes = {k: v for k, v in metric_attributes.items() if k != A.ERROR_TYPE}
+        elif self.extra_attributes.get(A.OTEL_LLM_USAGE_COST_USD) is not None:
+            instruments.cost.add(self.extra_attributes[A.OTEL_LLM_USAGE_COST_USD], metric_attributes)
         if self.input_tokens is not None:
             instruments.token_usage.record(
                 self.input_tokens, {**metric_attributes, A.GEN_AI_TOKEN_TYPE: A.GenAiTokenTypeValues.INPUT}
@@ -276,9 +280,6 @@ class Invocation:
             instruments.token_usage.record(
                 self.output_tokens, {**metric_attributes, A.GEN_AI_TOKEN_TYPE: A.GenAiTokenTypeValues.OUTPUT}
             )
-        cost = self.extra_attributes.get(A.OTEL_LLM_USAGE_COST_USD)
-        if cost is not None and A.ERROR_TYPE not in metric_attributes:
-            instruments.cost.add(cost, metric_attributes)
         times = self.chunk_times
         if self.stream and times:
             instruments.time_to_first_chunk.record(times[0] - self.start_time, base)

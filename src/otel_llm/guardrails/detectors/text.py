@@ -3,19 +3,49 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from otel_llm.guardrails.detectors.base import Detector, register, whole_text
 from otel_llm.guardrails.results import Match
 
+_WORD_CHAR = re.compile(r"\w")
 
-def term_pattern(terms: Iterable[str], case_sensitive: bool, whole_words: bool) -> re.Pattern[str]:
-    """One alternation over ``terms`` (longest first), optionally anchored at word boundaries."""
-    escaped = "|".join(re.escape(t) for t in sorted(set(terms), key=len, reverse=True) if t)
-    if not escaped:
-        raise ValueError("at least one non-empty term is required")
-    body = rf"(?<!\w)(?:{escaped})(?!\w)" if whole_words else f"(?:{escaped})"
-    return re.compile(body, 0 if case_sensitive else re.IGNORECASE)
+
+class TermMatcher:
+    """Finds any of ``terms`` (longest first), optionally as whole words, optionally ignoring case.
+
+    Case is ignored by lower-casing the text once and matching lower-cased terms exactly: an
+    alternation of plain literals lets the regex engine skip ahead, which ``re.IGNORECASE`` and a
+    leading lookbehind would prevent. The start-of-word check is done on each match instead.
+    """
+
+    def __init__(self, terms: Iterable[str], case_sensitive: bool = False, whole_words: bool = True):
+        keys = {term if case_sensitive else term.lower() for term in terms if term}
+        if not keys:
+            raise ValueError("at least one non-empty term is required")
+        alternation = "|".join(re.escape(key) for key in sorted(keys, key=len, reverse=True))
+        end = r"(?!\w)" if whole_words else ""
+        self._pattern = re.compile(f"(?:{alternation}){end}")
+        # for the rare text whose lower-case form has another length (e.g. "İ"): offsets must not shift
+        self._ignore_case = None if case_sensitive else re.compile(f"(?:{alternation}){end}", re.IGNORECASE)
+        self.case_sensitive = case_sensitive
+        self.whole_words = whole_words
+
+    def find(self, text: str) -> Iterator[tuple[int, int, str]]:
+        """``(start, end, term)`` per match; ``term`` is lower-cased when case is ignored."""
+        haystack, pattern = text, self._pattern
+        if not self.case_sensitive:
+            haystack = text.lower()
+            if len(haystack) != len(text):
+                haystack, pattern = text, self._ignore_case  # type: ignore[assignment]
+        position = 0
+        while match := pattern.search(haystack, position):
+            start = match.start()
+            if self.whole_words and start and _WORD_CHAR.match(haystack, start - 1):
+                position = start + 1  # inside a word: look again from the next character
+                continue
+            yield start, match.end(), match.group() if self.case_sensitive else match.group().lower()
+            position = match.end()
 
 
 @register
@@ -33,10 +63,10 @@ class BannedSubstringsDetector(Detector):
         entity_type: str | None = None,
     ):
         self.entity_type = entity_type or self.category
-        self._pattern = term_pattern(terms, case_sensitive, whole_words)
+        self._matcher = TermMatcher(terms, case_sensitive, whole_words)
 
     def detect(self, text: str) -> list[Match]:
-        return [Match(m.start(), m.end(), self.entity_type) for m in self._pattern.finditer(text)]
+        return [Match(start, end, self.entity_type) for start, end, _ in self._matcher.find(text)]
 
 
 @register
@@ -58,14 +88,17 @@ class BannedTopicsDetector(Detector):
     category = "BANNED_TOPIC"
 
     def __init__(self, topics: Mapping[str, Iterable[str]], case_sensitive: bool = False):
-        self._topics = [(topic, term_pattern(words, case_sensitive, True)) for topic, words in topics.items()]
+        self._topic_of: dict[str, str] = {}
+        for topic, words in topics.items():
+            for word in words:
+                self._topic_of.setdefault(word if case_sensitive else word.lower(), topic)
+        self._topic_of.pop("", None)
+        if not self._topic_of:
+            raise ValueError("at least one non-empty keyword is required")
+        self._matcher = TermMatcher(self._topic_of, case_sensitive, whole_words=True)
 
     def detect(self, text: str) -> list[Match]:
-        return [
-            Match(m.start(), m.end(), topic)
-            for topic, pattern in self._topics
-            for m in pattern.finditer(text)
-        ]
+        return [Match(start, end, self._topic_of[term]) for start, end, term in self._matcher.find(text)]
 
 
 # Format (Cf), control (Cc, except tab/newline/carriage return) and private-use (Co) code points, Unicode 15.
@@ -87,8 +120,8 @@ class InvisibleUnicodeDetector(Detector):
     category = "INVISIBLE_UNICODE"
 
     def detect(self, text: str) -> list[Match]:
-        if text.isascii() and text.replace("\n", "").replace("\t", "").replace("\r", "").isprintable():
-            return []  # plain ASCII: printable characters and ordinary whitespace only
+        if text.replace("\n", "").replace("\t", "").replace("\r", "").isprintable():
+            return []  # str.isprintable is False for every format, control and private-use character
         return [Match(m.start(), m.end(), self.category) for m in _INVISIBLE_RUN.finditer(text)]
 
     def placeholder(self, entity_type: str) -> str:
@@ -126,11 +159,16 @@ class MaxLengthDetector(Detector):
     def detect(self, text: str) -> list[Match]:
         if self.max_chars is not None and len(text) > self.max_chars:
             return whole_text(text, "MAX_CHARS_EXCEEDED", 1.0)
-        # a token is at least one character, so short texts need no counting
-        if (
-            self.max_tokens is not None
-            and len(text) > self.max_tokens
-            and self.count_tokens(text) > self.max_tokens
-        ):
+        limit = self.max_tokens
+        if limit is not None and self._upper_bound(text) > limit and self.count_tokens(text) > limit:
             return whole_text(text, "MAX_TOKENS_EXCEEDED", 1.0)
         return []
+
+    def _upper_bound(self, text: str) -> int:
+        """A cheap bound on the token count, so that texts clearly within the limit need no counting.
+
+        A token is at least one character; an estimated token is at least one non-space character.
+        """
+        if self.count_tokens is estimate_tokens:
+            return len(text) - text.count(" ") - text.count("\n")
+        return len(text)
