@@ -19,7 +19,7 @@ WORKLOAD = Path(__file__).with_name("workload.py")
 T = TypeVar("T")
 
 
-def eventually(probe: Callable[[], T | None], timeout: float = 30.0, interval: float = 0.5) -> T:
+def eventually(probe: Callable[[], T | None], timeout: float = 60.0, interval: float = 0.5) -> T:
     """The first truthy result of ``probe`` within ``timeout`` seconds (else AssertionError)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -54,6 +54,7 @@ def workload_env(otlp_http_endpoint: str, service_name: str) -> dict[str, str]:
             "OTEL_METRIC_EXPORT_INTERVAL": "500",
             "OTEL_BSP_SCHEDULE_DELAY": "200",
             "OTEL_BLRP_SCHEDULE_DELAY": "200",
+            "OTEL_EXPORTER_OTLP_TIMEOUT": "30",  # seconds: room for a CPU-starved collector on CI
         }
     )
     return env
