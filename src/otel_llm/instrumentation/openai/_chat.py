@@ -267,8 +267,17 @@ def _message_texts(message: Any) -> list[str]:
     return [get(part, "text") for part in value or () if get(part, "type") == "text"]
 
 
+# Guardrails check the texts that come from outside the app: the user's turns and tool results.
+# The app's own system/developer instructions and the model's earlier turns are not re-checked.
+_CHECKED_ROLES = frozenset({"user", "tool", "function"})
+
+
+def _checked_texts(message: Any) -> list[str]:
+    return _message_texts(message) if get(message, "role") in _CHECKED_ROLES else []
+
+
 def input_texts(kwargs: dict[str, Any]) -> list[str]:
-    return [text for message in kwargs.get("messages") or () for text in _message_texts(message)]
+    return [text for message in kwargs.get("messages") or () for text in _checked_texts(message)]
 
 
 def _replace_texts(message: Any, texts: list[str]) -> dict[str, Any]:
@@ -287,8 +296,8 @@ def _replace_texts(message: Any, texts: list[str]) -> dict[str, Any]:
 def with_input_texts(kwargs: dict[str, Any], texts: list[str]) -> dict[str, Any]:
     messages, position = [], 0
     for message in kwargs["messages"]:
-        count = len(_message_texts(message))
-        changed = texts[position : position + count] != _message_texts(message)
+        count = len(_checked_texts(message))
+        changed = texts[position : position + count] != _checked_texts(message)
         messages.append(_replace_texts(message, texts[position : position + count]) if changed else message)
         position += count
     return {**kwargs, "messages": messages}
