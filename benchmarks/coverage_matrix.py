@@ -1,6 +1,6 @@
 """Generate docs/coverage.md: provider x operation x mode (sync/async/stream) x feature, from the test suite.
 
-Runs the provider test suites with ``tests/coverage_plugin.py`` (tests mark their cell with
+Runs the provider test suites with ``src/otel_llm/testing/coverage.py`` (tests mark their cell with
 ``@pytest.mark.covers(...)``), then writes a matrix in which a cell shows a feature only when at
 least one test of it passed and none failed. Usage::
 
@@ -37,11 +37,11 @@ BASIC = "basic"  # a test that covers a cell without a named feature
 def run_suites(suites: list[str], output: Path) -> str:
     paths = [f"tests/{suite}" for suite in suites if (ROOT / "tests" / suite).is_dir()]
     command = [
-        sys.executable, "-m", "pytest", "-p", "tests.coverage_plugin", f"--coverage-matrix-json={output}",
+        sys.executable, "-m", "pytest", "-p", "otel_llm.testing.coverage", f"--coverage-matrix-json={output}",
         "-q", "-p", "no:cacheprovider", *paths,
     ]  # fmt: skip
     subprocess.run(command, cwd=ROOT, check=False)
-    return " ".join(["python -m pytest -p tests.coverage_plugin --coverage-matrix-json=<file> -q", *paths])
+    return " ".join(["python -m pytest -p otel_llm.testing.coverage --coverage-matrix-json=<file> -q", *paths])
 
 
 def tally(results: dict[str, dict]) -> dict[tuple[str, str, str, str], dict[str, int]]:

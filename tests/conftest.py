@@ -18,7 +18,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-pytest_plugins = ["otel_llm.testing.pytest_plugin", "tests.coverage_plugin"]
+pytest_plugins = ["otel_llm.testing.pytest_plugin", "otel_llm.testing.coverage"]
 
 
 @dataclass

@@ -130,10 +130,8 @@ def scale_out(
         "prometheus_exporter",
         "zpages",
     ]
-    jaeger_ports = {name: jaeger_plan[name] for name in ("jaeger_otlp_grpc",)}
-    gateway_plans = [
-        PortPlan({**PortPlan.ephemeral(collector_ports).ports, **jaeger_ports}) for _ in range(2)
-    ]
+    to_jaeger = {"jaeger_otlp_grpc": jaeger_plan["jaeger_otlp_grpc"]}
+    gateway_plans = [PortPlan({**PortPlan.ephemeral(collector_ports).ports, **to_jaeger}) for _ in range(2)]
     gateway_env = {
         **FAST_PIPELINE,
         "OTEL_LLM_SLOW_CALL_MS": "1000",
