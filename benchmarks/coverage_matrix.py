@@ -41,7 +41,8 @@ def run_suites(suites: list[str], output: Path) -> str:
         "-q", "-p", "no:cacheprovider", *paths,
     ]  # fmt: skip
     subprocess.run(command, cwd=ROOT, check=False)
-    return " ".join(["python -m pytest -p otel_llm.testing.coverage --coverage-matrix-json=<file> -q", *paths])
+    plugin = "-p otel_llm.testing.coverage --coverage-matrix-json=<file>"
+    return " ".join([f"python -m pytest {plugin} -q", *paths])
 
 
 def tally(results: dict[str, dict]) -> dict[tuple[str, str, str, str], dict[str, int]]:
