@@ -67,3 +67,24 @@ def test_unfinished_private_key_marks_where_to_hold_a_stream():
     detector = SecretsDetector()
     assert detector.unfinished("text -----BEGIN PRIVATE KEY-----\nMIIB") == 5
     assert detector.unfinished(f"text {PEM} more") is None
+
+
+@pytest.mark.parametrize(
+    ("secret", "entity"),
+    [
+        ("M" + "a1B2c3D4e5f6" * 2 + "." + "G7h8I9" + "." + "j0K1l2M3n4" * 2 + "O5p6Q7r", "DISCORD_BOT_TOKEN"),
+        ("glpat-" + "a1B2c3D4e5" * 2, "GITLAB_TOKEN"),
+        ("SG." + "a1B2c3D4e5f6G7h8I9j0K1" + "." + "l2M3n4O5p6" * 4 + "Q7r", "SENDGRID_API_KEY"),
+        ("AC" + "a1b2c3d4e5f6g7h8" * 2, "TWILIO_API_KEY"),
+        ("AccountKey=" + "a1B2c3D4+/" * 8 + "e5F6g7H8", "AZURE_STORAGE_ACCOUNT_ACCESS_KEY"),
+        ("pypi-AgEIcHlwaS5vcmc" + "a1B2c3D4e5" * 7, "PYPI_TOKEN"),
+    ],
+)
+def test_shortest_tokens_pass_the_run_length_prefilter(secret, entity):
+    """Each token is as short as its pattern allows, so a too-high ``_SHORTEST_RUN`` entry would miss it."""
+    assert found(f"use {secret} for the call") == [(entity, secret)]
+
+
+def test_aws_secret_key_of_the_minimum_length_is_found():
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    assert found(f'aws_secret_access_key = "{secret}"') == [("AWS_ACCESS_KEY", secret)]

@@ -194,8 +194,11 @@ class PIIDetector(Detector):
             yield Match(start, end, IP, 0.9)
 
     def _phones(self, text: str, taken: list[Match]) -> Iterator[Match]:
+        covered = bytearray(len(text))  # 1 where another entity was found
+        for t in taken:
+            covered[t.start : t.end] = b"\1" * (t.end - t.start)
         for m in _PHONE_RE.finditer(text):
-            if any(t.start < m.end() and m.start() < t.end for t in taken):
+            if covered.find(1, m.start(), m.end()) != -1:
                 continue
             if self._phone_like(m.group()):
                 yield Match(m.start(), m.end(), PHONE, 0.75)
@@ -219,13 +222,17 @@ class PIIDetector(Detector):
                 return True
             if not 9 <= digits <= 12:
                 return False
-            if not number.lstrip("(").startswith("0"):  # no trunk prefix: North American numbers only
+            national = number.lstrip("(")
+            if not national.startswith("0"):  # no trunk prefix: North American numbers only
+                # which have 10 digits, 11 with the country code 1: skip the costly parse for the others
+                if digits != 10 and not (digits == 11 and national.startswith("1")):
+                    return False
                 return phonenumbers.is_valid_number(phonenumbers.parse(number, "US"))
             # the rest after the trunk 0 is the national number: validate it without a parse per region
-            national = int("".join(_DIGITS.findall(number))[1:])
+            national_number = int("".join(_DIGITS.findall(number))[1:])
             return any(
                 phonenumbers.is_valid_number_for_region(
-                    PhoneNumber(country_code=code, national_number=national), r
+                    PhoneNumber(country_code=code, national_number=national_number), r
                 )
                 for r, code in self._trunk_zero_regions
             )

@@ -85,11 +85,39 @@ _REQUIRED_LITERALS = {
     "SLACK_TOKEN": ("xox", "hooks.slack.com"),
     "STRIPE_ACCESS_KEY": ("k_live_",),
 }
+# The shortest run of token characters (as in ``_TOKEN_RUN``) that every match of each pattern of an entity
+# type contains (a tuple: per plugin regex, in order); a pattern is skipped when the text's longest run is
+# shorter. Types not listed always run.
+_SHORTEST_RUN: dict[str, int | tuple[int, ...]] = {
+    "AWS_ACCESS_KEY": (20, 40),  # key id; secret key between quotes
+    "AZURE_STORAGE_ACCOUNT_ACCESS_KEY": 88,
+    "DISCORD_BOT_TOKEN": 27,
+    "GITHUB_TOKEN": 40,
+    "GITLAB_TOKEN": 26,
+    "MAILCHIMP_ACCESS_KEY": 36,
+    "OPENAI_TOKEN": 51,
+    "PYPI_TOKEN": 70,
+    "SENDGRID_API_KEY": 43,
+    "STRIPE_ACCESS_KEY": 32,
+    "TELEGRAM_BOT_TOKEN": 35,
+    "TWILIO_API_KEY": 34,
+    "OPENAI_API_KEY": 51,
+    "OPENAI_PROJECT_KEY": 48,
+    "ANTHROPIC_API_KEY": 93,
+    "GOOGLE_API_KEY": 39,
+    "HUGGINGFACE_TOKEN": 37,
+}
 
 
 def entity_type_of(plugin: type[RegexBasedDetector]) -> str:
     """detect-secrets' human name as an upper-snake entity type: 'AWS Access Key' -> 'AWS_ACCESS_KEY'."""
     return re.sub(r"\W+", "_", plugin.secret_type).strip("_").upper()
+
+
+def shortest_run(entity: str, index: int) -> int:
+    """The shortest token run that matches of the entity's ``index``-th regex contain (0: unknown)."""
+    runs = _SHORTEST_RUN.get(entity, 0)
+    return runs[index] if isinstance(runs, tuple) else runs
 
 
 @register
@@ -101,15 +129,14 @@ class SecretsDetector(Detector):
 
     def __init__(self, exclude: Iterable[str] = ()):
         excluded = set(exclude)
-        self._patterns = [
-            (entity_type_of(plugin), regex)
+        patterns = [
+            (entity_type_of(plugin), index, regex)
             for plugin in PLUGINS
             if entity_type_of(plugin) not in excluded
-            for regex in plugin().denylist
+            for index, regex in enumerate(plugin().denylist)
         ]
-        self._patterns += [
-            (entity, regex) for entity, regex in EXTRA_PATTERNS.items() if entity not in excluded
-        ]
+        patterns += [(entity, 0, regex) for entity, regex in EXTRA_PATTERNS.items() if entity not in excluded]
+        self._patterns = [(entity, regex, shortest_run(entity, index)) for entity, index, regex in patterns]
 
     @property
     def max_span(self) -> int:
@@ -121,12 +148,13 @@ class SecretsDetector(Detector):
         return begin if begin >= 0 and "-----END " not in text[begin:] else None
 
     def detect(self, text: str) -> list[Match]:
-        if not _TOKEN_RUN.search(text) and not any(marker in text for marker in _MARKERS):
+        longest_run = max((m.end() - m.start() for m in _TOKEN_RUN.finditer(text)), default=0)
+        if not longest_run and not any(marker in text for marker in _MARKERS):
             return []
         found = []
-        for entity, regex in self._patterns:
+        for entity, regex, run in self._patterns:
             literals = _REQUIRED_LITERALS.get(entity)
-            if literals and not any(literal in text for literal in literals):
+            if run > longest_run or (literals and not any(literal in text for literal in literals)):
                 continue
             for m in regex.finditer(text):
                 group = 1 if entity in SECRET_IN_GROUP and regex.groups else 0
