@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any
@@ -18,13 +19,17 @@ logger = logging.getLogger(__name__)
 
 DISTRIBUTION = "otel-llm"
 ENTRY_POINT_GROUP = "opentelemetry_instrumentor"
+DISABLED_ENV = "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"
+"""Entry-point names to skip (e.g. ``otel_llm_litellm``), as ``opentelemetry-instrument`` honours it."""
 
 
 def available_instrumentors() -> list[GenAIInstrumentor]:
-    """Our instrumentors (from our entry points) whose SDK is installed in a supported version."""
+    """Our instrumentors (from our entry points) whose SDK is installed in a supported version,
+    less those named in ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS``."""
+    disabled = {name.strip() for name in os.environ.get(DISABLED_ENV, "").split(",") if name.strip()}
     found = []
     for entry_point in entry_points(group=ENTRY_POINT_GROUP):
-        if entry_point.dist is None or entry_point.dist.name != DISTRIBUTION:
+        if entry_point.dist is None or entry_point.dist.name != DISTRIBUTION or entry_point.name in disabled:
             continue
         try:
             instrumentor = entry_point.load()()

@@ -48,3 +48,12 @@ def test_instrument_configures_the_sdk_from_env_when_the_app_did_not(fake_server
     assert '"name": "chat gpt-4o-mini"' in result.stdout
     assert '"service.name": "one-call-app"' in result.stdout
     assert "gen_ai.client.operation.duration" in result.stdout
+
+
+def test_disabled_instrumentations_are_skipped(monkeypatch) -> None:
+    from otel_llm._instrument import available_instrumentors
+
+    names = {type(i).__name__ for i in available_instrumentors()}
+    assert "OpenAIInstrumentor" in names
+    monkeypatch.setenv("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", "otel_llm_openai, something_else")
+    assert {type(i).__name__ for i in available_instrumentors()} == names - {"OpenAIInstrumentor"}
