@@ -166,6 +166,11 @@ class Floor:
             unit="s",
             explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
         )
+        self.per_chunk = meter.create_histogram(
+            M.GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
+            unit="s",
+            explicit_bucket_boundaries_advisory=M.GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK_BUCKETS,
+        )
         prices = load_price_table(None)
         self.price = prices.lookup(RESPONSE_MODEL)
         self.price_version = prices.version
@@ -235,7 +240,11 @@ class Floor:
         span.end()
         return response
 
-    def stream(self, create: Create, kwargs: dict[str, Any], opened: Opened) -> int:
+    def stream(
+        self, create: Create, kwargs: dict[str, Any], opened: Opened, chunk_metric: bool = False
+    ) -> int:
+        """Read a stream; with ``chunk_metric``, also record ``time_per_output_chunk`` for every chunk
+        after the first, inline, as a hand-written integration would."""
         span, attributes, token = self._start(kwargs, stream=True)
         start = perf_counter()
         try:
@@ -244,14 +253,20 @@ class Floor:
             context.detach(token)
         opened()
         head = usage = None
-        first = 0.0
+        first = previous = 0.0
         reason = ""
         count = 0
+        chunk_attributes: dict[str, Any] = {}
         for chunk in stream:
             count += 1
             if head is None:
-                first = perf_counter()
+                first = previous = perf_counter()
                 head = chunk
+                chunk_attributes = {**attributes, A.GEN_AI_RESPONSE_MODEL: head.model}
+            elif chunk_metric:
+                now = perf_counter()
+                self.per_chunk.record(now - previous, chunk_attributes)
+                previous = now
             if chunk.choices and chunk.choices[0].finish_reason:
                 reason = chunk.choices[0].finish_reason
             if chunk.usage is not None:
@@ -299,6 +314,24 @@ def original_create(client: openai.OpenAI) -> Create:
         return original(client.chat.completions, **kwargs)
 
     return create
+
+
+def parsed_chunks(chunks: int) -> list[Any]:
+    """The chunks of a ``chunks``-chunk stream (plus its usage chunk), parsed once by the real SDK."""
+    return list(original_create(mock_client(sse_body(chunks), "text/event-stream"))(**STREAM_REQUEST))
+
+
+def replayed(create: Create, chunks: list[Any]) -> Create:
+    """``create`` whose stream yields ``chunks``, already parsed: the SDK's per-chunk SSE parsing and
+    model building, the same for every variant and by far the largest and noisiest part of reading a
+    chunk, drop out, while the call, the SDK's ``Stream`` object and any proxy around it stay real."""
+
+    def create_replayed(**kwargs: Any) -> Any:
+        stream = create(**kwargs)
+        stream._iterator = iter(chunks)  # through otel-llm's proxy too: it forwards to the SDK stream
+        return stream
+
+    return create_replayed
 
 
 def ignore() -> None:

@@ -31,7 +31,9 @@ def test_script_runs_and_writes_the_document(tmp_path: Path) -> None:
     for clock in overhead.CLOCKS.values():
         assert f"### Measured with {clock}" in text
     assert text.count("| (c) otel-llm `OpenAIInstrumentor` |") == 2
-    assert text.count("- per chunk, (c) otel-llm, `OTEL_LLM_CHUNK_METRIC=off`: ") == 2
+    off_target = "- per chunk, chunks parsed beforehand, otel-llm with `OTEL_LLM_CHUNK_METRIC=off`: "
+    assert text.count(off_target) == 2
+    assert text.count("| (b') floor + `time_per_output_chunk` recorded inline for each chunk |") == 2
     assert "| function | calls per op | own µs per op | cumulative µs per op |" in text
     assert "Own time per call by package: otel_llm " in text
     assert "wrote " + str(doc) in completed.stdout
@@ -71,3 +73,35 @@ def test_mock_client_serves_the_chat_completion() -> None:
     assert response.model == S.RESPONSE_MODEL
     assert response.choices[0].message.content == "Red, yellow and blue."
     assert response.usage.prompt_tokens == 24
+
+
+def test_replayed_stream_yields_the_parsed_chunks_through_the_sdk_stream() -> None:
+    chunks = S.parsed_chunks(3)
+    assert len(chunks) == 4 and chunks[3].usage.completion_tokens == 9
+    create = S.replayed(S.original_create(S.mock_client(S.sse_body(1), "text/event-stream")), chunks)
+    stream = create(**S.STREAM_REQUEST)
+    assert type(stream).__name__ == "Stream"
+    assert list(stream) == chunks
+
+
+def test_floor_with_chunk_metric_records_every_chunk_after_the_first() -> None:
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.trace import TracerProvider
+
+    reader = InMemoryMetricReader()
+    providers = S.Providers(TracerProvider(), MeterProvider(metric_readers=[reader]), LoggerProvider())
+    client = S.mock_client(S.sse_body(4), "text/event-stream")
+    floor = S.Floor(providers, client)
+    create = S.original_create(client)
+    assert floor.stream(create, S.STREAM_REQUEST, S.ignore, chunk_metric=True) == 5
+    metrics = {
+        metric.name: metric.data.data_points
+        for resource in reader.get_metrics_data().resource_metrics
+        for scope in resource.scope_metrics
+        for metric in scope.metrics
+    }
+    (point,) = metrics["gen_ai.client.operation.time_per_output_chunk"]
+    assert point.count == 4
+    assert point.attributes["gen_ai.response.model"] == S.RESPONSE_MODEL
