@@ -20,6 +20,7 @@ import wrapt
 from opentelemetry import context
 from opentelemetry.instrumentation.utils import unwrap
 
+from otel_llm.instrumentation._guarded_texts import tailed
 from otel_llm.telemetry.guarding import (
     ChunkGuard,
     Guard,
@@ -115,7 +116,13 @@ def _complete(
             return proxy(result, invocation, operation.finish_stream, chunk_guard, window)
         if invocation.stream and operation.inner_stream is not None and operation.finish_stream is not None:
             finish = operation.finish_stream
-            return operation.inner_stream(result, lambda stream: StreamProxy(stream, invocation, finish))
+            inner_guard = _chunk_guard(guard, texts, invocation)
+            return operation.inner_stream(
+                result,
+                lambda stream: StreamProxy(
+                    stream if inner_guard is None else tailed(texts, stream), invocation, finish, inner_guard
+                ),
+            )
         if guard is not None and texts is not None:
             token = context.attach(invocation.call_context())  # the check's span: a child of the call's
             try:
@@ -202,21 +209,56 @@ def async_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[.
     return wrapper
 
 
+def _chunk_guard(guard: Guard | None, texts: TextMapping | None, invocation: Invocation) -> ChunkGuard | None:
+    """The guard of a stream's chunks, if there is a guard and the mapping reads chunks."""
+    if guard is None or texts is None or texts.chunk_texts is None:
+        return None
+    return ChunkGuard(guard, texts, invocation.call_context())
+
+
 class _ManagerEntry:
-    """The entry shared by the sync and async stream-manager proxies."""
+    """The entry shared by the sync and async stream-manager proxies.
+
+    The manager sends its request on enter, so input guardrails run there, in the call's context; a
+    redacted request replaces the manager with one made from the redacted arguments (``remake``)."""
 
     _self_start: Callable[[], Invocation | None]
-    _self_finish: Callable[[Invocation, list[Any]], None]
+    _self_operation: Operation
+    _self_remake: Callable[[dict[str, Any]], Any]
+    _self_kwargs: dict[str, Any]
     _self_raw: str
     _self_proxy: Any
 
-    def _self_track(self, stream: Any, invocation: Invocation, proxy: type) -> Any:
+    def _self_setup(
+        self,
+        start: Callable[[], Invocation | None],
+        operation: Operation,
+        remake: Callable[[dict[str, Any]], Any],
+        kwargs: dict[str, Any],
+        raw: str,
+    ) -> None:
+        self._self_start, self._self_operation, self._self_remake = start, operation, remake
+        self._self_kwargs, self._self_raw, self._self_proxy = kwargs, raw, None
+
+    def _self_guard_input(self) -> Guard | None:
+        guard = _guard_for(self._self_operation)
+        if guard is not None:
+            kwargs = guard_input(guard, self._self_operation.texts, self._self_kwargs)  # type: ignore[arg-type]
+            if kwargs is not self._self_kwargs:
+                self.__wrapped__ = self._self_remake(kwargs)
+        return guard
+
+    def _self_track(self, stream: Any, invocation: Invocation, proxy: type, guard: Guard | None) -> Any:
         """Put a proxy around the raw stream the helper stream reads; the helper itself is unchanged."""
         raw = getattr(stream, self._self_raw, None)
         if raw is None:  # an SDK version without the expected attribute: nothing to read
             invocation.end()
             return stream
-        self._self_proxy = proxy(raw, invocation, self._self_finish)
+        texts = self._self_operation.texts
+        chunk_guard = _chunk_guard(guard, texts, invocation)
+        if chunk_guard is not None:
+            raw = tailed(texts, raw)
+        self._self_proxy = proxy(raw, invocation, self._self_operation.finish_stream, chunk_guard)
         setattr(stream, self._self_raw, self._self_proxy)
         return stream
 
@@ -229,9 +271,9 @@ class StreamManagerProxy(_ManagerEntry, wrapt.ObjectProxy):
     """Wraps an SDK stream *manager* (``with client.messages.stream(...) as stream``), whose request is
     made on enter: the span starts there, and ``__enter__`` returns the SDK's own helper stream."""
 
-    def __init__(self, manager: Any, start: Callable[[], Invocation | None], finish: Any, raw: str) -> None:
+    def __init__(self, manager: Any, *setup: Any) -> None:
         super().__init__(manager)
-        self._self_start, self._self_finish, self._self_raw, self._self_proxy = start, finish, raw, None
+        self._self_setup(*setup)
 
     def __enter__(self) -> Any:
         invocation = self._self_start()
@@ -239,13 +281,14 @@ class StreamManagerProxy(_ManagerEntry, wrapt.ObjectProxy):
             return self.__wrapped__.__enter__()
         token = context.attach(invocation.call_context())
         try:
+            guard = self._self_guard_input()
             stream = self.__wrapped__.__enter__()
         except BaseException as error:
             invocation.fail(error)
             raise
         finally:
             context.detach(token)
-        return self._self_track(stream, invocation, StreamProxy)
+        return self._self_track(stream, invocation, StreamProxy, guard)
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, traceback: Any) -> Any:
         self._self_leave(exc)  # before the manager closes the stream, which would end it as a success
@@ -255,9 +298,9 @@ class StreamManagerProxy(_ManagerEntry, wrapt.ObjectProxy):
 class AsyncStreamManagerProxy(_ManagerEntry, wrapt.ObjectProxy):
     """The ``async with`` form of :class:`StreamManagerProxy`."""
 
-    def __init__(self, manager: Any, start: Callable[[], Invocation | None], finish: Any, raw: str) -> None:
+    def __init__(self, manager: Any, *setup: Any) -> None:
         super().__init__(manager)
-        self._self_start, self._self_finish, self._self_raw, self._self_proxy = start, finish, raw, None
+        self._self_setup(*setup)
 
     async def __aenter__(self) -> Any:
         invocation = self._self_start()
@@ -265,13 +308,14 @@ class AsyncStreamManagerProxy(_ManagerEntry, wrapt.ObjectProxy):
             return await self.__wrapped__.__aenter__()
         token = context.attach(invocation.call_context())
         try:
+            guard = self._self_guard_input()
             stream = await self.__wrapped__.__aenter__()
         except BaseException as error:
             invocation.fail(error)
             raise
         finally:
             context.detach(token)
-        return self._self_track(stream, invocation, AsyncStreamProxy)
+        return self._self_track(stream, invocation, AsyncStreamProxy, guard)
 
     async def __aexit__(self, exc_type: Any, exc: BaseException | None, traceback: Any) -> Any:
         self._self_leave(exc)
@@ -292,31 +336,27 @@ def stream_manager_wrapper(
         return proxy_class(
             manager,
             lambda: _start(telemetry, operation, instance, kwargs, args),
-            operation.finish_stream,
+            operation,
+            lambda redacted: wrapped(*args, **redacted),
+            kwargs,
             raw_attribute,
         )
 
     return wrapper
 
 
-def apply_patches(telemetry: GenAITelemetry, patches: Sequence[Patch]) -> list[Patch]:
-    """Wrap every method that exists in the installed SDK version; return the ones applied."""
-    applied = []
-    for patch in patches:
-        try:
-            module = importlib.import_module(patch.module)
-            if patch.stream_manager is not None:
-                wrapper = stream_manager_wrapper(
-                    telemetry, patch.operation, patch.stream_manager, patch.is_async
-                )
-            else:
-                wrapper = (async_wrapper if patch.is_async else sync_wrapper)(telemetry, patch.operation)
-            wrapt.wrap_function_wrapper(module, patch.method, wrapper)
-        except (ImportError, AttributeError):
-            logger.debug("%s.%s is not in this SDK version; not instrumented", patch.module, patch.method)
-            continue
-        applied.append(patch)
-    return applied
+def apply_patch(telemetry: GenAITelemetry, patch: Patch, module: Any) -> bool:
+    """Wrap the patch's method in ``module``; ``False`` when this SDK version lacks it."""
+    try:
+        if patch.stream_manager is not None:
+            wrapper = stream_manager_wrapper(telemetry, patch.operation, patch.stream_manager, patch.is_async)
+        else:
+            wrapper = (async_wrapper if patch.is_async else sync_wrapper)(telemetry, patch.operation)
+        wrapt.wrap_function_wrapper(module, patch.method, wrapper)
+    except AttributeError:
+        logger.debug("%s.%s is not in this SDK version; not instrumented", patch.module, patch.method)
+        return False
+    return True
 
 
 def remove_patches(patches: Sequence[Patch]) -> None:

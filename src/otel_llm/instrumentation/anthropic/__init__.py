@@ -4,6 +4,10 @@ and their beta twins, sync and async, for the Anthropic API and the SDK's Bedroc
 Provider: ``anthropic``; ``aws.bedrock`` for ``AnthropicBedrock`` and ``gcp.vertex_ai`` for
 ``AnthropicVertex`` clients. ``server.address``/``server.port`` come from the client's base URL.
 
+Guardrails check ``create`` and the ``stream`` helper (see ``_texts``). A streamed text block ends
+with a ``content_block_stop`` event that has no text; while a guard filters a ``create`` stream, an
+inner wrapper of ``create`` puts an empty text delta before it, which carries the released tail.
+
 Recent SDKs start their own call span (``anthropic.messages.create``, with ``gen_ai.*`` attributes).
 Inside one of our spans that span is not started, so one model call stays one span; calls we do not
 instrument keep the SDK's span.
@@ -12,6 +16,7 @@ instrument keep the SDK's span.
 from __future__ import annotations
 
 import contextlib
+import importlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -21,9 +26,12 @@ from opentelemetry.instrumentation.utils import unwrap
 
 from otel_llm.instrumentation._base import GenAIInstrumentor
 from otel_llm.instrumentation._endpoint import start_at
+from otel_llm.instrumentation._guarded_texts import tailed
 from otel_llm.instrumentation._wrapping import Operation, Patch
 from otel_llm.instrumentation.anthropic import _messages
+from otel_llm.instrumentation.anthropic._texts import TEXTS
 from otel_llm.semconv import attributes as A
+from otel_llm.telemetry.guarding import current_guard
 from otel_llm.telemetry.invocation import GENAI_SPAN_KEY, GenAITelemetry, Invocation
 
 _PROVIDERS = {
@@ -63,9 +71,36 @@ def start_stream_helper(
     return _start(telemetry, instance, kwargs, True)
 
 
-CREATE = Operation(start_create, _messages.read_message, _messages.read_events)
-STREAM_HELPER = Operation(start_stream_helper, _messages.read_message, _messages.read_events)
+CREATE = Operation(start_create, _messages.read_message, _messages.read_events, texts=TEXTS)
+STREAM_HELPER = Operation(start_stream_helper, _messages.read_message, _messages.read_events, texts=TEXTS)
 _RAW_STREAM = "_raw_stream"  # the attribute of MessageStream / BetaMessageStream the events come from
+_MODULES = (
+    "anthropic.resources.messages.messages",
+    "anthropic.resources.beta.messages.messages",
+    # the Bedrock and Vertex beta resources copy the first-party functions when they are defined
+    "anthropic.lib.bedrock._beta_messages",
+    "anthropic.lib.vertex._beta_messages",
+)
+_CREATES = (("Messages", "create"), ("AsyncMessages", "create"))
+
+
+def _guarded_stream(kwargs: dict[str, Any]) -> bool:
+    """A ``create`` stream inside our span with a guard active: its chunks are filtered."""
+    return (
+        kwargs.get("stream") is True
+        and bool(context.get_value(GENAI_SPAN_KEY))
+        and current_guard() is not None
+    )
+
+
+def _tailed_create(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict) -> Any:
+    result = wrapped(*args, **kwargs)
+    return tailed(TEXTS, result) if _guarded_stream(kwargs) else result
+
+
+async def _async_tailed_create(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict) -> Any:
+    result = await wrapped(*args, **kwargs)
+    return tailed(TEXTS, result) if _guarded_stream(kwargs) else result
 
 
 def _patches(module: str) -> tuple[Patch, ...]:
@@ -90,25 +125,38 @@ class AnthropicInstrumentor(GenAIInstrumentor):
     requirements = ("anthropic >= 0.40",)
 
     def _instrument(self, **kwargs: Any) -> None:
+        for module, cls, method in self._inner_creates():  # inside the spans' wrappers applied next
+            wrapper = _async_tailed_create if cls.startswith("Async") else _tailed_create
+            wrapt.wrap_function_wrapper(module, f"{cls}.{method}", wrapper)
         super()._instrument(**kwargs)
         with contextlib.suppress(ImportError, AttributeError):  # an SDK without its own spans
             wrapt.wrap_function_wrapper(*_SDK_SPAN, _no_sdk_span_inside_ours)
 
     def _uninstrument(self, **kwargs: Any) -> None:
         super()._uninstrument(**kwargs)
+        for module, cls, method in self._inner_creates():
+            unwrap(getattr(importlib.import_module(module), cls), method)
         with contextlib.suppress(ImportError, AttributeError):
             import anthropic._base_client as base_client
 
             unwrap(base_client, _SDK_SPAN[1])
 
+    @staticmethod
+    def _inner_creates() -> list[tuple[str, str, str]]:
+        """The ``create`` methods of this SDK version."""
+        found = []
+        for module in _MODULES:
+            with contextlib.suppress(ImportError):
+                imported = importlib.import_module(module)
+                found += [
+                    (module, cls, method)
+                    for cls, method in _CREATES
+                    if hasattr(getattr(imported, cls, None), method)
+                ]
+        return found
+
     def patches(self) -> Sequence[Patch]:
-        return (
-            *_patches("anthropic.resources.messages.messages"),
-            *_patches("anthropic.resources.beta.messages.messages"),
-            # the Bedrock and Vertex beta resources copy the first-party functions when they are defined
-            *_patches("anthropic.lib.bedrock._beta_messages"),
-            *_patches("anthropic.lib.vertex._beta_messages"),
-        )
+        return tuple(patch for module in _MODULES for patch in _patches(module))
 
 
 __all__ = ["AnthropicInstrumentor"]

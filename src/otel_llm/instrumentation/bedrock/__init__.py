@@ -5,23 +5,28 @@ boto3 makes its client classes at run time, so the hook is ``botocore.client.Bas
 the one method every client call goes through: one span per API call, streams included (the
 ``EventStream`` in the response is proxied and ends the span). Calls of other services or operations
 pass straight through. ``aws.bedrock.guardrail.id`` is set when the call names a guardrail.
+
+Guardrails (see ``_texts``): botocore passes ``_make_api_call`` its arguments positionally, so the
+input checks run in an inner wrapper of it, inside the call's span; output and stream checks run
+in the shared wrapper.
 """
 
 from __future__ import annotations
 
-import io
-import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import wrapt
+from opentelemetry import context
+from opentelemetry.instrumentation.utils import unwrap
 
 from otel_llm.instrumentation._base import GenAIInstrumentor
 from otel_llm.instrumentation._endpoint import start_at
 from otel_llm.instrumentation._wrapping import Operation, Patch, positional_arguments
-from otel_llm.instrumentation.bedrock import _converse, _invoke
+from otel_llm.instrumentation.bedrock import _converse, _invoke, _texts
 from otel_llm.semconv import attributes as A
-from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
+from otel_llm.telemetry.guarding import current_guard, guard_input
+from otel_llm.telemetry.invocation import GENAI_SPAN_KEY, GenAITelemetry, Invocation
 
 _SERVICE = "bedrock-runtime"
 _CONVERSE = {"Converse", "ConverseStream"}
@@ -29,16 +34,6 @@ _INVOKE = {"InvokeModel", "InvokeModelWithResponseStream"}
 _STREAMING = {"ConverseStream", "InvokeModelWithResponseStream"}
 _TOKEN_HEADERS = ("x-amzn-bedrock-input-token-count", "x-amzn-bedrock-output-token-count")
 _INVOCATION_METRICS = "amazon-bedrock-invocationMetrics"
-
-
-def _decode(body: Any) -> dict[str, Any]:
-    if isinstance(body, bytes | bytearray | str):
-        try:
-            decoded = json.loads(body)
-        except ValueError:
-            return {}
-        return decoded if isinstance(decoded, dict) else {}
-    return {}  # a file-like body: reading it would take it from the SDK
 
 
 def start(telemetry: GenAITelemetry, client: Any, call: dict[str, Any]) -> Invocation | None:
@@ -56,7 +51,7 @@ def start(telemetry: GenAITelemetry, client: Any, call: dict[str, Any]) -> Invoc
         guardrail = (params.get("guardrailConfig") or {}).get("guardrailIdentifier")
         read_input = lambda: _converse.input_content(params)  # noqa: E731
     else:
-        body = _decode(params.get("body"))
+        body = _invoke.decode(params.get("body"))
         family = _invoke.family_of(model or "", "messages" in body)
         name, attributes = family.operation, family.request_attributes(body)
         guardrail = params.get("guardrailIdentifier")
@@ -96,11 +91,7 @@ def on_response(invocation: Invocation, result: dict[str, Any]) -> None:
     if "body" not in result:
         _converse.read_response(invocation, result)
         return
-    from botocore.response import StreamingBody
-
-    raw = result["body"].read()
-    result["body"] = StreamingBody(io.BytesIO(raw), len(raw))  # the app reads the same bytes
-    _family(invocation).read_response(invocation, _decode(raw))
+    _family(invocation).read_response(invocation, _texts.response_body(result))
     headers = (result.get("ResponseMetadata") or {}).get("HTTPHeaders") or {}
     _bedrock_token_counts(invocation, *(headers.get(name) for name in _TOKEN_HEADERS))
 
@@ -109,7 +100,7 @@ def finish_stream(invocation: Invocation, events: list[Any]) -> None:
     if not events or "chunk" not in events[0]:
         _converse.read_events(invocation, events)
         return
-    chunks = [_decode(event["chunk"].get("bytes")) for event in events if "chunk" in event]
+    chunks = [_invoke.decode(event["chunk"].get("bytes")) for event in events if "chunk" in event]
     _family(invocation).read_chunks(invocation, chunks)
     metrics = next(
         (chunk[_INVOCATION_METRICS] for chunk in reversed(chunks) if _INVOCATION_METRICS in chunk), {}
@@ -143,14 +134,41 @@ API_CALL = Operation(
     finish_stream,
     arguments=positional_arguments("operation_name", "api_params"),
     inner_stream=inner_stream,
+    texts=_texts.TEXTS,
 )
+_API_CALL = ("botocore.client", "BaseClient._make_api_call")
+
+
+def _guard_request(wrapped: Callable[..., Any], client: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
+    """Input guardrails on a model call inside our span: the checked (maybe redacted) params are sent.
+    botocore calls ``_make_api_call(operation_name, api_params)``; other calls pass straight through."""
+    if (
+        len(args) == 2
+        and (args[0] in _CONVERSE or args[0] in _INVOKE)
+        and context.get_value(GENAI_SPAN_KEY)
+        and client.meta.service_model.service_name == _SERVICE
+    ):
+        guard = current_guard()
+        if guard is not None:
+            return wrapped(args[0], guard_input(guard, _texts.TEXTS, args[1]), **kwargs)
+    return wrapped(*args, **kwargs)
 
 
 class BedrockInstrumentor(GenAIInstrumentor):
     requirements = ("botocore >= 1.34.116",)  # the first with converse_stream
 
+    def _instrument(self, **kwargs: Any) -> None:
+        wrapt.wrap_function_wrapper(*_API_CALL, _guard_request)  # inside the span's wrapper applied next
+        super()._instrument(**kwargs)
+
+    def _uninstrument(self, **kwargs: Any) -> None:
+        super()._uninstrument(**kwargs)
+        from botocore.client import BaseClient
+
+        unwrap(BaseClient, "_make_api_call")
+
     def patches(self) -> Sequence[Patch]:
-        return (Patch("botocore.client", "BaseClient._make_api_call", API_CALL),)
+        return (Patch(*_API_CALL, API_CALL),)
 
 
 __all__ = ["BedrockInstrumentor"]

@@ -7,9 +7,18 @@ their own inference-config names and usage keys; both are read here.
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from typing import Any
 
 from otel_llm.instrumentation._fields import copy_given
+from otel_llm.instrumentation._guarded_texts import (
+    Tail,
+    TailedTextMapping,
+    TailText,
+    json_strings,
+    replace_texts,
+    with_json_strings,
+)
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry import content
 from otel_llm.telemetry.invocation import Invocation
@@ -161,3 +170,103 @@ def read_events(invocation: Invocation, events: list[dict[str, Any]]) -> None:
     if capture and (texts or stop_reason):
         indexes = sorted(set(starts) | set(texts))
         _output(invocation, [_delta_part(starts.get(i, {}), texts.get(i, [])) for i in indexes], stop_reason)
+
+
+# -- texts, for guardrails ----------------------------------------------------------------------
+# The user's turns (text, and tool results' text and JSON strings) in; the assistant's text blocks
+# out. ``system`` (the app's own) and the assistant's earlier turns are not checked. A streamed text
+# block ends with a ``contentBlockStop`` event, which has no text: ``tails`` inserts an empty delta.
+
+
+def _block_texts(block: dict[str, Any]) -> list[str]:
+    if "text" in block:
+        return [block["text"]]
+    if "json" in block:
+        return json_strings(block["json"])
+    if "toolResult" in block:
+        return [text for item in block["toolResult"].get("content") or () for text in _block_texts(item)]
+    return []
+
+
+def _with_block_texts(block: dict[str, Any], texts: Iterator[str]) -> dict[str, Any]:
+    if "text" in block:
+        return {**block, "text": next(texts)}
+    if "json" in block:
+        return {**block, "json": with_json_strings(block["json"], texts)}
+    if "toolResult" in block:
+        result = block["toolResult"]
+        items = [_with_block_texts(item, texts) for item in result.get("content") or ()]
+        return {**block, "toolResult": {**result, "content": items}}
+    return block
+
+
+def _message_texts(message: dict[str, Any]) -> list[str]:
+    if message.get("role") != "user":
+        return []
+    return [text for block in message.get("content") or () for text in _block_texts(block)]
+
+
+def _with_message_texts(message: dict[str, Any], texts: Iterator[str]) -> dict[str, Any]:
+    return {**message, "content": [_with_block_texts(block, texts) for block in message["content"]]}
+
+
+def input_texts(body: dict[str, Any]) -> list[str]:
+    return [text for message in body.get("messages") or () for text in _message_texts(message)]
+
+
+def with_input_texts(body: dict[str, Any], texts: list[str]) -> dict[str, Any]:
+    return {**body, "messages": replace_texts(body["messages"], _message_texts, _with_message_texts, texts)}
+
+
+def _text_blocks(response: dict[str, Any]) -> list[dict[str, Any]]:
+    message = (response.get("output") or {}).get("message") or {}
+    return [block for block in message.get("content") or () if "text" in block]
+
+
+def output_texts(response: dict[str, Any]) -> list[str]:
+    return [block["text"] for block in _text_blocks(response)]
+
+
+def set_output_texts(response: dict[str, Any], texts: list[str]) -> None:
+    for block, text in zip(_text_blocks(response), texts):
+        block["text"] = text
+
+
+def _text_delta(event: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+    block = event.get("contentBlockDelta")
+    delta = (block or {}).get("delta") or {}
+    return (block.get("contentBlockIndex", 0), delta) if block is not None and "text" in delta else None
+
+
+def chunk_texts(event: dict[str, Any]) -> list[tuple[int, str, bool]]:
+    found = _text_delta(event)
+    if found is None:
+        return []
+    index, delta = found
+    return [(index, delta["text"], isinstance(delta["text"], TailText))]
+
+
+def set_chunk_text(event: dict[str, Any], channel: int, text: str) -> None:
+    event["contentBlockDelta"]["delta"]["text"] = text
+
+
+def tails() -> Tail:
+    open_blocks: set[int] = set()
+
+    def tail(event: dict[str, Any]) -> dict[str, Any] | None:
+        found = _text_delta(event)
+        if found is not None:
+            open_blocks.add(found[0])
+        elif "contentBlockStop" in event:
+            index = event["contentBlockStop"].get("contentBlockIndex", 0)
+            if index in open_blocks:
+                open_blocks.discard(index)
+                return {"contentBlockDelta": {"delta": {"text": TailText()}, "contentBlockIndex": index}}
+        return None
+
+    return tail
+
+
+TEXTS = TailedTextMapping(
+    input_texts, with_input_texts, output_texts, set_output_texts, chunk_texts, set_chunk_text, tails
+)

@@ -4,19 +4,27 @@ the embedding models (Titan, Cohere).
 Each family says its operation and how to read its request body, response body and stream chunks.
 Anthropic Messages bodies are read by the Anthropic SDK's mapping and Nova bodies by the Converse one.
 Other families (Cohere, AI21, imported models) get the generic attributes and Bedrock's token counts.
+
+Guardrails read and write the JSON bodies of the chat and text families (``Family.texts``): Anthropic
+Messages and Nova as their chat formats; Titan, Llama, Mistral and Claude text completions by their
+single ``prompt`` (or ``inputText``), which holds any system text of the app too. Response bodies and
+stream chunks are recognised by their shape (:func:`texts_of`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from otel_llm.instrumentation._fields import copy_given
 from otel_llm.instrumentation.anthropic import _messages as anthropic_messages
+from otel_llm.instrumentation.anthropic import _texts as anthropic_texts
 from otel_llm.instrumentation.bedrock import _converse
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry import content
+from otel_llm.telemetry.guarding import TextMapping
 from otel_llm.telemetry.invocation import Invocation
 
 CHAT = A.GenAiOperationNameValues.CHAT
@@ -32,6 +40,54 @@ class Family:
     input_content: Callable[[dict[str, Any]], tuple[Any, Any, Any]] | None
     read_response: Callable[[Invocation, dict[str, Any]], None]
     read_chunks: Callable[[Invocation, list[dict[str, Any]]], None]
+    texts: TextMapping | None = None
+    """Where the decoded request body, response body and stream chunks carry text, for guardrails."""
+
+
+def decode(body: Any) -> dict[str, Any]:
+    """A JSON body as a dict (``{}`` if it is not a JSON object)."""
+    if isinstance(body, bytes | bytearray | str):
+        try:
+            decoded = json.loads(body)
+        except ValueError:
+            return {}
+        return decoded if isinstance(decoded, dict) else {}
+    return {}  # a file-like body: reading it would take it from the SDK
+
+
+def _prompt_texts(
+    prompt: str, text: str, stop: str, outputs: str | None, chunk_outputs: str | None
+) -> TextMapping:
+    """Prompt in, text out: ``outputs`` names the response's list of outputs (``None``: the body is the one
+    output), ``chunk_outputs`` a chunk's; an output's last chunk has its ``stop`` reason."""
+
+    def listed(body: dict[str, Any], key: str | None) -> list[dict[str, Any]]:
+        return [body] if key is None else body.get(key) or []
+
+    def set_texts(items: list[dict[str, Any]], texts: list[str]) -> None:
+        for item, new in zip(items, texts):
+            item[text] = new
+
+    def set_chunk_text(chunk: dict[str, Any], channel: int, new: str) -> None:
+        listed(chunk, chunk_outputs)[channel][text] = new
+
+    return TextMapping(
+        lambda body: [body[prompt]] if isinstance(body.get(prompt), str) else [],
+        lambda body, texts: {**body, prompt: texts[0]},
+        lambda body: [item.get(text) or "" for item in listed(body, outputs)],
+        lambda body, texts: set_texts(listed(body, outputs), texts),
+        lambda chunk: [
+            (i, item.get(text) or "", item.get(stop) is not None)
+            for i, item in enumerate(listed(chunk, chunk_outputs))
+        ],
+        set_chunk_text,
+    )
+
+
+TITAN_TEXTS = _prompt_texts("inputText", "outputText", "completionReason", "results", None)
+LLAMA_TEXTS = _prompt_texts("prompt", "generation", "stop_reason", None, None)
+MISTRAL_TEXTS = _prompt_texts("prompt", "text", "stop_reason", "outputs", "outputs")
+CLAUDE_TEXT_TEXTS = _prompt_texts("prompt", "completion", "stop_reason", None, None)
 
 
 # -- prompt-in, text-out families ---------------------------------------------------------------
@@ -152,6 +208,7 @@ ANTHROPIC_MESSAGES = Family(
     anthropic_messages.input_content,
     anthropic_messages.read_message,
     anthropic_messages.read_events,
+    anthropic_texts.TEXTS,
 )
 ANTHROPIC_TEXT = Family(
     COMPLETION,
@@ -166,6 +223,7 @@ ANTHROPIC_TEXT = Family(
     _prompt_content("prompt"),
     _claude_text_response,
     _claude_text_chunks,
+    CLAUDE_TEXT_TEXTS,
 )
 NOVA = Family(
     CHAT,
@@ -173,6 +231,7 @@ NOVA = Family(
     _converse.input_content,
     _converse.read_response,
     _converse.read_events,
+    _converse.TEXTS,
 )
 TITAN = Family(
     COMPLETION,
@@ -188,6 +247,7 @@ TITAN = Family(
     _prompt_content("inputText"),
     _titan_response,
     _titan_chunks,
+    TITAN_TEXTS,
 )
 LLAMA = Family(
     COMPLETION,
@@ -195,6 +255,7 @@ LLAMA = Family(
     _prompt_content("prompt"),
     _llama_response,
     _llama_chunks,
+    LLAMA_TEXTS,
 )
 MISTRAL = Family(
     COMPLETION,
@@ -209,6 +270,7 @@ MISTRAL = Family(
     _prompt_content("prompt"),
     _mistral_response,
     _mistral_chunks,
+    MISTRAL_TEXTS,
 )
 TITAN_EMBEDDINGS = Family(
     EMBEDDINGS,
@@ -247,3 +309,21 @@ def family_of(model_id: str, chat: bool) -> Family:
     if kind == "mistral" and not chat:
         return MISTRAL
     return OTHER_CHAT if chat else OTHER
+
+
+_SHAPES = (  # a key that only one family's response bodies or stream chunks have; the first found wins
+    ("completion", CLAUDE_TEXT_TEXTS),  # before "type": Claude text responses have "type": "completion"
+    ("generation", LLAMA_TEXTS),
+    ("outputs", MISTRAL_TEXTS),
+    ("results", TITAN_TEXTS),
+    ("outputText", TITAN_TEXTS),
+    ("output", _converse.TEXTS),
+    ("contentBlockDelta", _converse.TEXTS),
+    ("contentBlockStop", _converse.TEXTS),
+    ("type", anthropic_texts.TEXTS),
+)
+
+
+def texts_of(data: dict[str, Any]) -> TextMapping | None:
+    """The text mapping of a decoded response body or stream chunk, by its shape."""
+    return next((texts for key, texts in _SHAPES if key in data), None)

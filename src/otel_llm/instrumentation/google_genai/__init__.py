@@ -1,6 +1,9 @@
 """Google GenAI instrumentation (``google-genai`` SDK): ``models.generate_content``, its stream,
 ``embed_content`` (sync and ``client.aio``), with function calling.
 
+Guardrails check ``generate_content`` and its stream (see ``_texts``); ``embed_content`` is not
+guarded: its texts are turned into vectors, not sent to a model that answers.
+
 ``gen_ai.provider.name`` follows the endpoint: ``gcp.vertex_ai`` for a Vertex AI client,
 ``gcp.gemini`` for the Gemini (AI Studio) API. With automatic function calling (Python functions as
 tools) the SDK loops over several model calls inside one ``generate_content``: that is one span.
@@ -13,9 +16,12 @@ from collections.abc import Sequence
 from otel_llm.instrumentation._base import GenAIInstrumentor
 from otel_llm.instrumentation._wrapping import Operation, Patch
 from otel_llm.instrumentation.google_genai import _mapping as m
+from otel_llm.instrumentation.google_genai._texts import TEXTS
 
-GENERATE = Operation(m.start_generate, m.on_generate_response)
-GENERATE_STREAM = Operation(m.start_generate_stream, m.on_generate_response, m.finish_generate_stream)
+GENERATE = Operation(m.start_generate, m.on_generate_response, texts=TEXTS)
+GENERATE_STREAM = Operation(
+    m.start_generate_stream, m.on_generate_response, m.finish_generate_stream, texts=TEXTS
+)
 EMBED = Operation(m.start_embed, m.on_embed_response)
 _MODULE = "google.genai.models"
 

@@ -1,38 +1,17 @@
-"""Pieces shared by the OpenAI operations: client endpoint, provider name, request parameters, usage."""
+"""Pieces shared by the OpenAI operations: client endpoint, provider name, request parameters, usage.
+
+Nothing here imports the SDK: loading the instrumentor must not import ``openai``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from otel_llm.instrumentation._fields import get, given
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
 
-try:  # sentinels the SDK passes for "not given" (Omit exists from openai 1.x late releases on)
-    from openai._types import Omit
-
-    from openai import NotGiven
-
-    _SENTINELS: tuple[type, ...] = (NotGiven, Omit)
-except ImportError:  # pragma: no cover
-    try:
-        from openai import NotGiven
-
-        _SENTINELS = (NotGiven,)
-    except ImportError:  # the OpenAI-compatible mapping also serves SDKs used without openai (Mistral)
-        _SENTINELS = ()
-
 _DEFAULT_PORTS = {"https": 443, "http": 80}
-
-
-def given(value: Any) -> bool:
-    return value is not None and not isinstance(value, _SENTINELS)
-
-
-def get(obj: Any, key: str, default: Any = None) -> Any:
-    """A field of an SDK model or of the plain dict a user passed in its place."""
-    if isinstance(obj, dict):
-        return obj.get(key, default)
-    return getattr(obj, key, default)
 
 
 def provider_and_endpoint(instance: Any) -> tuple[str, str | None, int | None]:
