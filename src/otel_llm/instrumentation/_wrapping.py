@@ -109,11 +109,10 @@ def _complete(
     texts = operation.texts
     try:
         if proxy is not None and invocation.stream and operation.finish_stream is not None:
-            chunk_guard = None
-            if guard is not None and texts is not None and texts.chunk_texts is not None:
-                chunk_guard = ChunkGuard(guard, texts, invocation.call_context())
+            chunk_guard = _chunk_guard(guard, texts, invocation)
             window = operation.stream_window(invocation) if operation.stream_window is not None else None
-            return proxy(result, invocation, operation.finish_stream, chunk_guard, window)
+            stream = result if chunk_guard is None else tailed(texts, result)
+            return proxy(stream, invocation, operation.finish_stream, chunk_guard, window)
         if invocation.stream and operation.inner_stream is not None and operation.finish_stream is not None:
             finish = operation.finish_stream
             inner_guard = _chunk_guard(guard, texts, invocation)

@@ -5,8 +5,8 @@ Provider: ``anthropic``; ``aws.bedrock`` for ``AnthropicBedrock`` and ``gcp.vert
 ``AnthropicVertex`` clients. ``server.address``/``server.port`` come from the client's base URL.
 
 Guardrails check ``create`` and the ``stream`` helper (see ``_texts``). A streamed text block ends
-with a ``content_block_stop`` event that has no text; while a guard filters a ``create`` stream, an
-inner wrapper of ``create`` puts an empty text delta before it, which carries the released tail.
+with a ``content_block_stop`` event that has no text; while a guard filters a stream, an empty text
+delta is put before it, which carries the released tail (``_guarded_texts.tailed``).
 
 Recent SDKs start their own call span (``anthropic.messages.create``, with ``gen_ai.*`` attributes).
 Inside one of our spans that span is not started, so one model call stays one span; calls we do not
@@ -16,7 +16,6 @@ instrument keep the SDK's span.
 from __future__ import annotations
 
 import contextlib
-import importlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -26,12 +25,10 @@ from opentelemetry.instrumentation.utils import unwrap
 
 from otel_llm.instrumentation._base import GenAIInstrumentor
 from otel_llm.instrumentation._endpoint import start_at
-from otel_llm.instrumentation._guarded_texts import tailed
 from otel_llm.instrumentation._wrapping import Operation, Patch
 from otel_llm.instrumentation.anthropic import _messages
 from otel_llm.instrumentation.anthropic._texts import TEXTS
 from otel_llm.semconv import attributes as A
-from otel_llm.telemetry.guarding import current_guard
 from otel_llm.telemetry.invocation import GENAI_SPAN_KEY, GenAITelemetry, Invocation
 
 _PROVIDERS = {
@@ -81,26 +78,6 @@ _MODULES = (
     "anthropic.lib.bedrock._beta_messages",
     "anthropic.lib.vertex._beta_messages",
 )
-_CREATES = (("Messages", "create"), ("AsyncMessages", "create"))
-
-
-def _guarded_stream(kwargs: dict[str, Any]) -> bool:
-    """A ``create`` stream inside our span with a guard active: its chunks are filtered."""
-    return (
-        kwargs.get("stream") is True
-        and bool(context.get_value(GENAI_SPAN_KEY))
-        and current_guard() is not None
-    )
-
-
-def _tailed_create(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict) -> Any:
-    result = wrapped(*args, **kwargs)
-    return tailed(TEXTS, result) if _guarded_stream(kwargs) else result
-
-
-async def _async_tailed_create(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict) -> Any:
-    result = await wrapped(*args, **kwargs)
-    return tailed(TEXTS, result) if _guarded_stream(kwargs) else result
 
 
 def _patches(module: str) -> tuple[Patch, ...]:
@@ -125,35 +102,16 @@ class AnthropicInstrumentor(GenAIInstrumentor):
     requirements = ("anthropic >= 0.40",)
 
     def _instrument(self, **kwargs: Any) -> None:
-        for module, cls, method in self._inner_creates():  # inside the spans' wrappers applied next
-            wrapper = _async_tailed_create if cls.startswith("Async") else _tailed_create
-            wrapt.wrap_function_wrapper(module, f"{cls}.{method}", wrapper)
         super()._instrument(**kwargs)
         with contextlib.suppress(ImportError, AttributeError):  # an SDK without its own spans
             wrapt.wrap_function_wrapper(*_SDK_SPAN, _no_sdk_span_inside_ours)
 
     def _uninstrument(self, **kwargs: Any) -> None:
         super()._uninstrument(**kwargs)
-        for module, cls, method in self._inner_creates():
-            unwrap(getattr(importlib.import_module(module), cls), method)
         with contextlib.suppress(ImportError, AttributeError):
             import anthropic._base_client as base_client
 
             unwrap(base_client, _SDK_SPAN[1])
-
-    @staticmethod
-    def _inner_creates() -> list[tuple[str, str, str]]:
-        """The ``create`` methods of this SDK version."""
-        found = []
-        for module in _MODULES:
-            with contextlib.suppress(ImportError):
-                imported = importlib.import_module(module)
-                found += [
-                    (module, cls, method)
-                    for cls, method in _CREATES
-                    if hasattr(getattr(imported, cls, None), method)
-                ]
-        return found
 
     def patches(self) -> Sequence[Patch]:
         return tuple(patch for module in _MODULES for patch in _patches(module))
