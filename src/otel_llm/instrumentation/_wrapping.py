@@ -93,6 +93,19 @@ def _guard_for(operation: Operation) -> Guard | None:
         return None
 
 
+def _guarded_arguments(
+    guard: Guard, operation: Operation, args: tuple, kwargs: dict[str, Any]
+) -> tuple[tuple, dict[str, Any]]:
+    """The call's ``(args, kwargs)`` after the input checks. For methods called positionally the
+    mapping reads the named arguments (``Operation.arguments``); redacted ones are passed by name."""
+    texts: TextMapping = operation.texts  # type: ignore[assignment]
+    if operation.arguments is None:
+        return args, guard_input(guard, texts, kwargs)
+    named = operation.arguments(args, kwargs)
+    checked = guard_input(guard, texts, named)
+    return (args, kwargs) if checked is named else ((), checked)
+
+
 def _is_block(error: Exception) -> bool:
     """Exceptions raised by the guardrails themselves (blocks) propagate; others are otel-llm bugs."""
     return type(error).__module__.startswith("otel_llm.guardrails")
@@ -173,7 +186,7 @@ def sync_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[..
         token = context.attach(invocation.call_context())
         try:
             if guard is not None:
-                kwargs = guard_input(guard, operation.texts, kwargs)  # type: ignore[arg-type]
+                args, kwargs = _guarded_arguments(guard, operation, args, kwargs)
             result = wrapped(*args, **kwargs)
         except BaseException as error:
             invocation.fail(error)
@@ -195,7 +208,7 @@ def async_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[.
         token = context.attach(invocation.call_context())
         try:
             if guard is not None:
-                kwargs = guard_input(guard, operation.texts, kwargs)  # type: ignore[arg-type]
+                args, kwargs = _guarded_arguments(guard, operation, args, kwargs)
             result = await wrapped(*args, **kwargs)
         except BaseException as error:
             invocation.fail(error)

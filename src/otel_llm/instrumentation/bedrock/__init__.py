@@ -6,9 +6,8 @@ the one method every client call goes through: one span per API call, streams in
 ``EventStream`` in the response is proxied and ends the span). Calls of other services or operations
 pass straight through. ``aws.bedrock.guardrail.id`` is set when the call names a guardrail.
 
-Guardrails (see ``_texts``): botocore passes ``_make_api_call`` its arguments positionally, so the
-input checks run in an inner wrapper of it, inside the call's span; output and stream checks run
-in the shared wrapper.
+Guardrails (see ``_texts``): botocore passes ``_make_api_call`` its arguments positionally; the
+shared wrapper checks them by name (``Operation.arguments``) and passes redacted ones by name.
 """
 
 from __future__ import annotations
@@ -17,16 +16,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import wrapt
-from opentelemetry import context
-from opentelemetry.instrumentation.utils import unwrap
 
 from otel_llm.instrumentation._base import GenAIInstrumentor
 from otel_llm.instrumentation._endpoint import start_at
 from otel_llm.instrumentation._wrapping import Operation, Patch, positional_arguments
 from otel_llm.instrumentation.bedrock import _converse, _invoke, _texts
 from otel_llm.semconv import attributes as A
-from otel_llm.telemetry.guarding import current_guard, guard_input
-from otel_llm.telemetry.invocation import GENAI_SPAN_KEY, GenAITelemetry, Invocation
+from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
 
 _SERVICE = "bedrock-runtime"
 _CONVERSE = {"Converse", "ConverseStream"}
@@ -139,33 +135,8 @@ API_CALL = Operation(
 _API_CALL = ("botocore.client", "BaseClient._make_api_call")
 
 
-def _guard_request(wrapped: Callable[..., Any], client: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
-    """Input guardrails on a model call inside our span: the checked (maybe redacted) params are sent.
-    botocore calls ``_make_api_call(operation_name, api_params)``; other calls pass straight through."""
-    if (
-        len(args) == 2
-        and (args[0] in _CONVERSE or args[0] in _INVOKE)
-        and context.get_value(GENAI_SPAN_KEY)
-        and client.meta.service_model.service_name == _SERVICE
-    ):
-        guard = current_guard()
-        if guard is not None:
-            return wrapped(args[0], guard_input(guard, _texts.TEXTS, args[1]), **kwargs)
-    return wrapped(*args, **kwargs)
-
-
 class BedrockInstrumentor(GenAIInstrumentor):
     requirements = ("botocore >= 1.34.116",)  # the first with converse_stream
-
-    def _instrument(self, **kwargs: Any) -> None:
-        wrapt.wrap_function_wrapper(*_API_CALL, _guard_request)  # inside the span's wrapper applied next
-        super()._instrument(**kwargs)
-
-    def _uninstrument(self, **kwargs: Any) -> None:
-        super()._uninstrument(**kwargs)
-        from botocore.client import BaseClient
-
-        unwrap(BaseClient, "_make_api_call")
 
     def patches(self) -> Sequence[Patch]:
         return (Patch(*_API_CALL, API_CALL),)

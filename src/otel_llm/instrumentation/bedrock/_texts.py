@@ -120,6 +120,21 @@ def tails() -> Tail:
     return tail
 
 
+def call_input_texts(call: dict[str, Any]) -> list[str]:
+    """The input texts of a ``_make_api_call(operation_name, api_params)`` call, by argument name."""
+    return input_texts(call["api_params"])
+
+
+def call_with_input_texts(call: dict[str, Any], texts: list[str]) -> dict[str, Any]:
+    return {**call, "api_params": with_input_texts(call["api_params"], texts)}
+
+
 TEXTS = TailedTextMapping(
-    input_texts, with_input_texts, output_texts, set_output_texts, chunk_texts, set_chunk_text, tails
+    call_input_texts,
+    call_with_input_texts,
+    output_texts,
+    set_output_texts,
+    chunk_texts,
+    set_chunk_text,
+    tails,
 )
