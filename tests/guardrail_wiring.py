@@ -2,8 +2,8 @@
 
 A provider's ``test_guardrails.py`` installs :func:`policy_fixture`'s policy (PII redacted both ways,
 prompt injection blocked on input), drives the real SDK against a loopback server and checks the
-``apply_guardrail`` spans and ``gen_ai.guardrail.result`` events with :func:`check_blocked` and
-:func:`check_guarded`.
+``apply_guardrail`` spans, ``gen_ai.guardrail.result`` events and per-rule metrics with
+:func:`check_blocked`, :func:`check_guarded`, :func:`check_redacted_chat` and :func:`rule_checks`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from otel_llm.guardrails.detectors.classifiers import PromptInjectionDetector
 from otel_llm.guardrails.detectors.pii import PIIDetector
 from otel_llm.semconv import attributes as A
 from otel_llm.semconv import events as E
+from otel_llm.semconv import metrics as M
 
 GUARD_SPAN = "apply_guardrail otel-llm guardrails"
 POLICY = {
@@ -125,7 +126,8 @@ def _call_and_guards(otel: Any, call_span: str) -> tuple[Any, list[Any]]:
 
 
 def check_blocked(otel: Any, call_span: str, violation: guardrails.GuardrailViolation, prompt: str) -> None:
-    """The injection rule blocked ``prompt``: one input check under the call's span, which failed."""
+    """The injection rule blocked ``prompt``: one input check under the call's span, which failed, and
+    its per-rule metrics."""
     [finding] = violation.findings
     assert (finding.rule_id, finding.start, finding.end) == ("injection", 0, len(prompt))
     call, guards = _call_and_guards(otel, call_span)
@@ -135,6 +137,7 @@ def check_blocked(otel: Any, call_span: str, violation: guardrails.GuardrailViol
     assert guardrail_events(otel) == [
         event("injection", "input", "block", "PROMPT_INJECTION", "prompt_injection", finding.score)
     ]
+    assert rule_checks(otel) == {("pii", "input", "pass"): 1, ("injection", "input", "block"): 1}
 
 
 def check_guarded(otel: Any, call_span: str, outcomes: list[tuple[str, str]], events: list[dict]) -> None:
@@ -161,10 +164,15 @@ REDACTED_CHAT_MESSAGES = [{"role": "system", "content": SYSTEM}, {"role": "user"
 
 def check_redacted_chat(otel: Any, call_span: str, sent_messages: Any, answer: Any) -> None:
     """A chat call with :func:`chat_messages`: the provider received them masked, the app got the answer
-    masked, and both checks are recorded."""
+    masked, and both checks are recorded (spans, events and the per-rule metrics)."""
     assert sent_messages == REDACTED_CHAT_MESSAGES
     assert answer == REDACTED_ANSWER
     check_guarded(otel, call_span, REDACTED_BOTH_WAYS, INPUT_FINDINGS + OUTPUT_FINDINGS)
+    assert rule_checks(otel) == {
+        ("pii", "input", "redact"): 1,
+        ("injection", "input", "pass"): 1,
+        ("pii", "output", "redact"): 1,
+    }
 
 
 def check_streamed(otel: Any, call_span: str, pieces: list[str]) -> None:
@@ -185,3 +193,25 @@ def wire_server_fixture(route: Any) -> Any:
             yield running
 
     return server
+
+
+def rule_checks(otel: Any) -> dict[tuple[str, str, str], int]:
+    """``(rule, source, outcome)`` -> how many checks the counter and the duration histogram recorded
+    (which must agree), all under this policy's component and id."""
+    points = otel.metric_points()
+    counted = {}
+    for name in (M.OTEL_LLM_GUARDRAIL_CHECKS, M.OTEL_LLM_GUARDRAIL_CHECK_DURATION):
+        found = {}
+        for point in points.get(name, []):
+            attributes = dict(point.attributes)
+            assert attributes[A.GEN_AI_GUARDRAIL_COMPONENT_NAME] == POLICY[A.GEN_AI_GUARDRAIL_COMPONENT_NAME]
+            assert attributes[A.GEN_AI_GUARDRAIL_POLICY_ID] == POLICY[A.GEN_AI_GUARDRAIL_POLICY_ID]
+            key = (
+                attributes[A.GEN_AI_GUARDRAIL_POLICY_RULE_ID],
+                attributes[A.GEN_AI_GUARDRAIL_SOURCE],
+                attributes[A.OTEL_LLM_GUARDRAIL_OUTCOME],
+            )
+            found[key] = point.value if name == M.OTEL_LLM_GUARDRAIL_CHECKS else point.count
+        counted[name] = found
+    assert counted[M.OTEL_LLM_GUARDRAIL_CHECKS] == counted[M.OTEL_LLM_GUARDRAIL_CHECK_DURATION]
+    return counted[M.OTEL_LLM_GUARDRAIL_CHECKS]

@@ -3,7 +3,8 @@
 
 Token usage is Cohere's billed units (what the price applies to); finish reasons are normalized to
 the GenAI values (``COMPLETE`` -> ``stop``, ``TOOL_CALL`` -> ``tool_call``, ...). Rerank spans use
-the otel-llm operation name ``rerank``.
+the otel-llm operation name ``rerank``. Guardrails check and redact chat texts (``_texts``); embed
+and rerank inputs are not guarded.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from collections.abc import Sequence
 
 from otel_llm.instrumentation._base import GenAIInstrumentor
 from otel_llm.instrumentation._wrapping import Operation, Patch
-from otel_llm.instrumentation.cohere import _chat, _embed
+from otel_llm.instrumentation.cohere import _chat, _embed, _texts
 
-CHAT = Operation(_chat.start, _chat.on_response)
-CHAT_STREAM = Operation(_chat.start_stream, _chat.on_response, _chat.finish_stream)
+CHAT = Operation(_chat.start, _chat.on_response, texts=_texts.TEXTS)
+CHAT_STREAM = Operation(_chat.start_stream, _chat.on_response, _chat.finish_stream, texts=_texts.TEXTS)
 EMBED = Operation(_embed.start_embed, _embed.on_embed_response)
 RERANK = Operation(_embed.start_rerank, _embed.on_rerank_response)
 

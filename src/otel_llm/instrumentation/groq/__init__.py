@@ -2,7 +2,8 @@
 
 Groq's API is OpenAI's chat-completions format, so requests, responses and stream chunks are read by
 the OpenAI chat mapping; only the provider (``groq``), the response metadata (no ``openai.*``
-attributes) and the usage of streams (in ``x_groq.usage`` of the last chunk) are Groq's.
+attributes) and the usage of streams (in ``x_groq.usage`` of the last chunk) are Groq's. Guardrails
+read and redact texts through the OpenAI chat text mapping too.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from otel_llm.instrumentation._base import GenAIInstrumentor
 from otel_llm.instrumentation._endpoint import start_at
 from otel_llm.instrumentation._fields import get
 from otel_llm.instrumentation._wrapping import Operation, Patch
-from otel_llm.instrumentation.openai import _chat, _common
+from otel_llm.instrumentation.openai import CHAT_TEXTS, _chat, _common
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
 
@@ -52,7 +53,7 @@ def finish_stream(invocation: Invocation, chunks: list[Any]) -> None:
         _common.read_usage(invocation, usage, "prompt_tokens", "completion_tokens")
 
 
-CHAT = Operation(start, on_response, finish_stream)
+CHAT = Operation(start, on_response, finish_stream, texts=CHAT_TEXTS)
 
 
 class GroqInstrumentor(GenAIInstrumentor):

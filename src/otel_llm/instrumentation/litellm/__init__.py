@@ -10,25 +10,26 @@ with direct SDK traffic. Only a provider without a registry value is reported as
 suppresses the nested span of the provider SDK LiteLLM calls (e.g. our OpenAI instrumentor), and HTTP
 client spans. The outer span is kept because it is the call the application made (its model string,
 its latency including LiteLLM's own work, its stream as the app reads it).
+
+**Guardrails** check and redact completions through the OpenAI chat text mapping (LiteLLM's messages,
+responses and chunks are OpenAI-shaped), once, on the LiteLLM call; embedding inputs are not guarded.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
-from typing import Any
-
-import wrapt
 
 from otel_llm.instrumentation._base import GenAIInstrumentor
 from otel_llm.instrumentation._wrapping import Operation, Patch, positional_arguments
 from otel_llm.instrumentation.litellm import _mapping as m
+from otel_llm.instrumentation.openai import CHAT_TEXTS
 
 COMPLETION = Operation(
     m.start_completion,
     m.on_completion_response,
     m.finish_completion_stream,
     arguments=positional_arguments("model", "messages"),
+    texts=CHAT_TEXTS,
 )
 EMBEDDING = Operation(
     m.start_embedding, m.on_embedding_response, arguments=positional_arguments("model", "input")
@@ -36,28 +37,12 @@ EMBEDDING = Operation(
 
 
 class LiteLLMInstrumentor(GenAIInstrumentor):
-    """Patches LiteLLM when the application imports it, not before: importing ``litellm`` takes
-    seconds and fetches its price map from the network, which an app that merely has it installed
-    (``opentelemetry-instrument``, ``otel_llm.instrument()``) must not pay for."""
+    """Patches LiteLLM when the application imports it, not before (the base instrumentor waits for
+    each SDK's import): importing ``litellm`` takes seconds and fetches its price map from the network,
+    which an app that merely has it installed (``opentelemetry-instrument``, ``otel_llm.instrument()``)
+    must not pay for."""
 
     requirements = ("litellm >= 1.40",)
-    _deferred: dict[str, Any] | None = None  # instrument() arguments kept until litellm is imported
-
-    def _instrument(self, **kwargs: Any) -> None:
-        if "litellm" in sys.modules:
-            super()._instrument(**kwargs)
-            return
-        self._deferred = kwargs
-        wrapt.register_post_import_hook(self._on_import, "litellm")
-
-    def _on_import(self, module: Any) -> None:
-        kwargs, self._deferred = self._deferred, None
-        if kwargs is not None:  # not uninstrumented in the meantime
-            super()._instrument(**kwargs)
-
-    def _uninstrument(self, **kwargs: Any) -> None:
-        self._deferred = None
-        super()._uninstrument(**kwargs)
 
     def patches(self) -> Sequence[Patch]:
         return (

@@ -1,7 +1,8 @@
 """Mistral AI instrumentation (``mistralai`` 1.x-3.x): chat complete/stream and embeddings, sync and async.
 
 Mistral's chat API is OpenAI-shaped, so responses and stream chunks are read by the OpenAI chat
-mapping; only the request parameters, the endpoint and the stream's event envelope differ.
+mapping; only the request parameters, the endpoint and the stream's event envelope differ. Guardrails
+check and redact chat texts (``_texts``); embeddings inputs are not guarded.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from collections.abc import Sequence
 from otel_llm.instrumentation._base import GenAIInstrumentor
 from otel_llm.instrumentation._wrapping import Operation, Patch
 from otel_llm.instrumentation.mistral import _mapping
+from otel_llm.instrumentation.mistral._texts import CHAT_TEXTS
 
-CHAT = Operation(_mapping.start_chat, _mapping.on_chat_response)
-CHAT_STREAM = Operation(_mapping.start_chat_stream, _mapping.on_chat_response, _mapping.finish_chat_stream)
+CHAT = Operation(_mapping.start_chat, _mapping.on_chat_response, texts=CHAT_TEXTS)
+CHAT_STREAM = Operation(
+    _mapping.start_chat_stream, _mapping.on_chat_response, _mapping.finish_chat_stream, texts=CHAT_TEXTS
+)
 EMBEDDINGS = Operation(_mapping.start_embeddings, _mapping.on_embeddings_response)
 
 # mistralai 2.x+ keeps the SDK under mistralai.client; 1.x at the top level.

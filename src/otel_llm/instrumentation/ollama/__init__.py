@@ -4,6 +4,7 @@ async, streamed or not, on ``Client``/``AsyncClient`` and the module-level helpe
 ``gen_ai.provider.name`` is ``ollama`` (an otel-llm registry value); ``generate`` is reported as
 ``text_completion`` (a prompt in, a completion out), the Ollama ``/api/embed`` and legacy
 ``/api/embeddings`` calls as ``embeddings``. Self-hosted models have no price: no cost is recorded.
+Guardrails check and redact the texts of ``chat`` and ``generate`` (``_texts``), not embeddings inputs.
 """
 
 from __future__ import annotations
@@ -13,10 +14,17 @@ from collections.abc import Sequence
 from otel_llm.instrumentation._base import GenAIInstrumentor
 from otel_llm.instrumentation._wrapping import Operation, Patch
 from otel_llm.instrumentation.ollama import _mapping as m
+from otel_llm.instrumentation.ollama._texts import CHAT_TEXTS, GENERATE_TEXTS
 
-CHAT = Operation(m.start_chat, m.on_chat_response, m.finish_chat_stream, arguments=m.chat_arguments)
+CHAT = Operation(
+    m.start_chat, m.on_chat_response, m.finish_chat_stream, arguments=m.chat_arguments, texts=CHAT_TEXTS
+)
 GENERATE = Operation(
-    m.start_generate, m.on_generate_response, m.finish_generate_stream, arguments=m.generate_arguments
+    m.start_generate,
+    m.on_generate_response,
+    m.finish_generate_stream,
+    arguments=m.generate_arguments,
+    texts=GENERATE_TEXTS,
 )
 EMBED = Operation(m.start_embeddings, m.on_embeddings_response, arguments=m.embed_arguments)
 EMBEDDINGS = Operation(m.start_embeddings, m.on_embeddings_response, arguments=m.generate_arguments)

@@ -24,7 +24,11 @@ CHAT = Operation(
     _chat.start, _chat.on_response, _chat.finish_stream, texts=CHAT_TEXTS, stream_window=_chat.stream_window
 )
 RESPONSES = Operation(
-    _responses.start, _responses.on_response, _responses.finish_stream, stream_window=_responses.stream_window
+    _responses.start,
+    _responses.on_response,
+    _responses.finish_stream,
+    texts=_responses.TEXTS,
+    stream_window=_responses.stream_window,
 )
 EMBEDDINGS = Operation(_embeddings.start, _embeddings.on_response)
 

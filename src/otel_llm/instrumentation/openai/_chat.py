@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from otel_llm.instrumentation._guarded_texts import with_fields
 from otel_llm.instrumentation.openai import _common
 from otel_llm.instrumentation.openai._common import get, given
 from otel_llm.semconv import attributes as A
@@ -288,7 +289,8 @@ def _replace_texts(message: Any, texts: list[str]) -> dict[str, Any]:
     else:
         replacements = iter(texts)
         copy["content"] = [
-            {**part, "text": next(replacements)} if get(part, "type") == "text" else part for part in value
+            with_fields(part, text=next(replacements)) if get(part, "type") == "text" else part
+            for part in value
         ]
     return copy
 

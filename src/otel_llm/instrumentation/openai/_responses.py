@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+from otel_llm.instrumentation._guarded_texts import (
+    Tail,
+    TailedTextMapping,
+    TailText,
+    replace_texts,
+    with_fields,
+)
 from otel_llm.instrumentation.openai import _common
 from otel_llm.instrumentation.openai._chat import _content_parts
 from otel_llm.instrumentation.openai._common import get, given
@@ -153,3 +161,158 @@ def finish_stream(invocation: Invocation, events: list[Any]) -> None:
         if get(event, "type") == "response.created":
             _common.read_response_meta(invocation, get(event, "response"))
             return
+
+
+# -- texts, for guardrails ------------------------------------------------------------------------
+# Checked: the user's messages and function-call outputs (``input_text`` parts or plain strings); not
+# the app's ``instructions`` nor system/developer/assistant items. Out: the ``output_text`` parts.
+
+
+def _checked_field(item: Any) -> str | None:
+    """The field of an input item whose texts are checked, if any."""
+    kind = get(item, "type") or "message"
+    if kind == "message":
+        return "content" if get(item, "role") == "user" else None
+    return "output" if kind == "function_call_output" else None
+
+
+def _value_texts(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [get(part, "text") for part in value or () if get(part, "type") == "input_text"]
+
+
+def _with_value_texts(value: Any, texts: Iterator[str]) -> Any:
+    if isinstance(value, str):
+        return next(texts)
+    return [
+        with_fields(part, text=next(texts)) if get(part, "type") == "input_text" else part for part in value
+    ]
+
+
+def _item_texts(item: Any) -> list[str]:
+    field = _checked_field(item)
+    return _value_texts(get(item, field)) if field else []
+
+
+def _with_item_texts(item: Any, texts: Iterator[str]) -> Any:
+    field = _checked_field(item)
+    return with_fields(item, **{field: _with_value_texts(get(item, field), texts)})  # type: ignore[arg-type]
+
+
+def input_texts(kwargs: dict[str, Any]) -> list[str]:
+    items = kwargs.get("input")
+    if isinstance(items, str):
+        return [items]
+    return [text for item in items for text in _item_texts(item)] if given(items) else []
+
+
+def with_input_texts(kwargs: dict[str, Any], texts: list[str]) -> dict[str, Any]:
+    items = kwargs["input"]
+    if isinstance(items, str):
+        return {**kwargs, "input": texts[0]}
+    return {**kwargs, "input": replace_texts(items, _item_texts, _with_item_texts, texts)}
+
+
+def _message_parts(items: Any) -> dict[tuple[str, int], Any]:
+    """The ``output_text`` parts of output message items, by ``(item id, content index)``."""
+    return {
+        (get(item, "id"), index): part
+        for item in items or ()
+        for index, part in enumerate(get(item, "content") or ())
+        if get(item, "type") == "message" and get(part, "type") == "output_text"
+    }
+
+
+def output_texts(response: Any) -> list[str]:
+    return [part.text for part in _message_parts(get(response, "output")).values()]
+
+
+def set_output_texts(response: Any, texts: list[str]) -> None:
+    for part, text in zip(_message_parts(get(response, "output")).values(), texts):
+        part.text = text
+
+
+# A streamed text part ends with ``response.output_text.done``, which has no delta: :func:`tails` puts
+# an empty delta of the part before it, for the held-back tail, and writes the filtered text into the
+# events that repeat the whole text (``output_text.done``, ``content_part.done``, ``output_item.done``
+# and the final response). A server that sends no ``output_text.done`` gets the empty delta before its
+# final response event (for one open part: the tails of any others are dropped, never released unchecked).
+
+_DELTA = "response.output_text.delta"
+_PARTS = 1 << 16  # a part's channel: output_index * _PARTS + content_index
+
+
+class _PartEnd(TailText):
+    """The empty delta inserted to end a part. The part's released tail goes into it and is appended
+    to the text of ``holders``: the parts in the held event that repeat the whole text."""
+
+    holders: list[Any]
+
+
+def chunk_texts(event: Any) -> list[tuple[int, str, bool]]:
+    if get(event, "type") != _DELTA:
+        return []
+    return [
+        (event.output_index * _PARTS + event.content_index, event.delta, isinstance(event.delta, TailText))
+    ]
+
+
+def set_chunk_text(event: Any, channel: int, text: str) -> None:
+    holders = getattr(event.delta, "holders", ())
+    event.delta = text
+    for holder in holders:
+        holder.text += text
+
+
+def tails() -> Tail:
+    """Per stream: the delta events of each part, which the guard filters in place as the app reads."""
+    deltas: dict[tuple[str, int], list[Any]] = {}
+    open_parts: list[tuple[str, int]] = []
+
+    def released(key: tuple[str, int]) -> str:
+        return "".join(event.delta for event in deltas[key])
+
+    def rewrite(parts: dict[tuple[str, int], Any]) -> None:
+        for key, part in parts.items():
+            if key in deltas:
+                part.text = released(key)
+
+    def end(key: tuple[str, int], holders: list[Any]) -> Any:
+        """The empty delta ending a part; its holders have the text released so far."""
+        open_parts.remove(key)
+        marker = _PartEnd()
+        marker.holders = holders
+        inserted = with_fields(deltas[key][-1], delta=marker, logprobs=[])
+        deltas[key].append(inserted)
+        return inserted
+
+    def tail(event: Any) -> Any:
+        kind = get(event, "type")
+        key = (get(event, "item_id"), get(event, "content_index"))
+        if kind == _DELTA:
+            if key not in deltas:
+                deltas[key] = []
+                open_parts.append(key)
+            deltas[key].append(event)
+        elif kind == "response.output_text.done" and key in open_parts:
+            event.text = released(key)
+            return end(key, [event])
+        elif kind == "response.content_part.done":
+            rewrite({key: event.part} if get(event.part, "type") == "output_text" else {})
+        elif kind == "response.output_item.done":
+            rewrite(_message_parts([event.item]))
+        elif kind in _FINISHED_EVENTS:
+            parts = _message_parts(get(get(event, "response"), "output"))
+            rewrite(parts)
+            if open_parts:  # no output_text.done was sent
+                key = open_parts[0]
+                return end(key, [parts[key]] if key in parts else [])
+        return None
+
+    return tail
+
+
+TEXTS = TailedTextMapping(
+    input_texts, with_input_texts, output_texts, set_output_texts, chunk_texts, set_chunk_text, tails
+)
