@@ -7,6 +7,7 @@ user's gets a call of the first tool, otherwise a fixed answer. Streams are SSE 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..wire_server import Reply, sse
@@ -40,7 +41,8 @@ def _chunks(common: dict[str, Any], message: dict[str, Any], reason: str) -> lis
     if "tool_calls" in message:  # Groq sends a tool call whole, in one chunk
         deltas = [{"role": "assistant", "tool_calls": [{**message["tool_calls"][0], "index": 0}]}]
     else:
-        deltas = [{"role": "assistant", "content": ""}] + [{"content": word} for word in ANSWER.split(" ")]
+        words = re.findall(r"\S+\s*", ANSWER)  # each with its trailing space
+        deltas = [{"role": "assistant", "content": ""}] + [{"content": word} for word in words]
     last = chunk({}, reason)
     last["x_groq"] = {"id": "req_1", "usage": USAGE}
     return [*map(chunk, deltas), last]

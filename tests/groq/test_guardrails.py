@@ -14,7 +14,7 @@ from . import fake_groq
 policy = wiring.policy_fixture()
 SPAN = f"chat {fake_groq.MODEL}"
 STREAMED = "Mail:bob@example.com,phone:+442079460958."
-"""One word: the fake server streams an answer word by word, and joins the words without spaces."""
+"""One word, so the fake server streams it in one content chunk: the guard holds it back to the end."""
 STREAMED_REDACTED = "Mail:<EMAIL_ADDRESS>,phone:<PHONE_NUMBER>."
 
 
