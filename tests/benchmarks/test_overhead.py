@@ -105,3 +105,15 @@ def test_floor_with_chunk_metric_records_every_chunk_after_the_first() -> None:
     (point,) = metrics["gen_ai.client.operation.time_per_output_chunk"]
     assert point.count == 4
     assert point.attributes["gen_ai.response.model"] == S.RESPONSE_MODEL
+
+
+def test_startup_script_writes_its_document(tmp_path: Path) -> None:
+    doc = tmp_path / "startup.md"
+    completed = subprocess.run(
+        [sys.executable, "benchmarks/startup.py", "--runs", "1", "--write", str(doc)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    rows = {line.split(" | ")[0]: line for line in doc.read_text().splitlines() if line.startswith("| (")}
+    assert rows["| (a) `import otel_llm; otel_llm.instrument()`"].endswith("| none |")
+    assert rows["| (c) importing `openai` alone"].endswith("| openai |")
