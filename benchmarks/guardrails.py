@@ -1,8 +1,8 @@
 """Measure the guardrail detectors on the shared datasets and write the results into docs/guardrails.md.
 
-    nice .venv/bin/python benchmarks/guardrails.py            # ~3 minutes on 2 cores
+    nice .venv/bin/python benchmarks/guardrails.py            # ~8 minutes on 2 cores, mostly the nested CV
 
-Quality: PII (ours vs Presidio's pattern recognizers), prompt injection (cross-validated), toxicity,
+Quality: PII (ours vs Presidio's pattern recognizers), prompt injection (nested cross-validation), toxicity,
 secrets false positives, XSTest over-blocking with ``Policy.default()``. Latency: p50/p95 per detector,
 and all pattern-class checks together on a 2 KB prompt, bare and through the engine with telemetry.
 """
@@ -18,6 +18,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from threadpoolctl import threadpool_limits
+
 import guardrails_pii  # sibling script: benchmarks/ is on sys.path when this file runs
 import train_injection_classifier
 from otel_llm.guardrails import GuardrailViolation, Policy
@@ -32,6 +34,8 @@ DATASETS = ROOT.parent / "shared" / "datasets"
 DOC = ROOT / "docs" / "guardrails.md"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 COMMAND = "nice .venv/bin/python benchmarks/guardrails.py"
+RUNS = 1000  # latency runs of the 2 KB prompt
+ROUNDS = 5  # of RUNS / ROUNDS consecutive runs each, for the fastest-round column
 
 PATTERN_RULES = [
     {"id": "pii", "detector": "pii", "action": "redact"},
@@ -75,6 +79,26 @@ def timed(
         function(text)
         samples.append(clock() - start)
     return samples
+
+
+def timed_interleaved(
+    functions: list[Callable[[str], object]], text: str, runs: int
+) -> list[tuple[list[float], list[float]]]:
+    """Wall-clock and CPU seconds per call of each function on ``text``, taking turns run by run."""
+    samples: list[tuple[list[float], list[float]]] = [([], []) for _ in functions]
+    for _ in range(runs):
+        for function, (wall, cpu) in zip(functions, samples, strict=True):
+            start_wall, start_cpu = time.perf_counter(), time.thread_time()
+            function(text)
+            cpu.append(time.thread_time() - start_cpu)
+            wall.append(time.perf_counter() - start_wall)
+    return samples
+
+
+def fastest_round_p50(samples: list[float]) -> float:
+    """The lowest median of ``ROUNDS`` rounds of consecutive samples."""
+    size = len(samples) // ROUNDS
+    return min(statistics.median(samples[i * size : (i + 1) * size]) for i in range(ROUNDS))
 
 
 def p50_p95_ms(samples: list[float]) -> tuple[str, str]:
@@ -132,7 +156,26 @@ def pii_section() -> str:
     )
 
 
+def summarize_choices(chosen: Counter) -> str:
+    """How often the inner selection chose each number of copies and each C, and the thresholds' range."""
+    folds = sum(chosen.values())
+    parts = []
+    for field in ("copies", "C"):
+        counts = Counter()
+        for params, n in chosen.items():
+            counts[getattr(params, field)] += n
+        parts.append(", ".join(f"{field} {value:g} in {n}" for value, n in sorted(counts.items())))
+    thresholds = sorted(t for params, n in chosen.items() for t in [params.threshold] * n)
+    parts.append(f"threshold {thresholds[0]}-{thresholds[-1]} (median {statistics.median(thresholds):g})")
+    return f"{'; '.join(parts)} of {folds} outer folds"
+
+
 def injection_section() -> str:
+    with threadpool_limits(1):  # OpenMP threads only wait on each other for models this small
+        return _injection_section()
+
+
+def _injection_section() -> str:
     train = train_injection_classifier
     texts, labels = train.load(DATASETS / "prompt_injection_deepset_train.jsonl")
     negatives, held_out = train.split_benign(train.benign_sets(DATASETS))
@@ -140,17 +183,36 @@ def injection_section() -> str:
         held_out["XSTest safe prompts"] = [r["prompt"] for r in csv.DictReader(f) if r["label"] == "safe"]
     detector = PromptInjectionDetector()
     start = time.perf_counter()
-    shipped = train.fit(texts, labels, negatives)
+    shipped, params = train.train(texts, labels, negatives)
     fit_seconds = time.perf_counter() - start
+    fixed = train.PREVIOUS
+    fixed_name = f"{fixed.copies} copies, C={fixed.C:g}, threshold {fixed.threshold}"
     variants = [
-        ("deepset only", [], train.fit(texts, labels, [])),
-        ("deepset + benign negatives (shipped)", negatives, shipped),
+        (f"deepset only; fixed: {fixed_name}", [], fixed, train.fit(texts, labels, [], fixed), fixed),
+        (
+            f"deepset + benign negatives; fixed: {fixed_name} (before)",
+            negatives,
+            fixed,
+            train.fit(texts, labels, negatives, fixed),
+            fixed,
+        ),
+        (
+            "deepset + benign negatives + augmented injections; chosen by inner CV (shipped)",
+            negatives,
+            None,
+            shipped,
+            params,
+        ),
     ]
     rows = []
-    for name, extra, model in variants:
-        cv = train.cross_validate(texts, labels, extra)
+    chosen = ""
+    for name, extra, cv_params, model, model_params in variants:
+        cv = train.cross_validate(texts, labels, extra, cv_params)
+        if cv_params is None:
+            chosen = summarize_choices(cv["chosen"])
         flagged = [
-            float((model.predict_proba(held)[:, 1] >= train.THRESHOLD).mean()) for held in held_out.values()
+            float((model.predict_proba(held)[:, 1] >= model_params.threshold).mean())
+            for held in held_out.values()
         ]
         rows.append(
             [
@@ -160,7 +222,7 @@ def injection_section() -> str:
             ]
         )
     header = [
-        "training data",
+        "training data; choices",
         "precision",
         "recall",
         "F1",
@@ -184,13 +246,20 @@ def injection_section() -> str:
     return (
         "### Prompt injection: `prompt_injection_deepset_train.jsonl` "
         f"({len(texts)} rows, {int(labels.sum())} injections)\n\n"
-        f"Stratified 5-fold cross-validation on deepset, mean over {len(train.SEEDS)} shuffles, threshold "
-        f"{train.THRESHOLD}; benign negatives ({len(negatives)} texts) only ever join the training folds. "
+        f"Stratified 5-fold cross-validation on deepset, mean over {len(train.SEEDS)} shuffles. Benign "
+        f"negatives ({len(negatives)} texts) and augmented injections only ever join the training folds. "
+        "The shipped row is nested: in each outer fold an inner "
+        f"{train.INNER_FOLDS}-fold cross-validation on the training folds alone chooses the augmented "
+        f"copies per injection (of {', '.join(map(str, train.COPIES))}), C (of "
+        f"{', '.join(f'{c:g}' for c in train.CS)}) and the "
+        f"threshold (of {train.THRESHOLDS[0]}-{train.THRESHOLDS[-1]}), so the evaluation fold never "
+        f"influences a choice. Chosen: {chosen}. "
         "The flagged columns are over-blocking: the share of benign texts never trained on "
-        f"({sizes}) that the model, trained on all of deepset, flags as injection.\n\n"
+        f"({sizes}) that the model, trained on all of deepset, flags as injection at its threshold.\n\n"
         f"{table(header, rows)}\n\n{runtime}\n\n"
-        f"The exported model reproduces scikit-learn's probabilities to within {max_difference:.1e} "
-        f"(training the shipped model takes {fit_seconds:.1f} s). "
+        f"The shipped model: {params.copies} copies, C={params.C:g}, threshold {params.threshold}, chosen by "
+        "the same inner cross-validation on all of deepset. The exported JSON reproduces scikit-learn's "
+        f"probabilities to within {max_difference:.1e} (choosing and training it takes {fit_seconds:.1f} s). "
         "Latency: the shipped model on each deepset row.\n"
     )
 
@@ -301,7 +370,6 @@ def latency_section() -> str:
     from otel_llm.guardrails.telemetry import GuardrailTelemetry
 
     prompt = two_kb_prompt()
-    runs = [prompt] * 500
     detectors = [(spec["id"], create(spec["detector"], spec.get("options"))) for spec in PATTERN_RULES]
 
     def all_detectors(text: str) -> None:
@@ -334,17 +402,35 @@ def latency_section() -> str:
             lambda t: sdk.evaluate([t], "input"),
         ),
     ]
-    rows = []
-    for name, findings, check in checks:
-        cpu_p50 = p50_p95_ms(timed(check, runs, time.thread_time))[0]
-        rows.append([name, findings, *p50_p95_ms(timed(check, runs)), cpu_p50])
+    speed_before = machine_speed()
+    samples = timed_interleaved([check for _, _, check in checks], prompt, RUNS)
+    rows = [
+        [name, findings, *p50_p95_ms(wall), p50_p95_ms(cpu)[0], f"{fastest_round_p50(cpu) * 1000:.3f}"]
+        for (name, findings, _), (wall, cpu) in zip(checks, samples, strict=True)
+    ]
     return (
-        f"### Latency: pattern-class checks on a {len(prompt)}-character prompt ({len(runs)} runs)\n\n"
+        f"### Latency: pattern-class checks on a {len(prompt)}-character prompt ({RUNS} runs)\n\n"
         "The prompt is real text from the datasets (XSTest prompts and PII sentences), so it holds "
         "entities to find. Rules as in `PATTERN_RULES` of the benchmark script. The SDK row includes "
-        "the span, the metrics and one event per finding. CPU time (`time.thread_time`) is shown beside "
-        "wall-clock time because the machine is shared: wall-clock includes waiting for a core.\n\n"
-        + table(["check", "findings", "p50 ms (wall)", "p95 ms (wall)", "p50 ms (CPU)"], rows)
+        "the span, the metrics and one event per finding; with the no-op API no event is built. CPU time "
+        "(`time.thread_time`) is shown beside wall-clock time because the machine is shared: wall-clock "
+        "includes waiting for a core. The rows are measured interleaved (each run times every row once), "
+        "so a change in the machine's load affects them all alike. The machine's speed still varies, "
+        f"by phases: `sum(range(10**7))` took {speed_before:.2f} s of CPU before these runs and "
+        f"{machine_speed():.2f} s after them. So the last column splits the runs into {ROUNDS} rounds of "
+        "consecutive runs and gives the lowest of the rounds' CPU p50s (like `timeit`'s best of "
+        "several repeats): what the checks cost when no neighbour slows the machine down.\n\n"
+        + table(
+            [
+                "check",
+                "findings",
+                "p50 ms (wall)",
+                "p95 ms (wall)",
+                "p50 ms (CPU)",
+                "p50 ms (CPU, fastest round)",
+            ],
+            rows,
+        )
         + "\n"
     )
 

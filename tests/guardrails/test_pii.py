@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from otel_llm.guardrails import Match
+from otel_llm.guardrails.detectors import pii
 from otel_llm.guardrails.detectors.pii import PIIDetector, iban_valid, luhn_valid, ssn_valid
 
 
@@ -104,3 +105,46 @@ def test_entity_selection_and_custom_patterns():
 def test_unknown_entity_type_is_rejected():
     with pytest.raises(ValueError, match="unknown PII entity types"):
         PIIDetector(entities=["PASSPORT"])
+
+
+RUN_TEXTS = [
+    "call 415.555.2671 x123 now, or (555) 123 4567\t(555) 765 4321 ext. 12.",
+    "+41 (0)44 668 18 00; ssn 460-89-9847, card 4111-1111-1111-1111 and 4111 1111 1111 1111.",
+    "ip 10.0.0.1. Version 1.2.3.4.5, 192.168.000.001x, 300.1.1.1",
+    "a1234567890123b 12345678901234 +1-202-555-0143ext. 7\n00 44 20 7946 0958",
+    "٣٣٣-٤٤-٥٥٥٥ and ٤١١١١١١١١١١١١١١١ are digits too",
+]
+
+
+@pytest.mark.parametrize("pattern", [pii._CARDS, pii._SSNS, pii._IPV4S, pii._PHONES])
+@pytest.mark.parametrize("text", RUN_TEXTS)
+def test_searching_numeric_runs_finds_what_scanning_the_whole_text_finds(pattern, text):
+    runs = [m.span() for m in pii._NUMERIC_RUN.finditer(text)]
+    assert [m.span() for m in pattern.finditer(text, runs)] == [
+        m.span() for m in pattern.regex.finditer(text)
+    ]
+
+
+def test_ibans_are_found_from_the_runs_of_their_check_digits():
+    text = "to DE89370400440532013000, GB82 WEST 1234 5698 7654 32 or XX12 (no) and GB82WEST12345698765432"
+    assert found(text) == [
+        ("IBAN_CODE", "DE89370400440532013000"),
+        ("IBAN_CODE", "GB82 WEST 1234 5698 7654 32"),
+        ("IBAN_CODE", "GB82WEST12345698765432"),
+    ]
+
+
+def test_national_numbers_are_checked_against_each_trunk_prefix_region():
+    assert found("ring 0490 75 40 81 or 07700 900 123") == [
+        ("PHONE_NUMBER", "0490 75 40 81"),
+        ("PHONE_NUMBER", "07700 900 123"),
+    ]
+    assert found("ring 0490 75 40 81", PIIDetector(phone_regions=["GB"])) == []
+    assert pii.national_pattern(None).fullmatch("123")
+
+
+def test_drop_overlaps_keeps_the_best_and_sorts_by_position():
+    apart = [Match(5, 9, "B", 0.5), Match(0, 3, "A")]
+    assert pii.drop_overlaps(apart) == [Match(0, 3, "A"), Match(5, 9, "B", 0.5)]
+    crossing = [Match(0, 10, "A", 0.5), Match(2, 5, "B"), Match(12, 14, "C"), Match(11, 13, "D", 0.9)]
+    assert pii.drop_overlaps(crossing) == [Match(2, 5, "B"), Match(12, 14, "C")]

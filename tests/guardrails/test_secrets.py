@@ -88,3 +88,21 @@ def test_shortest_tokens_pass_the_run_length_prefilter(secret, entity):
 def test_aws_secret_key_of_the_minimum_length_is_found():
     secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
     assert found(f'aws_secret_access_key = "{secret}"') == [("AWS_ACCESS_KEY", secret)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "//registry.npmjs.org/:_authToken=npm_" + "a1B2c3D4e5" * 4 + "\nnext",
+            ("NPM_TOKENS", "//registry.npmjs.org/:_authToken=npm_" + "a1B2c3D4e5" * 4),
+        ),
+        (
+            "use sq0csp-" + "a1B2c3D4e5" * 4 + "f6G for it",
+            ("SQUARE_OAUTH_SECRET", "sq0csp-" + "a1B2c3D4e5" * 4 + "f6G"),
+        ),
+        ("ftp://ann:s3cret@host", ("BASIC_AUTH_CREDENTIALS", "s3cret")),
+    ],
+)
+def test_patterns_behind_a_required_literal_are_found(text, expected):
+    assert found(text) == [expected]

@@ -2,11 +2,15 @@ from __future__ import annotations
 
 import pytest
 from opentelemetry import trace
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
 from opentelemetry.trace import SpanKind, StatusCode
 
 from otel_llm.guardrails import GuardrailViolation, Policy, Rule
 from otel_llm.guardrails.detectors.pii import PIIDetector
 from otel_llm.guardrails.detectors.text import BannedSubstringsDetector
+from otel_llm.guardrails.engine import GuardrailEngine
+from otel_llm.guardrails.telemetry import GuardrailTelemetry
 from otel_llm.semconv import attributes as A
 from otel_llm.semconv import events as E
 from otel_llm.semconv import metrics as M
@@ -193,3 +197,27 @@ def test_stream_span_is_a_child_of_the_span_where_the_stream_was_opened(otel):
     guard_span, chat_span = sorted(otel.spans(), key=lambda s: s.name)
     assert guard_span.parent.span_id == parent.get_span_context().span_id == chat_span.context.span_id
     assert guard_span.start_time < chat_span.end_time < guard_span.end_time
+
+
+class _DisabledProcessor(SimpleLogRecordProcessor):
+    """Exports what it is given, but tells loggers that it wants nothing."""
+
+    def enabled(self, **_: object) -> bool:
+        return False
+
+
+def test_events_are_not_built_when_the_logger_is_disabled(otel):
+    exporter = InMemoryLogRecordExporter()
+    logger_provider = LoggerProvider()
+    logger_provider.add_log_record_processor(_DisabledProcessor(exporter))
+    guarded = policy()
+    engine = GuardrailEngine(guarded, GuardrailTelemetry(guarded, logger_provider=logger_provider))
+    [result] = engine.evaluate(["falcon to ann@example.org"], "input")
+    assert [f.rule_id for f in result.findings] == ["pii", "banned"]
+    assert exporter.get_finished_logs() == ()
+    [span] = otel.spans()
+    assert span.attributes[A.GEN_AI_GUARDRAIL_RESULT_VALUE] == "block"
+    assert metric_points(otel)[M.OTEL_LLM_GUARDRAIL_CHECKS] == {
+        ("pii", "input", "redact"): 1,
+        ("banned", "input", "block"): 1,
+    }

@@ -15,6 +15,7 @@ from otel_llm.guardrails.detectors.text import (
     CompetitorsDetector,
     InvisibleUnicodeDetector,
     MaxLengthDetector,
+    TermMatcher,
     estimate_tokens,
 )
 
@@ -159,3 +160,27 @@ def test_refusals(text):
 )
 def test_non_refusals(text):
     assert RefusalDetector().detect(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "refuses"),
+    [
+        ("I AM SORRY, BUT I CANNOT DO THAT.", True),
+        ("Désolé. I'm sorry, but I can't help with that.", True),
+        ("Désolé, je ne peux pas: I can help with that.", False),
+        ("AS AN AI LANGUAGE MODEL, I DON'T browse.", True),
+    ],
+)
+def test_refusals_ignore_case_in_ascii_and_other_text(text, refuses):
+    assert bool(RefusalDetector().detect(text)) is refuses
+
+
+@pytest.mark.parametrize("whole_words", [True, False])
+@pytest.mark.parametrize("case_sensitive", [True, False])
+def test_term_search_by_find_matches_the_regex_search(monkeypatch, whole_words, case_sensitive):
+    terms = ["new york", "york", "New", "acme", "a-b", "aa"]
+    text = "New York, new yorker; ACME acmes xacme a-b-c aaaa é new york"
+    by_find = list(TermMatcher(terms, case_sensitive, whole_words).find(text))
+    monkeypatch.setattr(TermMatcher, "FIND_LIMIT", 0)
+    assert by_find == list(TermMatcher(terms, case_sensitive, whole_words).find(text))
+    assert by_find  # every combination finds something here

@@ -25,6 +25,7 @@ from otel_llm.guardrails.results import (
 from otel_llm.guardrails.telemetry import GuardrailTelemetry
 
 logger = logging.getLogger(__name__)
+_ACTION_OUTCOME = {action: Outcome(action.value) for action in Action}
 
 
 @dataclass
@@ -55,24 +56,27 @@ def run_rule(policy: Policy, rule: Rule, text: str) -> RuleRun:
             time.perf_counter() - start,
             error=DetectorError(rule.id, type(exc).__name__, outcome),
         )
-    outcome = Outcome(rule.action.value) if matches else Outcome.PASS
+    outcome = _ACTION_OUTCOME[rule.action] if matches else Outcome.PASS  # type: ignore[index]
     return RuleRun(rule, outcome, time.perf_counter() - start, matches)
 
 
 def to_findings(run: RuleRun, source: Source, index: int, offset: int = 0) -> list[Finding]:
+    if not run.matches:
+        return []
     rule = run.rule
+    rule_id, detector, action = rule.id, rule.detector.name, rule.action
     return [
         Finding(
-            rule_id=rule.id,
-            detector=rule.detector.name,
-            entity_type=m.entity_type,
-            score=m.score,
-            start=m.start + offset,
-            end=m.end + offset,
-            action=rule.action,  # type: ignore[arg-type]
-            source=source,
-            index=index,
-            reason=f"{rule.detector.name} detected {m.entity_type}",
+            rule_id,
+            detector,
+            m.entity_type,
+            m.score,
+            m.start + offset,
+            m.end + offset,
+            action,  # type: ignore[arg-type]
+            source,
+            index,
+            f"{detector} detected {m.entity_type}",
         )
         for m in run.matches
     ]

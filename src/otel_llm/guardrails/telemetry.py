@@ -57,6 +57,7 @@ class GuardrailTelemetry:
             explicit_bucket_boundaries_advisory=M.OTEL_LLM_GUARDRAIL_CHECK_DURATION_BUCKETS,
         )
         self.span_name = f"{A.GenAiOperationNameValues.APPLY_GUARDRAIL} {policy.component_name}"
+        self._rule_attributes: dict[tuple[str, Source, Outcome], dict[str, str]] = {}
         self.common = {
             A.GEN_AI_GUARDRAIL_COMPONENT_NAME: policy.component_name,
             A.GEN_AI_GUARDRAIL_POLICY_ID: policy.id,
@@ -84,27 +85,36 @@ class GuardrailTelemetry:
 
     def record_rule(self, rule: Rule, source: Source, outcome: Outcome, seconds: float) -> None:
         """One ``otel_llm.guardrail.checks`` increment and one duration measurement for a rule check."""
-        attributes = {
-            A.GEN_AI_GUARDRAIL_COMPONENT_NAME: self.policy.component_name,
-            A.GEN_AI_GUARDRAIL_POLICY_ID: self.policy.id,
-            A.GEN_AI_GUARDRAIL_POLICY_RULE_ID: rule.id,
-            A.GEN_AI_GUARDRAIL_SOURCE: source.value,
-            A.OTEL_LLM_GUARDRAIL_OUTCOME: outcome.value,
-        }
+        key = (rule.id, source, outcome)
+        attributes = self._rule_attributes.get(key)
+        if attributes is None:  # a few per rule: built once, then shared (the SDK does not modify them)
+            attributes = self._rule_attributes[key] = {
+                A.GEN_AI_GUARDRAIL_COMPONENT_NAME: self.policy.component_name,
+                A.GEN_AI_GUARDRAIL_POLICY_ID: self.policy.id,
+                A.GEN_AI_GUARDRAIL_POLICY_RULE_ID: rule.id,
+                A.GEN_AI_GUARDRAIL_SOURCE: source.value,
+                A.OTEL_LLM_GUARDRAIL_OUTCOME: outcome.value,
+            }
         self.checks.add(1, attributes)
         self.duration.record(seconds, attributes)
+
+    def events_enabled(self) -> bool:
+        """Whether ``gen_ai.guardrail.result`` events would be recorded (false without a logger provider)."""
+        enabled = getattr(self.logger, "enabled", None)  # Logger.enabled is missing in older API versions
+        return True if enabled is None else enabled(event_name=E.GEN_AI_GUARDRAIL_RESULT)
 
     def finish(self, span: Span, outcome: Outcome, results: list[CheckResult], originals: list[str]) -> None:
         """Set the overall result on the span and emit one event per finding and per failed detector."""
         span.set_attribute(A.GEN_AI_GUARDRAIL_RESULT_TYPE, RESULT_TYPE)
         span.set_attribute(A.GEN_AI_GUARDRAIL_RESULT_VALUE, outcome.value)
         span.set_attribute(A.OTEL_LLM_GUARDRAIL_OUTCOME, outcome.value)
-        capture = content_capture_enabled()
-        for result, original in zip(results, originals, strict=True):
-            for finding in result.findings:
-                self._emit(self._finding_attributes(finding), result, original, capture)
-            for error in result.errors:
-                self._emit(self._error_attributes(result.source, error), result, original, capture)
+        if self.events_enabled():  # building events is the costly part: skip it when nothing records them
+            capture = content_capture_enabled()
+            for result, original in zip(results, originals, strict=True):
+                for finding in result.findings:
+                    self._emit(self._finding_attributes(finding), result, original, capture)
+                for error in result.errors:
+                    self._emit(self._error_attributes(result.source, error), result, original, capture)
         errors = [error for result in results for error in result.errors]
         if errors:
             span.set_attribute(A.ERROR_TYPE, errors[0].error_type)

@@ -57,6 +57,15 @@ REFUSAL_PHRASES = (
     r"(?:my|our|the) (?:guidelines|policies|policy)",
 )
 _REFUSAL = re.compile("|".join(f"(?:{p})" for p in REFUSAL_PHRASES), re.IGNORECASE)
+# the same phrases in lower case, for lower-cased ASCII text: several times faster than re.IGNORECASE
+_REFUSAL_LOWER = re.compile(_REFUSAL.pattern.lower())
+
+
+def refuses(text: str) -> bool:
+    """Whether ``text`` holds a refusal phrase, ignoring case."""
+    if text.isascii():
+        return _REFUSAL_LOWER.search(text.lower()) is not None
+    return _REFUSAL.search(text) is not None
 
 
 @register
@@ -72,4 +81,4 @@ class RefusalDetector(Detector):
 
     def detect(self, text: str) -> list[Match]:
         normalized = text[: self.window].replace("’", "'")
-        return whole_text(text, self.category, 1.0) if _REFUSAL.search(normalized) else []
+        return whole_text(text, self.category, 1.0) if refuses(normalized) else []

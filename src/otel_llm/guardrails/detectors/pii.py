@@ -10,6 +10,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import phonenumbers
@@ -44,6 +45,38 @@ _PHONE_EXTENSION = re.compile(r"\s?(?:x|ext\.?)\s?\d{1,6}$")
 _NANP_LAYOUT = re.compile(r"^(?:1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _DIGITS = re.compile(r"\d")
+# Every character the card, SSN, IPv4 and phone patterns can consume. Their matches start with one of
+# "+(" or a digit, so each lies inside one such run: one scan finds the runs, and the patterns then only
+# search runs long enough to hold them (the character after a run is included for their lookaheads).
+_NUMERIC_RUN = re.compile(r"[+(\d][\d\s().+\-xet]*")
+
+Run = tuple[int, int]  # start and end of a numeric run
+
+
+@dataclass(frozen=True)
+class RunPattern:
+    """A pattern searched only in numeric runs of ``min_length`` or more characters.
+
+    With ``separators``, a run must also hold ``count`` or more of one of them (every match does).
+    """
+
+    regex: re.Pattern[str]
+    min_length: int
+    separators: tuple[str, ...] = ()
+    count: int = 0
+
+    def finditer(self, text: str, runs: list[Run]) -> Iterator[re.Match[str]]:
+        for start, end in runs:
+            if end - start >= self.min_length and (
+                not self.separators or any(text.count(c, start, end) >= self.count for c in self.separators)
+            ):
+                yield from self.regex.finditer(text, start, end + 1)
+
+
+_CARDS = RunPattern(_CARD_RE, 12)
+_SSNS = RunPattern(_SSN_RE, 11, ("-", " "), 2)
+_IPV4S = RunPattern(_IPV4_RE, 7, (".",), 3)
+_PHONES = RunPattern(_PHONE_RE, 7)
 
 DEFAULT_PHONE_REGIONS = ("US", "GB", "DE", "FR", "CH", "IT", "ES", "NL", "IN", "AU", "CA", "IL", "BR")
 
@@ -53,8 +86,10 @@ _LUHN_DOUBLE = str.maketrans("0123456789", "0246813579")  # each digit doubled, 
 
 def luhn_valid(digits: str) -> bool:
     """Luhn checksum of a string of digits."""
-    doubled = digits[-2::-2].translate(_LUHN_DOUBLE)
-    return (sum(map(int, digits[-1::-2])) + sum(map(int, doubled))) % 10 == 0
+    summed = digits[-1::-2] + digits[-2::-2].translate(_LUHN_DOUBLE)
+    if summed.isascii():  # the usual case: add the code points, less those of "0"
+        return (sum(summed.encode()) - 48 * len(summed)) % 10 == 0
+    return sum(map(int, summed)) % 10 == 0
 
 
 def iban_valid(candidate: str) -> bool:
@@ -103,13 +138,14 @@ class PIIDetector(Detector):
             raise ValueError(f"unknown PII entity types {sorted(unknown)}; built-in: {ENTITY_TYPES}")
         self.custom = [CustomPattern.parse(spec) for spec in patterns]
         self.phone_regions = tuple(phone_regions)
-        # regions whose national numbers are written with trunk prefix 0, with their country codes
+        # regions whose national numbers are written with trunk prefix 0, with their country codes and
+        # the pattern every valid national number there matches (checked first: validation is costly)
         self._trunk_zero_regions = [
-            (region, phonenumbers.country_code_for_region(region))
+            (region, phonenumbers.country_code_for_region(region), national_pattern(metadata))
             for region in self.phone_regions
-            if getattr(PhoneMetadata.metadata_for_region(region), "national_prefix", None) == "0"
+            if getattr(metadata := PhoneMetadata.metadata_for_region(region), "national_prefix", None) == "0"
         ]
-        finders: dict[str, Callable[[str], Iterator[Match]]] = {
+        finders: dict[str, Callable[[str, list[Run]], Iterator[Match]]] = {
             EMAIL: self._emails,
             CARD: self._cards,
             IBAN: self._ibans,
@@ -122,10 +158,11 @@ class PIIDetector(Detector):
     def detect(self, text: str) -> list[Match]:
         found: list[Match] = []
         if _DIGITS.search(text) or "@" in text or ":" in text:
+            runs = [(m.start(), m.end()) for m in _NUMERIC_RUN.finditer(text)]
             for finder in self._finders:
-                found.extend(finder(text))
+                found.extend(finder(text, runs))
             if self._find_phones:  # last and slowest: skips digit runs already identified as something else
-                found.extend(self._phones(text, found))
+                found.extend(self._phones(text, runs, found))
         for pattern in self.custom:
             found.extend(
                 Match(m.start(), m.end(), pattern.entity_type, pattern.score)
@@ -134,7 +171,7 @@ class PIIDetector(Detector):
         return drop_overlaps(found)
 
     @staticmethod
-    def _emails(text: str) -> Iterator[Match]:
+    def _emails(text: str, runs: list[Run]) -> Iterator[Match]:
         at = text.find("@")
         while at != -1:
             local = _EMAIL_LOCAL.search(text, max(0, at - 64), at)
@@ -146,15 +183,21 @@ class PIIDetector(Detector):
             at = text.find("@", at + 1)
 
     @staticmethod
-    def _cards(text: str) -> Iterator[Match]:
-        for m in _CARD_RE.finditer(text):
+    def _cards(text: str, runs: list[Run]) -> Iterator[Match]:
+        for m in _CARDS.finditer(text, runs):
             digits = m.group().replace(" ", "").replace("-", "")
             if 12 <= len(digits) <= 19 and luhn_valid(digits):
                 yield Match(m.start(), m.end(), CARD, 1.0)
 
     @staticmethod
-    def _ibans(text: str) -> Iterator[Match]:
-        for m in _IBAN_RE.finditer(text):
+    def _ibans(text: str, runs: list[Run]) -> Iterator[Match]:
+        searched = 0  # like finditer: no match starts inside the previous one
+        for run_start, _ in runs:  # the check digits after the two letters of the country start a run
+            start = run_start - 2
+            m = _IBAN_RE.match(text, start) if start >= searched else None
+            if m is None:
+                continue
+            searched = m.end()
             candidate = m.group()
             # the pattern may run into a following word: shorten at group boundaries until the checksum holds
             while len(candidate.replace(" ", "")) >= 15:
@@ -164,15 +207,15 @@ class PIIDetector(Detector):
                 candidate = candidate[: max(candidate.rfind(" "), len(candidate) - 4)].rstrip()
 
     @staticmethod
-    def _ssns(text: str) -> Iterator[Match]:
-        for m in _SSN_RE.finditer(text):
+    def _ssns(text: str, runs: list[Run]) -> Iterator[Match]:
+        for m in _SSNS.finditer(text, runs):
             ssn = m.group()
             if ssn_valid(ssn[:3], ssn[4:6], ssn[7:]):
                 yield Match(m.start(), m.end(), SSN, 0.85)
 
     @staticmethod
-    def _ips(text: str) -> Iterator[Match]:
-        candidates = [(m.start(), m.end()) for m in _IPV4_RE.finditer(text)]
+    def _ips(text: str, runs: list[Run]) -> Iterator[Match]:
+        candidates = [m.span() for m in _IPV4S.finditer(text, runs)]
         colon = text.find(":")
         while colon != -1:  # IPv6: the run of hex digits and colons around each colon
             start = colon
@@ -193,11 +236,13 @@ class PIIDetector(Detector):
                 continue
             yield Match(start, end, IP, 0.9)
 
-    def _phones(self, text: str, taken: list[Match]) -> Iterator[Match]:
+    def _phones(self, text: str, runs: list[Run], taken: list[Match]) -> Iterator[Match]:
         covered = bytearray(len(text))  # 1 where another entity was found
         for t in taken:
             covered[t.start : t.end] = b"\1" * (t.end - t.start)
-        for m in _PHONE_RE.finditer(text):
+        # matches overlapping another entity are skipped, so runs without enough free characters are too
+        free = [(start, end) for start, end in runs if covered.count(0, start, end) >= _PHONES.min_length]
+        for m in _PHONES.finditer(text, free):
             if covered.find(1, m.start(), m.end()) != -1:
                 continue
             if self._phone_like(m.group()):
@@ -230,18 +275,29 @@ class PIIDetector(Detector):
                 return phonenumbers.is_valid_number(phonenumbers.parse(number, "US"))
             # the rest after the trunk 0 is the national number: validate it without a parse per region
             national_number = int("".join(_DIGITS.findall(number))[1:])
+            significant = str(national_number)
             return any(
-                phonenumbers.is_valid_number_for_region(
+                pattern.fullmatch(significant) is not None
+                and phonenumbers.is_valid_number_for_region(
                     PhoneNumber(country_code=code, national_number=national_number), r
                 )
-                for r, code in self._trunk_zero_regions
+                for r, code, pattern in self._trunk_zero_regions
             )
         except phonenumbers.NumberParseException:
             return False
 
 
+def national_pattern(metadata: PhoneMetadata | None) -> re.Pattern[str]:
+    """The region's general national-number pattern (matches any string when the metadata has none)."""
+    general = getattr(metadata, "general_desc", None)
+    return re.compile(getattr(general, "national_number_pattern", None) or ".*")
+
+
 def drop_overlaps(matches: list[Match]) -> list[Match]:
     """Keep the best of overlapping matches (higher score, then longer), sorted by position."""
+    ordered = sorted(matches, key=lambda m: (m.start, -m.score, m.start - m.end))
+    if all(a.end <= b.start for a, b in pairwise(ordered)):
+        return ordered  # the usual case: nothing overlaps
     ranked = sorted(matches, key=lambda m: (-m.score, -(m.end - m.start), m.start))
     kept: list[Match] = []
     for match in ranked:

@@ -80,6 +80,11 @@ _TOKEN_RUN = re.compile(r"[A-Za-z0-9_\-+/=]{16,}")
 _MARKERS = ("://", "-----BEGIN")
 # Literals that every match of these plugins' patterns contains: their scans are skipped without them.
 _REQUIRED_LITERALS = {
+    "BASIC_AUTH_CREDENTIALS": ("://",),
+    "NPM_TOKENS": (":_authToken=",),
+    "SQUARE_OAUTH_SECRET": ("sq0csp-",),
+    PRIVATE_KEY: ("-----BEGIN ",),
+    JWT: ("eyJ",),
     "TELEGRAM_BOT_TOKEN": (":",),
     "MAILCHIMP_ACCESS_KEY": ("-us",),
     "SLACK_TOKEN": ("xox", "hooks.slack.com"),

@@ -17,7 +17,11 @@ class TermMatcher:
     Case is ignored by lower-casing the text once and matching lower-cased terms exactly: an
     alternation of plain literals lets the regex engine skip ahead, which ``re.IGNORECASE`` and a
     leading lookbehind would prevent. The start-of-word check is done on each match instead.
+    Up to ``FIND_LIMIT`` terms are searched with ``str.find`` instead, which is several times faster
+    than the regex engine's scan; the matches are the same.
     """
+
+    FIND_LIMIT = 8
 
     def __init__(self, terms: Iterable[str], case_sensitive: bool = False, whole_words: bool = True):
         keys = {term if case_sensitive else term.lower() for term in terms if term}
@@ -26,6 +30,7 @@ class TermMatcher:
         alternation = "|".join(re.escape(key) for key in sorted(keys, key=len, reverse=True))
         end = r"(?!\w)" if whole_words else ""
         self._pattern = re.compile(f"(?:{alternation}){end}")
+        self._keys = sorted(keys, key=len, reverse=True) if len(keys) <= self.FIND_LIMIT else None
         # for the rare text whose lower-case form has another length (e.g. "İ"): offsets must not shift
         self._ignore_case = None if case_sensitive else re.compile(f"(?:{alternation}){end}", re.IGNORECASE)
         self.case_sensitive = case_sensitive
@@ -38,6 +43,9 @@ class TermMatcher:
             haystack = text.lower()
             if len(haystack) != len(text):
                 haystack, pattern = text, self._ignore_case  # type: ignore[assignment]
+        if self._keys is not None and pattern is self._pattern:
+            yield from self._find_each(haystack)
+            return
         position = 0
         while match := pattern.search(haystack, position):
             start = match.start()
@@ -46,6 +54,24 @@ class TermMatcher:
                 continue
             yield start, match.end(), match.group() if self.case_sensitive else match.group().lower()
             position = match.end()
+
+    def _find_each(self, haystack: str) -> Iterator[tuple[int, int, str]]:
+        """The regex's matches, from ``str.find``: leftmost first, then longest, not overlapping."""
+        found = []
+        for key in self._keys or ():
+            start = haystack.find(key)
+            while start != -1:
+                end = start + len(key)
+                if not self.whole_words or not (
+                    _WORD_CHAR.match(haystack, end) or (start and _WORD_CHAR.match(haystack, start - 1))
+                ):
+                    found.append((start, -end, key))
+                start = haystack.find(key, start + 1)
+        position = 0
+        for start, negative_end, key in sorted(found):
+            if start >= position:
+                yield start, -negative_end, key
+                position = -negative_end
 
 
 @register
