@@ -7,6 +7,7 @@ import json
 import pytest
 
 import openai
+from otel_llm.config import ChunkMetric
 from otel_llm.demo.fake_server import FAILING_MODEL
 from otel_llm.instrumentation.openai import OpenAIInstrumentor
 from otel_llm.semconv import attributes as A
@@ -103,6 +104,27 @@ def test_stream_with_include_usage_records_usage_and_cost(client, otel, instrume
     ]
     assert list(tokens_in.explicit_bounds)[:3] == [1, 4, 16]
 
+
+
+def test_stream_with_the_chunk_metric_off_keeps_everything_but_the_per_chunk_metric(
+    client, otel, instrument_openai
+):
+    instrument_openai(chunk_metric=ChunkMetric.OFF)
+    chunks = list(
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, stream=True, stream_options={"include_usage": True}
+        )
+    )
+    assert len(chunks) > 3
+    (span,) = otel.spans()
+    assert span.attributes[A.GEN_AI_USAGE_OUTPUT_TOKENS] == chunks[-1].usage.completion_tokens
+    assert span.attributes[A.GEN_AI_RESPONSE_FINISH_REASONS] == ("stop",)
+    assert span.attributes[A.GEN_AI_RESPONSE_ID] == chunks[0].id
+    points = otel.metric_points()
+    (first_chunk,) = points[M.GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK]
+    assert first_chunk.count == 1
+    assert first_chunk.sum == pytest.approx(span.attributes[A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK])
+    assert M.GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK not in points
 
 def test_tool_round_trip_content(client, otel, instrument_openai):
     instrument_openai(capture_mode="SPAN_ONLY")

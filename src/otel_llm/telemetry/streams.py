@@ -1,6 +1,7 @@
 """Stream proxies that keep the SDK stream's behaviour and end the invocation exactly once.
 
-Per chunk they only keep the chunk and its arrival time; the provider's ``finish`` function reads
+Per chunk they only keep the chunk (and stamp its arrival time when ``time_per_output_chunk`` is
+recorded; else only the first chunk's); the provider's ``finish`` function reads
 the kept chunks once, when the stream ends (fully read, closed, left, failed or garbage-collected).
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 import wrapt
 from opentelemetry import context
 
+from otel_llm.config import ChunkMetric
 from otel_llm.telemetry.guarding import ChunkGuard
 from otel_llm.telemetry.invocation import Invocation
 
@@ -29,19 +31,33 @@ class _ChunkLog:
 
     With a ``window``, only the first chunk and the last ``window`` chunks stay alive: the chunks the
     app has read are then freed as they would be without us (keeping every chunk's objects alive
-    costs more than reading them), for mappings that only need a stream's ends.
+    costs more than reading them), for mappings that only need a stream's ends. Chunk arrival times
+    are stamped for every chunk only when ``time_per_output_chunk`` is recorded; else for the first.
     """
 
-    __slots__ = ("chunks", "first", "guard", "step", "times")
+    __slots__ = ("chunks", "each", "first", "guard", "keep", "stamp", "step", "times")
 
     def __init__(
-        self, step: Callable[[], Any], times: list[float], guard: ChunkGuard | None, window: int | None
+        self,
+        step: Callable[[], Any],
+        times: list[float],
+        guard: ChunkGuard | None,
+        window: int | None,
+        each: bool,
     ) -> None:
-        self.step = step  # the wrapped stream's bound __next__ / __anext__
+        self.step = step  # how the app's own loop would step the wrapped stream
         self.chunks: list[Any] | deque[Any] = [] if window is None else deque(maxlen=window)
+        self.keep = self.chunks.append
         self.first: Any = None
         self.times = times
+        self.stamp: Callable[[float], None] | None = times.append  # None once no more stamps are needed
+        self.each = each
         self.guard = guard
+
+    def first_chunk(self, chunk: Any) -> None:
+        self.first = chunk
+        if not self.each:
+            self.stamp = None
 
     def kept(self) -> list[Any]:
         """The chunks for the provider's ``finish``: all of them, or the first and the last few."""
@@ -53,6 +69,23 @@ class _ChunkLog:
         ):
             chunks.insert(0, self.first)
         return chunks
+
+
+def _sync_step(stream: Any) -> Callable[[], Any]:
+    """The step of ``for chunk in stream``: ``iter(stream).__next__`` (for the SDKs' generator-based
+    ``__iter__``, a generator's C-level step rather than a Python-level ``__next__`` call)."""
+    try:
+        return iter(stream).__next__
+    except TypeError:  # an iterator without __iter__
+        return stream.__next__
+
+
+def _async_step(stream: Any) -> Callable[[], Any]:
+    """The step of ``async for chunk in stream``."""
+    try:
+        return stream.__aiter__().__anext__
+    except (AttributeError, TypeError):
+        return stream.__anext__
 
 
 class _StreamEnd:
@@ -68,13 +101,12 @@ class _StreamEnd:
         finish: FinishStream,
         guard: ChunkGuard | None,
         window: int | None,
-        step: str,
+        step: Callable[[], Any],
     ) -> None:
         self._self_invocation = invocation
         self._self_finish = finish
-        self._self_log = _ChunkLog(
-            getattr(self.__wrapped__, step, None), invocation.chunk_times, guard, window
-        )
+        each = invocation.telemetry.settings.chunk_metric is ChunkMetric.EACH
+        self._self_log = _ChunkLog(step, invocation.chunk_times, guard, window, each)
 
     def _self_filter(self, chunk: Any) -> None:
         """Guardrails on streamed output: redact the chunk's text in place, or raise to block."""
@@ -96,7 +128,8 @@ class _StreamEnd:
             except Exception as blocked:  # a whole-text rule blocked at the end: the stream fails
                 error = error or blocked
         chunks = log.kept()
-        log.chunks, log.first = [], None
+        log.chunks, log.first, log.stamp = [], None, None
+        log.keep = log.chunks.append
         try:
             self._self_finish(invocation, chunks)
         except Exception:
@@ -119,7 +152,7 @@ class StreamProxy(_StreamEnd, wrapt.ObjectProxy):
         window: int | None = None,
     ) -> None:
         super().__init__(stream)
-        self._self_setup(invocation, finish, guard, window, "__next__")
+        self._self_setup(invocation, finish, guard, window, _sync_step(stream))
 
     def __iter__(self) -> StreamProxy:
         return self
@@ -134,10 +167,11 @@ class StreamProxy(_StreamEnd, wrapt.ObjectProxy):
         except BaseException as error:
             self._self_end(error)
             raise
-        log.times.append(perf_counter())
-        log.chunks.append(chunk)
-        if log.first is None:
-            log.first = chunk
+        log.keep(chunk)
+        if log.stamp is not None:
+            log.stamp(perf_counter())
+            if log.first is None:
+                log.first_chunk(chunk)
         if log.guard is not None:
             self._self_filter(chunk)
         return chunk
@@ -174,7 +208,7 @@ class AsyncStreamProxy(_StreamEnd, wrapt.ObjectProxy):
         window: int | None = None,
     ) -> None:
         super().__init__(stream)
-        self._self_setup(invocation, finish, guard, window, "__anext__")
+        self._self_setup(invocation, finish, guard, window, _async_step(stream))
 
     def __aiter__(self) -> AsyncStreamProxy:
         return self
@@ -189,10 +223,11 @@ class AsyncStreamProxy(_StreamEnd, wrapt.ObjectProxy):
         except BaseException as error:
             self._self_end(error)
             raise
-        log.times.append(perf_counter())
-        log.chunks.append(chunk)
-        if log.first is None:
-            log.first = chunk
+        log.keep(chunk)
+        if log.stamp is not None:
+            log.stamp(perf_counter())
+            if log.first is None:
+                log.first_chunk(chunk)
         if log.guard is not None:
             self._self_filter(chunk)
         return chunk
