@@ -13,6 +13,7 @@ from typing import Any
 
 from opentelemetry import _logs, context, metrics, trace
 from opentelemetry._logs import SeverityNumber
+from opentelemetry.context import Context
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
@@ -171,8 +172,7 @@ class Invocation:
 
     def call_context(self) -> context.Context:
         """The context to run the SDK call in: our span current, nested GenAI and HTTP spans suppressed."""
-        ctx = context.set_value(GENAI_SPAN_KEY, True)
-        ctx = context.set_value(HTTP_SUPPRESS_KEY, True, ctx)
+        ctx = Context({**context.get_current(), GENAI_SPAN_KEY: True, HTTP_SUPPRESS_KEY: True})
         return trace.set_span_in_context(self.span, ctx)
 
     # -- ending --------------------------------------------------------------------------------

@@ -16,7 +16,9 @@ _DEFAULT_PORTS = {"https": 443, "http": 80}
 
 def provider_and_endpoint(instance: Any) -> tuple[str, str | None, int | None]:
     client = getattr(instance, "_client", None)
-    url = getattr(client, "base_url", None)
+    # The SDK's base_url property returns its _base_url; openai 3.x's runs an import statement on each
+    # access, which costs more than the rest of this function. Older and other clients: the property.
+    url = getattr(client, "_base_url", None) or getattr(client, "base_url", None)
     provider = (
         A.GenAiProviderNameValues.AZURE_AI_OPENAI
         if type(client).__name__ in ("AzureOpenAI", "AsyncAzureOpenAI")
