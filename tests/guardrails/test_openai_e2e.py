@@ -18,16 +18,13 @@ from otel_llm.guardrails.detectors.classifiers import PromptInjectionDetector
 from otel_llm.guardrails.detectors.pii import PIIDetector
 from otel_llm.instrumentation.openai import OpenAIInstrumentor
 from otel_llm.semconv import attributes as A
-from otel_llm.semconv import events as E
+
+from .. import guardrail_wiring as wiring
 
 ANSWER = "Sure, write to bob@example.com or call +44 20 7946 0958 today."
 REDACTED_ANSWER = "Sure, write to <EMAIL_ADDRESS> or call <PHONE_NUMBER> today."
-GUARD_SPAN = "apply_guardrail otel-llm guardrails"
-POLICY = {
-    A.GEN_AI_GUARDRAIL_COMPONENT_NAME: "otel-llm guardrails",
-    A.GEN_AI_GUARDRAIL_POLICY_ID: "e2e",
-    A.GEN_AI_GUARDRAIL_POLICY_VERSION: "1",
-}
+GUARD_SPAN = wiring.GUARD_SPAN
+POLICY = wiring.policy_attributes("e2e")
 
 
 @pytest.fixture(scope="module")
@@ -69,31 +66,14 @@ def spans_by_name(otel) -> tuple[object, list]:
 
 
 def span_attributes(source: str, outcome: str) -> dict:
-    return {
-        A.GEN_AI_OPERATION_NAME: "apply_guardrail",
-        **POLICY,
-        A.GEN_AI_GUARDRAIL_SOURCE: source,
-        A.GEN_AI_GUARDRAIL_RESULT_TYPE: "action",
-        A.GEN_AI_GUARDRAIL_RESULT_VALUE: outcome,
-        A.OTEL_LLM_GUARDRAIL_OUTCOME: outcome,
-    }
+    return wiring.span_attributes(source, outcome, POLICY)
 
 
 def event(rule: str, source: str, action: str, category: str, detector: str, score: float = 1.0) -> dict:
-    return {
-        **POLICY,
-        A.GEN_AI_GUARDRAIL_POLICY_RULE_ID: rule,
-        A.GEN_AI_GUARDRAIL_SOURCE: source,
-        A.GEN_AI_GUARDRAIL_RESULT_TYPE: "action",
-        A.GEN_AI_GUARDRAIL_RESULT_VALUE: action,
-        A.GEN_AI_GUARDRAIL_RISK_CATEGORY: category,
-        A.GEN_AI_GUARDRAIL_RISK_SCORE: score,
-        A.GEN_AI_GUARDRAIL_RESULT_REASON: f"{detector} detected {category}",
-    }
+    return wiring.event(rule, source, action, category, detector, score, POLICY)
 
 
-def guardrail_events(otel) -> list[dict]:
-    return [dict(e.attributes) for e in otel.logs() if e.event_name == E.GEN_AI_GUARDRAIL_RESULT]
+guardrail_events = wiring.guardrail_events
 
 
 def test_blocked_input_never_reaches_the_transport(server, instrumented, policy, otel):

@@ -11,7 +11,6 @@ the released tail into it, so the app reads the whole filtered text.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import wrapt
@@ -27,13 +26,6 @@ class TailText(str):
 
 Tail = Callable[[Any], Any]
 """Per stream: given the next event, the event to insert before it, or ``None``."""
-
-
-@dataclass(frozen=True)
-class TailedTextMapping(TextMapping):
-    """A mapping for streams whose channels end without text; ``tails()`` makes one stream's :data:`Tail`."""
-
-    tails: Callable[[], Tail] | None = None
 
 
 def set_field(item: Any, key: str, value: Any) -> None:
@@ -131,7 +123,7 @@ class AsyncTailedStream(TailedStream):
 def tailed(texts: TextMapping | None, stream: Any) -> Any:
     """``stream`` with tail events inserted, if its mapping needs them; else ``stream`` itself (also when
     it is no iterator, e.g. a raw response wrapper)."""
-    tails = getattr(texts, "tails", None)
+    tails = texts.tails if texts is not None else None
     if tails is None:
         return stream
     if hasattr(stream, "__anext__"):

@@ -45,6 +45,10 @@ class TextMapping:
     chunk_texts: Callable[[Any], list[tuple[int, str, bool]]] | None = None
     """``(channel, delta, last)`` per channel (choice) in a chunk; ``last`` marks its final chunk."""
     set_chunk_text: Callable[[Any, int, str], None] | None = None
+    tails: Callable[[], Callable[[Any], Any]] | None = None
+    """For streams whose channels end with an event that has no text: makes, per stream, the function
+    that returns the empty text event to put before a given event (or ``None``); see
+    ``otel_llm.instrumentation._guarded_texts.tailed``."""
 
 
 _provider: Callable[[], Guard | None] | None = None

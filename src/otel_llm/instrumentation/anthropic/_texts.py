@@ -16,12 +16,12 @@ from typing import Any
 from otel_llm.instrumentation._fields import get
 from otel_llm.instrumentation._guarded_texts import (
     Tail,
-    TailedTextMapping,
     TailText,
     replace_texts,
     set_field,
     with_fields,
 )
+from otel_llm.telemetry.guarding import TextMapping
 
 
 def _block_texts(block: Any) -> list[str]:
@@ -125,6 +125,6 @@ def tails() -> Tail:
     return tail
 
 
-TEXTS = TailedTextMapping(
+TEXTS = TextMapping(
     input_texts, with_input_texts, output_texts, set_output_texts, chunk_texts, set_chunk_text, tails
 )

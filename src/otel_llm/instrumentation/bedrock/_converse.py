@@ -13,7 +13,6 @@ from typing import Any
 from otel_llm.instrumentation._fields import copy_given
 from otel_llm.instrumentation._guarded_texts import (
     Tail,
-    TailedTextMapping,
     TailText,
     json_strings,
     replace_texts,
@@ -21,6 +20,7 @@ from otel_llm.instrumentation._guarded_texts import (
 )
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry import content
+from otel_llm.telemetry.guarding import TextMapping
 from otel_llm.telemetry.invocation import Invocation
 
 CONVERSE_PARAMS = (
@@ -267,6 +267,6 @@ def tails() -> Tail:
     return tail
 
 
-TEXTS = TailedTextMapping(
+TEXTS = TextMapping(
     input_texts, with_input_texts, output_texts, set_output_texts, chunk_texts, set_chunk_text, tails
 )

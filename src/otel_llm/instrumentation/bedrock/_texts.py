@@ -14,7 +14,7 @@ import io
 import json
 from typing import Any
 
-from otel_llm.instrumentation._guarded_texts import Tail, TailedTextMapping
+from otel_llm.instrumentation._guarded_texts import Tail
 from otel_llm.instrumentation.bedrock import _converse, _invoke
 from otel_llm.telemetry.guarding import TextMapping
 
@@ -107,7 +107,7 @@ def tails() -> Tail:
             texts, data = _converse.TEXTS, event
         else:
             data, texts = _chunk(event)
-        make = getattr(texts, "tails", None)
+        make = texts.tails if texts is not None else None
         if make is None:
             return None
         if texts not in event_tails:
@@ -129,7 +129,7 @@ def call_with_input_texts(call: dict[str, Any], texts: list[str]) -> dict[str, A
     return {**call, "api_params": with_input_texts(call["api_params"], texts)}
 
 
-TEXTS = TailedTextMapping(
+TEXTS = TextMapping(
     call_input_texts,
     call_with_input_texts,
     output_texts,

@@ -15,13 +15,13 @@ from typing import Any
 from otel_llm.instrumentation._fields import get
 from otel_llm.instrumentation._guarded_texts import (
     Tail,
-    TailedTextMapping,
     TailText,
     json_strings,
     replace_texts,
     with_fields,
     with_json_strings,
 )
+from otel_llm.telemetry.guarding import TextMapping
 
 _CHECKED_ROLES = frozenset({"user", "tool"})
 
@@ -129,7 +129,7 @@ def tails() -> Tail:
     return tail
 
 
-TEXTS = TailedTextMapping(
+TEXTS = TextMapping(
     input_texts,
     with_input_texts,
     output_texts,

@@ -7,7 +7,6 @@ from typing import Any
 
 from otel_llm.instrumentation._guarded_texts import (
     Tail,
-    TailedTextMapping,
     TailText,
     replace_texts,
     with_fields,
@@ -17,6 +16,7 @@ from otel_llm.instrumentation.openai._chat import _content_parts
 from otel_llm.instrumentation.openai._common import get, given
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry import content
+from otel_llm.telemetry.guarding import TextMapping
 from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
 
 _PARAMS = (
@@ -313,6 +313,6 @@ def tails() -> Tail:
     return tail
 
 
-TEXTS = TailedTextMapping(
+TEXTS = TextMapping(
     input_texts, with_input_texts, output_texts, set_output_texts, chunk_texts, set_chunk_text, tails
 )
