@@ -211,7 +211,8 @@ def test_broken_response_object_passes_through_unchanged(
     client, otel, instrument_openai, monkeypatch, caplog
 ):
     """A response our mapping cannot read still reaches the app as the SDK returned it."""
-    from otel_llm.instrumentation.openai import _chat
+    from otel_llm.formats import openai_chat as _chat
+    from otel_llm.instrumentation.openai import _sdk
 
     def explode(invocation, response):
         raise AttributeError("unexpected response shape")
@@ -220,7 +221,7 @@ def test_broken_response_object_passes_through_unchanged(
     from otel_llm.instrumentation import openai as instrumentation
 
     monkeypatch.setattr(
-        instrumentation, "CHAT", instrumentation.CHAT.__class__(_chat.start, explode, _chat.finish_stream)
+        instrumentation, "CHAT", instrumentation.CHAT.__class__(_sdk.CHAT.start, explode, _chat.finish_stream)
     )
     instrument_openai()
     response = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)

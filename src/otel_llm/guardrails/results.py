@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from otel_llm.telemetry.guarding import GuardrailBlock
+
 
 class Action(str, Enum):
     """What a rule does when its detector finds something."""
@@ -88,7 +90,7 @@ class CheckResult:
         return self.outcome is Outcome.REDACT
 
 
-class GuardrailViolation(Exception):
+class GuardrailViolation(GuardrailBlock):
     """Raised when a policy blocks content. The message never contains the checked content."""
 
     def __init__(self, policy_id: str, source: Source, findings: list[Finding], errors: list[DetectorError]):

@@ -20,10 +20,10 @@ import wrapt
 from opentelemetry import context
 from opentelemetry.instrumentation.utils import unwrap
 
-from otel_llm.instrumentation._guarded_texts import tailed
 from otel_llm.telemetry.guarding import (
     ChunkGuard,
     Guard,
+    GuardrailBlock,
     TextMapping,
     current_guard,
     guard_input,
@@ -36,6 +36,7 @@ from otel_llm.telemetry.streams import (
     GeneratorStreamProxy,
     StreamProxy,
 )
+from otel_llm.telemetry.texts import tailed
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,22 @@ class Patch:
     is_async: bool = False
     stream_manager: str | None = None
     """Set for methods returning a stream manager: the helper stream's raw-stream attribute."""
+
+
+def sync_and_async(
+    module: str,
+    method: str,
+    operation: Operation,
+    async_method: str | None = None,
+    stream_manager: str | None = None,
+) -> tuple[Patch, Patch]:
+    """The patches of a sync method (``"Class.method"``) and of its async twin (by default the same
+    method of ``AsyncClass``)."""
+    twin = async_method or f"Async{method}"
+    return (
+        Patch(module, method, operation, stream_manager=stream_manager),
+        Patch(module, twin, operation, is_async=True, stream_manager=stream_manager),
+    )
 
 
 def _start(
@@ -106,11 +123,6 @@ def _guarded_arguments(
     return (args, kwargs) if checked is named else ((), checked)
 
 
-def _is_block(error: Exception) -> bool:
-    """Exceptions raised by the guardrails themselves (blocks) propagate; others are otel-llm bugs."""
-    return type(error).__module__.startswith("otel_llm.guardrails")
-
-
 def _complete(
     invocation: Invocation, operation: Operation, result: Any, proxy: type | None, guard: Guard | None
 ) -> Any:
@@ -143,7 +155,7 @@ def _complete(
                 context.detach(token)
         operation.on_response(invocation, result)
     except Exception as error:
-        if _is_block(error):
+        if isinstance(error, GuardrailBlock):  # a guardrail's block reaches the app; others are our bugs
             invocation.fail(error)
             raise
         logger.exception("otel-llm failed to read a response")

@@ -18,6 +18,11 @@ from opentelemetry.context import Context
 logger = logging.getLogger(__name__)
 
 
+class GuardrailBlock(Exception):
+    """The base of the exceptions a guard raises to block a call: they reach the app; any other
+    exception out of a guard is an otel-llm bug, logged, and the call goes ahead."""
+
+
 class StreamFilter(Protocol):
     def feed(self, delta: str) -> str:
         """Take a delta; return the text that may be released now (possibly redacted, possibly empty)."""
@@ -48,7 +53,7 @@ class TextMapping:
     tails: Callable[[], Callable[[Any], Any]] | None = None
     """For streams whose channels end with an event that has no text: makes, per stream, the function
     that returns the empty text event to put before a given event (or ``None``); see
-    ``otel_llm.instrumentation._guarded_texts.tailed``."""
+    ``otel_llm.telemetry.texts.tailed``."""
 
 
 _provider: Callable[[], Guard | None] | None = None

@@ -6,140 +6,25 @@ the one method every client call goes through: one span per API call, streams in
 ``EventStream`` in the response is proxied and ends the span). Calls of other services or operations
 pass straight through. ``aws.bedrock.guardrail.id`` is set when the call names a guardrail.
 
-Guardrails (see ``_texts``): botocore passes ``_make_api_call`` its arguments positionally; the
+Guardrails (``otel_llm.formats.bedrock_texts``): botocore passes ``_make_api_call`` its arguments
+positionally; the
 shared wrapper checks them by name (``Operation.arguments``) and passes redacted ones by name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
-
-import wrapt
+from collections.abc import Sequence
 
 from otel_llm.instrumentation._base import GenAIInstrumentor
-from otel_llm.instrumentation._endpoint import start_at
-from otel_llm.instrumentation._wrapping import Operation, Patch, positional_arguments
-from otel_llm.instrumentation.bedrock import _converse, _invoke, _texts
-from otel_llm.semconv import attributes as A
-from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
-
-_SERVICE = "bedrock-runtime"
-_CONVERSE = {"Converse", "ConverseStream"}
-_INVOKE = {"InvokeModel", "InvokeModelWithResponseStream"}
-_STREAMING = {"ConverseStream", "InvokeModelWithResponseStream"}
-_TOKEN_HEADERS = ("x-amzn-bedrock-input-token-count", "x-amzn-bedrock-output-token-count")
-_INVOCATION_METRICS = "amazon-bedrock-invocationMetrics"
-
-
-def start(telemetry: GenAITelemetry, client: Any, call: dict[str, Any]) -> Invocation | None:
-    operation = call.get("operation_name")
-    if operation not in _CONVERSE and operation not in _INVOKE:
-        return None
-    if client.meta.service_model.service_name != _SERVICE:
-        return None
-    params = call.get("api_params") or {}
-    model = params.get("modelId")
-    read_input: Callable[[], tuple[Any, Any, Any]] | None
-    if operation in _CONVERSE:
-        name = A.GenAiOperationNameValues.CHAT
-        attributes = _converse.request_attributes(params, _converse.CONVERSE_PARAMS)
-        guardrail = (params.get("guardrailConfig") or {}).get("guardrailIdentifier")
-        read_input = lambda: _converse.input_content(params)  # noqa: E731
-    else:
-        body = _invoke.decode(params.get("body"))
-        family = _invoke.family_of(model or "", "messages" in body)
-        name, attributes = family.operation, family.request_attributes(body)
-        guardrail = params.get("guardrailIdentifier")
-        read_input = family.input_content and (lambda: family.input_content(body))  # type: ignore[misc]
-    if guardrail:
-        attributes[A.AWS_BEDROCK_GUARDRAIL_ID] = guardrail
-    invocation = start_at(
-        telemetry,
-        client.meta.endpoint_url,
-        name,
-        A.GenAiProviderNameValues.AWS_BEDROCK,
-        model,
-        attributes,
-        operation in _STREAMING,
-    )
-    if invocation is not None and invocation.capture and read_input is not None:
-        invocation.input_content = read_input()
-    return invocation
-
-
-def _family(invocation: Invocation) -> _invoke.Family:
-    """The invoke body family again, from the model and operation the span started with."""
-    attributes = invocation.start_attributes
-    chat = attributes[A.GEN_AI_OPERATION_NAME] == A.GenAiOperationNameValues.CHAT
-    return _invoke.family_of(attributes.get(A.GEN_AI_REQUEST_MODEL) or "", chat)
-
-
-def _bedrock_token_counts(invocation: Invocation, input_tokens: Any, output_tokens: Any) -> None:
-    """Bedrock's own counts (headers, or stream metrics) for bodies that carry none."""
-    if invocation.input_tokens is None and input_tokens is not None:
-        invocation.input_tokens = int(input_tokens)
-    if invocation.output_tokens is None and output_tokens is not None:
-        invocation.output_tokens = int(output_tokens)
-
-
-def on_response(invocation: Invocation, result: dict[str, Any]) -> None:
-    if "body" not in result:
-        _converse.read_response(invocation, result)
-        return
-    _family(invocation).read_response(invocation, _texts.response_body(result))
-    headers = (result.get("ResponseMetadata") or {}).get("HTTPHeaders") or {}
-    _bedrock_token_counts(invocation, *(headers.get(name) for name in _TOKEN_HEADERS))
-
-
-def finish_stream(invocation: Invocation, events: list[Any]) -> None:
-    if not events or "chunk" not in events[0]:
-        _converse.read_events(invocation, events)
-        return
-    chunks = [_invoke.decode(event["chunk"].get("bytes")) for event in events if "chunk" in event]
-    _family(invocation).read_chunks(invocation, chunks)
-    metrics = next(
-        (chunk[_INVOCATION_METRICS] for chunk in reversed(chunks) if _INVOCATION_METRICS in chunk), {}
-    )
-    _bedrock_token_counts(invocation, metrics.get("inputTokenCount"), metrics.get("outputTokenCount"))
-
-
-class _IterableEventStream(wrapt.ObjectProxy):
-    """botocore's ``EventStream`` is only iterable; the stream proxy needs ``__next__``."""
-
-    def __init__(self, stream: Any) -> None:
-        super().__init__(stream)
-        self._self_events = iter(stream)
-
-    def __iter__(self) -> _IterableEventStream:
-        return self
-
-    def __next__(self) -> Any:
-        return next(self._self_events)
-
-
-def inner_stream(result: dict[str, Any], wrap: Callable[[Any], Any]) -> dict[str, Any]:
-    key = "stream" if "stream" in result else "body"
-    result[key] = wrap(_IterableEventStream(result[key]))
-    return result
-
-
-API_CALL = Operation(
-    start,
-    on_response,
-    finish_stream,
-    arguments=positional_arguments("operation_name", "api_params"),
-    inner_stream=inner_stream,
-    texts=_texts.TEXTS,
-)
-_API_CALL = ("botocore.client", "BaseClient._make_api_call")
+from otel_llm.instrumentation._wrapping import Patch
+from otel_llm.instrumentation.bedrock._sdk import API_CALL, API_CALL_METHOD
 
 
 class BedrockInstrumentor(GenAIInstrumentor):
     requirements = ("botocore >= 1.34.116",)  # the first with converse_stream
 
     def patches(self) -> Sequence[Patch]:
-        return (Patch(*_API_CALL, API_CALL),)
+        return (Patch(*API_CALL_METHOD, API_CALL),)
 
 
 __all__ = ["BedrockInstrumentor"]

@@ -3,7 +3,8 @@
 
 Token usage is Cohere's billed units (what the price applies to); finish reasons are normalized to
 the GenAI values (``COMPLETE`` -> ``stop``, ``TOOL_CALL`` -> ``tool_call``, ...). Rerank spans use
-the otel-llm operation name ``rerank``. Guardrails check and redact chat texts (``_texts``); embed
+the otel-llm operation name ``rerank``. Guardrails check and redact chat texts
+(``otel_llm.formats.cohere_chat_texts``); embed
 and rerank inputs are not guarded.
 """
 
@@ -12,13 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from otel_llm.instrumentation._base import GenAIInstrumentor
-from otel_llm.instrumentation._wrapping import Operation, Patch
-from otel_llm.instrumentation.cohere import _chat, _embed, _texts
-
-CHAT = Operation(_chat.start, _chat.on_response, texts=_texts.TEXTS)
-CHAT_STREAM = Operation(_chat.start_stream, _chat.on_response, _chat.finish_stream, texts=_texts.TEXTS)
-EMBED = Operation(_embed.start_embed, _embed.on_embed_response)
-RERANK = Operation(_embed.start_rerank, _embed.on_rerank_response)
+from otel_llm.instrumentation._wrapping import Patch, sync_and_async
+from otel_llm.instrumentation.cohere._sdk import CHAT, CHAT_STREAM, EMBED, RERANK
 
 _MODULE = "cohere.v2.client"
 
@@ -28,15 +24,12 @@ class CohereInstrumentor(GenAIInstrumentor):
 
     def patches(self) -> Sequence[Patch]:
         return (
-            Patch(_MODULE, "V2Client.chat", CHAT),
-            Patch(_MODULE, "AsyncV2Client.chat", CHAT, is_async=True),
+            *sync_and_async(_MODULE, "V2Client.chat", CHAT),
             # both return generators: the sync call hands back an (async) iterator
             Patch(_MODULE, "V2Client.chat_stream", CHAT_STREAM),
             Patch(_MODULE, "AsyncV2Client.chat_stream", CHAT_STREAM),
-            Patch(_MODULE, "V2Client.embed", EMBED),
-            Patch(_MODULE, "AsyncV2Client.embed", EMBED, is_async=True),
-            Patch(_MODULE, "V2Client.rerank", RERANK),
-            Patch(_MODULE, "AsyncV2Client.rerank", RERANK, is_async=True),
+            *sync_and_async(_MODULE, "V2Client.embed", EMBED),
+            *sync_and_async(_MODULE, "V2Client.rerank", RERANK),
         )
 
 

@@ -1,7 +1,8 @@
 """Google GenAI instrumentation (``google-genai`` SDK): ``models.generate_content``, its stream,
 ``embed_content`` (sync and ``client.aio``), with function calling.
 
-Guardrails check ``generate_content`` and its stream (see ``_texts``); ``embed_content`` is not
+Guardrails check ``generate_content`` and its stream (``otel_llm.formats.google_genai_texts``);
+``embed_content`` is not
 guarded: its texts are turned into vectors, not sent to a model that answers.
 
 ``gen_ai.provider.name`` follows the endpoint: ``gcp.vertex_ai`` for a Vertex AI client,
@@ -14,15 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from otel_llm.instrumentation._base import GenAIInstrumentor
-from otel_llm.instrumentation._wrapping import Operation, Patch
-from otel_llm.instrumentation.google_genai import _mapping as m
-from otel_llm.instrumentation.google_genai._texts import TEXTS
+from otel_llm.instrumentation._wrapping import Patch, sync_and_async
+from otel_llm.instrumentation.google_genai._sdk import EMBED, GENERATE, GENERATE_STREAM
 
-GENERATE = Operation(m.start_generate, m.on_generate_response, texts=TEXTS)
-GENERATE_STREAM = Operation(
-    m.start_generate_stream, m.on_generate_response, m.finish_generate_stream, texts=TEXTS
-)
-EMBED = Operation(m.start_embed, m.on_embed_response)
 _MODULE = "google.genai.models"
 
 
@@ -31,12 +26,9 @@ class GoogleGenAIInstrumentor(GenAIInstrumentor):
 
     def patches(self) -> Sequence[Patch]:
         return (
-            Patch(_MODULE, "Models.generate_content", GENERATE),
-            Patch(_MODULE, "AsyncModels.generate_content", GENERATE, is_async=True),
-            Patch(_MODULE, "Models.generate_content_stream", GENERATE_STREAM),
-            Patch(_MODULE, "AsyncModels.generate_content_stream", GENERATE_STREAM, is_async=True),
-            Patch(_MODULE, "Models.embed_content", EMBED),
-            Patch(_MODULE, "AsyncModels.embed_content", EMBED, is_async=True),
+            *sync_and_async(_MODULE, "Models.generate_content", GENERATE),
+            *sync_and_async(_MODULE, "Models.generate_content_stream", GENERATE_STREAM),
+            *sync_and_async(_MODULE, "Models.embed_content", EMBED),
         )
 
 

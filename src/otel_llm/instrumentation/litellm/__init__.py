@@ -20,20 +20,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from otel_llm.instrumentation._base import GenAIInstrumentor
-from otel_llm.instrumentation._wrapping import Operation, Patch, positional_arguments
-from otel_llm.instrumentation.litellm import _mapping as m
-from otel_llm.instrumentation.openai import CHAT_TEXTS
-
-COMPLETION = Operation(
-    m.start_completion,
-    m.on_completion_response,
-    m.finish_completion_stream,
-    arguments=positional_arguments("model", "messages"),
-    texts=CHAT_TEXTS,
-)
-EMBEDDING = Operation(
-    m.start_embedding, m.on_embedding_response, arguments=positional_arguments("model", "input")
-)
+from otel_llm.instrumentation._wrapping import Patch, sync_and_async
+from otel_llm.instrumentation.litellm._sdk import COMPLETION, EMBEDDING
 
 
 class LiteLLMInstrumentor(GenAIInstrumentor):
@@ -46,10 +34,8 @@ class LiteLLMInstrumentor(GenAIInstrumentor):
 
     def patches(self) -> Sequence[Patch]:
         return (
-            Patch("litellm", "completion", COMPLETION),
-            Patch("litellm", "acompletion", COMPLETION, is_async=True),
-            Patch("litellm", "embedding", EMBEDDING),
-            Patch("litellm", "aembedding", EMBEDDING, is_async=True),
+            *sync_and_async("litellm", "completion", COMPLETION, async_method="acompletion"),
+            *sync_and_async("litellm", "embedding", EMBEDDING, async_method="aembedding"),
         )
 
 

@@ -1,4 +1,4 @@
-"""The Bedrock Converse format onto the core: ``converse``/``converse_stream`` and Amazon Nova bodies.
+"""The Bedrock Converse format: ``converse``/``converse_stream`` and Amazon Nova bodies.
 
 Nova's ``invoke_model`` bodies use the same messages, content blocks and stream events as Converse, with
 their own inference-config names and usage keys; both are read here.
@@ -10,39 +10,22 @@ import base64
 from collections.abc import Iterator
 from typing import Any
 
-from otel_llm.instrumentation._fields import copy_given
-from otel_llm.instrumentation._guarded_texts import (
-    Tail,
-    TailText,
-    json_strings,
-    replace_texts,
-    with_json_strings,
-)
-from otel_llm.semconv import attributes as A
 from otel_llm.telemetry import content
+from otel_llm.telemetry.fields import Parameters, copy_given, request_parameters
 from otel_llm.telemetry.guarding import TextMapping
 from otel_llm.telemetry.invocation import Invocation
+from otel_llm.telemetry.texts import Tail, TailText, json_strings, replace_texts, with_json_strings
 
-CONVERSE_PARAMS = (
-    ("maxTokens", A.GEN_AI_REQUEST_MAX_TOKENS),
-    ("temperature", A.GEN_AI_REQUEST_TEMPERATURE),
-    ("topP", A.GEN_AI_REQUEST_TOP_P),
-    ("stopSequences", A.GEN_AI_REQUEST_STOP_SEQUENCES),
+CONVERSE_PARAMS = request_parameters(
+    "temperature", maxTokens="max_tokens", topP="top_p", stopSequences="stop_sequences"
 )
-NOVA_PARAMS = (
-    ("max_new_tokens", A.GEN_AI_REQUEST_MAX_TOKENS),
-    ("temperature", A.GEN_AI_REQUEST_TEMPERATURE),
-    ("top_p", A.GEN_AI_REQUEST_TOP_P),
-    ("top_k", A.GEN_AI_REQUEST_TOP_K),
-    ("stopSequences", A.GEN_AI_REQUEST_STOP_SEQUENCES),
+NOVA_PARAMS = request_parameters(
+    "temperature", "top_p", "top_k", max_new_tokens="max_tokens", stopSequences="stop_sequences"
 )
 
 
-def request_attributes(body: dict[str, Any], params: tuple[tuple[str, str], ...]) -> dict[str, Any]:
-    attributes = copy_given(body.get("inferenceConfig") or {}, params)
-    if A.GEN_AI_REQUEST_STOP_SEQUENCES in attributes:
-        attributes[A.GEN_AI_REQUEST_STOP_SEQUENCES] = list(attributes[A.GEN_AI_REQUEST_STOP_SEQUENCES])
-    return attributes
+def request_attributes(body: dict[str, Any], params: Parameters = CONVERSE_PARAMS) -> dict[str, Any]:
+    return copy_given(body.get("inferenceConfig") or {}, params)
 
 
 # -- content ------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 the embedding models (Titan, Cohere).
 
 Each family says its operation and how to read its request body, response body and stream chunks.
-Anthropic Messages bodies are read by the Anthropic SDK's mapping and Nova bodies by the Converse one.
+Anthropic Messages bodies are read by that format and Nova bodies by the Converse one.
 Other families (Cohere, AI21, imported models) get the generic attributes and Bedrock's token counts.
 
 Guardrails read and write the JSON bodies of the chat and text families (``Family.texts``): Anthropic
@@ -18,19 +18,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from otel_llm.instrumentation._fields import copy_given
-from otel_llm.instrumentation.anthropic import _messages as anthropic_messages
-from otel_llm.instrumentation.anthropic import _texts as anthropic_texts
-from otel_llm.instrumentation.bedrock import _converse
+from otel_llm.formats import anthropic_messages
+from otel_llm.formats import anthropic_messages_texts as anthropic_texts
+from otel_llm.formats import bedrock_converse as _converse
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry import content
+from otel_llm.telemetry.fields import Parameters, copy_given, request_parameters
 from otel_llm.telemetry.guarding import TextMapping
 from otel_llm.telemetry.invocation import Invocation
+from otel_llm.telemetry.models import bedrock_model
 
 CHAT = A.GenAiOperationNameValues.CHAT
 COMPLETION = A.GenAiOperationNameValues.TEXT_COMPLETION
 EMBEDDINGS = A.GenAiOperationNameValues.EMBEDDINGS
-_REGION_PREFIXES = {"us", "eu", "apac", "global", "us-gov", "jp", "au", "ca"}
 
 
 @dataclass(frozen=True)
@@ -115,13 +115,11 @@ def _completion(
         ]
 
 
-def _params(mapping: tuple[tuple[str, str], ...], config_key: str | None = None):
+def _params(
+    parameters: Parameters, config_key: str | None = None
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
     def read(body: dict[str, Any]) -> dict[str, Any]:
-        attributes = copy_given(body.get(config_key) or {} if config_key else body, mapping)
-        stop = attributes.get(A.GEN_AI_REQUEST_STOP_SEQUENCES)
-        if stop is not None:
-            attributes[A.GEN_AI_REQUEST_STOP_SEQUENCES] = [stop] if isinstance(stop, str) else list(stop)
-        return attributes
+        return copy_given(body.get(config_key) or {} if config_key else body, parameters)
 
     return read
 
@@ -201,7 +199,6 @@ def _ignore(invocation: Invocation, data: Any) -> None:
     """Unknown body formats: only Bedrock's own token counts are read."""
 
 
-_MAX_TEMP_TOP_P = (("temperature", A.GEN_AI_REQUEST_TEMPERATURE), ("top_p", A.GEN_AI_REQUEST_TOP_P))
 ANTHROPIC_MESSAGES = Family(
     CHAT,
     anthropic_messages.request_attributes,
@@ -213,11 +210,8 @@ ANTHROPIC_MESSAGES = Family(
 ANTHROPIC_TEXT = Family(
     COMPLETION,
     _params(
-        (
-            ("max_tokens_to_sample", A.GEN_AI_REQUEST_MAX_TOKENS),
-            *_MAX_TEMP_TOP_P,
-            ("top_k", A.GEN_AI_REQUEST_TOP_K),
-            ("stop_sequences", A.GEN_AI_REQUEST_STOP_SEQUENCES),
+        request_parameters(
+            "temperature", "top_p", "top_k", "stop_sequences", max_tokens_to_sample="max_tokens"
         )
     ),
     _prompt_content("prompt"),
@@ -236,11 +230,8 @@ NOVA = Family(
 TITAN = Family(
     COMPLETION,
     _params(
-        (
-            ("maxTokenCount", A.GEN_AI_REQUEST_MAX_TOKENS),
-            ("temperature", A.GEN_AI_REQUEST_TEMPERATURE),
-            ("topP", A.GEN_AI_REQUEST_TOP_P),
-            ("stopSequences", A.GEN_AI_REQUEST_STOP_SEQUENCES),
+        request_parameters(
+            "temperature", maxTokenCount="max_tokens", topP="top_p", stopSequences="stop_sequences"
         ),
         "textGenerationConfig",
     ),
@@ -251,7 +242,7 @@ TITAN = Family(
 )
 LLAMA = Family(
     COMPLETION,
-    _params((("max_gen_len", A.GEN_AI_REQUEST_MAX_TOKENS), *_MAX_TEMP_TOP_P)),
+    _params(request_parameters("temperature", "top_p", max_gen_len="max_tokens")),
     _prompt_content("prompt"),
     _llama_response,
     _llama_chunks,
@@ -259,14 +250,7 @@ LLAMA = Family(
 )
 MISTRAL = Family(
     COMPLETION,
-    _params(
-        (
-            ("max_tokens", A.GEN_AI_REQUEST_MAX_TOKENS),
-            *_MAX_TEMP_TOP_P,
-            ("top_k", A.GEN_AI_REQUEST_TOP_K),
-            ("stop", A.GEN_AI_REQUEST_STOP_SEQUENCES),
-        )
-    ),
+    _params(request_parameters("max_tokens", "temperature", "top_p", "top_k", stop="stop_sequences")),
     _prompt_content("prompt"),
     _mistral_response,
     _mistral_chunks,
@@ -274,7 +258,9 @@ MISTRAL = Family(
 )
 TITAN_EMBEDDINGS = Family(
     EMBEDDINGS,
-    _params((("dimensions", A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT),)),
+    lambda body: (
+        {} if body.get("dimensions") is None else {A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT: body["dimensions"]}
+    ),
     None,
     _titan_embedding,
     _ignore,
@@ -288,10 +274,7 @@ OTHER_CHAT = Family(CHAT, lambda body: {}, None, _ignore, _ignore)
 
 def vendor(model_id: str) -> str:
     """``anthropic`` for ``anthropic.claude-…``, ``us.anthropic.claude-…`` and inference-profile ARNs."""
-    name = model_id.rsplit("/", 1)[-1].split(".")
-    if len(name) > 2 and name[0] in _REGION_PREFIXES:
-        name = name[1:]
-    return name[0]
+    return bedrock_model(model_id).split(".", 1)[0]
 
 
 def family_of(model_id: str, chat: bool) -> Family:

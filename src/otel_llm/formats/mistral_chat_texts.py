@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from otel_llm.instrumentation._fields import get
-from otel_llm.instrumentation.openai import _chat
+from otel_llm.formats import openai_chat as _chat
+from otel_llm.telemetry.fields import get
 from otel_llm.telemetry.guarding import TextMapping
 
 

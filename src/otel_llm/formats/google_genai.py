@@ -1,24 +1,16 @@
-"""google-genai request, response and stream mapping (Gemini ``Content``/``Part`` model)."""
+"""The google-genai format (Gemini ``Content``/``Part`` model): request, response and stream mapping
+(guardrail texts: :mod:`otel_llm.formats.google_genai_texts`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from otel_llm.instrumentation._endpoint import start_at
-from otel_llm.instrumentation._fields import get
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry import content
-from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
+from otel_llm.telemetry.fields import SAMPLING, copy_given, get, request_parameters
+from otel_llm.telemetry.invocation import Invocation
 
-_CONFIG = (
-    ("max_output_tokens", A.GEN_AI_REQUEST_MAX_TOKENS),
-    ("temperature", A.GEN_AI_REQUEST_TEMPERATURE),
-    ("top_p", A.GEN_AI_REQUEST_TOP_P),
-    ("top_k", A.GEN_AI_REQUEST_TOP_K),
-    ("frequency_penalty", A.GEN_AI_REQUEST_FREQUENCY_PENALTY),
-    ("presence_penalty", A.GEN_AI_REQUEST_PRESENCE_PENALTY),
-    ("seed", A.GEN_AI_REQUEST_SEED),
-)
+_CONFIG = request_parameters(*SAMPLING, max_output_tokens="max_tokens")
 # Gemini's FinishReason values -> the GenAI finish reasons
 FINISH_REASONS = {
     "STOP": "stop",
@@ -34,36 +26,14 @@ FINISH_REASONS = {
 _ROLES = {"model": "assistant"}
 
 
-def _provider_and_base_url(instance: Any) -> tuple[str, Any]:
-    api_client = getattr(instance, "_api_client", None)
-    provider = (
-        A.GenAiProviderNameValues.GCP_VERTEX_AI
-        if getattr(api_client, "vertexai", False)
-        else A.GenAiProviderNameValues.GCP_GEMINI
-    )
-    return provider, get(getattr(api_client, "_http_options", None), "base_url")
-
-
-def _model_name(model: Any) -> str | None:
+def model_name(model: Any) -> str | None:
     """``models/gemini-2.0-flash`` or a Vertex resource path: the model id is the last segment."""
     return model.rsplit("/", 1)[-1] if isinstance(model, str) else None
 
 
-def _start(
-    telemetry: GenAITelemetry,
-    instance: Any,
-    kwargs: dict[str, Any],
-    operation: str,
-    attributes: dict[str, Any],
-    stream: bool = False,
-) -> Invocation | None:
-    provider, base_url = _provider_and_base_url(instance)
-    model = _model_name(kwargs.get("model"))
-    return start_at(telemetry, base_url, operation, provider, model, attributes, stream)
-
-
-def _request_attributes(config: Any) -> dict[str, Any]:
-    attributes = {key: get(config, name) for name, key in _CONFIG if get(config, name) is not None}
+def generate_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
+    config = kwargs.get("config")
+    attributes = copy_given(config, _CONFIG)
     stop = get(config, "stop_sequences")
     if stop:
         attributes[A.GEN_AI_REQUEST_STOP_SEQUENCES] = list(stop)
@@ -145,34 +115,13 @@ def _system_instructions(config: Any) -> list[dict[str, Any]] | None:
     return _parts(get(system, "parts") if get(system, "parts") is not None else [system])
 
 
-# -- operations --------------------------------------------------------------------------------
-
-
-def start_generate(
-    telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any], stream: bool = False
-) -> Invocation | None:
+def generate_content(kwargs: dict[str, Any]) -> tuple[Any, list[dict[str, Any]], Any]:
+    """The system instruction, contents and tools of a ``generate_content`` call."""
     config = kwargs.get("config")
-    invocation = _start(
-        telemetry,
-        instance,
-        kwargs,
-        A.GenAiOperationNameValues.GENERATE_CONTENT,
-        _request_attributes(config),
-        stream,
-    )
-    if invocation is not None and invocation.capture:
-        invocation.input_content = (
-            _system_instructions(config),
-            input_messages(kwargs.get("contents")),
-            _tool_definitions(config),
-        )
-    return invocation
+    return _system_instructions(config), input_messages(kwargs.get("contents")), _tool_definitions(config)
 
 
-def start_generate_stream(
-    telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]
-) -> Invocation | None:
-    return start_generate(telemetry, instance, kwargs, stream=True)
+# -- responses ---------------------------------------------------------------------------------
 
 
 def _finish_reason(candidate: Any) -> str:
@@ -244,10 +193,9 @@ def _merge_text(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return merged
 
 
-def start_embed(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
+def embed_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
     dimensions = get(kwargs.get("config"), "output_dimensionality")
-    attributes = {A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT: dimensions} if dimensions else {}
-    return _start(telemetry, instance, kwargs, A.GenAiOperationNameValues.EMBEDDINGS, attributes)
+    return {A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT: dimensions} if dimensions else {}
 
 
 def on_embed_response(invocation: Invocation, response: Any) -> None:

@@ -1,25 +1,27 @@
-"""``chat.completions.create`` (and ``parse``): request, response and stream mapping."""
+"""The OpenAI chat-completions format: request attributes, content, response and stream reading, and
+guardrail texts. Spoken by OpenAI, Groq, LiteLLM, Mistral, Ollama and Cohere v2 (its messages)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from otel_llm.instrumentation._guarded_texts import with_fields
-from otel_llm.instrumentation.openai import _common
-from otel_llm.instrumentation.openai._common import get, given
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry import content
-from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
+from otel_llm.telemetry.fields import copy_given, get, given, request_parameters
+from otel_llm.telemetry.guarding import TextMapping
+from otel_llm.telemetry.invocation import Invocation
+from otel_llm.telemetry.texts import with_fields
 
-_PARAMS = (
-    ("max_tokens", A.GEN_AI_REQUEST_MAX_TOKENS),
-    ("max_completion_tokens", A.GEN_AI_REQUEST_MAX_TOKENS),
-    ("temperature", A.GEN_AI_REQUEST_TEMPERATURE),
-    ("top_p", A.GEN_AI_REQUEST_TOP_P),
-    ("frequency_penalty", A.GEN_AI_REQUEST_FREQUENCY_PENALTY),
-    ("presence_penalty", A.GEN_AI_REQUEST_PRESENCE_PENALTY),
-    ("seed", A.GEN_AI_REQUEST_SEED),
+_PARAMS = request_parameters(
+    "max_tokens",
+    "temperature",
+    "top_p",
+    "frequency_penalty",
+    "presence_penalty",
+    "seed",
+    max_completion_tokens="max_tokens",
+    stop="stop_sequences",
 )
 _OUTPUT_TYPES = {
     "json_object": A.GenAiOutputTypeValues.JSON,
@@ -29,18 +31,22 @@ _OUTPUT_TYPES = {
 
 
 def request_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The request attributes with OpenAI's own (service tier, API type)."""
     attributes = compatible_request_attributes(kwargs)
-    _common.service_tier_attributes(kwargs, attributes)
+    service_tier_attributes(kwargs, attributes)
     attributes[A.OPENAI_API_TYPE] = A.OpenaiApiTypeValues.CHAT_COMPLETIONS
     return attributes
 
 
+def service_tier_attributes(kwargs: dict[str, Any], attributes: dict[str, Any]) -> None:
+    tier = kwargs.get("service_tier")
+    if given(tier) and tier != "auto":
+        attributes[A.OPENAI_REQUEST_SERVICE_TIER] = tier
+
+
 def compatible_request_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
     """The request attributes of the chat-completions format, for OpenAI-compatible APIs too."""
-    attributes = _common.copy_params(kwargs, _PARAMS)
-    stop = kwargs.get("stop")
-    if given(stop):
-        attributes[A.GEN_AI_REQUEST_STOP_SEQUENCES] = [stop] if isinstance(stop, str) else list(stop)
+    attributes = copy_given(kwargs, _PARAMS)
     n = kwargs.get("n")
     if given(n) and n != 1:
         attributes[A.GEN_AI_REQUEST_CHOICE_COUNT] = n
@@ -51,15 +57,6 @@ def compatible_request_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
         if kind in _OUTPUT_TYPES:
             attributes[A.GEN_AI_OUTPUT_TYPE] = _OUTPUT_TYPES[kind]
     return attributes
-
-
-def start(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
-    invocation = _common.start(
-        telemetry, instance, kwargs, A.GenAiOperationNameValues.CHAT, request_attributes(kwargs)
-    )
-    if invocation is not None and invocation.capture:
-        invocation.input_content = input_content(kwargs)
-    return invocation
 
 
 def input_content(kwargs: dict[str, Any]) -> tuple[None, list[dict[str, Any]], list[dict[str, Any]] | None]:
@@ -124,6 +121,7 @@ def input_messages(messages: Any) -> list[dict[str, Any]]:
 
 
 def tool_definitions(kwargs: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The function tools of a request (``None`` without tools)."""
     tools = kwargs.get("tools")
     if not given(tools):
         return None
@@ -140,16 +138,54 @@ def tool_definitions(kwargs: dict[str, Any]) -> list[dict[str, Any]] | None:
 ReadMeta = Callable[[Invocation, Any], None]
 
 
-def on_response(
-    invocation: Invocation, response: Any, read_meta: ReadMeta = _common.read_response_meta
-) -> None:
+def read_response_meta(invocation: Invocation, response: Any) -> None:
+    """id, model, service tier and system fingerprint: the same fields on every OpenAI response."""
+    invocation.response_id = get(response, "id")
+    invocation.response_model = get(response, "model")
+    metric_extra = {}
+    tier = get(response, "service_tier")
+    if tier:
+        invocation.extra_attributes[A.OPENAI_RESPONSE_SERVICE_TIER] = tier
+        metric_extra[A.OPENAI_RESPONSE_SERVICE_TIER] = tier
+    fingerprint = get(response, "system_fingerprint")
+    if fingerprint:
+        invocation.extra_attributes[A.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = fingerprint
+        metric_extra[A.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = fingerprint
+    if metric_extra:
+        invocation.extra_metric_attributes = metric_extra
+
+
+def read_id_and_model(invocation: Invocation, response: Any) -> None:
+    """The response metadata of OpenAI-compatible servers, which have no ``openai.*`` fields."""
+    invocation.response_id = get(response, "id")
+    invocation.response_model = get(response, "model")
+
+
+def read_usage(invocation: Invocation, usage: Any, input_key: str, output_key: str) -> None:
+    """Chat usage (prompt/completion tokens) and Responses usage (input/output tokens) alike."""
+    if usage is None:
+        return
+    invocation.input_tokens = get(usage, input_key)
+    invocation.output_tokens = get(usage, output_key)
+    input_details = get(usage, f"{input_key}_details")
+    if input_details is not None:
+        invocation.cache_read_tokens = get(input_details, "cached_tokens")
+        cache_write = get(input_details, "cache_write_tokens")
+        if cache_write:
+            invocation.cache_creation_tokens = cache_write
+    output_details = get(usage, f"{output_key}_details")
+    if output_details is not None:
+        invocation.reasoning_tokens = get(output_details, "reasoning_tokens")
+
+
+def on_response(invocation: Invocation, response: Any, read_meta: ReadMeta = read_response_meta) -> None:
     """``read_meta`` reads id, model and provider-specific fields (OpenAI's by default)."""
     choices = get(response, "choices")
     if choices is None:  # a raw/legacy response wrapper: nothing parsed to read
         return
     read_meta(invocation, response)
     invocation.finish_reasons = [choice.finish_reason or "" for choice in choices]
-    _common.read_usage(invocation, get(response, "usage"), "prompt_tokens", "completion_tokens")
+    read_usage(invocation, get(response, "usage"), "prompt_tokens", "completion_tokens")
     if invocation.capture:
         invocation.output_messages = [
             {
@@ -182,7 +218,7 @@ def stream_window(invocation: Invocation) -> int | None:
 
 
 def finish_stream(
-    invocation: Invocation, chunks: list[Any], read_meta: ReadMeta = _common.read_response_meta
+    invocation: Invocation, chunks: list[Any], read_meta: ReadMeta = read_response_meta
 ) -> None:
     """Read a finished stream. Without content capture, only its ends are read: the id and model at
     the start, usage and finish reasons at the end, so the cost does not grow with the stream.
@@ -194,7 +230,7 @@ def finish_stream(
     for chunk in chunks[: -_USAGE_WINDOW - 1 : -1]:
         usage = get(chunk, "usage")
         if usage is not None:
-            _common.read_usage(invocation, usage, "prompt_tokens", "completion_tokens")
+            read_usage(invocation, usage, "prompt_tokens", "completion_tokens")
             break
     if invocation.capture:
         _accumulate(invocation, chunks)
@@ -326,3 +362,8 @@ def set_chunk_text(chunk: Any, channel: int, text: str) -> None:
     for choice in chunk.choices:
         if choice.index == channel:
             choice.delta.content = text
+
+
+TEXTS = TextMapping(
+    input_texts, with_input_texts, output_texts, set_output_texts, chunk_texts, set_chunk_text
+)

@@ -14,9 +14,10 @@ import io
 import json
 from typing import Any
 
-from otel_llm.instrumentation._guarded_texts import Tail
-from otel_llm.instrumentation.bedrock import _converse, _invoke
+from otel_llm.formats import bedrock_converse as _converse
+from otel_llm.formats import bedrock_invoke as _invoke
 from otel_llm.telemetry.guarding import TextMapping
+from otel_llm.telemetry.texts import Tail
 
 
 class _TailChunk(dict):

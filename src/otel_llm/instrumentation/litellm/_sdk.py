@@ -1,11 +1,13 @@
-"""LiteLLM requests and its OpenAI-shaped responses (read by the OpenAI chat/embeddings mapping)."""
+"""LiteLLM's quirks: the provider and endpoint it resolves a model string to, positional ``model`` and
+``messages``; its requests and responses are the OpenAI chat and embeddings formats."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from otel_llm.formats import openai_chat, openai_embeddings
 from otel_llm.instrumentation._endpoint import host_and_port
-from otel_llm.instrumentation.openai import _chat, _embeddings
+from otel_llm.instrumentation._wrapping import Operation, positional_arguments
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
 
@@ -60,27 +62,25 @@ def _start(
 
 
 def start_completion(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
-    invocation = _start(telemetry, kwargs, A.GenAiOperationNameValues.CHAT, _chat.request_attributes(kwargs))
+    attributes = openai_chat.request_attributes(kwargs)
+    invocation = _start(telemetry, kwargs, A.GenAiOperationNameValues.CHAT, attributes)
     if invocation is not None and invocation.capture:
-        invocation.input_content = (
-            None,
-            _chat.input_messages(kwargs.get("messages") or ()),
-            _chat.tool_definitions(kwargs),
-        )
+        invocation.input_content = openai_chat.input_content(kwargs)
     return invocation
 
 
-on_completion_response = _chat.on_response
-finish_completion_stream = _chat.finish_stream
-
-
 def start_embedding(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
-    attributes: dict[str, Any] = {}
-    if kwargs.get("dimensions"):
-        attributes[A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = kwargs["dimensions"]
-    if kwargs.get("encoding_format"):
-        attributes[A.GEN_AI_REQUEST_ENCODING_FORMATS] = [kwargs["encoding_format"]]
+    attributes = openai_embeddings.request_attributes(kwargs)
     return _start(telemetry, kwargs, A.GenAiOperationNameValues.EMBEDDINGS, attributes)
 
 
-on_embedding_response = _embeddings.on_response
+COMPLETION = Operation(
+    start_completion,
+    openai_chat.on_response,
+    openai_chat.finish_stream,
+    arguments=positional_arguments("model", "messages"),
+    texts=openai_chat.TEXTS,
+)
+EMBEDDING = Operation(
+    start_embedding, openai_embeddings.on_response, arguments=positional_arguments("model", "input")
+)

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from otel_llm.instrumentation._fields import get
-from otel_llm.instrumentation._guarded_texts import (
+from otel_llm.telemetry.fields import get
+from otel_llm.telemetry.guarding import TextMapping
+from otel_llm.telemetry.texts import (
     json_strings,
     replace_texts,
     with_fields,
     with_json_strings,
 )
-from otel_llm.telemetry.guarding import TextMapping
 
 
 def _is_text(part: Any) -> bool:

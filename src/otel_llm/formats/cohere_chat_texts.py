@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from otel_llm.instrumentation._fields import get
-from otel_llm.instrumentation._guarded_texts import (
+from otel_llm.telemetry.fields import get
+from otel_llm.telemetry.guarding import TextMapping
+from otel_llm.telemetry.texts import (
     Tail,
     TailText,
     json_strings,
@@ -21,7 +22,6 @@ from otel_llm.instrumentation._guarded_texts import (
     with_fields,
     with_json_strings,
 )
-from otel_llm.telemetry.guarding import TextMapping
 
 _CHECKED_ROLES = frozenset({"user", "tool"})
 

@@ -1,16 +1,16 @@
-"""``embed`` and ``rerank`` of the v2 clients."""
+"""The Cohere v2 ``embed`` and ``rerank`` format."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from otel_llm.instrumentation.cohere import _common
-from otel_llm.instrumentation.cohere._common import get, given
+from otel_llm.formats.cohere_chat import read_usage
 from otel_llm.semconv import attributes as A
-from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
+from otel_llm.telemetry.fields import get, given
+from otel_llm.telemetry.invocation import Invocation
 
 
-def start_embed(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
+def embed_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
     attributes: dict[str, Any] = {}
     dimensions = kwargs.get("output_dimension")
     if given(dimensions):
@@ -18,12 +18,12 @@ def start_embed(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]
     types = kwargs.get("embedding_types")
     if given(types):
         attributes[A.GEN_AI_REQUEST_ENCODING_FORMATS] = [str(t) for t in types]
-    return _common.start(telemetry, instance, kwargs, A.GenAiOperationNameValues.EMBEDDINGS, attributes)
+    return attributes
 
 
 def on_embed_response(invocation: Invocation, response: Any) -> None:
     invocation.response_id = get(response, "id")
-    _common.read_usage(invocation, get(response, "meta"))
+    read_usage(invocation, get(response, "meta"))
     if A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT in invocation.start_attributes:
         return
     embeddings = get(response, "embeddings")
@@ -32,10 +32,6 @@ def on_embed_response(invocation: Invocation, response: Any) -> None:
         if vectors:
             invocation.extra_attributes[A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = len(vectors[0])
             return
-
-
-def start_rerank(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
-    return _common.start(telemetry, instance, kwargs, A.GenAiOperationNameValues.RERANK, {})
 
 
 def on_rerank_response(invocation: Invocation, response: Any) -> None:

@@ -1,4 +1,5 @@
-"""The Anthropic Messages format onto the core: request body, response message and stream events.
+"""The Anthropic Messages format: request body, response message and stream events (its guardrail
+texts: :mod:`otel_llm.formats.anthropic_messages_texts`).
 
 Shared by the ``anthropic`` SDK (its models) and Bedrock's Anthropic bodies (plain JSON dicts), so
 every reader goes through :func:`get`. It imports no SDK.
@@ -8,25 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from otel_llm.instrumentation._fields import copy_given, get, given
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry import content
+from otel_llm.telemetry.fields import copy_given, get, given, request_parameters
 from otel_llm.telemetry.invocation import Invocation
 
-_PARAMS = (
-    ("max_tokens", A.GEN_AI_REQUEST_MAX_TOKENS),
-    ("temperature", A.GEN_AI_REQUEST_TEMPERATURE),
-    ("top_p", A.GEN_AI_REQUEST_TOP_P),
-    ("top_k", A.GEN_AI_REQUEST_TOP_K),
-    ("stop_sequences", A.GEN_AI_REQUEST_STOP_SEQUENCES),
-)
+_PARAMS = request_parameters("max_tokens", "temperature", "top_p", "top_k", "stop_sequences")
 _USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
 
 
 def request_attributes(body: dict[str, Any]) -> dict[str, Any]:
     attributes = copy_given(body, _PARAMS)
-    if A.GEN_AI_REQUEST_STOP_SEQUENCES in attributes:
-        attributes[A.GEN_AI_REQUEST_STOP_SEQUENCES] = list(attributes[A.GEN_AI_REQUEST_STOP_SEQUENCES])
     output_format = get(body.get("output_config"), "format") or body.get("output_format")
     if given(output_format) and get(output_format, "type") == "json_schema":
         attributes[A.GEN_AI_OUTPUT_TYPE] = A.GenAiOutputTypeValues.JSON

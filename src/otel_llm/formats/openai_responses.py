@@ -1,35 +1,31 @@
-"""``responses.create``: request, response and stream-event mapping."""
+"""The OpenAI Responses format: request attributes, content, response and stream-event reading, and
+guardrail texts (with the tails of streamed text parts)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-from otel_llm.instrumentation._guarded_texts import (
-    Tail,
-    TailText,
-    replace_texts,
-    with_fields,
+from otel_llm.formats.openai_chat import (
+    _content_parts,
+    read_response_meta,
+    read_usage,
+    service_tier_attributes,
 )
-from otel_llm.instrumentation.openai import _common
-from otel_llm.instrumentation.openai._chat import _content_parts
-from otel_llm.instrumentation.openai._common import get, given
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry import content
+from otel_llm.telemetry.fields import copy_given, get, given, request_parameters
 from otel_llm.telemetry.guarding import TextMapping
-from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
+from otel_llm.telemetry.invocation import Invocation
+from otel_llm.telemetry.texts import Tail, TailText, replace_texts, with_fields
 
-_PARAMS = (
-    ("max_output_tokens", A.GEN_AI_REQUEST_MAX_TOKENS),
-    ("temperature", A.GEN_AI_REQUEST_TEMPERATURE),
-    ("top_p", A.GEN_AI_REQUEST_TOP_P),
-)
+_PARAMS = request_parameters("temperature", "top_p", max_output_tokens="max_tokens")
 _INPUT_PART_TYPES = {"input_text": "text", "output_text": "text"}
 _FINISHED_EVENTS = ("response.completed", "response.incomplete", "response.failed")
 
 
 def request_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
-    attributes = _common.copy_params(kwargs, _PARAMS)
+    attributes = copy_given(kwargs, _PARAMS)
     text = kwargs.get("text")
     if given(text):
         kind = get(get(text, "format"), "type")
@@ -37,7 +33,7 @@ def request_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
             attributes[A.GEN_AI_OUTPUT_TYPE] = A.GenAiOutputTypeValues.JSON
         elif kind == "text":
             attributes[A.GEN_AI_OUTPUT_TYPE] = A.GenAiOutputTypeValues.TEXT
-    _common.service_tier_attributes(kwargs, attributes)
+    service_tier_attributes(kwargs, attributes)
     attributes[A.OPENAI_API_TYPE] = A.OpenaiApiTypeValues.RESPONSES
     conversation = kwargs.get("conversation")
     if given(conversation):
@@ -47,15 +43,11 @@ def request_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
     return attributes
 
 
-def start(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
-    invocation = _common.start(
-        telemetry, instance, kwargs, A.GenAiOperationNameValues.CHAT, request_attributes(kwargs)
-    )
-    if invocation is not None and invocation.capture:
-        instructions = kwargs.get("instructions")
-        system = [content.text_part(instructions)] if given(instructions) else None
-        invocation.input_content = (system, input_messages(kwargs.get("input")), _tool_definitions(kwargs))
-    return invocation
+def input_content(kwargs: dict[str, Any]) -> tuple[Any, list[dict[str, Any]], list[dict[str, Any]] | None]:
+    """The request's instructions (as system instructions), input items and tools."""
+    instructions = kwargs.get("instructions")
+    system = [content.text_part(instructions)] if given(instructions) else None
+    return system, input_messages(kwargs.get("input")), _tool_definitions(kwargs)
 
 
 def input_messages(items: Any) -> list[dict[str, Any]]:
@@ -114,8 +106,8 @@ def on_response(invocation: Invocation, response: Any) -> None:
     output = get(response, "output")
     if output is None:  # a raw/legacy response wrapper: nothing parsed to read
         return
-    _common.read_response_meta(invocation, response)
-    _common.read_usage(invocation, get(response, "usage"), "input_tokens", "output_tokens")
+    read_response_meta(invocation, response)
+    read_usage(invocation, get(response, "usage"), "input_tokens", "output_tokens")
     parts: list[dict[str, Any]] = []
     has_tool_call = False
     for item in output:
@@ -159,7 +151,7 @@ def finish_stream(invocation: Invocation, events: list[Any]) -> None:
             return
     for event in events:  # cut short: at least the id and model from response.created
         if get(event, "type") == "response.created":
-            _common.read_response_meta(invocation, get(event, "response"))
+            read_response_meta(invocation, get(event, "response"))
             return
 
 

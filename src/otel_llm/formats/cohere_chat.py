@@ -1,4 +1,5 @@
-"""``chat`` and ``chat_stream`` of the v2 clients: request, response and stream-event mapping.
+"""The Cohere v2 chat format: request, response and stream-event mapping (guardrail texts:
+:mod:`otel_llm.formats.cohere_chat_texts`).
 
 Cohere v2 messages and tools are OpenAI-shaped (roles, ``tool_calls`` with JSON ``arguments``,
 ``tool`` messages with ``tool_call_id``), so the input side reuses the OpenAI chat mapping.
@@ -8,21 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from otel_llm.instrumentation.cohere import _common
-from otel_llm.instrumentation.cohere._common import get, given
-from otel_llm.instrumentation.openai._chat import input_messages, tool_definitions
+from otel_llm.formats.openai_chat import input_messages, tool_definitions
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry import content
-from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
+from otel_llm.telemetry.fields import copy_given, get, request_parameters
+from otel_llm.telemetry.invocation import Invocation
 
-_PARAMS = (
-    ("max_tokens", A.GEN_AI_REQUEST_MAX_TOKENS),
-    ("temperature", A.GEN_AI_REQUEST_TEMPERATURE),
-    ("p", A.GEN_AI_REQUEST_TOP_P),
-    ("k", A.GEN_AI_REQUEST_TOP_K),
-    ("frequency_penalty", A.GEN_AI_REQUEST_FREQUENCY_PENALTY),
-    ("presence_penalty", A.GEN_AI_REQUEST_PRESENCE_PENALTY),
-    ("seed", A.GEN_AI_REQUEST_SEED),
+_PARAMS = request_parameters(
+    "max_tokens",
+    "temperature",
+    "frequency_penalty",
+    "presence_penalty",
+    "seed",
+    "stop_sequences",
+    p="top_p",
+    k="top_k",
 )
 FINISH_REASONS = {
     "COMPLETE": "stop",
@@ -35,10 +36,7 @@ FINISH_REASONS = {
 
 
 def request_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
-    attributes = {key: kwargs[param] for param, key in _PARAMS if given(kwargs.get(param))}
-    stop = kwargs.get("stop_sequences")
-    if given(stop):
-        attributes[A.GEN_AI_REQUEST_STOP_SEQUENCES] = list(stop)
+    attributes = copy_given(kwargs, _PARAMS)
     kind = get(kwargs.get("response_format"), "type")
     if kind == "json_object":
         attributes[A.GEN_AI_OUTPUT_TYPE] = A.GenAiOutputTypeValues.JSON
@@ -47,23 +45,20 @@ def request_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
     return attributes
 
 
-def start(
-    telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any], stream: bool = False
-) -> Invocation | None:
-    invocation = _common.start(
-        telemetry, instance, kwargs, A.GenAiOperationNameValues.CHAT, request_attributes(kwargs), stream
-    )
-    if invocation is not None and invocation.capture:
-        invocation.input_content = (
-            None,
-            input_messages(kwargs.get("messages") or ()),
-            tool_definitions(kwargs) if given(kwargs.get("tools")) else None,
-        )
-    return invocation
+def input_content(kwargs: dict[str, Any]) -> tuple[None, list[dict[str, Any]], list[dict[str, Any]] | None]:
+    return None, input_messages(kwargs.get("messages") or ()), tool_definitions(kwargs)
 
 
-def start_stream(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
-    return start(telemetry, instance, kwargs, stream=True)
+def read_usage(invocation: Invocation, usage: Any) -> None:
+    """Billed units are what Cohere prices; ``tokens`` (incl. its prompt template) is the fallback."""
+    if usage is None:
+        return
+    for source in (get(usage, "billed_units"), get(usage, "tokens")):
+        if source is not None and get(source, "input_tokens") is not None:
+            invocation.input_tokens = int(get(source, "input_tokens"))
+            output = get(source, "output_tokens")
+            invocation.output_tokens = int(output) if output is not None else None
+            return
 
 
 def _finish_reason(raw: Any) -> str:
@@ -85,7 +80,7 @@ def on_response(invocation: Invocation, response: Any) -> None:
     invocation.response_id = get(response, "id")
     finish_reason = _finish_reason(get(response, "finish_reason"))
     invocation.finish_reasons = [finish_reason]
-    _common.read_usage(invocation, get(response, "usage"))
+    read_usage(invocation, get(response, "usage"))
     if invocation.capture:
         message = get(response, "message")
         texts = [get(item, "text") for item in get(message, "content") or () if get(item, "type") == "text"]
@@ -109,7 +104,7 @@ def finish_stream(invocation: Invocation, events: list[Any]) -> None:
         elif kind == "message-end":
             delta = get(event, "delta")
             finish_reason = _finish_reason(get(delta, "finish_reason"))
-            _common.read_usage(invocation, get(delta, "usage"))
+            read_usage(invocation, get(delta, "usage"))
         elif invocation.capture:
             _accumulate(event, kind, texts, plan, calls)
     if finish_reason is None:  # cut short

@@ -1,55 +1,28 @@
-"""Ollama request, response and stream mapping (``/api/chat``, ``/api/generate``, ``/api/embed(dings)``)."""
+"""The Ollama format (``/api/chat``, ``/api/generate``, ``/api/embed(dings)``): request, response and
+stream mapping (guardrail texts: :mod:`otel_llm.formats.ollama_texts`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from otel_llm.instrumentation._endpoint import start_at
-from otel_llm.instrumentation._fields import get
-from otel_llm.instrumentation._wrapping import positional_arguments
-from otel_llm.instrumentation.openai._chat import input_messages
+from otel_llm.formats.openai_chat import input_messages
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry import content
-from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
+from otel_llm.telemetry.fields import SAMPLING, copy_given, get, request_parameters
+from otel_llm.telemetry.invocation import Invocation
 
-_OPTIONS = (
-    ("num_predict", A.GEN_AI_REQUEST_MAX_TOKENS),
-    ("temperature", A.GEN_AI_REQUEST_TEMPERATURE),
-    ("top_p", A.GEN_AI_REQUEST_TOP_P),
-    ("top_k", A.GEN_AI_REQUEST_TOP_K),
-    ("frequency_penalty", A.GEN_AI_REQUEST_FREQUENCY_PENALTY),
-    ("presence_penalty", A.GEN_AI_REQUEST_PRESENCE_PENALTY),
-    ("seed", A.GEN_AI_REQUEST_SEED),
-)
+_OPTIONS = request_parameters(*SAMPLING, num_predict="max_tokens")
 
 
-chat_arguments = positional_arguments("model", "messages")
-generate_arguments = positional_arguments("model", "prompt")  # also embeddings(model, prompt)
-embed_arguments = positional_arguments("model", "input")
-
-
-def _request_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
+def request_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
     options = kwargs.get("options") or {}
-    attributes = {key: get(options, name) for name, key in _OPTIONS if get(options, name) is not None}
+    attributes = copy_given(options, _OPTIONS)
     stop = get(options, "stop")
     if stop:
         attributes[A.GEN_AI_REQUEST_STOP_SEQUENCES] = list(stop)
     if kwargs.get("format"):  # "json" or a JSON schema
         attributes[A.GEN_AI_OUTPUT_TYPE] = A.GenAiOutputTypeValues.JSON
     return attributes
-
-
-def _start(
-    telemetry: GenAITelemetry,
-    instance: Any,
-    kwargs: dict[str, Any],
-    operation: str,
-    attributes: dict[str, Any],
-) -> Invocation | None:
-    base_url = getattr(getattr(instance, "_client", None), "base_url", None)
-    stream = kwargs.get("stream") is True
-    provider = A.GenAiProviderNameValues.OLLAMA
-    return start_at(telemetry, base_url, operation, provider, kwargs.get("model"), attributes, stream)
 
 
 def _tool_definitions(tools: Any) -> list[dict[str, Any]] | None:
@@ -64,38 +37,23 @@ def _tool_definitions(tools: Any) -> list[dict[str, Any]] | None:
     ]
 
 
-def start_chat(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
-    invocation = _start(
-        telemetry, instance, kwargs, A.GenAiOperationNameValues.CHAT, _request_attributes(kwargs)
+def chat_content(kwargs: dict[str, Any]) -> tuple[None, list[dict[str, Any]], list[dict[str, Any]] | None]:
+    return None, input_messages(kwargs.get("messages") or ()), _tool_definitions(kwargs.get("tools"))
+
+
+def generate_content(kwargs: dict[str, Any]) -> tuple[Any, Any, None]:
+    system = kwargs.get("system")
+    prompt = kwargs.get("prompt")
+    return (
+        [content.text_part(system)] if system else None,
+        [{"role": "user", "parts": [content.text_part(prompt)]}] if prompt else None,
+        None,
     )
-    if invocation is not None and invocation.capture:
-        invocation.input_content = (
-            None,
-            input_messages(kwargs.get("messages") or ()),
-            _tool_definitions(kwargs.get("tools")),
-        )
-    return invocation
 
 
-def start_generate(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
-    invocation = _start(
-        telemetry, instance, kwargs, A.GenAiOperationNameValues.TEXT_COMPLETION, _request_attributes(kwargs)
-    )
-    if invocation is not None and invocation.capture:
-        system = kwargs.get("system")
-        prompt = kwargs.get("prompt")
-        invocation.input_content = (
-            [content.text_part(system)] if system else None,
-            [{"role": "user", "parts": [content.text_part(prompt)]}] if prompt else None,
-            None,
-        )
-    return invocation
-
-
-def start_embeddings(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
+def embeddings_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
     dimensions = kwargs.get("dimensions")
-    attributes = {A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT: dimensions} if dimensions else {}
-    return _start(telemetry, instance, kwargs, A.GenAiOperationNameValues.EMBEDDINGS, attributes)
+    return {A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT: dimensions} if dimensions else {}
 
 
 # -- responses ---------------------------------------------------------------------------------

@@ -1,51 +1,32 @@
-"""Mistral request mapping; responses and chunks go through the OpenAI-compatible chat mapping."""
+"""The Mistral chat and embeddings format: its request parameters, and the OpenAI-compatible chat mapping
+for responses and chunks, with reasoning models' chunked content (guardrail texts:
+:mod:`otel_llm.formats.mistral_chat_texts`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from otel_llm.instrumentation._endpoint import start_at
-from otel_llm.instrumentation._fields import get
-from otel_llm.instrumentation.openai import _chat, _embeddings
+from otel_llm.formats import openai_chat as _chat
+from otel_llm.formats import openai_embeddings as _embeddings
 from otel_llm.semconv import attributes as A
-from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
+from otel_llm.telemetry.fields import copy_given, get, given, request_parameters
+from otel_llm.telemetry.invocation import Invocation
 
-_PARAMS = (
-    ("max_tokens", A.GEN_AI_REQUEST_MAX_TOKENS),
-    ("temperature", A.GEN_AI_REQUEST_TEMPERATURE),
-    ("top_p", A.GEN_AI_REQUEST_TOP_P),
-    ("top_k", A.GEN_AI_REQUEST_TOP_K),
-    ("frequency_penalty", A.GEN_AI_REQUEST_FREQUENCY_PENALTY),
-    ("presence_penalty", A.GEN_AI_REQUEST_PRESENCE_PENALTY),
-    ("random_seed", A.GEN_AI_REQUEST_SEED),
+_PARAMS = request_parameters(
+    "max_tokens",
+    "temperature",
+    "top_p",
+    "top_k",
+    "frequency_penalty",
+    "presence_penalty",
+    random_seed="seed",
+    stop="stop_sequences",
 )
-_PROVIDER = A.GenAiProviderNameValues.MISTRAL_AI
 _OUTPUT_TYPES = {"json_object": A.GenAiOutputTypeValues.JSON, "json_schema": A.GenAiOutputTypeValues.JSON}
 
 
-def given(value: Any) -> bool:
-    """Not ``None`` and not the SDK's ``UNSET`` sentinel (a falsy model instance)."""
-    return value is not None and not (type(value).__name__ == "Unset" and not value)
-
-
-def _start(
-    telemetry: GenAITelemetry,
-    instance: Any,
-    kwargs: dict[str, Any],
-    operation: str,
-    attributes: dict[str, Any],
-) -> Invocation | None:
-    configuration = getattr(instance, "sdk_configuration", None)
-    base_url = configuration.get_server_details()[0] if configuration is not None else None
-    stream = kwargs.get("stream") is True
-    return start_at(telemetry, base_url, operation, _PROVIDER, kwargs.get("model"), attributes, stream)
-
-
 def chat_request_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
-    attributes = {key: kwargs[param] for param, key in _PARAMS if given(kwargs.get(param))}
-    stop = kwargs.get("stop")
-    if given(stop):
-        attributes[A.GEN_AI_REQUEST_STOP_SEQUENCES] = [stop] if isinstance(stop, str) else list(stop)
+    attributes = copy_given(kwargs, _PARAMS)
     n = kwargs.get("n")
     if given(n) and n != 1:
         attributes[A.GEN_AI_REQUEST_CHOICE_COUNT] = n
@@ -53,24 +34,6 @@ def chat_request_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
     if kind in _OUTPUT_TYPES:
         attributes[A.GEN_AI_OUTPUT_TYPE] = _OUTPUT_TYPES[kind]
     return attributes
-
-
-def start_chat(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
-    invocation = _start(
-        telemetry, instance, kwargs, A.GenAiOperationNameValues.CHAT, chat_request_attributes(kwargs)
-    )
-    if invocation is not None and invocation.capture:
-        invocation.input_content = (
-            None,
-            _chat.input_messages(kwargs.get("messages") or ()),
-            _chat.tool_definitions(kwargs) if given(kwargs.get("tools")) else None,
-        )
-    return invocation
-
-
-def start_chat_stream(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
-    """``chat.stream()`` streams without a ``stream`` argument."""
-    return start_chat(telemetry, instance, {**kwargs, "stream": True})
 
 
 def _split_content(content: Any) -> tuple[Any, str]:
@@ -125,7 +88,7 @@ def finish_chat_stream(invocation: Invocation, events: list[Any]) -> None:
     _add_reasoning(invocation, {index: "".join(texts) for index, texts in thinking.items()})
 
 
-def start_embeddings(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
+def embeddings_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
     attributes: dict[str, Any] = {}
     dimensions = kwargs.get("output_dimension")
     if given(dimensions):
@@ -135,7 +98,7 @@ def start_embeddings(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str,
         if given(value):
             attributes[A.GEN_AI_REQUEST_ENCODING_FORMATS] = [str(value)]
             break
-    return _start(telemetry, instance, kwargs, A.GenAiOperationNameValues.EMBEDDINGS, attributes)
+    return attributes
 
 
 on_embeddings_response = _embeddings.on_response

@@ -1,16 +1,15 @@
-"""``embeddings.create``: request and response mapping."""
+"""The OpenAI embeddings format (also LiteLLM's and Mistral's responses)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from otel_llm.instrumentation.openai import _common
-from otel_llm.instrumentation.openai._common import get, given
 from otel_llm.semconv import attributes as A
-from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
+from otel_llm.telemetry.fields import get, given
+from otel_llm.telemetry.invocation import Invocation
 
 
-def start(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
+def request_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
     attributes: dict[str, Any] = {}
     encoding_format = kwargs.get("encoding_format")
     if given(encoding_format):
@@ -18,7 +17,7 @@ def start(telemetry: GenAITelemetry, instance: Any, kwargs: dict[str, Any]) -> I
     dimensions = kwargs.get("dimensions")
     if given(dimensions):
         attributes[A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = dimensions
-    return _common.start(telemetry, instance, kwargs, A.GenAiOperationNameValues.EMBEDDINGS, attributes)
+    return attributes
 
 
 def on_response(invocation: Invocation, response: Any) -> None:

@@ -13,15 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from otel_llm.instrumentation._fields import get
-from otel_llm.instrumentation._guarded_texts import (
+from otel_llm.telemetry.fields import get
+from otel_llm.telemetry.guarding import TextMapping
+from otel_llm.telemetry.texts import (
     Tail,
     TailText,
     replace_texts,
     set_field,
     with_fields,
 )
-from otel_llm.telemetry.guarding import TextMapping
 
 
 def _block_texts(block: Any) -> list[str]:
