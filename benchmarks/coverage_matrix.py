@@ -18,18 +18,10 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
+from otel_llm.instrumentation.registry import REGISTRY
+
 ROOT = Path(__file__).resolve().parent.parent
-PROVIDER_SUITES = (
-    "openai",
-    "anthropic",
-    "bedrock",
-    "groq",
-    "google_genai",
-    "cohere",
-    "mistral",
-    "ollama",
-    "litellm",
-)
+PROVIDER_SUITES = tuple(entry.name for entry in REGISTRY)  # each instrumented library's tests/<name>/
 MODES = ("sync", "async", "stream", "async_stream")
 BASIC = "basic"  # a test that covers a cell without a named feature
 

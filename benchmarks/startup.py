@@ -20,8 +20,9 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-SDK_PACKAGES = ("openai", "anthropic", "botocore", "cohere", "mistralai", "ollama", "groq", "litellm",
-                "google.genai")
+from otel_llm.instrumentation.registry import REGISTRY
+
+SDK_PACKAGES = tuple(entry.package for entry in REGISTRY)
 TIMED = """
 import importlib, json, sys, time
 start = time.perf_counter()

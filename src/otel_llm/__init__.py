@@ -3,13 +3,36 @@
 ``otel_llm.instrument()`` instruments every supported LLM SDK that is installed, configuring the
 OTel SDK from the standard ``OTEL_*`` variables first if the app has not configured it.
 ``otel_llm.record_feedback(...)`` records a user's verdict on a response beside its trace.
+
+The root imports nothing else until one of these names is used: importing an instrumentor
+(``otel_llm.instrumentation.openai``) does not load the OTel SDK setup or the evaluation package.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from typing import TYPE_CHECKING, Any
 
-from otel_llm._instrument import Instrumentation, instrument
-from otel_llm.evaluation.feedback import record_feedback
+from otel_llm._version import __version__
+
+if TYPE_CHECKING:
+    from otel_llm._instrument import Instrumentation, instrument
+    from otel_llm.evaluation.feedback import record_feedback
 
 __all__ = ["Instrumentation", "__version__", "instrument", "record_feedback"]
+
+_LAZY = {
+    "Instrumentation": "otel_llm._instrument",
+    "instrument": "otel_llm._instrument",
+    "record_feedback": "otel_llm.evaluation.feedback",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'otel_llm' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

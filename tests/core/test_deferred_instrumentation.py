@@ -9,8 +9,9 @@ import json
 import subprocess
 import sys
 
-SDK_PACKAGES = ("openai", "anthropic", "botocore", "cohere", "mistralai", "ollama", "groq", "litellm",
-                "google.genai")
+from otel_llm.instrumentation.registry import REGISTRY
+
+SDK_PACKAGES = tuple(entry.package for entry in REGISTRY)
 
 PRELUDE = """
 import json, sys

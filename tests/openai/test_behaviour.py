@@ -218,11 +218,7 @@ def test_broken_response_object_passes_through_unchanged(
         raise AttributeError("unexpected response shape")
 
     monkeypatch.setattr(_chat, "on_response", explode)
-    from otel_llm.instrumentation import openai as instrumentation
-
-    monkeypatch.setattr(
-        instrumentation, "CHAT", instrumentation.CHAT.__class__(_sdk.CHAT.start, explode, _chat.finish_stream)
-    )
+    monkeypatch.setattr(_sdk, "CHAT", _sdk.CHAT.__class__(_sdk.CHAT.start, explode, _chat.finish_stream))
     instrument_openai()
     response = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
     assert type(response).__name__ == "ChatCompletion"

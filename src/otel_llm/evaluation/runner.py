@@ -20,7 +20,7 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import Status, StatusCode, format_span_id, format_trace_id
 
-from otel_llm import __version__
+from otel_llm._version import __version__
 from otel_llm.evaluation.datasets import Example
 from otel_llm.evaluation.evaluators.base import Evaluator
 from otel_llm.evaluation.hooks import install_span_hooks

@@ -6,7 +6,7 @@ from opentelemetry import _logs, metrics, trace
 from opentelemetry.context import Context
 from opentelemetry.trace import NonRecordingSpan, SpanContext
 
-from otel_llm import __version__
+from otel_llm._version import __version__
 from otel_llm.evaluation.model import Score
 from otel_llm.semconv.attributes import (
     ERROR_TYPE,

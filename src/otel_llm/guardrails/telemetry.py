@@ -11,7 +11,7 @@ from opentelemetry import _logs, metrics, trace
 from opentelemetry.context import Context
 from opentelemetry.trace import Span, StatusCode
 
-from otel_llm import __version__
+from otel_llm._version import __version__
 from otel_llm.config import CAPTURE_CONTENT_ENV, parse_capture_mode
 from otel_llm.guardrails.results import CheckResult, DetectorError, Finding, Outcome, Source
 from otel_llm.semconv import attributes as A

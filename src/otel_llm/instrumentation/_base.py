@@ -7,15 +7,15 @@ import logging
 import sys
 from collections.abc import Collection, Sequence
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import wrapt
 from opentelemetry.instrumentation.dependencies import DependencyConflictError
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 
-from otel_llm.config import load_settings
-from otel_llm.instrumentation._wrapping import Patch, apply_patch, remove_patches
-from otel_llm.telemetry.invocation import GenAITelemetry
+if TYPE_CHECKING:  # loaded by instrument(): importing an instrumentor loads only its declaration
+    from otel_llm.instrumentation._wrapping import Patch
+    from otel_llm.telemetry.invocation import GenAITelemetry
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ class GenAIInstrumentor(BaseInstrumentor):
         return self.requirements
 
     def patches(self) -> Sequence[Patch]:
+        """The SDK methods to wrap; providers import their operations here, not at module level."""
         raise NotImplementedError
 
     def sdk_package(self) -> str | None:
@@ -93,6 +94,9 @@ class GenAIInstrumentor(BaseInstrumentor):
         return super().uninstrument(**kwargs)
 
     def _instrument(self, **kwargs: Any) -> None:
+        from otel_llm.config import load_settings
+        from otel_llm.telemetry.invocation import GenAITelemetry
+
         telemetry = kwargs.get("telemetry")
         if telemetry is None:
             settings_fields = {
@@ -118,6 +122,8 @@ class GenAIInstrumentor(BaseInstrumentor):
         """Runs inside the app's import statement: it must never raise."""
         if generation is not self._generation:
             return
+        from otel_llm.instrumentation._wrapping import apply_patch
+
         try:
             if apply_patch(telemetry, patch, module):
                 self._applied = (*self._applied, patch)
@@ -125,6 +131,8 @@ class GenAIInstrumentor(BaseInstrumentor):
             logger.exception("otel-llm could not instrument %s.%s", patch.module, patch.method)
 
     def _uninstrument(self, **kwargs: Any) -> None:
+        from otel_llm.instrumentation._wrapping import remove_patches
+
         self._generation = None
         remove_patches(self._applied)
         self._applied = ()

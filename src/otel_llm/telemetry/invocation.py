@@ -17,7 +17,7 @@ from opentelemetry.context import Context
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from otel_llm import __version__
+from otel_llm._version import __version__
 from otel_llm.config import ChunkMetric, Settings, load_settings
 from otel_llm.semconv import attributes as A
 from otel_llm.semconv import events as E

@@ -18,32 +18,30 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import wrapt
 from opentelemetry.instrumentation.utils import unwrap
 
 from otel_llm.instrumentation._base import GenAIInstrumentor
-from otel_llm.instrumentation._wrapping import Patch, sync_and_async
-from otel_llm.instrumentation.anthropic._sdk import (
-    CREATE,
-    MODULES,
-    RAW_STREAM,
-    SDK_SPAN,
-    STREAM_HELPER,
-    no_sdk_span_inside_ours,
-)
+
+if TYPE_CHECKING:
+    from otel_llm.instrumentation._wrapping import Patch
 
 
 class AnthropicInstrumentor(GenAIInstrumentor):
     requirements = ("anthropic >= 0.40",)
 
     def _instrument(self, **kwargs: Any) -> None:
+        from otel_llm.instrumentation.anthropic._sdk import SDK_SPAN, no_sdk_span_inside_ours
+
         super()._instrument(**kwargs)
         with contextlib.suppress(ImportError, AttributeError):  # an SDK without its own spans
             wrapt.wrap_function_wrapper(*SDK_SPAN, no_sdk_span_inside_ours)
 
     def _uninstrument(self, **kwargs: Any) -> None:
+        from otel_llm.instrumentation.anthropic._sdk import SDK_SPAN
+
         super()._uninstrument(**kwargs)
         with contextlib.suppress(ImportError, AttributeError):
             import anthropic._base_client as base_client
@@ -51,6 +49,9 @@ class AnthropicInstrumentor(GenAIInstrumentor):
             unwrap(base_client, SDK_SPAN[1])
 
     def patches(self) -> Sequence[Patch]:
+        from otel_llm.instrumentation._wrapping import sync_and_async
+        from otel_llm.instrumentation.anthropic._sdk import CREATE, MODULES, RAW_STREAM, STREAM_HELPER
+
         return tuple(
             patch
             for module in MODULES

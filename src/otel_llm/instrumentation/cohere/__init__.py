@@ -11,10 +11,12 @@ and rerank inputs are not guarded.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from otel_llm.instrumentation._base import GenAIInstrumentor
-from otel_llm.instrumentation._wrapping import Patch, sync_and_async
-from otel_llm.instrumentation.cohere._sdk import CHAT, CHAT_STREAM, EMBED, RERANK
+
+if TYPE_CHECKING:
+    from otel_llm.instrumentation._wrapping import Patch
 
 _MODULE = "cohere.v2.client"
 
@@ -23,6 +25,9 @@ class CohereInstrumentor(GenAIInstrumentor):
     requirements = ("cohere >= 5.11",)
 
     def patches(self) -> Sequence[Patch]:
+        from otel_llm.instrumentation._wrapping import Patch, sync_and_async
+        from otel_llm.instrumentation.cohere._sdk import CHAT, CHAT_STREAM, EMBED, RERANK
+
         return (
             *sync_and_async(_MODULE, "V2Client.chat", CHAT),
             # both return generators: the sync call hands back an (async) iterator

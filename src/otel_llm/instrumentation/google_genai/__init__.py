@@ -13,10 +13,12 @@ tools) the SDK loops over several model calls inside one ``generate_content``: t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from otel_llm.instrumentation._base import GenAIInstrumentor
-from otel_llm.instrumentation._wrapping import Patch, sync_and_async
-from otel_llm.instrumentation.google_genai._sdk import EMBED, GENERATE, GENERATE_STREAM
+
+if TYPE_CHECKING:
+    from otel_llm.instrumentation._wrapping import Patch
 
 _MODULE = "google.genai.models"
 
@@ -25,6 +27,9 @@ class GoogleGenAIInstrumentor(GenAIInstrumentor):
     requirements = ("google-genai >= 1.0",)
 
     def patches(self) -> Sequence[Patch]:
+        from otel_llm.instrumentation._wrapping import sync_and_async
+        from otel_llm.instrumentation.google_genai._sdk import EMBED, GENERATE, GENERATE_STREAM
+
         return (
             *sync_and_async(_MODULE, "Models.generate_content", GENERATE),
             *sync_and_async(_MODULE, "Models.generate_content_stream", GENERATE_STREAM),

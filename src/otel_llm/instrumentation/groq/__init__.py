@@ -9,16 +9,21 @@ read and redact texts through the OpenAI chat text mapping too.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from otel_llm.instrumentation._base import GenAIInstrumentor
-from otel_llm.instrumentation._wrapping import Patch, sync_and_async
-from otel_llm.instrumentation.groq._sdk import CHAT
+
+if TYPE_CHECKING:
+    from otel_llm.instrumentation._wrapping import Patch
 
 
 class GroqInstrumentor(GenAIInstrumentor):
     requirements = ("groq >= 0.9",)
 
     def patches(self) -> Sequence[Patch]:
+        from otel_llm.instrumentation._wrapping import sync_and_async
+        from otel_llm.instrumentation.groq._sdk import CHAT
+
         return sync_and_async("groq.resources.chat.completions", "Completions.create", CHAT)
 
 

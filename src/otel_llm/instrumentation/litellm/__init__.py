@@ -18,10 +18,12 @@ responses and chunks are OpenAI-shaped), once, on the LiteLLM call; embedding in
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from otel_llm.instrumentation._base import GenAIInstrumentor
-from otel_llm.instrumentation._wrapping import Patch, sync_and_async
-from otel_llm.instrumentation.litellm._sdk import COMPLETION, EMBEDDING
+
+if TYPE_CHECKING:
+    from otel_llm.instrumentation._wrapping import Patch
 
 
 class LiteLLMInstrumentor(GenAIInstrumentor):
@@ -33,6 +35,9 @@ class LiteLLMInstrumentor(GenAIInstrumentor):
     requirements = ("litellm >= 1.40",)
 
     def patches(self) -> Sequence[Patch]:
+        from otel_llm.instrumentation._wrapping import sync_and_async
+        from otel_llm.instrumentation.litellm._sdk import COMPLETION, EMBEDDING
+
         return (
             *sync_and_async("litellm", "completion", COMPLETION, async_method="acompletion"),
             *sync_and_async("litellm", "embedding", EMBEDDING, async_method="aembedding"),

@@ -11,16 +11,21 @@ not embeddings inputs.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from otel_llm.instrumentation._base import GenAIInstrumentor
-from otel_llm.instrumentation._wrapping import Patch, sync_and_async
-from otel_llm.instrumentation.ollama._sdk import METHODS
+
+if TYPE_CHECKING:
+    from otel_llm.instrumentation._wrapping import Patch
 
 
 class OllamaInstrumentor(GenAIInstrumentor):
     requirements = ("ollama >= 0.4",)
 
     def patches(self) -> Sequence[Patch]:
+        from otel_llm.instrumentation._wrapping import Patch, sync_and_async
+        from otel_llm.instrumentation.ollama._sdk import METHODS
+
         return (
             *(
                 patch

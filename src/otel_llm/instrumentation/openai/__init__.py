@@ -6,16 +6,21 @@ Azure OpenAI clients are reported with ``gen_ai.provider.name = azure.ai.openai`
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from otel_llm.instrumentation._base import GenAIInstrumentor
-from otel_llm.instrumentation._wrapping import Patch, sync_and_async
-from otel_llm.instrumentation.openai._sdk import CHAT, EMBEDDINGS, RESPONSES
+
+if TYPE_CHECKING:
+    from otel_llm.instrumentation._wrapping import Patch
 
 
 class OpenAIInstrumentor(GenAIInstrumentor):
     requirements = ("openai >= 1.0",)
 
     def patches(self) -> Sequence[Patch]:
+        from otel_llm.instrumentation._wrapping import sync_and_async
+        from otel_llm.instrumentation.openai._sdk import CHAT, EMBEDDINGS, RESPONSES
+
         return (
             *sync_and_async("openai.resources.chat.completions", "Completions.create", CHAT),
             *sync_and_async("openai.resources.chat.completions", "Completions.parse", CHAT),
