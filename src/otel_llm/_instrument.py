@@ -53,14 +53,17 @@ class Instrumentation:
     def instrumented(self) -> list[str]:
         return [type(i).__name__ for i in self.instrumentors]
 
-    def flush(self) -> None:
-        self.sdk.flush()
+    def flush(self, timeout: float | None = None) -> bool:
+        """Export what our SDK setup holds; waits at most ``timeout`` seconds (default
+        ``OTEL_LLM_SHUTDOWN_TIMEOUT``, 5). ``False`` if the exporters did not finish in time."""
+        return self.sdk.flush(timeout)
 
-    def shutdown(self) -> None:
+    def shutdown(self, timeout: float | None = None) -> bool:
+        """Uninstrument, and shut our SDK setup down within ``timeout`` seconds (as :meth:`flush`)."""
         for instrumentor in self.instrumentors:
             instrumentor.uninstrument()
         self.instrumentors = []
-        self.sdk.shutdown()
+        return self.sdk.shutdown(timeout)
 
     def __enter__(self) -> Instrumentation:
         return self

@@ -1,10 +1,21 @@
-"""Configure the OTel SDK from the standard ``OTEL_*`` variables when the app has not done so."""
+"""The one OTel SDK setup: providers from the standard ``OTEL_*`` variables, where the app has none.
+
+``otel_llm.instrument()``, the ``opentelemetry-instrument`` configurator and the ``otel-llm eval``
+commands all configure the SDK here, with the OTel default protocol (``http/protobuf``). The providers
+made here do not shut themselves down at exit: the handle does, bounded (``OTEL_LLM_SHUTDOWN_TIMEOUT``
+seconds, all providers at once), so an unreachable collector holds neither ``shutdown()`` nor the
+process exit for the exporters' retries.
+"""
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import logging
 import os
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +49,30 @@ def _otlp(signal: str, protocol: str) -> Any:
 _CONSOLE = {"traces": ConsoleSpanExporter, "metrics": ConsoleMetricExporter, "logs": ConsoleLogRecordExporter}
 
 
-def exporters(signal: str) -> list[Any]:
+SHUTDOWN_TIMEOUT_ENV = "OTEL_LLM_SHUTDOWN_TIMEOUT"
+DEFAULT_SHUTDOWN_TIMEOUT = 5.0
+
+
+def shutdown_timeout() -> float:
+    """Seconds ``flush()`` and ``shutdown()`` wait for the exporters, from ``OTEL_LLM_SHUTDOWN_TIMEOUT``."""
+    raw = os.environ.get(SHUTDOWN_TIMEOUT_ENV)
+    try:
+        return float(raw) if raw else DEFAULT_SHUTDOWN_TIMEOUT
+    except ValueError:
+        logger.warning("%s=%r is not a number; using %s", SHUTDOWN_TIMEOUT_ENV, raw, DEFAULT_SHUTDOWN_TIMEOUT)
+        return DEFAULT_SHUTDOWN_TIMEOUT
+
+
+def _endpoint_set(signal: str) -> bool:
+    return bool(
+        os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+        or os.environ.get(f"OTEL_EXPORTER_OTLP_{signal.upper()}_ENDPOINT")
+    )
+
+
+def exporters(signal: str, require_endpoint: bool = False) -> list[Any]:
+    """The exporters ``OTEL_{SIGNAL}_EXPORTER`` names (default ``otlp``); with ``require_endpoint``, OTLP
+    only where an ``OTEL_EXPORTER_OTLP_*ENDPOINT`` variable is set."""
     chosen = os.environ.get(f"OTEL_{signal.upper()}_EXPORTER", "otlp")
     protocol = os.environ.get(
         f"OTEL_EXPORTER_OTLP_{signal.upper()}_PROTOCOL",
@@ -47,7 +81,8 @@ def exporters(signal: str) -> list[Any]:
     exporters = []
     for name in (part.strip() for part in chosen.split(",")):
         if name == "otlp":
-            exporters.append(_otlp(signal, protocol))
+            if not require_endpoint or _endpoint_set(signal):
+                exporters.append(_otlp(signal, protocol))
         elif name == "console":
             exporters.append(_CONSOLE[signal]())
         elif name and name != "none":
@@ -57,46 +92,73 @@ def exporters(signal: str) -> list[Any]:
     return exporters
 
 
+def _within(calls: list[Callable[[], Any]], timeout: float) -> bool:
+    """Run ``calls`` at once, each in a daemon thread; wait for them at most ``timeout`` seconds in all.
+    ``True`` when all finished. A call still waiting on an exporter is left to finish on its own."""
+    threads = [threading.Thread(target=call, name="otel-llm-sdk-shutdown", daemon=True) for call in calls]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(deadline - time.monotonic(), 0))
+    finished = not any(thread.is_alive() for thread in threads)
+    if not finished:
+        logger.warning(
+            "otel-llm: the OTel SDK did not finish exporting within %.1f s; not waiting longer", timeout
+        )
+    return finished
+
+
 @dataclass
 class ConfiguredSDK:
-    """The providers this module created (and so owns): flushed and shut down by the handle."""
+    """The providers this module created (and so owns): flushed and shut down by the handle, each within
+    ``timeout`` seconds (default ``OTEL_LLM_SHUTDOWN_TIMEOUT``), all providers in parallel."""
 
     providers: list[Any] = field(default_factory=list)
+    timeout: float = field(default_factory=shutdown_timeout)
 
-    def flush(self) -> None:
-        for provider in self.providers:
-            provider.force_flush()
+    def flush(self, timeout: float | None = None) -> bool:
+        wait = self.timeout if timeout is None else timeout
+        return _within([lambda p=p: p.force_flush(int(wait * 1000)) for p in self.providers], wait)
 
-    def shutdown(self) -> None:
-        for provider in self.providers:
-            provider.shutdown()
+    def shutdown(self, timeout: float | None = None) -> bool:
+        """Shut the providers down (once); also run at process exit."""
+        providers, self.providers = self.providers, []
+        atexit.unregister(self.shutdown)
+        return _within([p.shutdown for p in providers], self.timeout if timeout is None else timeout)
 
 
 def _is_configured(provider: Any, proxy_name: str) -> bool:
     return type(provider).__name__ not in (proxy_name, f"NoOp{proxy_name.removeprefix('Proxy')}")
 
 
-def configure_sdk_from_env() -> ConfiguredSDK:
-    """Install SDK providers for each signal whose global provider is still the API default."""
+def configure_sdk_from_env(require_endpoint: bool = False) -> ConfiguredSDK:
+    """Install SDK providers for each signal whose global provider is still the API default.
+
+    ``require_endpoint`` (the eval commands): providers are installed so spans can be read in-process,
+    but they export over OTLP only where an ``OTEL_EXPORTER_OTLP_*ENDPOINT`` variable is set.
+    """
     configured = ConfiguredSDK()
     resource = Resource.create()  # reads OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES
     if not _is_configured(trace.get_tracer_provider(), "ProxyTracerProvider"):
-        tracer_provider = TracerProvider(resource=resource)
-        for exporter in exporters("traces"):
+        tracer_provider = TracerProvider(resource=resource, shutdown_on_exit=False)
+        for exporter in exporters("traces", require_endpoint):
             tracer_provider.add_span_processor(BatchSpanProcessor(exporter))
         trace.set_tracer_provider(tracer_provider)
         configured.providers.append(tracer_provider)
     if not _is_configured(metrics.get_meter_provider(), "_ProxyMeterProvider"):
-        readers = [PeriodicExportingMetricReader(exporter) for exporter in exporters("metrics")]
-        meter_provider = MeterProvider(resource=resource, metric_readers=readers)
+        readers = [PeriodicExportingMetricReader(e) for e in exporters("metrics", require_endpoint)]
+        meter_provider = MeterProvider(resource=resource, metric_readers=readers, shutdown_on_exit=False)
         metrics.set_meter_provider(meter_provider)
         configured.providers.append(meter_provider)
     if not _is_configured(_logs.get_logger_provider(), "ProxyLoggerProvider"):
-        logger_provider = LoggerProvider(resource=resource)
-        for exporter in exporters("logs"):
+        logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
+        for exporter in exporters("logs", require_endpoint):
             logger_provider.add_log_record_processor(BatchLogRecordProcessor(exporter))
         _logs.set_logger_provider(logger_provider)
         configured.providers.append(logger_provider)
+    if configured.providers:
+        atexit.register(configured.shutdown)
     return configured
 
 

@@ -99,9 +99,9 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from otel_llm.evaluation.datasets import load_dataset
     from otel_llm.evaluation.html_report import write_html
     from otel_llm.evaluation.runner import OfflineRunner, load_target
-    from otel_llm.evaluation.sdk import ensure_sdk
     from otel_llm.evaluation.terminal import print_run
     from otel_llm.evaluation.thresholds import Threshold
+    from otel_llm.sdk_setup import configure_sdk_from_env
 
     if not args.dataset or not args.target:
         parser.error("--dataset and --target are required")
@@ -113,7 +113,8 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error(str(exc))
     if str(Path.cwd()) not in sys.path:
         sys.path.insert(0, str(Path.cwd()))  # targets are imported like `python -m` would
-    shutdown = ensure_sdk()  # before the target's import, which may instrument on the global providers
+    # before the target's import, which may instrument on the global providers
+    shutdown = configure_sdk_from_env(require_endpoint=True).shutdown
     try:
         target = load_target(args.target)
     except (ImportError, AttributeError, TypeError, ValueError) as exc:
@@ -175,14 +176,14 @@ def _online(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parse_lookback,
     )
     from otel_llm.evaluation.results import fmt
-    from otel_llm.evaluation.sdk import ensure_sdk
+    from otel_llm.sdk_setup import configure_sdk_from_env
 
     evaluators = _evaluators(args, parser)
     try:
         lookback = parse_lookback(args.lookback)
     except ValueError as exc:
         parser.error(str(exc))
-    shutdown = ensure_sdk()
+    shutdown = configure_sdk_from_env(require_endpoint=True).shutdown
     try:
         seen = SeenSpans(args.state) if args.state else None
         client = JaegerQueryClient(args.jaeger)

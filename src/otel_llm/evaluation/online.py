@@ -25,6 +25,7 @@ from otel_llm.evaluation.model import EvalCase, Score
 from otel_llm.evaluation.spans import SpanView, is_llm_operation
 from otel_llm.evaluation.telemetry import ScoreRecorder
 from otel_llm.semconv.attributes import OtelLlmEvaluationSourceValues
+from otel_llm.telemetry.invocation import GenAITelemetry
 
 logger = logging.getLogger(__name__)
 _STOP = object()
@@ -68,6 +69,7 @@ class SamplingEvaluator(SpanProcessor):
         sample_rate: float = 0.1,
         max_queue_size: int = 1000,
         seed: int | None = None,
+        telemetry: GenAITelemetry | None = None,
     ) -> None:
         if not 0.0 <= sample_rate <= 1.0:
             raise ValueError(f"sample_rate must be within [0, 1], got {sample_rate}")
@@ -77,7 +79,7 @@ class SamplingEvaluator(SpanProcessor):
         self._random = random.Random(seed)
         self._queue: queue.Queue[object] = queue.Queue(max_queue_size)
         self._stats_lock = threading.Lock()
-        self._recorder = ScoreRecorder(OtelLlmEvaluationSourceValues.ONLINE)
+        self._recorder = ScoreRecorder(OtelLlmEvaluationSourceValues.ONLINE, telemetry)
         self._worker = threading.Thread(target=self._work, name="otel-llm-online-eval", daemon=True)
         self._worker.start()
 

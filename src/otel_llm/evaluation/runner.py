@@ -16,11 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any
 
-from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import Status, StatusCode, format_span_id, format_trace_id
 
-from otel_llm._version import __version__
 from otel_llm.evaluation.datasets import Example
 from otel_llm.evaluation.evaluators.base import Evaluator
 from otel_llm.evaluation.hooks import install_span_hooks
@@ -30,6 +28,7 @@ from otel_llm.evaluation.spans import SpanView
 from otel_llm.evaluation.telemetry import ScoreRecorder
 from otel_llm.evaluation.thresholds import Threshold
 from otel_llm.semconv.attributes import OtelLlmEvaluationSourceValues
+from otel_llm.telemetry.invocation import GenAITelemetry
 
 EXAMPLE_SPAN_NAME = "eval.example"
 Target = Callable[[str], Any]
@@ -72,7 +71,13 @@ class OfflineRunner:
     event loop, on the runner's thread).
     """
 
-    def __init__(self, target: Target, evaluators: Sequence[Evaluator], concurrency: int = 1) -> None:
+    def __init__(
+        self,
+        target: Target,
+        evaluators: Sequence[Evaluator],
+        concurrency: int = 1,
+        telemetry: GenAITelemetry | None = None,
+    ) -> None:
         names = [evaluator.name for evaluator in evaluators]
         if len(set(names)) != len(names):
             raise ValueError(f"evaluator names must be unique, got {names}")
@@ -80,8 +85,9 @@ class OfflineRunner:
         self.evaluators = list(evaluators)
         self.concurrency = max(1, concurrency)
         self._hooks = install_span_hooks()
-        self._tracer = trace.get_tracer("otel_llm.evaluation", __version__)
-        self._recorder = ScoreRecorder(OtelLlmEvaluationSourceValues.OFFLINE)
+        config = telemetry or GenAITelemetry()
+        self._tracer = config.get_tracer("otel_llm.evaluation")
+        self._recorder = ScoreRecorder(OtelLlmEvaluationSourceValues.OFFLINE, config)
 
     def run(
         self,

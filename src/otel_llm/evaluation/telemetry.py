@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from opentelemetry import _logs, metrics, trace
+from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import NonRecordingSpan, SpanContext
 
-from otel_llm._version import __version__
 from otel_llm.evaluation.model import Score
 from otel_llm.semconv.attributes import (
     ERROR_TYPE,
@@ -24,17 +23,20 @@ from otel_llm.semconv.metrics import (
     OTEL_LLM_EVALUATION_SCORE_BUCKETS,
     OTEL_LLM_EVALUATION_SCORE_UNIT,
 )
+from otel_llm.telemetry.invocation import GenAITelemetry
 
 _SCOPE = "otel_llm.evaluation"
 
 
 class ScoreRecorder:
-    """Records scores from one source (``offline``, ``online`` or ``feedback``)."""
+    """Records scores from one source (``offline``, ``online`` or ``feedback``), through the one telemetry
+    configuration (``telemetry``; by default one over the global providers)."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, telemetry: GenAITelemetry | None = None) -> None:
         self.source = source
-        self._logger = _logs.get_logger(_SCOPE, __version__)
-        self._histogram = metrics.get_meter(_SCOPE, __version__).create_histogram(
+        config = telemetry or GenAITelemetry()
+        self._logger = config.get_logger(_SCOPE)
+        self._histogram = config.get_meter(_SCOPE).create_histogram(
             OTEL_LLM_EVALUATION_SCORE,
             unit=OTEL_LLM_EVALUATION_SCORE_UNIT,
             description=OTEL_LLM_EVALUATION_SCORE_BRIEF,

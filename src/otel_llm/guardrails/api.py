@@ -7,12 +7,15 @@ import inspect
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from otel_llm.guardrails.engine import GuardrailEngine
 from otel_llm.guardrails.policy import Policy
 from otel_llm.guardrails.results import Source
 from otel_llm.telemetry.guarding import set_guard_provider
+
+if TYPE_CHECKING:
+    from otel_llm.telemetry.invocation import GenAITelemetry
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,9 +40,9 @@ def active_policy() -> Policy | None:
     return _scoped.get() or _installed
 
 
-def _active_engine() -> GuardrailEngine | None:
+def _active_engine(telemetry: GenAITelemetry) -> GuardrailEngine | None:
     policy = active_policy()
-    return None if policy is None else policy.engine
+    return None if policy is None else policy.engine_for(telemetry)
 
 
 # Instrumented LLM calls ask the core's guard seam for a guard; it is the active policy's engine.

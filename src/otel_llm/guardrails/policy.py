@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -14,6 +15,7 @@ from otel_llm.guardrails.results import Action, CheckResult, Source
 
 if TYPE_CHECKING:
     from otel_llm.guardrails.engine import GuardrailEngine
+    from otel_llm.telemetry.invocation import GenAITelemetry
 
 COMPONENT_NAME = "otel-llm guardrails"
 POLICIES_DIR = Path(__file__).parent / "policies"
@@ -88,9 +90,28 @@ class Policy:
 
     @cached_property
     def engine(self) -> GuardrailEngine:
+        """The engine of explicit checks (``check_input``, ``guard``, ``guarded``): its telemetry goes to the
+        global providers, with the environment's settings."""
         from otel_llm.guardrails.engine import GuardrailEngine
 
         return GuardrailEngine(self)
+
+    @cached_property
+    def _engines(self) -> weakref.WeakKeyDictionary[GenAITelemetry, GuardrailEngine]:
+        return weakref.WeakKeyDictionary()
+
+    def engine_for(self, telemetry: GenAITelemetry) -> GuardrailEngine:
+        """The engine of the instrumented calls that record through ``telemetry`` (one per configuration):
+        their checks use its providers, capture mode and content hook."""
+        engine = self._engines.get(telemetry)
+        if engine is None:
+            from otel_llm.guardrails.engine import GuardrailEngine
+            from otel_llm.guardrails.telemetry import GuardrailTelemetry
+
+            engine = self._engines[telemetry] = GuardrailEngine(
+                self, GuardrailTelemetry(self, telemetry=telemetry)
+            )
+        return engine
 
     def check_input(self, text: str) -> CheckResult:
         """Check a prompt; ``.text`` of the result is the redacted prompt. Raises ``GuardrailViolation``."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -11,13 +10,12 @@ from opentelemetry import _logs, metrics, trace
 from opentelemetry.context import Context
 from opentelemetry.trace import Span, StatusCode
 
-from otel_llm._version import __version__
-from otel_llm.config import CAPTURE_CONTENT_ENV, parse_capture_mode
 from otel_llm.guardrails.results import CheckResult, DetectorError, Finding, Outcome, Source
 from otel_llm.semconv import attributes as A
 from otel_llm.semconv import events as E
 from otel_llm.semconv import metrics as M
 from otel_llm.semconv import spans as S
+from otel_llm.telemetry.invocation import GenAITelemetry
 
 if TYPE_CHECKING:
     from otel_llm.guardrails.policy import Policy, Rule
@@ -26,13 +24,11 @@ SCOPE = "otel_llm.guardrails"
 RESULT_TYPE = "action"  # our native result: the action the rule took
 
 
-def content_capture_enabled() -> bool:
-    """Whether checked content may go on events (``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT``)."""
-    return parse_capture_mode(os.environ.get(CAPTURE_CONTENT_ENV)).on_event
-
-
 class GuardrailTelemetry:
-    """Instruments for one policy; attribute sets that do not vary per call are built once."""
+    """Instruments for one policy, from the one telemetry configuration (``telemetry``: the one
+    ``instrument()`` made, for checks of instrumented calls; else one from the given providers and the
+    environment's settings). Checked content goes on events only as its capture mode says, through its
+    content hook. Attribute sets that do not vary per call are built once."""
 
     def __init__(
         self,
@@ -40,11 +36,15 @@ class GuardrailTelemetry:
         tracer_provider: trace.TracerProvider | None = None,
         meter_provider: metrics.MeterProvider | None = None,
         logger_provider: _logs.LoggerProvider | None = None,
+        telemetry: GenAITelemetry | None = None,
     ) -> None:
         self.policy = policy
-        self.tracer = trace.get_tracer(SCOPE, __version__, tracer_provider)
-        meter = metrics.get_meter(SCOPE, __version__, meter_provider)
-        self.logger = _logs.get_logger(SCOPE, __version__, logger_provider=logger_provider)
+        self.config = telemetry or GenAITelemetry(
+            tracer_provider=tracer_provider, meter_provider=meter_provider, logger_provider=logger_provider
+        )
+        self.tracer = self.config.get_tracer(SCOPE)
+        meter = self.config.get_meter(SCOPE)
+        self.logger = self.config.get_logger(SCOPE)
         self.checks = meter.create_counter(
             M.OTEL_LLM_GUARDRAIL_CHECKS,
             unit=M.OTEL_LLM_GUARDRAIL_CHECKS_UNIT,
@@ -109,7 +109,7 @@ class GuardrailTelemetry:
         span.set_attribute(A.GEN_AI_GUARDRAIL_RESULT_VALUE, outcome.value)
         span.set_attribute(A.OTEL_LLM_GUARDRAIL_OUTCOME, outcome.value)
         if self.events_enabled():  # building events is the costly part: skip it when nothing records them
-            capture = content_capture_enabled()
+            capture = self.config.settings.capture_mode.on_event
             for result, original in zip(results, originals, strict=True):
                 for finding in result.findings:
                     self._emit(self._finding_attributes(finding), result, original, capture)
@@ -145,7 +145,11 @@ class GuardrailTelemetry:
 
     def _emit(self, attributes: dict, result: CheckResult, original: str, capture: bool) -> None:
         if capture:
-            attributes[A.GEN_AI_GUARDRAIL_CONTENT_INPUT_VALUE] = original
+            checked = self.config.content(A.GEN_AI_GUARDRAIL_CONTENT_INPUT_VALUE, original)
+            if checked is not None:
+                attributes[A.GEN_AI_GUARDRAIL_CONTENT_INPUT_VALUE] = checked
             if result.text != original:
-                attributes[A.GEN_AI_GUARDRAIL_CONTENT_OUTPUT_VALUE] = result.text
+                passed = self.config.content(A.GEN_AI_GUARDRAIL_CONTENT_OUTPUT_VALUE, result.text)
+                if passed is not None:
+                    attributes[A.GEN_AI_GUARDRAIL_CONTENT_OUTPUT_VALUE] = passed
         self.logger.emit(event_name=E.GEN_AI_GUARDRAIL_RESULT, attributes=attributes)

@@ -100,11 +100,11 @@ def _start(
         return None
 
 
-def _guard_for(operation: Operation) -> Guard | None:
+def _guard_for(telemetry: GenAITelemetry, operation: Operation) -> Guard | None:
     if operation.texts is None:
         return None
     try:
-        return current_guard()
+        return current_guard(telemetry)
     except Exception:
         logger.exception("otel-llm could not look up the active guardrails")
         return None
@@ -194,7 +194,7 @@ def sync_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[..
         invocation = _start(telemetry, operation, instance, kwargs, args)
         if invocation is None:
             return wrapped(*args, **kwargs)
-        guard = _guard_for(operation)
+        guard = _guard_for(telemetry, operation)
         token = context.attach(invocation.call_context())
         try:
             if guard is not None:
@@ -216,7 +216,7 @@ def async_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[.
         invocation = _start(telemetry, operation, instance, kwargs, args)
         if invocation is None:
             return await wrapped(*args, **kwargs)
-        guard = _guard_for(operation)
+        guard = _guard_for(telemetry, operation)
         token = context.attach(invocation.call_context())
         try:
             if guard is not None:
@@ -264,8 +264,8 @@ class _ManagerEntry:
         self._self_start, self._self_operation, self._self_remake = start, operation, remake
         self._self_kwargs, self._self_raw, self._self_proxy = kwargs, raw, None
 
-    def _self_guard_input(self) -> Guard | None:
-        guard = _guard_for(self._self_operation)
+    def _self_guard_input(self, invocation: Invocation) -> Guard | None:
+        guard = _guard_for(invocation.telemetry, self._self_operation)
         if guard is not None:
             kwargs = guard_input(guard, self._self_operation.texts, self._self_kwargs)  # type: ignore[arg-type]
             if kwargs is not self._self_kwargs:
@@ -305,7 +305,7 @@ class StreamManagerProxy(_ManagerEntry, wrapt.ObjectProxy):
             return self.__wrapped__.__enter__()
         token = context.attach(invocation.call_context())
         try:
-            guard = self._self_guard_input()
+            guard = self._self_guard_input(invocation)
             stream = self.__wrapped__.__enter__()
         except BaseException as error:
             invocation.fail(error)
@@ -332,7 +332,7 @@ class AsyncStreamManagerProxy(_ManagerEntry, wrapt.ObjectProxy):
             return await self.__wrapped__.__aenter__()
         token = context.attach(invocation.call_context())
         try:
-            guard = self._self_guard_input()
+            guard = self._self_guard_input(invocation)
             stream = await self.__wrapped__.__aenter__()
         except BaseException as error:
             invocation.fail(error)

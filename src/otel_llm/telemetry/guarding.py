@@ -10,10 +10,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from opentelemetry import context
 from opentelemetry.context import Context
+
+if TYPE_CHECKING:
+    from otel_llm.telemetry.invocation import GenAITelemetry
 
 logger = logging.getLogger(__name__)
 
@@ -56,16 +59,18 @@ class TextMapping:
     ``otel_llm.telemetry.texts.tailed``."""
 
 
-_provider: Callable[[], Guard | None] | None = None
+GuardProvider = Callable[["GenAITelemetry"], "Guard | None"]
+"""``provider(telemetry)``: the guard of the current call, whose checks record through ``telemetry``."""
+_provider: GuardProvider | None = None
 
 
-def set_guard_provider(provider: Callable[[], Guard | None] | None) -> None:
+def set_guard_provider(provider: GuardProvider | None) -> None:
     global _provider
     _provider = provider
 
 
-def current_guard() -> Guard | None:
-    return None if _provider is None else _provider()
+def current_guard(telemetry: GenAITelemetry) -> Guard | None:
+    return None if _provider is None else _provider(telemetry)
 
 
 def _read(read: Callable[[Any], list[str]], value: Any) -> list[str]:

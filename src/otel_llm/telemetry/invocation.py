@@ -7,6 +7,7 @@ span naming, attribute rules, metrics, content capture, cost and the exactly-onc
 from __future__ import annotations
 
 import logging
+from functools import cached_property
 from itertools import pairwise
 from time import perf_counter
 from typing import Any
@@ -23,7 +24,7 @@ from otel_llm.semconv import attributes as A
 from otel_llm.semconv import events as E
 from otel_llm.telemetry import content
 from otel_llm.telemetry.instruments import GenAIInstruments
-from otel_llm.telemetry.pricing import load_price_table
+from otel_llm.telemetry.pricing import PriceTable, load_price_table
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,13 @@ _DOUBLE_PARAMETERS = (
 
 
 class GenAITelemetry:
-    """Tracer, instruments, event logger, settings and prices: built once, shared by instrumentors."""
+    """The one telemetry configuration: the tracer, meter and logger providers passed in (the global ones
+    where none is), the settings (capture mode, content hook, size limit, prices) and the prices.
+
+    Model calls record through it; guardrails and evaluation take their tracers, meters and loggers from
+    it (:meth:`tracer`, :meth:`meter`, :meth:`logger`) and record content through :meth:`content`, so the
+    capture mode and the content hook apply to them too.
+    """
 
     def __init__(
         self,
@@ -61,16 +68,35 @@ class GenAITelemetry:
         logger_provider: _logs.LoggerProvider | None = None,
     ) -> None:
         self.settings = settings or load_settings()
-        self.tracer = trace.get_tracer(
-            INSTRUMENTATION_SCOPE, __version__, tracer_provider, schema_url=SCHEMA_URL
-        )
-        meter = metrics.get_meter(INSTRUMENTATION_SCOPE, __version__, meter_provider, schema_url=SCHEMA_URL)
-        self.instruments = GenAIInstruments(meter)
-        self.event_logger = _logs.get_logger(
-            INSTRUMENTATION_SCOPE, __version__, logger_provider=logger_provider, schema_url=SCHEMA_URL
-        )
-        self.prices = load_price_table(self.settings.prices_file)
+        self.tracer_provider = tracer_provider
+        self.meter_provider = meter_provider
+        self.logger_provider = logger_provider
+        self.tracer = self.get_tracer(INSTRUMENTATION_SCOPE, SCHEMA_URL)
+        self.instruments = GenAIInstruments(self.get_meter(INSTRUMENTATION_SCOPE, SCHEMA_URL))
+        self.event_logger = self.get_logger(INSTRUMENTATION_SCOPE, SCHEMA_URL)
         self.capture = self.settings.captures_content
+
+    def get_tracer(self, scope: str, schema_url: str | None = None) -> trace.Tracer:
+        return trace.get_tracer(scope, __version__, self.tracer_provider, schema_url=schema_url)
+
+    def get_meter(self, scope: str, schema_url: str | None = None) -> metrics.Meter:
+        return metrics.get_meter(scope, __version__, self.meter_provider, schema_url=schema_url)
+
+    def get_logger(self, scope: str, schema_url: str | None = None) -> _logs.Logger:
+        return _logs.get_logger(
+            scope, __version__, logger_provider=self.logger_provider, schema_url=schema_url
+        )
+
+    @cached_property
+    def prices(self) -> PriceTable:
+        """The price table, loaded on first use (``instrument()`` starts loading it)."""
+        return load_price_table(self.settings.prices_file)
+
+    def content(self, key: str, value: Any) -> Any:
+        """A content value as it may be recorded under ``key``: through the content hook, within the size
+        limit; ``None`` when the hook drops it."""
+        value = content.apply_hook(self.settings.content_hook, key, value)
+        return None if value is None else content.limit_size(value, self.settings.content_max_length)
 
     def start(
         self,
@@ -291,18 +317,16 @@ class Invocation:
     # -- content -------------------------------------------------------------------------------
 
     def _content_values(self) -> dict[str, Any]:
-        hook = self.telemetry.settings.content_hook
         values: dict[str, Any] = {}
         if self.input_content is not None:
             for key, value in zip(_CONTENT_KEYS, self.input_content):
                 if value:
-                    values[key] = content.apply_hook(hook, key, value)
+                    values[key] = self.telemetry.content(key, value)
         if self.output_messages:
-            values[A.GEN_AI_OUTPUT_MESSAGES] = content.apply_hook(
-                hook, A.GEN_AI_OUTPUT_MESSAGES, self.output_messages
+            values[A.GEN_AI_OUTPUT_MESSAGES] = self.telemetry.content(
+                A.GEN_AI_OUTPUT_MESSAGES, self.output_messages
             )
-        max_length = self.telemetry.settings.content_max_length
-        return {k: content.limit_size(v, max_length) for k, v in values.items() if v is not None}
+        return {key: value for key, value in values.items() if value is not None}
 
     def _record_content(self, attributes: dict[str, Any]) -> None:
         values = self._content_values()
