@@ -54,6 +54,10 @@ def test_stack_up_status_down(binaries: tuple[Path, Path], tmp_path: Path) -> No
         assert link == f"{endpoints.jaeger_ui}/trace/{call.trace_id}"
         Jaeger(endpoints.jaeger_ui).wait_for_trace(call.trace_id, spans=2)
         assert httpx.get(f"{endpoints.prometheus}/-/ready", timeout=5).status_code == 200
+        # every link `up` prints answers
+        for name, url in endpoints.as_dict().items():
+            if url.startswith("http://") and name not in ("otlp_grpc", "otlp_http"):
+                assert httpx.get(url, timeout=5).status_code == 200, (name, url)
     finally:
         down = otel_llm(env, "down")
     assert down.returncode == 0 and down.stdout.count(": stopped") == 3, down.stdout

@@ -7,7 +7,7 @@ import time
 
 from otel_llm.stack import binaries, local
 from otel_llm.stack.layout import state_dir
-from otel_llm.stack.ports import PORT_SPECS, PortPlan
+from otel_llm.stack.ports import PORT_SPECS, PortBusy, PortPlan
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,6 +52,9 @@ def _print_endpoints(endpoints: local.Endpoints) -> None:
 def _up(args: argparse.Namespace) -> int:
     try:
         endpoints = local.up(PortPlan.from_env(), timeout=args.timeout)
+    except PortBusy as error:
+        print(f"otel-llm stack up: {error}")
+        return 1
     except (RuntimeError, FileNotFoundError) as error:  # ProcessFailed, BinaryNotFound, build failures
         print(f"otel-llm stack up failed: {error}")
         return 1

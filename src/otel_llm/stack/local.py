@@ -52,7 +52,7 @@ def stack_endpoints(state: Path | None = None) -> Endpoints:
         jaeger_ui=plan.url("jaeger_ui"),
         prometheus=plan.url("prometheus"),
         collector_metrics=plan.url("prometheus_exporter", "/metrics"),
-        zpages=plan.url("zpages", "/debug/tracez"),
+        zpages=plan.url("zpages", "/debug/servicez"),
     )
 
 
@@ -71,16 +71,37 @@ def services(plan: PortPlan, state: Path) -> list[ManagedProcess]:
     ]
 
 
+SERVICE_PORTS = {
+    "jaeger": ("jaeger_otlp_grpc", "jaeger_ui", "jaeger_query_grpc", "jaeger_health", "jaeger_telemetry"),
+    "collector": (
+        "otlp_grpc",
+        "otlp_http",
+        "collector_health",
+        "collector_telemetry",
+        "prometheus_exporter",
+        "zpages",
+    ),
+    "prometheus": ("prometheus",),
+}
+"""The ports each service listens on (checked free before it starts)."""
+
+
 def up(plan: PortPlan | None = None, state: Path | None = None, timeout: float = 60.0) -> Endpoints:
-    """Build or find the binaries, start the three services and wait until each is healthy."""
+    """Build or find the binaries, start the three services and wait until each is healthy.
+
+    Raises :class:`~otel_llm.stack.ports.PortBusy` before starting anything when a port of a service
+    that is not yet running is taken.
+    """
     state = state or default_state_dir()
     state.mkdir(parents=True, exist_ok=True)
     plan = plan or PortPlan.from_env()
+    running = {name for name, pid in status(state).items() if pid is not None}
+    plan.check_free(port for name, ports in SERVICE_PORTS.items() if name not in running for port in ports)
     (state / PLAN_FILE).write_text(json.dumps({"ports": dict(plan.ports), "host": plan.host}))
     started: list[ManagedProcess] = []
     try:
         for service in services(plan, state):
-            if service.running_pid() is None:
+            if service.name not in running:
                 service.start()
                 started.append(service)
             service.wait_healthy(timeout)
@@ -92,7 +113,7 @@ def up(plan: PortPlan | None = None, state: Path | None = None, timeout: float =
 
 def _recorded_services(state: Path) -> list[ManagedProcess]:
     # Stopping and status only need names and pid files, not binaries or configs.
-    return [ManagedProcess(name, [name], state, "") for name in ("jaeger", "collector", "prometheus")]
+    return [ManagedProcess(name, [name], state, "") for name in SERVICE_PORTS]
 
 
 def down(state: Path | None = None) -> dict[str, bool]:

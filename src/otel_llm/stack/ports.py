@@ -50,6 +50,21 @@ def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
             sock.close()
 
 
+def port_in_use(host: str, port: int) -> bool:
+    """True when something listens on (or holds) ``host:port``; a port left in TIME_WAIT counts as free."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+class PortBusy(RuntimeError):
+    """Ports of the plan are taken by another process."""
+
+
 @dataclass(frozen=True)
 class PortPlan:
     """Concrete ports for every process of one stack, all on ``host``."""
@@ -77,6 +92,18 @@ class PortPlan:
 
     def url(self, name: str, path: str = "") -> str:
         return f"http://{self.address(name)}{path}"
+
+    def check_free(self, names: Iterable[str]) -> None:
+        """Raise :class:`PortBusy` naming each busy port of ``names`` and the variable that moves it."""
+        busy = [name for name in names if port_in_use(self.host, self.ports[name])]
+        if busy:
+            raise PortBusy(
+                "; ".join(
+                    f"port {self.ports[name]} ({PORT_SPECS[name].purpose}) is in use on {self.host}: "
+                    f"set {PORT_SPECS[name].env} to a free port"
+                    for name in busy
+                )
+            )
 
     def config_env(self) -> dict[str, str]:
         """Variables the collector and Jaeger configs substitute."""
