@@ -57,7 +57,7 @@ def test_stack_up_status_down(binaries: tuple[Path, Path], tmp_path: Path) -> No
         # every link `up` prints answers
         for name, url in endpoints.as_dict().items():
             if url.startswith("http://") and name not in ("otlp_grpc", "otlp_http"):
-                assert httpx.get(url, timeout=5).status_code == 200, (name, url)
+                assert httpx.get(url, timeout=5, follow_redirects=True).status_code == 200, (name, url)
     finally:
         down = otel_llm(env, "down")
     assert down.returncode == 0 and down.stdout.count(": stopped") == 3, down.stdout
