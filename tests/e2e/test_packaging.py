@@ -71,4 +71,4 @@ def test_installed_stack_finds_its_configs_and_the_same_cached_binaries(
         capture_output=True,
         text=True,
     )
-    assert (status.returncode, status.stdout.count("not running")) == (3, 3), status.stdout + status.stderr
+    assert (status.returncode, status.stdout.count("not running")) == (3, 4), status.stdout + status.stderr

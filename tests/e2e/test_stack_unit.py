@@ -19,7 +19,7 @@ from otel_llm.stack import PORT_SPECS, PortPlan, binaries, jaeger_trace_url, sta
 from otel_llm.stack.binaries import collector_binary_path, content_key
 from otel_llm.stack.ports import port_in_use
 from otel_llm.stack.processes import ManagedProcess
-from otel_llm.stack.services import prometheus_config
+from otel_llm.stack.services import alertmanager_config, prometheus_config
 
 
 def test_default_ports_do_not_collide() -> None:
@@ -68,6 +68,22 @@ def test_prometheus_config_scrapes_the_targets_with_the_rules(tmp_path: Path) ->
     assert config["scrape_configs"][0]["static_configs"] == [{"targets": ["127.0.0.1:9999"]}]
     assert config["rule_files"] == [str(tmp_path / "alerts.yaml")]
     assert config["global"]["scrape_interval"] == "1s"
+    assert "alerting" not in config
+    alerting = yaml.safe_load(prometheus_config(["127.0.0.1:9999"], "1s", [], ["127.0.0.1:9093"]))
+    assert alerting["alerting"] == {"alertmanagers": [{"static_configs": [{"targets": ["127.0.0.1:9093"]}]}]}
+
+
+def test_alertmanager_routes_every_alert_to_the_webhook_when_one_is_given() -> None:
+    config = yaml.safe_load(alertmanager_config("http://127.0.0.1:5001/hook", group_wait="1s"))
+    assert config["route"]["receiver"] == "otel-llm" and config["route"]["group_wait"] == "1s"
+    hook = {"url": "http://127.0.0.1:5001/hook", "send_resolved": True}
+    assert config["receivers"] == [{"name": "otel-llm", "webhook_configs": [hook]}]
+    assert yaml.safe_load(alertmanager_config(None))["receivers"] == [{"name": "otel-llm"}]
+
+
+def test_tests_run_stops_no_service_of_the_user() -> None:
+    script = (Path(__file__).resolve().parents[1] / "run").read_text()
+    assert not [word for word in ("systemctl", "pkill", "killall", "kill ") if word in script]
 
 
 def test_managed_process_stops_only_its_own_pid(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""``otel-llm stack up | down | status``: the local collector, Jaeger and Prometheus.
+"""``otel-llm stack up | down | status``: the local collector, Jaeger, Prometheus and Alertmanager.
 
 ``up`` records the port plan it used in ``<state dir>/stack.json``; ``stack_endpoints()`` and
 ``jaeger_trace_url()`` read it back, so the demo finds a stack started with non-default ports.
@@ -14,7 +14,12 @@ from otel_llm.stack.binaries import collector_binary, jaeger_binary
 from otel_llm.stack.layout import state_dir as default_state_dir
 from otel_llm.stack.ports import PortPlan
 from otel_llm.stack.processes import ManagedProcess, stop_all
-from otel_llm.stack.services import collector_service, jaeger_service, prometheus_service
+from otel_llm.stack.services import (
+    alertmanager_service,
+    collector_service,
+    jaeger_service,
+    prometheus_service,
+)
 
 PLAN_FILE = "stack.json"
 
@@ -27,6 +32,7 @@ class Endpoints:
     otlp_http: str
     jaeger_ui: str
     prometheus: str
+    alertmanager: str
     collector_metrics: str
     zpages: str
 
@@ -51,6 +57,7 @@ def stack_endpoints(state: Path | None = None) -> Endpoints:
         otlp_http=plan.url("otlp_http"),
         jaeger_ui=plan.url("jaeger_ui"),
         prometheus=plan.url("prometheus"),
+        alertmanager=plan.url("alertmanager"),
         collector_metrics=plan.url("prometheus_exporter", "/metrics"),
         zpages=plan.url("zpages", "/debug/servicez"),
     )
@@ -63,10 +70,11 @@ def jaeger_trace_url(trace_id: int | str, state: Path | None = None) -> str:
 
 
 def services(plan: PortPlan, state: Path) -> list[ManagedProcess]:
-    """Jaeger, the collector and Prometheus, in start order (binaries built when missing)."""
+    """Jaeger, the collector, Alertmanager and Prometheus, in start order (binaries built when missing)."""
     return [
         jaeger_service(plan, state, jaeger_binary()),
         collector_service(plan, state, binary=collector_binary()),
+        alertmanager_service(plan, state),
         prometheus_service(plan, state),
     ]
 
@@ -81,13 +89,14 @@ SERVICE_PORTS = {
         "prometheus_exporter",
         "zpages",
     ),
+    "alertmanager": ("alertmanager",),
     "prometheus": ("prometheus",),
 }
 """The ports each service listens on (checked free before it starts)."""
 
 
 def up(plan: PortPlan | None = None, state: Path | None = None, timeout: float = 60.0) -> Endpoints:
-    """Build or find the binaries, start the three services and wait until each is healthy.
+    """Build or find the binaries, start the services and wait until each is healthy.
 
     Raises :class:`~otel_llm.stack.ports.PortBusy` before starting anything when a port of a service
     that is not yet running is taken.

@@ -1,4 +1,4 @@
-"""Loopback port plan of the local stack (collector, Jaeger, Prometheus).
+"""Loopback port plan of the local stack (collector, Jaeger, Prometheus, Alertmanager).
 
 The upstream defaults of all three collide (4317, 4318, 8888, 13133), so each port has its own
 ``OTEL_LLM_*_PORT`` variable. The collector and Jaeger configs read the same variables through
@@ -35,6 +35,7 @@ PORT_SPECS: dict[str, PortSpec] = {
     "jaeger_health": PortSpec("OTEL_LLM_JAEGER_HEALTH_PORT", 14133, "Jaeger health check"),
     "jaeger_telemetry": PortSpec("OTEL_LLM_JAEGER_TELEMETRY_PORT", 14888, "Jaeger's own metrics"),
     "prometheus": PortSpec("OTEL_LLM_PROMETHEUS_PORT", 9090, "Prometheus UI and HTTP API"),
+    "alertmanager": PortSpec("OTEL_LLM_ALERTMANAGER_PORT", 9093, "Alertmanager UI and HTTP API"),
 }
 
 
