@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 import openai
+from otel_llm.demo.app import answer
 from otel_llm.demo.fake_server import FakeOpenAIServer
 from otel_llm.instrumentation.openai import OpenAIInstrumentor
 
@@ -18,7 +19,7 @@ instrument_openai = instrument_fixture(OpenAIInstrumentor)
 @pytest.fixture
 def fake_server() -> Iterator[FakeOpenAIServer]:
     """A fresh server per test, so response and tool-call ids are the same in every run."""
-    with FakeOpenAIServer() as server:
+    with FakeOpenAIServer(answer) as server:  # the demo's own answers, as `otel-llm demo` runs it
         yield server
 
 

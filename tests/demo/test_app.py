@@ -6,8 +6,7 @@ import pytest
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, StatusCode
 
-from otel_llm.demo.app import SESSION_SPAN, run_session
-from otel_llm.demo.fake_server import default_responder
+from otel_llm.demo.app import ANSWERS, SESSION_SPAN, run_session
 from otel_llm.demo.report import summarize_metrics
 
 GPT_4O_MINI = (0.15e-6, 0.60e-6)  # USD per input and output token in the bundled price table
@@ -84,15 +83,12 @@ def test_session_spans(otel, instrument_openai, client, fake_server):
     assert failing.attributes["error.type"] == "NotFoundError"
     assert "gen_ai.usage.input_tokens" not in failing.attributes
 
-    def answer(question: str) -> str:
-        return default_responder({"input": question})
-
     assert result.outcomes == {
-        "chat": answer("What is OpenTelemetry?"),
-        "stream": answer("Why does time to first token matter?"),
-        "tool call": answer("Weather in Paris?"),
+        "chat": ANSWERS["What is OpenTelemetry?"],
+        "stream": ANSWERS["Why does time to first token matter?"],
+        "tool call": ANSWERS["Weather in Paris?"],
         "embeddings": "3 vectors of 8 dimensions",
-        "responses": answer("How is the cost of a call computed?"),
+        "responses": ANSWERS["How is the cost of a call computed?"],
         "failing call": "NotFoundError: 404 model_not_found",
     }
     assert [log.event_name for log in otel.logs()] == ["gen_ai.client.operation.exception"]

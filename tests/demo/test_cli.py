@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -15,6 +16,7 @@ from rich.console import Console
 
 from otel_llm.cli.demo import TallyingSpanExporter, _report_export, stack_trace_url
 from otel_llm.cli.main import build_parser
+from otel_llm.demo.app import ANSWERS
 
 from .otlp_receivers import OtlpGrpcReceiver, OtlpHttpReceiver
 
@@ -106,6 +108,15 @@ def test_exports_over_otlp_http(tmp_path):
     assert sorted(receiver.event_names()) == ["gen_ai.client.inference.operation.details"] * 7 + [
         "gen_ai.client.operation.exception"
     ]
+    # with content captured, each answer is the one to its question
+    answered = {}
+    for span in spans:
+        attributes = {kv.key: kv.value.string_value for kv in span.attributes}
+        if "gen_ai.output.messages" in attributes and span.name == "chat gpt-4o-mini":
+            question = [m for m in json.loads(attributes["gen_ai.input.messages"]) if m["role"] == "user"][-1]
+            (reply,) = json.loads(attributes["gen_ai.output.messages"])
+            answered[question["parts"][0]["content"]] = "".join(p.get("content", "") for p in reply["parts"])
+    assert answered == ANSWERS
     out = result.stdout
     assert "events: gen_ai.client.inference.operation.details x7, gen_ai.client.operation.exception x1" in out
     assert f"exported 9 spans, the metrics and the events to {receiver.endpoint} (http/protobuf)" in out

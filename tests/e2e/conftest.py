@@ -92,7 +92,7 @@ def local_pipeline(
     state = tmp_path_factory.mktemp("local")
     env = {**FAST_PIPELINE, "OTEL_LLM_CONTENT_MAX_CHARS": str(CONTENT_MAX_CHARS)}
     collector = processes.start(collector_service(plan, state, "local.yaml", env=env, binary=binaries[0]))
-    processes.start(prometheus_service(plan, state, scrape_interval="1s"))
+    processes.start(prometheus_service(plan, state, scrape_interval="1s", alerting=False))
     calls = run_workload(workload_env(plan.url("otlp_http"), "e2e-local"), "--rounds", "4", "--interval", "1")
     return LocalPipeline(
         jaeger,

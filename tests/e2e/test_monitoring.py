@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import shutil
 import subprocess
@@ -11,44 +10,41 @@ import pytest
 import yaml
 
 from otel_llm.stack.binaries import promtool_binary
+from otel_llm.stack.jaeger_ui import dashboard_queries
 from otel_llm.stack.layout import collector_config_dir
 
 from .conftest import LocalPipeline
 from .helpers import eventually
 
-DASHBOARD = collector_config_dir() / "grafana" / "dashboards" / "otel-llm-genai.json"
-PANEL_VARIABLES = {"$__rate_interval": "5m", "$__range": "10m", "$provider": ".*", "$model": ".*"}
 
-
-def dashboard_queries() -> list[tuple[str, str]]:
-    """(panel title, PromQL with Grafana's variables filled in) for every target of every panel."""
-    dashboard = json.loads(DASHBOARD.read_text())
-    queries = []
-    for panel in dashboard["panels"]:
-        for target in panel["targets"]:
-            expr = target["expr"]
-            for variable, value in PANEL_VARIABLES.items():
-                expr = expr.replace(variable, value)
-            assert "$" not in expr, f"unhandled variable in {panel['title']!r}: {expr}"
-            queries.append((f"{panel['title']} [{target['refId']}]", expr))
-    return queries
-
-
-def test_alert_rules_pass_promtool_unit_tests() -> None:
-    rules = collector_config_dir() / "prometheus"
+@pytest.mark.parametrize(
+    ("rules", "tests", "count"), [("alerts.yaml", "alerts_test.yaml", 10), ("slo.yaml", "slo_test.yaml", 20)]
+)
+def test_alert_rules_pass_promtool_unit_tests(rules: str, tests: str, count: int) -> None:
+    directory = collector_config_dir() / "prometheus"
     checked = subprocess.run(
-        [str(promtool_binary()), "check", "rules", "alerts.yaml"], cwd=rules, capture_output=True, text=True
+        [str(promtool_binary()), "check", "rules", rules], cwd=directory, capture_output=True, text=True
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert "SUCCESS: 10 rules found" in checked.stdout
+    assert f"SUCCESS: {count} rules found" in checked.stdout
     tested = subprocess.run(
-        [str(promtool_binary()), "test", "rules", "alerts_test.yaml"],
-        cwd=rules,
+        [str(promtool_binary()), "test", "rules", tests],
+        cwd=directory,
         capture_output=True,
         text=True,
     )
     assert tested.returncode == 0, tested.stdout + tested.stderr
     assert "SUCCESS" in tested.stdout
+
+
+def test_every_slo_alert_has_a_promtool_test() -> None:
+    directory = collector_config_dir() / "prometheus"
+    groups = yaml.safe_load((directory / "slo.yaml").read_text())["groups"]
+    alerts = {rule["alert"] for group in groups for rule in group["rules"] if "alert" in rule}
+    tests = yaml.safe_load((directory / "slo_test.yaml").read_text())["tests"]
+    tested = {case["alertname"] for test in tests for case in test.get("alert_rule_test", [])}
+    assert alerts == tested
+    assert len(alerts) == 11
 
 
 def test_alert_rules_cover_error_rate_latency_cost_and_ttft() -> None:

@@ -16,7 +16,7 @@ from otel_llm.semconv import attributes as A
 from otel_llm.semconv import events as E
 
 from .conftest import LocalPipeline
-from .helpers import eventually, span_named, workload_env
+from .helpers import eventually, span_named, span_tags, workload_env
 from .test_local_pipeline import calls_of
 
 pytestmark = pytest.mark.e2e
@@ -76,6 +76,18 @@ def test_online_evaluation_results_are_linked_to_the_spans_in_jaeger(
         assert record["traceId"] == trace_id
         assert _string_attribute(record, A.GEN_AI_EVALUATION_NAME) == "regex"
         assert _string_attribute(record, A.GEN_AI_RESPONSE_ID).startswith("chatcmpl-")
+
+    # each result is also an `evaluation regex` span, a child of the chat span, inside its Jaeger trace
+    for span_id, trace_id in chat_spans.items():
+
+        def evaluation_span(trace_id: str = trace_id) -> dict | None:
+            trace = local_pipeline.jaeger.trace(trace_id) or {"spans": []}
+            found = [s for s in trace["spans"] if s["operationName"] == "evaluation regex"]
+            return found[0] if found else None
+
+        span = eventually(evaluation_span, timeout=60)
+        assert [ref["spanID"] for ref in span["references"]] == [span_id]
+        assert span_tags(span)["otel_llm.evaluation.source"] == "online"
 
     again = _eval_online(local_pipeline, state)  # the state file: nothing is evaluated twice
     assert again.returncode == 0, again.stderr[-3000:]

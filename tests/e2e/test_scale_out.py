@@ -27,6 +27,9 @@ KEPT_KINDS = {
     "guarded": 3,  # a guardrail redacted the prompt (apply_guardrail span)
     "slow": 2,  # trace longer than OTEL_LLM_SLOW_CALL_MS
     "scored": 2,  # span event with a low gen_ai.evaluation.score.value
+    "evaluated": 3,  # an `evaluation relevance` span with a low score
+    "failed_check": 3,  # an `evaluation faithfulness` span that failed its pass mark
+    "feedback": 3,  # an `evaluation user_feedback` span labelled thumbs_down
 }
 """Kinds of call whose traces a tail-sampling rule keeps, with their span count."""
 

@@ -41,10 +41,10 @@ def test_stack_up_status_down(binaries: tuple[Path, Path], tmp_path: Path) -> No
         assert up.returncode == 0, up.stdout + up.stderr
         assert f"otlp_grpc          {plan.url('otlp_grpc')}" in up.stdout
         status = otel_llm(env, "status")
-        assert status.returncode == 0 and status.stdout.count("running (pid") == 3, status.stdout
+        assert status.returncode == 0 and status.stdout.count("running (pid") == 4, status.stdout
         pids = {
             name: json.loads((tmp_path / f"{name}.pid").read_text())["pid"]
-            for name in ("collector", "jaeger", "prometheus")
+            for name in ("collector", "jaeger", "prometheus", "alertmanager")
         }
 
         # what the demo does: send to the stack, then follow the Jaeger link of its trace
@@ -54,12 +54,16 @@ def test_stack_up_status_down(binaries: tuple[Path, Path], tmp_path: Path) -> No
         assert link == f"{endpoints.jaeger_ui}/trace/{call.trace_id}"
         Jaeger(endpoints.jaeger_ui).wait_for_trace(call.trace_id, spans=2)
         assert httpx.get(f"{endpoints.prometheus}/-/ready", timeout=5).status_code == 200
+        # every link `up` prints answers
+        for name, url in endpoints.as_dict().items():
+            if url.startswith("http://") and name not in ("otlp_grpc", "otlp_http"):
+                assert httpx.get(url, timeout=5, follow_redirects=True).status_code == 200, (name, url)
     finally:
         down = otel_llm(env, "down")
-    assert down.returncode == 0 and down.stdout.count(": stopped") == 3, down.stdout
+    assert down.returncode == 0 and down.stdout.count(": stopped") == 4, down.stdout
     assert all(not Path(f"/proc/{pid}").exists() or _zombie(pid) for pid in pids.values())
     after = otel_llm(env, "status")
-    assert after.returncode == 3 and after.stdout.count("not running") == 3
+    assert after.returncode == 3 and after.stdout.count("not running") == 4
 
 
 def _zombie(pid: int) -> bool:

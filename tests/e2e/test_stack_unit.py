@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import socket
 import subprocess
 import sys
 import time
@@ -14,8 +17,9 @@ import yaml
 
 from otel_llm.stack import PORT_SPECS, PortPlan, binaries, jaeger_trace_url, stack_endpoints
 from otel_llm.stack.binaries import collector_binary_path, content_key
+from otel_llm.stack.ports import port_in_use
 from otel_llm.stack.processes import ManagedProcess
-from otel_llm.stack.services import prometheus_config
+from otel_llm.stack.services import alertmanager_config, prometheus_config
 
 
 def test_default_ports_do_not_collide() -> None:
@@ -64,6 +68,22 @@ def test_prometheus_config_scrapes_the_targets_with_the_rules(tmp_path: Path) ->
     assert config["scrape_configs"][0]["static_configs"] == [{"targets": ["127.0.0.1:9999"]}]
     assert config["rule_files"] == [str(tmp_path / "alerts.yaml")]
     assert config["global"]["scrape_interval"] == "1s"
+    assert "alerting" not in config
+    alerting = yaml.safe_load(prometheus_config(["127.0.0.1:9999"], "1s", [], ["127.0.0.1:9093"]))
+    assert alerting["alerting"] == {"alertmanagers": [{"static_configs": [{"targets": ["127.0.0.1:9093"]}]}]}
+
+
+def test_alertmanager_routes_every_alert_to_the_webhook_when_one_is_given() -> None:
+    config = yaml.safe_load(alertmanager_config("http://127.0.0.1:5001/hook", group_wait="1s"))
+    assert config["route"]["receiver"] == "otel-llm" and config["route"]["group_wait"] == "1s"
+    hook = {"url": "http://127.0.0.1:5001/hook", "send_resolved": True}
+    assert config["receivers"] == [{"name": "otel-llm", "webhook_configs": [hook]}]
+    assert yaml.safe_load(alertmanager_config(None))["receivers"] == [{"name": "otel-llm"}]
+
+
+def test_tests_run_stops_no_service_of_the_user() -> None:
+    script = (Path(__file__).resolve().parents[1] / "run").read_text()
+    assert not [word for word in ("systemctl", "pkill", "killall", "kill ") if word in script]
 
 
 def test_managed_process_stops_only_its_own_pid(tmp_path: Path) -> None:
@@ -102,3 +122,62 @@ def test_concurrent_callers_build_a_missing_binary_once(
     with ThreadPoolExecutor(max_workers=3) as pool:
         found = list(pool.map(lambda _: binaries.collector_binary(), range(3)))
     assert builds == [binaries.collector_binary_path()] and found == builds * 3
+
+
+def test_stack_up_on_a_busy_port_says_which_port_and_variable_in_one_line(tmp_path: Path) -> None:
+    plan = PortPlan.ephemeral()
+    env = {
+        **{key: value for key, value in os.environ.items() if not key.startswith("OTEL_LLM_")},
+        "OTEL_LLM_STATE_DIR": str(tmp_path),
+        **{PORT_SPECS[name].env: str(port) for name, port in plan.ports.items()},
+    }
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", plan["otlp_grpc"]))
+        taken.listen()
+        result = subprocess.run(
+            [sys.executable, "-m", "otel_llm.cli.main", "stack", "up"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert result.stdout == (
+        f"otel-llm stack up: port {plan['otlp_grpc']} (collector OTLP/gRPC receiver (apps send here)) is in "
+        f"use on 127.0.0.1: set OTEL_LLM_OTLP_GRPC_PORT to a free port\n"
+    )
+    assert not (tmp_path / "jaeger.pid").exists()  # nothing was started
+
+
+def test_a_port_in_time_wait_is_free_and_a_listening_one_is_not() -> None:
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Go's listeners (all three services)
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        assert port_in_use("127.0.0.1", port)
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            accepted, _ = server.accept()
+            accepted.close()  # the server side closes first: its end of the connection enters TIME_WAIT
+            client.recv(1)
+    assert not port_in_use("127.0.0.1", port)
+
+
+def test_cli_version_and_help_texts_carry_no_rest_markup() -> None:
+    from otel_llm import __version__
+    from otel_llm.cli.main import build_parser
+
+    version = subprocess.run(
+        [sys.executable, "-m", "otel_llm.cli.main", "--version"], capture_output=True, text=True, check=True
+    )
+    assert version.stdout == f"otel-llm {__version__}\n"
+    pending = [build_parser()]
+    helps = []
+    while pending:
+        parser = pending.pop()
+        helps.append(parser.format_help())
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                pending += action.choices.values()
+    assert len(helps) >= 8  # otel-llm, demo, eval (run, compare, online), stack (build, up, down, status)
+    assert [text for text in helps if "``" in text or ":func:" in text or "`" in text] == []

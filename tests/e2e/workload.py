@@ -21,7 +21,8 @@ from opentelemetry import trace
 import openai
 import otel_llm
 from otel_llm.demo.fake_server import FAILING_MODEL, FakeOpenAIServer
-from otel_llm.evaluation.model import Score
+from otel_llm.evaluation import install_span_hooks, record_feedback
+from otel_llm.evaluation.model import FAIL, Score
 from otel_llm.evaluation.telemetry import ScoreRecorder
 from otel_llm.guardrails import Policy, Rule
 
@@ -29,6 +30,8 @@ SEEDED_EMAIL = "jane.doe.e2e@example.com"
 SEEDED_API_KEY = "sk-proj-E2eSeededKey0123456789abcdefXYZ"
 GUARDED_EMAIL = "guarded.user@example.com"
 LOW_SCORE = 0.25
+BELOW_PASS_MARK = 0.7
+"""A score above the sampler's low-score threshold (0.5) that still fails its evaluator (pass_at 0.8)."""
 SLOW_CALL_SECONDS = 1.2
 LONG_PROMPT_CHARS = 20_000
 
@@ -95,6 +98,23 @@ def _evaluated(client: openai.OpenAI):
     return model, response
 
 
+def _failed_check(client: openai.OpenAI):
+    model, response = _chat(client)
+    ScoreRecorder("online").record(
+        Score("faithfulness", BELOW_PASS_MARK, FAIL, passed=False),
+        trace.get_current_span().get_span_context(),
+        response.id,
+    )
+    return model, response
+
+
+def _feedback(client: openai.OpenAI):
+    """A call the user gives a thumbs down, by its response id (the span hooks find its span)."""
+    model, response = _chat(client)
+    record_feedback(response_id=response.id, label="thumbs_down", comment="Not what I asked.")
+    return model, response
+
+
 def _slow(client: openai.OpenAI):
     """A call whose trace lasts over a second (the app does slow work around it)."""
     model, response = _chat(client)
@@ -121,6 +141,8 @@ CALLS = {
     "fail": _fail,
     "guarded": _guarded,
     "evaluated": _evaluated,
+    "failed_check": _failed_check,
+    "feedback": _feedback,
     "slow": _slow,
     "scored": _scored,
 }
@@ -128,6 +150,7 @@ CALLS = {
 
 def run(rounds: int, interval: float, kinds: list[str]) -> None:
     handle = otel_llm.instrument()
+    install_span_hooks()  # before the calls, so feedback by response id finds their spans
     tracer = trace.get_tracer("otel_llm.e2e.workload")
     try:
         with FakeOpenAIServer(chunk_delay=0.002) as server:

@@ -173,6 +173,23 @@ def test_guardrail_span_requires_outcome(pipeline):
     ]
 
 
+def test_evaluation_span_is_typed_by_its_source_and_named_after_the_evaluation(pipeline):
+    result = {attr.GEN_AI_EVALUATION_NAME: "relevance", attr.GEN_AI_EVALUATION_SCORE_VALUE: 0.2}
+    sourced = {**result, attr.OTEL_LLM_EVALUATION_SOURCE: "online"}
+    pipeline.tracer.start_span("evaluation relevance", kind=SpanKind.INTERNAL, attributes=sourced).end()
+    assert pipeline.violations() == []
+    pipeline.tracer.start_span("evaluation", kind=SpanKind.INTERNAL, attributes=sourced).end()
+    pipeline.tracer.start_span("evaluation relevance", kind=SpanKind.INTERNAL, attributes=result).end()
+    assert pipeline.violations() == [
+        span_violation(
+            "span_name", "name should be 'evaluation relevance' (otel_llm.evaluation.internal)", "evaluation"
+        ),
+        span_violation(
+            "missing_attribute", "missing required 'gen_ai.operation.name'", "evaluation relevance"
+        ),
+    ]
+
+
 @pytest.mark.parametrize(
     ("key", "value", "expected"),
     [

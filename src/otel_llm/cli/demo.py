@@ -192,10 +192,10 @@ def _console() -> Console:
 def _run_app(console: Console, telemetry: DemoTelemetry, chunk_delay: float, capture_on_span: bool) -> int:
     """Run the sample app against the fake server; return its trace id."""
     import openai
-    from otel_llm.demo.app import run_session
+    from otel_llm.demo.app import answer, run_session
     from otel_llm.demo.fake_server import FakeOpenAIServer
 
-    with FakeOpenAIServer(chunk_delay=chunk_delay) as server:
+    with FakeOpenAIServer(answer, chunk_delay=chunk_delay) as server:
         console.print(f"[bold]otel-llm demo[/]: fake OpenAI server at {server.base_url} (no key, no network)")
         client = openai.OpenAI(base_url=server.base_url, api_key="demo-key-not-used", max_retries=0)
         tracer = telemetry.tracer_provider.get_tracer("otel_llm.demo")

@@ -15,7 +15,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
 import openai
-from otel_llm.demo.fake_server import FAILING_MODEL
+from otel_llm.demo.fake_server import FAILING_MODEL, default_responder, last_user_text
 from otel_llm.semconv import attributes as A
 
 SESSION_SPAN = "demo.session"
@@ -35,6 +35,24 @@ WEATHER_TOOL: dict[str, Any] = {
         },
     },
 }
+
+
+ANSWERS = {
+    "What is OpenTelemetry?": "OpenTelemetry is a vendor-neutral framework for traces, metrics and logs. "
+    "It lets you instrument once and send telemetry to any backend.",
+    "Why does time to first token matter?": "Time to first token is how long a user waits before the answer "
+    "starts to appear; with streaming it is the latency that users feel most.",
+    "Weather in Paris?": "It is 18 °C and partly cloudy in Paris right now, says the get_weather tool: "
+    "a light jacket will do for a walk along the Seine today.",
+    "How is the cost of a call computed?": "Cost per call is input tokens times the input price plus output "
+    "tokens times the output price, with cached input billed at a discount.",
+}
+"""The fake provider's answer to each question the session asks (so captured content reads true)."""
+
+
+def answer(body: dict[str, Any]) -> str:
+    """The fake server's responder for the demo: each question gets its own answer."""
+    return ANSWERS.get(last_user_text(body)) or default_responder(body)
 
 
 def get_weather(city: str) -> dict[str, Any]:

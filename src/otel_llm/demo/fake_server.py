@@ -38,7 +38,7 @@ def count_tokens(text: str) -> int:
 
 
 def default_responder(body: dict[str, Any]) -> str:
-    prompt = _last_user_text(body)
+    prompt = last_user_text(body)
     digest = hashlib.sha256(prompt.encode()).digest()
     return _CANNED_ANSWERS[digest[0] % len(_CANNED_ANSWERS)]
 
@@ -51,7 +51,8 @@ def _text_of(content: Any) -> str:
     return ""
 
 
-def _last_user_text(body: dict[str, Any]) -> str:
+def last_user_text(body: dict[str, Any]) -> str:
+    """The text of the last user message of a chat request, or the input of a Responses request."""
     if "messages" in body:
         users = [m for m in body["messages"] if m.get("role") == "user"]
         return _text_of(users[-1].get("content")) if users else ""

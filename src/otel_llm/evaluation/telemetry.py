@@ -1,6 +1,12 @@
-"""Scores as telemetry: a ``gen_ai.evaluation.result`` event and a point on the score histogram."""
+"""Scores as telemetry: a ``gen_ai.evaluation.result`` event, an ``evaluation {name}`` span and a point.
+
+The event is what the conventions ask for; the span (a child of the evaluated span) is what a trace
+backend such as Jaeger shows inside the trace, and what a collector's tail sampler can see.
+"""
 
 from __future__ import annotations
+
+import time
 
 from opentelemetry import trace
 from opentelemetry.context import Context
@@ -14,6 +20,7 @@ from otel_llm.semconv.attributes import (
     GEN_AI_EVALUATION_SCORE_LABEL,
     GEN_AI_EVALUATION_SCORE_VALUE,
     GEN_AI_RESPONSE_ID,
+    OTEL_LLM_EVALUATION_PASSED,
     OTEL_LLM_EVALUATION_SOURCE,
 )
 from otel_llm.semconv.events import GEN_AI_EVALUATION_RESULT
@@ -23,6 +30,7 @@ from otel_llm.semconv.metrics import (
     OTEL_LLM_EVALUATION_SCORE_BUCKETS,
     OTEL_LLM_EVALUATION_SCORE_UNIT,
 )
+from otel_llm.semconv.spans import OTEL_LLM_EVALUATION_INTERNAL_KIND
 from otel_llm.telemetry.invocation import GenAITelemetry
 
 _SCOPE = "otel_llm.evaluation"
@@ -36,6 +44,7 @@ class ScoreRecorder:
         self.source = source
         config = telemetry or GenAITelemetry()
         self._logger = config.get_logger(_SCOPE)
+        self._tracer = config.get_tracer(_SCOPE)
         self._histogram = config.get_meter(_SCOPE).create_histogram(
             OTEL_LLM_EVALUATION_SCORE,
             unit=OTEL_LLM_EVALUATION_SCORE_UNIT,
@@ -56,16 +65,31 @@ class ScoreRecorder:
             ERROR_TYPE: score.error_type,
         }
         attributes.update({key: value for key, value in optional.items() if value is not None})
-        self._logger.emit(
-            event_name=GEN_AI_EVALUATION_RESULT,
-            context=_parent(span_context),
-            attributes=attributes,
-        )
+        parent = _parent(span_context)
+        self._logger.emit(event_name=GEN_AI_EVALUATION_RESULT, context=parent, attributes=attributes)
+        if span_context is not None and span_context.is_valid:
+            self._record_span(score, parent, attributes)
         if score.value is not None:
             point = {GEN_AI_EVALUATION_NAME: score.name, OTEL_LLM_EVALUATION_SOURCE: self.source}
             if score.label is not None:
                 point[GEN_AI_EVALUATION_SCORE_LABEL] = score.label
             self._histogram.record(score.value, point)
+
+    def _record_span(self, score: Score, parent: Context, attributes: dict[str, str | float]) -> None:
+        """The result as a zero-length ``evaluation {name}`` span under the evaluated span."""
+        span_attributes: dict[str, str | float | bool] = dict(attributes)
+        span_attributes[OTEL_LLM_EVALUATION_SOURCE] = self.source
+        if score.passed is not None:
+            span_attributes[OTEL_LLM_EVALUATION_PASSED] = score.passed
+        now = time.time_ns()
+        span = self._tracer.start_span(
+            f"evaluation {score.name}",
+            parent,
+            kind=OTEL_LLM_EVALUATION_INTERNAL_KIND,
+            attributes=span_attributes,
+            start_time=now,
+        )
+        span.end(end_time=now)
 
 
 def _parent(span_context: SpanContext | None) -> Context:

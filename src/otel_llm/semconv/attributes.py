@@ -291,6 +291,9 @@ OPENAI_RESPONSE_SYSTEM_FINGERPRINT: Final[str] = "openai.response.system_fingerp
 OTEL_LLM_EVALUATION_JUDGE: Final[str] = "otel_llm.evaluation.judge"
 """Whether the GenAI operation was made by an LLM-as-judge evaluator."""
 
+OTEL_LLM_EVALUATION_PASSED: Final[str] = "otel_llm.evaluation.passed"
+"""Whether the evaluated response met the evaluator's pass mark."""
+
 OTEL_LLM_EVALUATION_SOURCE: Final[str] = "otel_llm.evaluation.source"
 """Where an evaluation result came from."""
 

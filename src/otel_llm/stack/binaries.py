@@ -1,4 +1,4 @@
-"""Build or find the stack's binaries: ``otelcol-llm``, Jaeger v2 and Prometheus.
+"""Build or find the stack's binaries: ``otelcol-llm``, Jaeger v2, Prometheus and Alertmanager.
 
 Go binaries are built from Go modules into a cache outside the repository,
 ``$OTEL_LLM_CACHE_DIR`` or ``${XDG_CACHE_HOME:-~/.cache}/otel-llm``, under ``bin/<name>-<key>``,
@@ -165,3 +165,9 @@ def prometheus_binary() -> Path:
 def promtool_binary() -> Path:
     """promtool, shipped with Prometheus."""
     return _installed("OTEL_LLM_PROMTOOL_BIN", "promtool", "install it with `apt-get install prometheus`")
+
+
+def alertmanager_binary() -> Path:
+    """Alertmanager from the system (Debian's ``prometheus-alertmanager`` package and binary)."""
+    hint = "install it with `apt-get install prometheus-alertmanager`"
+    return _installed("OTEL_LLM_ALERTMANAGER_BIN", "prometheus-alertmanager", hint)

@@ -5,17 +5,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-_REPO_CONFIG_DIR = Path(__file__).resolve().parents[3] / "collector-config"
+_PACKAGED_CONFIG_DIR = Path(__file__).resolve().parents[1] / "collector-config"
 
 
 def collector_config_dir() -> Path:
-    """``collector-config/`` of the source tree, or ``$OTEL_LLM_COLLECTOR_CONFIG_DIR``."""
+    """The package-data configs (``otel_llm/collector-config/``), or ``$OTEL_LLM_COLLECTOR_CONFIG_DIR``."""
     explicit = os.environ.get("OTEL_LLM_COLLECTOR_CONFIG_DIR")
-    path = Path(explicit) if explicit else _REPO_CONFIG_DIR
+    path = Path(explicit) if explicit else _PACKAGED_CONFIG_DIR
     if not (path / "builder-config.yaml").exists():
         raise FileNotFoundError(
-            f"no collector-config directory at {path}; set OTEL_LLM_COLLECTOR_CONFIG_DIR to a checkout's "
-            "collector-config/"
+            f"no collector configs at {path} (no builder-config.yaml); set OTEL_LLM_COLLECTOR_CONFIG_DIR "
+            "to a copy of otel_llm/collector-config/"
         )
     return path
 

@@ -1,4 +1,4 @@
-"""``otel-llm stack up | down | status``: the local collector, Jaeger and Prometheus.
+"""``otel-llm stack up | down | status``: the local collector, Jaeger, Prometheus and Alertmanager.
 
 ``up`` records the port plan it used in ``<state dir>/stack.json``; ``stack_endpoints()`` and
 ``jaeger_trace_url()`` read it back, so the demo finds a stack started with non-default ports.
@@ -14,7 +14,12 @@ from otel_llm.stack.binaries import collector_binary, jaeger_binary
 from otel_llm.stack.layout import state_dir as default_state_dir
 from otel_llm.stack.ports import PortPlan
 from otel_llm.stack.processes import ManagedProcess, stop_all
-from otel_llm.stack.services import collector_service, jaeger_service, prometheus_service
+from otel_llm.stack.services import (
+    alertmanager_service,
+    collector_service,
+    jaeger_service,
+    prometheus_service,
+)
 
 PLAN_FILE = "stack.json"
 
@@ -27,6 +32,7 @@ class Endpoints:
     otlp_http: str
     jaeger_ui: str
     prometheus: str
+    alertmanager: str
     collector_metrics: str
     zpages: str
 
@@ -51,8 +57,9 @@ def stack_endpoints(state: Path | None = None) -> Endpoints:
         otlp_http=plan.url("otlp_http"),
         jaeger_ui=plan.url("jaeger_ui"),
         prometheus=plan.url("prometheus"),
+        alertmanager=plan.url("alertmanager"),
         collector_metrics=plan.url("prometheus_exporter", "/metrics"),
-        zpages=plan.url("zpages", "/debug/tracez"),
+        zpages=plan.url("zpages", "/debug/servicez"),
     )
 
 
@@ -63,24 +70,47 @@ def jaeger_trace_url(trace_id: int | str, state: Path | None = None) -> str:
 
 
 def services(plan: PortPlan, state: Path) -> list[ManagedProcess]:
-    """Jaeger, the collector and Prometheus, in start order (binaries built when missing)."""
+    """Jaeger, the collector, Alertmanager and Prometheus, in start order (binaries built when missing)."""
     return [
         jaeger_service(plan, state, jaeger_binary()),
         collector_service(plan, state, binary=collector_binary()),
+        alertmanager_service(plan, state),
         prometheus_service(plan, state),
     ]
 
 
+SERVICE_PORTS = {
+    "jaeger": ("jaeger_otlp_grpc", "jaeger_ui", "jaeger_query_grpc", "jaeger_health", "jaeger_telemetry"),
+    "collector": (
+        "otlp_grpc",
+        "otlp_http",
+        "collector_health",
+        "collector_telemetry",
+        "prometheus_exporter",
+        "zpages",
+    ),
+    "alertmanager": ("alertmanager",),
+    "prometheus": ("prometheus",),
+}
+"""The ports each service listens on (checked free before it starts)."""
+
+
 def up(plan: PortPlan | None = None, state: Path | None = None, timeout: float = 60.0) -> Endpoints:
-    """Build or find the binaries, start the three services and wait until each is healthy."""
+    """Build or find the binaries, start the services and wait until each is healthy.
+
+    Raises :class:`~otel_llm.stack.ports.PortBusy` before starting anything when a port of a service
+    that is not yet running is taken.
+    """
     state = state or default_state_dir()
     state.mkdir(parents=True, exist_ok=True)
     plan = plan or PortPlan.from_env()
+    running = {name for name, pid in status(state).items() if pid is not None}
+    plan.check_free(port for name, ports in SERVICE_PORTS.items() if name not in running for port in ports)
     (state / PLAN_FILE).write_text(json.dumps({"ports": dict(plan.ports), "host": plan.host}))
     started: list[ManagedProcess] = []
     try:
         for service in services(plan, state):
-            if service.running_pid() is None:
+            if service.name not in running:
                 service.start()
                 started.append(service)
             service.wait_healthy(timeout)
@@ -92,7 +122,7 @@ def up(plan: PortPlan | None = None, state: Path | None = None, timeout: float =
 
 def _recorded_services(state: Path) -> list[ManagedProcess]:
     # Stopping and status only need names and pid files, not binaries or configs.
-    return [ManagedProcess(name, [name], state, "") for name in ("jaeger", "collector", "prometheus")]
+    return [ManagedProcess(name, [name], state, "") for name in SERVICE_PORTS]
 
 
 def down(state: Path | None = None) -> dict[str, bool]:

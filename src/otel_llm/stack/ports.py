@@ -1,4 +1,4 @@
-"""Loopback port plan of the local stack (collector, Jaeger, Prometheus).
+"""Loopback port plan of the local stack (collector, Jaeger, Prometheus, Alertmanager).
 
 The upstream defaults of all three collide (4317, 4318, 8888, 13133), so each port has its own
 ``OTEL_LLM_*_PORT`` variable. The collector and Jaeger configs read the same variables through
@@ -35,6 +35,7 @@ PORT_SPECS: dict[str, PortSpec] = {
     "jaeger_health": PortSpec("OTEL_LLM_JAEGER_HEALTH_PORT", 14133, "Jaeger health check"),
     "jaeger_telemetry": PortSpec("OTEL_LLM_JAEGER_TELEMETRY_PORT", 14888, "Jaeger's own metrics"),
     "prometheus": PortSpec("OTEL_LLM_PROMETHEUS_PORT", 9090, "Prometheus UI and HTTP API"),
+    "alertmanager": PortSpec("OTEL_LLM_ALERTMANAGER_PORT", 9093, "Alertmanager UI and HTTP API"),
 }
 
 
@@ -48,6 +49,21 @@ def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
     finally:
         for sock in sockets:
             sock.close()
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """True when something listens on (or holds) ``host:port``; a port left in TIME_WAIT counts as free."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+class PortBusy(RuntimeError):
+    """Ports of the plan are taken by another process."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +93,18 @@ class PortPlan:
 
     def url(self, name: str, path: str = "") -> str:
         return f"http://{self.address(name)}{path}"
+
+    def check_free(self, names: Iterable[str]) -> None:
+        """Raise :class:`PortBusy` naming each busy port of ``names`` and the variable that moves it."""
+        busy = [name for name in names if port_in_use(self.host, self.ports[name])]
+        if busy:
+            raise PortBusy(
+                "; ".join(
+                    f"port {self.ports[name]} ({PORT_SPECS[name].purpose}) is in use on {self.host}: "
+                    f"set {PORT_SPECS[name].env} to a free port"
+                    for name in busy
+                )
+            )
 
     def config_env(self) -> dict[str, str]:
         """Variables the collector and Jaeger configs substitute."""

@@ -1,19 +1,24 @@
-"""The stack's three services as :class:`ManagedProcess` objects, placed by a :class:`PortPlan`."""
+"""The stack's services as :class:`ManagedProcess` objects, placed by a :class:`PortPlan`."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from otel_llm.stack.binaries import collector_binary, jaeger_binary, prometheus_binary
+from otel_llm.stack import jaeger_ui
+from otel_llm.stack.binaries import alertmanager_binary, collector_binary, jaeger_binary, prometheus_binary
 from otel_llm.stack.layout import collector_config_dir
 from otel_llm.stack.ports import PortPlan
 from otel_llm.stack.processes import ManagedProcess
 
 ALERT_RULES = "prometheus/alerts.yaml"
+SLO_RULES = "prometheus/slo.yaml"
+RULE_FILES = (ALERT_RULES, SLO_RULES)
+"""Rule files of the stack's Prometheus, in collector-config/."""
 
 
 def collector_service(
@@ -37,17 +42,34 @@ def collector_service(
     return ManagedProcess(name, argv, state_dir, plan.url("collector_health", "/"), config_env)
 
 
-def jaeger_service(plan: PortPlan, state_dir: Path, binary: Path | None = None) -> ManagedProcess:
-    """Jaeger v2 with in-memory storage, OTLP/gRPC in on ``jaeger_otlp_grpc``."""
+def jaeger_service(
+    plan: PortPlan, state_dir: Path, binary: Path | None = None, ui_assets: Path | None = None
+) -> ManagedProcess:
+    """Jaeger v2 with in-memory storage, OTLP/gRPC in on ``jaeger_otlp_grpc``.
+
+    Its UI serves ``ui_assets`` (default: ``$OTEL_LLM_JAEGER_UI_ASSETS``, else Jaeger's placeholder)
+    with our UI config, written into ``state_dir``.
+    """
     config = collector_config_dir() / "jaeger" / "jaeger.yaml"
     argv = [str(binary or jaeger_binary()), "--config", str(config)]
     health = plan.url("jaeger_ui", "/api/services")
-    return ManagedProcess("jaeger", argv, state_dir, health, plan.config_env())
+    assets = ui_assets or jaeger_ui.ui_assets()
+    env = {
+        **plan.config_env(),
+        jaeger_ui.CONFIG_ENV: str(jaeger_ui.write_ui_config(plan, state_dir)),
+        jaeger_ui.ASSETS_ENV: str(assets) if assets else "",
+    }
+    return ManagedProcess("jaeger", argv, state_dir, health, env)
 
 
-def prometheus_config(targets: Sequence[str], scrape_interval: str, rule_files: Sequence[Path]) -> str:
-    """prometheus.yml scraping the collectors' prometheus exporters at ``targets``."""
-    config = {
+def prometheus_config(
+    targets: Sequence[str],
+    scrape_interval: str,
+    rule_files: Sequence[Path],
+    alertmanagers: Sequence[str] = (),
+) -> str:
+    """prometheus.yml scraping the collectors' exporters at ``targets``, alerting ``alertmanagers``."""
+    config: dict[str, Any] = {
         "global": {"scrape_interval": scrape_interval, "evaluation_interval": scrape_interval},
         "rule_files": [str(path) for path in rule_files],
         "scrape_configs": [
@@ -55,6 +77,8 @@ def prometheus_config(targets: Sequence[str], scrape_interval: str, rule_files: 
             {"job_name": "otelcol-llm", "honor_labels": True, "static_configs": [{"targets": list(targets)}]}
         ],
     }
+    if alertmanagers:
+        config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": list(alertmanagers)}]}]}
     return yaml.safe_dump(config, sort_keys=False)
 
 
@@ -63,8 +87,13 @@ def prometheus_service(
     state_dir: Path,
     targets: Sequence[str] | None = None,
     scrape_interval: str | None = None,
+    rule_files: Sequence[Path] | None = None,
+    alerting: bool = True,
 ) -> ManagedProcess:
-    """Prometheus scraping ``targets`` (default: this plan's collector exporter), with our alert rules."""
+    """Prometheus scraping ``targets`` (default: this plan's collector exporter), with our alert rules.
+
+    With ``alerting``, alerts go to the plan's Alertmanager.
+    """
     data_dir = state_dir / "prometheus-data"
     data_dir.mkdir(parents=True, exist_ok=True)
     config_file = state_dir / "prometheus.yml"
@@ -73,7 +102,8 @@ def prometheus_service(
         prometheus_config(
             targets or [plan.address("prometheus_exporter")],
             interval,
-            [collector_config_dir() / ALERT_RULES],
+            rule_files if rule_files is not None else [collector_config_dir() / f for f in RULE_FILES],
+            [plan.address("alertmanager")] if alerting else [],
         )
     )
     argv = [
@@ -84,3 +114,42 @@ def prometheus_service(
         "--storage.tsdb.retention.time=2d",
     ]
     return ManagedProcess("prometheus", argv, state_dir, plan.url("prometheus", "/-/ready"))
+
+
+WEBHOOK_ENV = "OTEL_LLM_ALERT_WEBHOOK_URL"
+
+
+def alertmanager_config(webhook_url: str | None, group_wait: str = "30s") -> str:
+    """alertmanager.yml: every alert to one receiver, a webhook when ``webhook_url`` is given."""
+    receiver: dict[str, Any] = {"name": "otel-llm"}
+    if webhook_url:
+        receiver["webhook_configs"] = [{"url": webhook_url, "send_resolved": True}]
+    config = {
+        "route": {
+            "receiver": "otel-llm",
+            "group_by": ["alertname", "job", "gen_ai_provider_name", "gen_ai_request_model"],
+            "group_wait": group_wait,
+            "group_interval": "5m",
+            "repeat_interval": "4h",
+        },
+        "receivers": [receiver],
+    }
+    return yaml.safe_dump(config, sort_keys=False)
+
+
+def alertmanager_service(
+    plan: PortPlan, state_dir: Path, webhook_url: str | None = None, group_wait: str = "30s"
+) -> ManagedProcess:
+    """Alertmanager (one node, no cluster) sending to ``webhook_url`` (or ``$OTEL_LLM_ALERT_WEBHOOK_URL``)."""
+    data_dir = state_dir / "alertmanager-data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config_file = state_dir / "alertmanager.yml"
+    config_file.write_text(alertmanager_config(webhook_url or os.environ.get(WEBHOOK_ENV), group_wait))
+    argv = [
+        str(alertmanager_binary()),
+        f"--config.file={config_file}",
+        f"--storage.path={data_dir}",
+        f"--web.listen-address={plan.address('alertmanager')}",
+        "--cluster.listen-address=",
+    ]
+    return ManagedProcess("alertmanager", argv, state_dir, plan.url("alertmanager", "/-/ready"))
