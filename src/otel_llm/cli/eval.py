@@ -3,18 +3,33 @@
 otel-llm eval --dataset data.jsonl --target app:answer --evaluator exact_match --threshold exact_match=0.8
 otel-llm eval compare before.json after.json
 otel-llm eval online --jaeger http://127.0.0.1:16686 --service my-app --lookback 1h --evaluator json_valid
+
+Exit codes: 0 passed, 1 a threshold failed (or, with --fail-on-regression, something regressed),
+2 a usage or configuration error, 3 an internal error.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+EXIT_PASSED = 0
 EXIT_THRESHOLD_FAILED = 1
 EXIT_REGRESSION = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+class UsageError(Exception):
+    """A usage or configuration error found after parsing: reported in one line, exit code 2."""
+
+
+def _usage(message: str) -> NoReturn:
+    raise UsageError(message)
 
 
 def _judge_options() -> argparse.ArgumentParser:
@@ -80,37 +95,56 @@ def _judge_settings(args: argparse.Namespace) -> Any:
     return JudgeSettings(client, args.judge_model)
 
 
-def _evaluators(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list[Any]:
+def _evaluators(args: argparse.Namespace) -> list[Any]:
     from otel_llm.evaluation.evaluators.specs import build_evaluator
 
     if not args.evaluator:
-        parser.error("give at least one --evaluator")
+        _usage("give at least one --evaluator")
     judge = _judge_settings(args)
     try:
-        return [build_evaluator(spec, judge) for spec in args.evaluator]
-    except (ValueError, OSError, ImportError) as exc:
-        parser.error(str(exc))
+        evaluators = [build_evaluator(spec, judge) for spec in args.evaluator]
+    except (ValueError, OSError) as exc:  # EvaluatorConfigError is a ValueError
+        _usage(str(exc))
+    names = [evaluator.name for evaluator in evaluators]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        _usage(f"two evaluators are named {', '.join(duplicates)}: name them, e.g. -e digits:regex=\\d")
+    return evaluators
 
 
-def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from rich.console import Console
+def _thresholds(specs: list[str], evaluator_names: list[str]) -> list[Any]:
+    from otel_llm.evaluation.thresholds import Threshold
+
+    try:
+        thresholds = [Threshold.parse(spec) for spec in specs]
+    except ValueError as exc:
+        _usage(str(exc))
+    for threshold in thresholds:
+        if threshold.name not in evaluator_names:
+            _usage(
+                f"threshold {threshold} names no evaluator of the run; "
+                f"evaluators: {', '.join(evaluator_names)}"
+            )
+    return thresholds
+
+
+def _run(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from otel_llm.evaluation.datasets import load_dataset
     from otel_llm.evaluation.html_report import write_html
     from otel_llm.evaluation.runner import OfflineRunner, load_target
     from otel_llm.evaluation.sdk import ensure_sdk
-    from otel_llm.evaluation.terminal import print_run
-    from otel_llm.evaluation.thresholds import Threshold
+    from otel_llm.evaluation.terminal import plain, plain_console, print_run
 
     if not args.dataset or not args.target:
-        parser.error("--dataset and --target are required")
-    evaluators = _evaluators(args, parser)
+        _usage("--dataset and --target are required")
+    evaluators = _evaluators(args)
+    thresholds = _thresholds(args.threshold, [evaluator.name for evaluator in evaluators])
     try:
-        thresholds = [Threshold.parse(spec) for spec in args.threshold]
         examples = load_dataset(args.dataset, args.input_field, args.expected_field, args.limit)
     except (ValueError, OSError) as exc:  # DatasetError is a ValueError
-        parser.error(str(exc))
+        _usage(str(exc))
     if str(Path.cwd()) not in sys.path:
         sys.path.insert(0, str(Path.cwd()))  # targets are imported like `python -m` would
     shutdown = ensure_sdk()  # before the target's import, which may instrument on the global providers
@@ -118,12 +152,12 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         target = load_target(args.target)
     except (ImportError, AttributeError, TypeError, ValueError) as exc:
         shutdown()
-        parser.error(f"cannot load target {args.target}: {exc}")
-    console = Console()
+        _usage(f"cannot load target {args.target}: {exc}")
+    console = plain_console()
     try:
         runner = OfflineRunner(target, evaluators, args.concurrency)
         progress = Progress(
-            "[progress.description]{task.description}",
+            "{task.description}",
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
@@ -142,33 +176,37 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             )
     finally:
         shutdown()
+    # The reports first: whatever happens on the terminal, the run is kept.
+    written = [
+        write(path)
+        for path, write in ((args.json, run.save), (args.html, lambda p: write_html(run, p, args.trace_url)))
+        if path is not None
+    ]
     print_run(run, console)
-    for path, write in ((args.json, run.save), (args.html, lambda p: write_html(run, p, args.trace_url))):
-        if path is not None:
-            console.print(f"wrote {write(path)}")
-    return 0 if run.passed else EXIT_THRESHOLD_FAILED
+    for path in written:
+        console.print(plain(f"wrote {path}"))
+    return EXIT_PASSED if run.passed else EXIT_THRESHOLD_FAILED
 
 
-def _compare(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from rich.console import Console
-
-    from otel_llm.evaluation.compare import compare_runs, print_comparison
+def _compare(args: argparse.Namespace) -> int:
+    from otel_llm.evaluation.compare import compare_runs
     from otel_llm.evaluation.results import EvaluationRun
+    from otel_llm.evaluation.terminal import plain_console, print_comparison
 
     try:
         before, after = EvaluationRun.load(args.before), EvaluationRun.load(args.after)
-    except (OSError, ValueError, KeyError) as exc:
-        parser.error(f"cannot read the reports: {exc}")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        _usage(f"cannot read the reports: {exc}")
     comparison = compare_runs(before, after)
-    print_comparison(comparison, Console())
-    return EXIT_REGRESSION if args.fail_on_regression and comparison.has_regressions else 0
+    print_comparison(comparison, plain_console())
+    return EXIT_REGRESSION if args.fail_on_regression and comparison.has_regressions else EXIT_PASSED
 
 
-def _online(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from rich.console import Console
+def _online(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from otel_llm.evaluation.jaeger import (
+        JaegerError,
         JaegerQueryClient,
         SeenSpans,
         evaluate_jaeger_traces,
@@ -176,17 +214,20 @@ def _online(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     )
     from otel_llm.evaluation.results import fmt
     from otel_llm.evaluation.sdk import ensure_sdk
+    from otel_llm.evaluation.terminal import plain, plain_console
 
-    evaluators = _evaluators(args, parser)
+    evaluators = _evaluators(args)
     try:
         lookback = parse_lookback(args.lookback)
     except ValueError as exc:
-        parser.error(str(exc))
+        _usage(str(exc))
     shutdown = ensure_sdk()
     try:
         seen = SeenSpans(args.state) if args.state else None
         client = JaegerQueryClient(args.jaeger)
         result = evaluate_jaeger_traces(client, args.service, lookback, evaluators, args.limit, seen)
+    except JaegerError as exc:
+        _usage(str(exc))
     finally:
         shutdown()
     skipped = f", {result.skipped} evaluated before" if result.skipped else ""
@@ -194,21 +235,39 @@ def _online(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     table.add_column("trace", no_wrap=True)
     table.add_column("span", no_wrap=True)
     for column in ("operation", *(e.name for e in evaluators)):
-        table.add_column(column)
+        table.add_column(plain(column))
     for item in result.evaluated:
         cells = [s.error_type or f"{fmt(s.value)} {s.label or ''}".strip() for s in item.scores]
-        table.add_row(f"{item.span.trace_id:032x}", f"{item.span.span_id:016x}", item.span.name, *cells)
-    console = Console()
-    console.print(f"{len(result.evaluated)} LLM spans in {result.traces} traces of {args.service}{skipped}")
+        table.add_row(
+            f"{item.span.trace_id:032x}", f"{item.span.span_id:016x}", *map(plain, (item.span.name, *cells))
+        )
+    console = plain_console()
+    summary = f"{len(result.evaluated)} LLM spans in {result.traces} traces of {args.service}{skipped}"
+    console.print(plain(summary))
     if result.evaluated:
         console.print(table)
-    return 0
+    return EXIT_PASSED
 
 
-def _bind(
-    handler: Callable[[argparse.Namespace, argparse.ArgumentParser], int], parser: argparse.ArgumentParser
-):
-    return lambda args: handler(args, parser)
+def _bind(handler: Callable[[argparse.Namespace], int], parser: argparse.ArgumentParser):
+    """``handler`` with the exit-code contract: usage errors exit 2 in one line, anything unexpected 3."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except UsageError as exc:
+            parser.print_usage(sys.stderr)
+            print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except ModuleNotFoundError as exc:
+            print(f"{parser.prog}: error: {exc}: pip install 'otel-llm[eval]'", file=sys.stderr)
+            return EXIT_USAGE
+        except Exception as exc:
+            traceback.print_exc(file=sys.stderr)
+            print(f"{parser.prog}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return EXIT_INTERNAL
+
+    return run
 
 
 def register(subparsers: Any) -> None:

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.console import Console
-from rich.table import Table
-
 from otel_llm.evaluation.model import Score
-from otel_llm.evaluation.results import EvaluationRun, EvaluatorSummary, fmt
+from otel_llm.evaluation.results import EvaluationRun, EvaluatorSummary
 
 
 @dataclass(frozen=True)
@@ -40,12 +37,6 @@ class ExampleChange:
     evaluator: str
     before: Score
     after: Score
-
-
-def _outcome(score: Score) -> str:
-    if score.error_type:
-        return f"error ({score.error_type})"
-    return f"{score.label or ('pass' if score.passed else 'fail')} {fmt(score.value)}"
 
 
 @dataclass(frozen=True)
@@ -90,52 +81,3 @@ def compare_runs(before: EvaluationRun, after: EvaluationRun) -> Comparison:
         only_before=[e.id for e in before.examples if e.id not in after_by_id],
         only_after=[e.id for e in after.examples if e.id not in before_ids],
     )
-
-
-def _signed(value: float | None, percent: bool = False) -> str:
-    if value is None:
-        return "-"
-    return f"{value:+.1%}" if percent else f"{value:+.3f}"
-
-
-def print_comparison(comparison: Comparison, console: Console) -> None:
-    table = Table(title=f"{comparison.before.name} -> {comparison.after.name}")
-    for column in ("evaluator", "pass rate before", "after", "change", "mean before", "after", "change"):
-        table.add_column(column, justify="left" if column == "evaluator" else "right")
-    for change in comparison.evaluators:
-        before, after = change.before, change.after
-        style = "red" if change.regressed else ("green" if (change.pass_rate_delta or 0) > 0 else None)
-        table.add_row(
-            change.name,
-            "-" if before is None else f"{before.pass_rate:.1%}",
-            "-" if after is None else f"{after.pass_rate:.1%}",
-            _signed(change.pass_rate_delta, percent=True),
-            fmt(before.mean if before else None),
-            fmt(after.mean if after else None),
-            _signed(change.mean_delta),
-            style=style,
-        )
-    console.print(table)
-    for title, changes, style in (
-        ("regressions", comparison.regressions, "red"),
-        ("improvements", comparison.improvements, "green"),
-    ):
-        if not changes:
-            continue
-        detail = Table(title=f"{title} ({len(changes)})", title_style=style)
-        for column in ("example", "evaluator", "before", "after", "explanation"):
-            detail.add_column(column, overflow="fold")
-        for change in changes:
-            detail.add_row(
-                change.example_id,
-                change.evaluator,
-                _outcome(change.before),
-                _outcome(change.after),
-                change.after.explanation or "",
-            )
-        console.print(detail)
-    if comparison.only_before or comparison.only_after:
-        console.print(
-            f"examples only in {comparison.before.name}: {len(comparison.only_before)}, "
-            f"only in {comparison.after.name}: {len(comparison.only_after)}"
-        )

@@ -115,4 +115,7 @@ def load_dataset(
         rows = _csv_rows(path)
     else:
         raise DatasetError(f"{path}: unsupported dataset format {suffix or '(none)'}; use .jsonl or .csv")
-    return examples_from_rows(rows, input_field, expected_field, limit)
+    try:
+        return examples_from_rows(rows, input_field, expected_field, limit)
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise DatasetError(f"{path}: {exc}") from exc

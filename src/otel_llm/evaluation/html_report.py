@@ -87,5 +87,5 @@ started {escape(run.started_at)}, {len(run.examples)} examples in {run.duration_
 def write_html(run: EvaluationRun, path: str | Path, trace_url: str | None = None) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(run, trace_url), encoding="utf-8")
+    path.write_bytes(render_html(run, trace_url).encode("utf-8", "replace"))
     return path

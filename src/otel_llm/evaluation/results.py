@@ -129,7 +129,9 @@ class EvaluationRun:
     def save(self, path: str | Path) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        # A lone surrogate (from a model's broken output) is written as its JSON escape: it reads back.
+        path.write_bytes(text.encode("utf-8", "backslashreplace"))
         return path
 
     @classmethod

@@ -121,16 +121,18 @@ class OfflineRunner:
 
     def run_example(self, example: Example) -> ExampleResult:
         clock = time.perf_counter()
-        raw, error = None, None
+        error: Exception | None = None
         # Each example is a trace of its own, even when the run itself is inside a span.
         with self._tracer.start_as_current_span(EXAMPLE_SPAN_NAME, Context(), record_exception=False) as root:
             root_context = root.get_span_context()
             if root_context.is_valid:
                 self._hooks.watch(root_context.trace_id)
+            output, contexts, response_id = None, (), None
             try:
                 raw = self.target(example.input)
                 if inspect.iscoroutine(raw):
                     raw = asyncio.run(raw)
+                output, contexts, response_id = split_output(raw)
             except Exception as exc:  # the target's failure is this example's result
                 error = exc
                 root.record_exception(exc)
@@ -138,7 +140,6 @@ class OfflineRunner:
         duration = time.perf_counter() - clock
         spans = tuple(self._hooks.release(root_context.trace_id)) if root_context.is_valid else ()
         evaluated = _last_llm_span(spans)
-        output, contexts, response_id = split_output(raw)
         response_id = (evaluated.response_id if evaluated else None) or response_id
         case = EvalCase(
             input=example.input,

@@ -1,20 +1,47 @@
-"""Terminal rendering of runs and comparisons with rich."""
+"""Terminal rendering of runs and comparisons with rich.
+
+Every text that comes from a user (ids, inputs, outputs, explanations, errors, names) goes to rich as a
+:class:`~rich.text.Text`, never as markup, with control characters escaped: ``[/INST]`` prints as
+written and an escape sequence in a model's output cannot drive the terminal.
+"""
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from otel_llm.evaluation.compare import Comparison
+from otel_llm.evaluation.model import Score
 from otel_llm.evaluation.results import EvaluationRun, fmt
+
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return "\ufffd" if "\ud800" <= char <= "\udfff" else f"\\x{ord(char):02x}"
+
+
+def plain(text: object, style: str = "") -> Text:
+    """``text`` as literal terminal text: no markup, control characters and lone surrogates escaped."""
+    return Text(_UNPRINTABLE.sub(_escape, str(text)), style=style)
+
+
+def plain_console(**options: object) -> Console:
+    """A console that reads no markup and highlights nothing, for output made of user text."""
+    return Console(markup=False, highlight=False, **options)  # type: ignore[arg-type]
 
 
 def summary_table(run: EvaluationRun) -> Table:
-    table = Table(title=f"{run.name}: {len(run.examples)} examples in {run.duration_s:.2f}s")
+    table = Table(title=plain(f"{run.name}: {len(run.examples)} examples in {run.duration_s:.2f}s"))
     for column in ("evaluator", "mean", "pass rate", "passed", "failed", "errors"):
         table.add_column(column, justify="left" if column == "evaluator" else "right")
     for summary in run.summaries().values():
         table.add_row(
-            summary.name,
+            plain(summary.name),
             fmt(summary.mean),
             f"{summary.pass_rate:.1%}",
             str(summary.passed),
@@ -38,7 +65,7 @@ def failures_table(run: EvaluationRun, limit: int = 10) -> Table | None:
     for column in ("example", "evaluator", "result", "explanation"):
         table.add_column(column, overflow="fold")
     for row in rows[:limit]:
-        table.add_row(*row)
+        table.add_row(*map(plain, row))
     return table
 
 
@@ -48,5 +75,64 @@ def print_run(run: EvaluationRun, console: Console) -> None:
     if failures is not None:
         console.print(failures)
     for check in run.thresholds:
-        mark = "[green]PASS[/]" if check["passed"] else "[red]FAIL[/]"
-        console.print(f"{mark} threshold {check['threshold']} (actual {fmt(check['actual'])})")
+        mark = plain("PASS", "green") if check["passed"] else plain("FAIL", "red")
+        console.print(
+            Text.assemble(mark, plain(f" threshold {check['threshold']} (actual {fmt(check['actual'])})"))
+        )
+
+
+def _signed(value: float | None, percent: bool = False) -> str:
+    if value is None:
+        return "-"
+    return f"{value:+.1%}" if percent else f"{value:+.3f}"
+
+
+def _outcome(score: Score) -> Text:
+    if score.error_type:
+        return plain(f"error ({score.error_type})")
+    return plain(f"{score.label or ('pass' if score.passed else 'fail')} {fmt(score.value)}")
+
+
+def print_comparison(comparison: Comparison, console: Console) -> None:
+    table = Table(title=plain(f"{comparison.before.name} -> {comparison.after.name}"))
+    for column in ("evaluator", "pass rate before", "after", "change", "mean before", "after", "change"):
+        table.add_column(column, justify="left" if column == "evaluator" else "right")
+    for change in comparison.evaluators:
+        before, after = change.before, change.after
+        style = "red" if change.regressed else ("green" if (change.pass_rate_delta or 0) > 0 else None)
+        table.add_row(
+            plain(change.name),
+            "-" if before is None else f"{before.pass_rate:.1%}",
+            "-" if after is None else f"{after.pass_rate:.1%}",
+            _signed(change.pass_rate_delta, percent=True),
+            fmt(before.mean if before else None),
+            fmt(after.mean if after else None),
+            _signed(change.mean_delta),
+            style=style,
+        )
+    console.print(table)
+    for title, changes, style in (
+        ("regressions", comparison.regressions, "red"),
+        ("improvements", comparison.improvements, "green"),
+    ):
+        if not changes:
+            continue
+        detail = Table(title=f"{title} ({len(changes)})", title_style=style)
+        for column in ("example", "evaluator", "before", "after", "explanation"):
+            detail.add_column(column, overflow="fold")
+        for change in changes:
+            detail.add_row(
+                plain(change.example_id),
+                plain(change.evaluator),
+                _outcome(change.before),
+                _outcome(change.after),
+                plain(change.after.explanation or ""),
+            )
+        console.print(detail)
+    if comparison.only_before or comparison.only_after:
+        console.print(
+            plain(
+                f"examples only in {comparison.before.name}: {len(comparison.only_before)}, "
+                f"only in {comparison.after.name}: {len(comparison.only_after)}"
+            )
+        )
