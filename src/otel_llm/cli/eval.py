@@ -1,5 +1,6 @@
 """``otel-llm eval``: offline evaluation runs, comparison of two runs, online evaluation from Jaeger.
 
+otel-llm eval run suite.yaml
 otel-llm eval --dataset data.jsonl --target app:answer --evaluator exact_match --threshold exact_match=0.8
 otel-llm eval compare before.json after.json
 otel-llm eval online --jaeger http://127.0.0.1:16686 --service my-app --lookback 1h --evaluator json_valid
@@ -14,6 +15,7 @@ import argparse
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -54,7 +56,11 @@ def _judge_options() -> argparse.ArgumentParser:
 def _run_options() -> argparse.ArgumentParser:
     options = argparse.ArgumentParser(add_help=False)
     options.add_argument("--dataset", "-d", help="examples as .jsonl or .csv")
-    options.add_argument("--target", "-t", help="module:function called with each example's input")
+    options.add_argument(
+        "--target",
+        "-t",
+        help="module:function called with each example's input (none: score the dataset's output column)",
+    )
     options.add_argument(
         "--threshold",
         action="append",
@@ -66,8 +72,11 @@ def _run_options() -> argparse.ArgumentParser:
         "--input-field", help="dataset field sent to the target (default: input/question/prompt)"
     )
     options.add_argument("--expected-field", help="dataset field with the expected answer (default: guessed)")
+    options.add_argument(
+        "--output-field", help="dataset field with answers already produced, scored when there is no target"
+    )
     options.add_argument("--limit", type=int, help="evaluate only the first N examples")
-    options.add_argument("--concurrency", type=int, default=1, help="examples run in parallel (threads)")
+    options.add_argument("--concurrency", type=int, help="examples run in parallel (threads; default 1)")
     options.add_argument("--name", help="name of the run in the reports")
     options.add_argument("--json", type=Path, metavar="PATH", help="write the JSON report here")
     options.add_argument(
@@ -84,21 +93,13 @@ def _run_options() -> argparse.ArgumentParser:
 def _judge_settings(args: argparse.Namespace) -> Any:
     from otel_llm.evaluation.evaluators.specs import JudgeSettings
 
-    if not args.judge_model:
-        return None
-
-    def client() -> Any:
-        import openai
-
-        return openai.OpenAI(base_url=args.judge_base_url) if args.judge_base_url else openai.OpenAI()
-
-    return JudgeSettings(client, args.judge_model)
+    return JudgeSettings.openai(args.judge_model, args.judge_base_url) if args.judge_model else None
 
 
-def _evaluators(args: argparse.Namespace) -> list[Any]:
+def _evaluators(args: argparse.Namespace, required: bool = True) -> list[Any]:
     from otel_llm.evaluation.evaluators.specs import build_evaluator
 
-    if not args.evaluator:
+    if required and not args.evaluator:
         _usage("give at least one --evaluator")
     judge = _judge_settings(args)
     try:
@@ -113,6 +114,8 @@ def _evaluators(args: argparse.Namespace) -> list[Any]:
 
 
 def _thresholds(specs: list[str], evaluator_names: list[str]) -> list[Any]:
+    """Thresholds of the run; each names one of its evaluators, or ``tests`` (the examples' verdicts)."""
+    from otel_llm.evaluation.results import TESTS
     from otel_llm.evaluation.thresholds import Threshold
 
     try:
@@ -120,42 +123,100 @@ def _thresholds(specs: list[str], evaluator_names: list[str]) -> list[Any]:
     except ValueError as exc:
         _usage(str(exc))
     for threshold in thresholds:
-        if threshold.name not in evaluator_names:
+        if threshold.name not in (*evaluator_names, TESTS):
             _usage(
                 f"threshold {threshold} names no evaluator of the run; "
-                f"evaluators: {', '.join(evaluator_names)}"
+                f"evaluators: {', '.join(evaluator_names)} (and tests)"
             )
     return thresholds
+
+
+@dataclass
+class _Plan:
+    """What one ``eval run`` does, from a suite file and the flags."""
+
+    examples: list[Any]
+    target: str | None
+    thresholds: list[Any]
+    name: str | None
+    dataset: str
+    concurrency: int
+    metadata: dict[str, Any]
+
+
+def _plan(args: argparse.Namespace) -> _Plan:
+    from dataclasses import replace
+
+    from otel_llm.evaluation.datasets import load_dataset
+    from otel_llm.evaluation.evaluators.base import Assertion
+    from otel_llm.evaluation.suite import load_suite
+
+    extra = _evaluators(args, required=not args.suite)
+    extra_names = [evaluator.name for evaluator in extra]
+    if args.suite:
+        if args.dataset:
+            _usage("give the datasets in the suite file or with --dataset, not both")
+        try:
+            suite = load_suite(args.suite, _judge_settings(args))
+        except (ValueError, OSError) as exc:  # SuiteError is a ValueError
+            _usage(str(exc))
+        examples = [replace(e, assertions=(*e.assertions, *map(Assertion, extra))) for e in suite.examples][
+            : args.limit
+        ]
+        names = list(dict.fromkeys([*suite.evaluator_names, *extra_names]))
+        plan = _Plan(
+            examples,
+            args.target or suite.target,
+            _thresholds([*suite.thresholds, *args.threshold], names),
+            args.name or suite.name,
+            str(args.suite),
+            args.concurrency or suite.concurrency,
+            suite.metadata,
+        )
+    else:
+        if not args.dataset:
+            _usage("give a suite file, or --dataset")
+        thresholds = _thresholds(args.threshold, extra_names)
+        try:
+            examples = load_dataset(
+                args.dataset, args.input_field, args.expected_field, args.limit, args.output_field
+            )
+        except (ValueError, OSError) as exc:  # DatasetError is a ValueError
+            _usage(str(exc))
+        examples = [replace(e, assertions=tuple(map(Assertion, extra))) for e in examples]
+        plan = _Plan(
+            examples, args.target, thresholds, args.name, str(args.dataset), args.concurrency or 1, {}
+        )
+    if plan.target is None:
+        missing = [example.id for example in plan.examples if example.output is None]
+        if missing:
+            _usage(
+                f"no --target, and {len(missing)} examples have no output to score (first: {missing[0]!r}); "
+                "give a target or an output column"
+            )
+    return plan
 
 
 def _run(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from otel_llm.evaluation.datasets import load_dataset
     from otel_llm.evaluation.html_report import write_html
     from otel_llm.evaluation.runner import OfflineRunner, load_target
     from otel_llm.evaluation.sdk import ensure_sdk
     from otel_llm.evaluation.terminal import plain, plain_console, print_run
 
-    if not args.dataset or not args.target:
-        _usage("--dataset and --target are required")
-    evaluators = _evaluators(args)
-    thresholds = _thresholds(args.threshold, [evaluator.name for evaluator in evaluators])
-    try:
-        examples = load_dataset(args.dataset, args.input_field, args.expected_field, args.limit)
-    except (ValueError, OSError) as exc:  # DatasetError is a ValueError
-        _usage(str(exc))
+    plan = _plan(args)
     if str(Path.cwd()) not in sys.path:
         sys.path.insert(0, str(Path.cwd()))  # targets are imported like `python -m` would
     shutdown = ensure_sdk()  # before the target's import, which may instrument on the global providers
     try:
-        target = load_target(args.target)
+        target = load_target(plan.target) if plan.target else None
     except (ImportError, AttributeError, TypeError, ValueError) as exc:
         shutdown()
-        _usage(f"cannot load target {args.target}: {exc}")
+        _usage(f"cannot load target {plan.target}: {exc}")
     console = plain_console()
     try:
-        runner = OfflineRunner(target, evaluators, args.concurrency)
+        runner = OfflineRunner(target, (), plan.concurrency)
         progress = Progress(
             "{task.description}",
             BarColumn(),
@@ -165,14 +226,15 @@ def _run(args: argparse.Namespace) -> int:
             transient=True,
         )
         with progress:
-            task = progress.add_task("evaluating", total=len(examples))
+            task = progress.add_task("evaluating", total=len(plan.examples))
             run = runner.run(
-                examples,
-                thresholds,
-                name=args.name,
-                dataset=str(args.dataset),
-                target_name=args.target,
+                plan.examples,
+                plan.thresholds,
+                name=plan.name,
+                dataset=plan.dataset,
+                target_name=plan.target,
                 on_result=lambda _: progress.advance(task),
+                metadata=plan.metadata,
             )
     finally:
         shutdown()
@@ -283,9 +345,11 @@ def register(subparsers: Any) -> None:
     commands = parser.add_subparsers(dest="eval_command")
 
     run = commands.add_parser(
-        "run", parents=[run_options, judge], help="run a dataset through a target (default)"
+        "run", parents=[run_options, judge], help="run a suite file, or a dataset, through a target (default)"
     )
+    run.add_argument("suite", nargs="?", type=Path, help="suite file (YAML): datasets, target, tests, gates")
     run.set_defaults(func=_bind(_run, run))
+    parser.set_defaults(suite=None)
 
     compare = commands.add_parser("compare", help="regressions between two JSON reports")
     compare.add_argument("before", type=Path)

@@ -12,6 +12,8 @@ from typing import Any
 from otel_llm.evaluation.model import Score
 
 FORMAT = "otel-llm.evaluation.run/1"
+TESTS = "tests"
+"""The name under which summaries and thresholds refer to the examples' own verdicts."""
 
 
 def fmt(value: float | None, digits: int = 3) -> str:
@@ -34,8 +36,22 @@ class ExampleResult:
     span_id: str | None = None
     """Id of the evaluated LLM span (hex), the parent of the evaluation events."""
     response_id: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    passed: bool | None = None
+    """The example's verdict: every counted assertion passed, or ``weighted_score`` reached its threshold."""
+    weighted_score: float | None = None
+    """Weighted share of the example's assertions that passed."""
+
+    @property
+    def verdict(self) -> Score | None:
+        """The example's verdict as a score named ``tests`` (``None`` when it has no counted assertion)."""
+        if self.passed is None:
+            return None
+        return Score(TESTS, self.weighted_score, "pass" if self.passed else "fail", passed=self.passed)
 
     def score(self, name: str) -> Score | None:
+        if name == TESTS:
+            return self.verdict
         return next((score for score in self.scores if score.name == name), None)
 
     def to_dict(self) -> dict[str, Any]:
@@ -47,6 +63,7 @@ class ExampleResult:
     def from_dict(cls, data: Mapping[str, Any]) -> ExampleResult:
         fields = {key: data.get(key) for key in cls.__dataclass_fields__}
         fields["scores"] = [Score.from_dict(score) for score in data.get("scores", [])]
+        fields["metadata"] = dict(fields["metadata"] or {})
         return cls(**fields)
 
 
@@ -93,11 +110,14 @@ class EvaluationRun:
     started_at: str
     duration_s: float
     thresholds: list[dict[str, Any]] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    """About the run: description, model, prompt version, git revision, whatever the suite sets."""
 
     def summaries(self) -> dict[str, EvaluatorSummary]:
+        """Per evaluator, over the examples it ran on, then ``tests``: the examples' own verdicts."""
         return {
             name: EvaluatorSummary.of(name, [s for e in self.examples if (s := e.score(name)) is not None])
-            for name in self.evaluators
+            for name in (*self.evaluators, TESTS)
         }
 
     @property
@@ -122,6 +142,7 @@ class EvaluationRun:
             "evaluators": self.evaluators,
             "summary": {name: summary.to_dict() for name, summary in self.summaries().items()},
             "thresholds": self.thresholds,
+            "metadata": self.metadata,
             "passed": self.passed,
             "examples": [example.to_dict() for example in self.examples],
         }
@@ -147,6 +168,7 @@ class EvaluationRun:
             started_at=data["started_at"],
             duration_s=data["duration_s"],
             thresholds=list(data.get("thresholds", [])),
+            metadata=dict(data.get("metadata") or {}),
         )
 
     @classmethod

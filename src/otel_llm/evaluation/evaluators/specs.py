@@ -32,6 +32,17 @@ class JudgeSettings:
     client_factory: Callable[[], Any]
     model: str
 
+    @classmethod
+    def openai(cls, model: str, base_url: str | None = None) -> JudgeSettings:
+        """A judge through the openai SDK (key from ``OPENAI_API_KEY``, base URL else ``OPENAI_BASE_URL``)."""
+
+        def client() -> Any:
+            import openai
+
+            return openai.OpenAI(base_url=base_url) if base_url else openai.OpenAI()
+
+        return cls(client, model)
+
 
 def _text_or_file(argument: Any) -> str:
     """``@path`` reads the file, anything else is taken literally."""
@@ -107,9 +118,15 @@ KINDS: dict[str, _Kind] = {
 KNOWN = tuple(KINDS)
 
 
+RESERVED_NAMES = frozenset({"tests"})
+"""``tests`` names the examples' own verdicts in summaries and thresholds."""
+
+
 def check_name(name: str) -> str:
     if not NAME_PATTERN.match(name):
         raise EvaluatorConfigError(f"bad evaluator name {name!r}: use letters, digits, '_' and '-'")
+    if name in RESERVED_NAMES:
+        raise EvaluatorConfigError(f"evaluator name {name!r} is reserved for the tests' own verdicts")
     return name
 
 
