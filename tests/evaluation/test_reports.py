@@ -10,7 +10,7 @@ import pytest
 from rich.console import Console
 
 from otel_llm.cli.main import main
-from otel_llm.evaluation import EvaluationRun, Threshold, compare_runs, evaluate, render_html
+from otel_llm.evaluation import EvaluationRun, OfflineRunner, Threshold, compare_runs, evaluate, render_html
 from otel_llm.evaluation.datasets import Example
 from otel_llm.evaluation.evaluators import Contains, ExactMatch, RougeL
 from otel_llm.evaluation.terminal import print_comparison, print_run
@@ -168,3 +168,33 @@ def test_compare_cli_exit_codes(tmp_path, capsys, monkeypatch):
     (tmp_path / "other.json").write_text('{"format": "something else"}')
     assert main(["eval", "compare", str(before), str(tmp_path / "other.json")]) == 2
     assert "cannot read the reports: not an otel-llm evaluation report" in capsys.readouterr().err
+
+
+def test_segments_summarise_each_metadata_value_and_the_gap(capsys):
+    examples = [
+        Example(str(i), f"q{i}", "yes", metadata={"lang": lang} if lang else {})
+        for i, lang in enumerate(["en", "en", "de", "de", "fr", None])
+    ]
+    outputs = iter(["yes", "yes", "yes", "no", "no", "yes"])
+    run = OfflineRunner(lambda q: next(outputs), [ExactMatch()]).run(examples, group_by=["lang"])
+    segments = run.segments("lang")
+    assert {k: v["exact_match"].pass_rate for k, v in segments.groups.items()} == {
+        "en": 1.0,
+        "de": 0.5,
+        "fr": 0.0,
+        "(none)": 1.0,
+    }
+    assert segments.gaps["exact_match"].to_dict() == {
+        "name": "exact_match",
+        "best": "en",
+        "worst": "fr",
+        "gap": 1.0,
+    }
+    assert run.to_dict()["segments"]["lang"]["gaps"]["tests"]["gap"] == 1.0
+    assert EvaluationRun.from_dict(run.to_dict()).group_by == ["lang"]
+    console = Console(file=io.StringIO(), width=160, color_system=None)
+    print_run(run, console)
+    assert re.search(r"de\s+│\s+2 │\s+50.0% │\s+50.0%", console.file.getvalue())
+    page = render_html(run)
+    assert "<h2>By lang</h2>" in page and "<td>100.0% (en &gt; fr)</td>" in page
+    assert "<td><div>lang: de</div></td>" in page

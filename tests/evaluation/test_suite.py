@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -168,6 +169,20 @@ def test_the_docs_example_suite_runs_as_written(tmp_path):
     assert examples["refund-1"]["metadata"] == {"category": "billing"}
     assert examples["invoice-1"]["passed"] is False
     assert examples["order-status-json"]["passed"] is True  # `close` has weight 0 there
+    segments = data["segments"]["category"]
+    assert {segment: s["tests"]["pass_rate"] for segment, s in segments["groups"].items()} == {
+        "billing": 0.666667,
+        "shipping": 1.0,
+        "account": 1.0,
+    }
+    assert segments["gaps"]["tests"] == {
+        "name": "tests",
+        "best": "shipping",
+        "worst": "billing",
+        "gap": 0.333333,
+    }
+    assert "json_valid" not in segments["groups"]["billing"]  # evaluators count where they ran only
+    assert re.search(r"gap \(best - worst\)\s+│\s+│ 33.3% account>billing", done.stdout)
 
 
 def test_existing_outputs_are_scored_without_a_target(otel, tmp_path, capsys):

@@ -78,6 +78,13 @@ def _run_options() -> argparse.ArgumentParser:
     options.add_argument("--limit", type=int, help="evaluate only the first N examples")
     options.add_argument("--concurrency", type=int, help="examples run in parallel (threads; default 1)")
     options.add_argument("--name", help="name of the run in the reports")
+    options.add_argument(
+        "--group-by",
+        action="append",
+        default=[],
+        metavar="FIELD",
+        help="summarise per value of this metadata field, with the best-to-worst gap (repeatable)",
+    )
     options.add_argument("--json", type=Path, metavar="PATH", help="write the JSON report here")
     options.add_argument(
         "--html", type=Path, metavar="PATH", help="write the self-contained HTML report here"
@@ -142,6 +149,7 @@ class _Plan:
     dataset: str
     concurrency: int
     metadata: dict[str, Any]
+    group_by: list[str]
 
 
 def _plan(args: argparse.Namespace) -> _Plan:
@@ -172,6 +180,7 @@ def _plan(args: argparse.Namespace) -> _Plan:
             str(args.suite),
             args.concurrency or suite.concurrency,
             suite.metadata,
+            list(dict.fromkeys([*suite.group_by, *args.group_by])),
         )
     else:
         if not args.dataset:
@@ -185,7 +194,14 @@ def _plan(args: argparse.Namespace) -> _Plan:
             _usage(str(exc))
         examples = [replace(e, assertions=tuple(map(Assertion, extra))) for e in examples]
         plan = _Plan(
-            examples, args.target, thresholds, args.name, str(args.dataset), args.concurrency or 1, {}
+            examples,
+            args.target,
+            thresholds,
+            args.name,
+            str(args.dataset),
+            args.concurrency or 1,
+            {},
+            args.group_by,
         )
     if plan.target is None:
         missing = [example.id for example in plan.examples if example.output is None]
@@ -235,6 +251,7 @@ def _run(args: argparse.Namespace) -> int:
                 target_name=plan.target,
                 on_result=lambda _: progress.advance(task),
                 metadata=plan.metadata,
+                group_by=plan.group_by,
             )
     finally:
         shutdown()

@@ -98,6 +98,60 @@ class EvaluatorSummary:
         return {**asdict(self), "pass_rate": round(self.pass_rate, 6)}
 
 
+NO_SEGMENT = "(none)"
+"""The segment of examples whose metadata lacks the grouping field."""
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Spread of one evaluator's pass rate across the segments of a field: best minus worst."""
+
+    name: str
+    best: str
+    worst: str
+    gap: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "gap": round(self.gap, 6)}
+
+
+@dataclass(frozen=True)
+class Segments:
+    """Summaries per value of one metadata field, and per evaluator the gap between segments."""
+
+    field: str
+    groups: dict[str, dict[str, EvaluatorSummary]]
+
+    @property
+    def gaps(self) -> dict[str, Gap]:
+        names = dict.fromkeys(name for summaries in self.groups.values() for name in summaries)
+        gaps = {}
+        for name in names:
+            rates = {
+                segment: summaries[name].pass_rate
+                for segment, summaries in self.groups.items()
+                if name in summaries and summaries[name].count
+            }
+            if len(rates) >= 2:
+                best, worst = max(rates, key=rates.__getitem__), min(rates, key=rates.__getitem__)
+                gaps[name] = Gap(name, best, worst, rates[best] - rates[worst])
+        return gaps
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "groups": {
+                segment: {name: summary.to_dict() for name, summary in summaries.items()}
+                for segment, summaries in self.groups.items()
+            },
+            "gaps": {name: gap.to_dict() for name, gap in self.gaps.items()},
+        }
+
+
+def segment_of(example: ExampleResult, field_name: str) -> str:
+    value = example.metadata.get(field_name)
+    return NO_SEGMENT if value is None or value == "" else str(value)
+
+
 @dataclass
 class EvaluationRun:
     """Everything one run produced, as written to (and read back from) its JSON report."""
@@ -112,13 +166,27 @@ class EvaluationRun:
     thresholds: list[dict[str, Any]] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
     """About the run: description, model, prompt version, git revision, whatever the suite sets."""
+    group_by: list[str] = field(default_factory=list)
+    """Metadata fields whose segments the reports summarise apart."""
 
     def summaries(self) -> dict[str, EvaluatorSummary]:
         """Per evaluator, over the examples it ran on, then ``tests``: the examples' own verdicts."""
-        return {
-            name: EvaluatorSummary.of(name, [s for e in self.examples if (s := e.score(name)) is not None])
-            for name in (*self.evaluators, TESTS)
-        }
+        return self._summaries(self.examples, keep_empty=True)
+
+    def _summaries(self, examples: Sequence[ExampleResult], keep_empty: bool) -> dict[str, EvaluatorSummary]:
+        summaries = {}
+        for name in (*self.evaluators, TESTS):
+            scores = [s for e in examples if (s := e.score(name)) is not None]
+            if scores or keep_empty:
+                summaries[name] = EvaluatorSummary.of(name, scores)
+        return summaries
+
+    def segments(self, field_name: str) -> Segments:
+        """The run's summaries per value of metadata field ``field_name`` (in order of first appearance)."""
+        grouped: dict[str, list[ExampleResult]] = {}
+        for example in self.examples:
+            grouped.setdefault(segment_of(example, field_name), []).append(example)
+        return Segments(field_name, {seg: self._summaries(group, False) for seg, group in grouped.items()})
 
     @property
     def passed(self) -> bool:
@@ -143,6 +211,8 @@ class EvaluationRun:
             "summary": {name: summary.to_dict() for name, summary in self.summaries().items()},
             "thresholds": self.thresholds,
             "metadata": self.metadata,
+            "group_by": self.group_by,
+            "segments": {name: self.segments(name).to_dict() for name in self.group_by},
             "passed": self.passed,
             "examples": [example.to_dict() for example in self.examples],
         }
@@ -169,6 +239,7 @@ class EvaluationRun:
             duration_s=data["duration_s"],
             thresholds=list(data.get("thresholds", [])),
             metadata=dict(data.get("metadata") or {}),
+            group_by=list(data.get("group_by") or []),
         )
 
     @classmethod

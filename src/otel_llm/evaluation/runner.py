@@ -97,6 +97,7 @@ class OfflineRunner:
         target_name: str | None = None,
         on_result: Callable[[ExampleResult], None] | None = None,
         metadata: Mapping[str, Any] | None = None,
+        group_by: Sequence[str] = (),
     ) -> EvaluationRun:
         examples = list(examples)
         for example in examples:
@@ -127,6 +128,7 @@ class OfflineRunner:
             started_at=started_at,
             duration_s=round(time.perf_counter() - clock, 6),
             metadata=dict(metadata or {}),
+            group_by=list(group_by),
         )
         summaries = run.summaries()
         run.thresholds = [threshold.check(summaries) for threshold in thresholds]

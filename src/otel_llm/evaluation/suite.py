@@ -21,6 +21,7 @@ tests:
       - {evaluator: close, weight: 2}
       - {type: contains, value: refund, name: mentions_refund}
 thresholds: [tests=0.9, exact_match=0.8]
+group_by: [category]            # summaries per segment, and the gap between best and worst
 ```
 
 Paths are relative to the suite file. The structure is checked against :data:`SCHEMA` before anything
@@ -138,6 +139,7 @@ SCHEMA: dict[str, Any] = {
             },
         },
         "thresholds": {"type": "array", "items": {"type": "string"}},
+        "group_by": {"type": "array", "items": {"type": "string"}},
     },
 }
 
@@ -158,6 +160,7 @@ class Suite:
     evaluator_names: list[str]
     concurrency: int = 1
     metadata: dict[str, Any] = field(default_factory=dict)
+    group_by: list[str] = field(default_factory=list)
 
 
 def _where(path: Sequence[Any]) -> str:
@@ -292,4 +295,5 @@ def load_suite(path: str | Path, judge: JudgeSettings | None = None) -> Suite:
         evaluator_names=names,
         concurrency=int(document.get("concurrency", 1)),
         metadata=metadata,
+        group_by=list(document.get("group_by") or ()),
     )

@@ -15,7 +15,7 @@ from rich.text import Text
 
 from otel_llm.evaluation.compare import Comparison
 from otel_llm.evaluation.model import Score
-from otel_llm.evaluation.results import EvaluationRun, fmt
+from otel_llm.evaluation.results import TESTS, EvaluationRun, fmt
 
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
@@ -69,8 +69,33 @@ def failures_table(run: EvaluationRun, limit: int = 10) -> Table | None:
     return table
 
 
+def segments_table(run: EvaluationRun, field_name: str) -> Table:
+    """Pass rate per segment of ``field_name`` for each evaluator, and the best-to-worst gap."""
+    segments = run.segments(field_name)
+    names = [*run.evaluators, TESTS]
+    table = Table(title=plain(f"by {field_name}"))
+    table.add_column(plain(field_name))
+    table.add_column("examples", justify="right")
+    for name in names:
+        table.add_column(plain(name), justify="right")
+    for segment, summaries in segments.groups.items():
+        count = summaries[TESTS].count if TESTS in summaries else max(s.count for s in summaries.values())
+        cells = [f"{summaries[n].pass_rate:.1%}" if n in summaries else "-" for n in names]
+        table.add_row(plain(segment), str(count), *cells)
+    gaps = segments.gaps
+    table.add_row(
+        "gap (best - worst)",
+        "",
+        *(plain(f"{gaps[n].gap:.1%} {gaps[n].best}>{gaps[n].worst}") if n in gaps else "-" for n in names),
+        style="bold",
+    )
+    return table
+
+
 def print_run(run: EvaluationRun, console: Console) -> None:
     console.print(summary_table(run))
+    for field_name in run.group_by:
+        console.print(segments_table(run, field_name))
     failures = failures_table(run)
     if failures is not None:
         console.print(failures)
