@@ -49,99 +49,83 @@ from otel_llm.evaluation.evaluators.specs import (
     make_evaluator,
 )
 
+_STRING = {"type": "string"}
 _NAME = {"type": "string", "pattern": NAME_PATTERN.pattern}
 _TEXT = {"type": ["string", "number", "boolean"]}
-_EVALUATOR = {
-    "type": "object",
-    "required": ["type"],
-    "additionalProperties": False,
-    "properties": {
-        "type": {"enum": sorted(KINDS)},
-        "value": {},
-        "threshold": {"type": "number"},
-    },
-}
+_KIND = {"enum": sorted(KINDS)}
+_METADATA = {"type": "object"}
+
+
+def _object(properties: dict[str, Any], *required: str, **more: Any) -> dict[str, Any]:
+    """A closed JSON Schema object: unknown keys are errors (typos are caught, not ignored)."""
+    schema = {"type": "object", "additionalProperties": False, "properties": properties, **more}
+    return {**schema, "required": list(required)} if required else schema
+
+
+def _array(items: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": items}
+
+
+_EVALUATOR = _object({"type": _KIND, "value": {}, "threshold": {"type": "number"}}, "type")
 _ASSERTION = {
     "oneOf": [
-        {"type": "string"},
-        {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "evaluator": {"type": "string"},
-                "type": {"enum": sorted(KINDS)},
+        _STRING,
+        _object(
+            {
+                "evaluator": _STRING,
+                "type": _KIND,
                 "name": _NAME,
                 "value": {},
                 "threshold": {"type": "number"},
                 "weight": {"type": "number", "minimum": 0},
             },
-            "oneOf": [{"required": ["evaluator"]}, {"required": ["type"]}],
-        },
+            oneOf=[{"required": ["evaluator"]}, {"required": ["type"]}],
+        ),
     ]
 }
-_METADATA = {"type": "object"}
 _TEST_FIELDS = {
-    "assert": {"type": "array", "items": _ASSERTION},
+    "assert": _array(_ASSERTION),
     "threshold": {"type": "number", "minimum": 0, "maximum": 1},
     "metadata": _METADATA,
 }
-SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "name": {"type": "string"},
-        "description": {"type": "string"},
-        "target": {"type": "string"},
+_DATASET = _object(
+    {
+        "path": _STRING,
+        "input_field": _STRING,
+        "expected_field": _STRING,
+        "output_field": _STRING,
+        "limit": {"type": "integer", "minimum": 0},
+        "metadata": _METADATA,
+    },
+    "path",
+)
+_TEST = _object(
+    {
+        "id": _TEXT,
+        "input": _TEXT,
+        "expected": _TEXT,
+        "output": _TEXT,
+        "contexts": {"type": ["array", "string"]},
+        **_TEST_FIELDS,
+    },
+    "input",
+)
+SCHEMA: dict[str, Any] = _object(
+    {
+        "name": _STRING,
+        "description": _STRING,
+        "target": _STRING,
         "concurrency": {"type": "integer", "minimum": 1},
         "metadata": _METADATA,
-        "judge": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["model"],
-            "properties": {"model": {"type": "string"}, "base_url": {"type": "string"}},
-        },
-        "evaluators": {
-            "type": "object",
-            "propertyNames": _NAME,
-            "additionalProperties": _EVALUATOR,
-        },
-        "defaults": {"type": "object", "additionalProperties": False, "properties": _TEST_FIELDS},
-        "datasets": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["path"],
-                "properties": {
-                    "path": {"type": "string"},
-                    "input_field": {"type": "string"},
-                    "expected_field": {"type": "string"},
-                    "output_field": {"type": "string"},
-                    "limit": {"type": "integer", "minimum": 0},
-                    "metadata": _METADATA,
-                },
-            },
-        },
-        "tests": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["input"],
-                "properties": {
-                    "id": _TEXT,
-                    "input": _TEXT,
-                    "expected": _TEXT,
-                    "output": _TEXT,
-                    "contexts": {"type": ["array", "string"]},
-                    **_TEST_FIELDS,
-                },
-            },
-        },
-        "thresholds": {"type": "array", "items": {"type": "string"}},
-        "group_by": {"type": "array", "items": {"type": "string"}},
-    },
-}
+        "judge": _object({"model": _STRING, "base_url": _STRING}, "model"),
+        "evaluators": {"type": "object", "propertyNames": _NAME, "additionalProperties": _EVALUATOR},
+        "defaults": _object(_TEST_FIELDS),
+        "datasets": _array(_DATASET),
+        "tests": _array(_TEST),
+        "thresholds": _array(_STRING),
+        "group_by": _array(_STRING),
+    }
+)
 
 
 class SuiteError(ValueError):
