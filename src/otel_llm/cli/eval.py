@@ -77,6 +77,9 @@ def _run_options() -> argparse.ArgumentParser:
     )
     options.add_argument("--limit", type=int, help="evaluate only the first N examples")
     options.add_argument("--concurrency", type=int, help="examples run in parallel (threads; default 1)")
+    options.add_argument(
+        "--repeat", type=int, help="run each example N times: flaky outputs and pass@k (default 1)"
+    )
     options.add_argument("--name", help="name of the run in the reports")
     options.add_argument(
         "--group-by",
@@ -150,6 +153,7 @@ class _Plan:
     concurrency: int
     metadata: dict[str, Any]
     group_by: list[str]
+    repeat: int = 1
 
 
 def _plan(args: argparse.Namespace) -> _Plan:
@@ -181,6 +185,7 @@ def _plan(args: argparse.Namespace) -> _Plan:
             args.concurrency or suite.concurrency,
             suite.metadata,
             list(dict.fromkeys([*suite.group_by, *args.group_by])),
+            args.repeat or suite.repeat,
         )
     else:
         if not args.dataset:
@@ -202,7 +207,10 @@ def _plan(args: argparse.Namespace) -> _Plan:
             args.concurrency or 1,
             {},
             args.group_by,
+            args.repeat or 1,
         )
+    if plan.repeat < 1:
+        _usage("--repeat must be at least 1")
     if plan.target is None:
         missing = [example.id for example in plan.examples if example.output is None]
         if missing:
@@ -242,7 +250,7 @@ def _run(args: argparse.Namespace) -> int:
             transient=True,
         )
         with progress:
-            task = progress.add_task("evaluating", total=len(plan.examples))
+            task = progress.add_task("evaluating", total=len(plan.examples) * plan.repeat)
             run = runner.run(
                 plan.examples,
                 plan.thresholds,
@@ -252,6 +260,7 @@ def _run(args: argparse.Namespace) -> int:
                 on_result=lambda _: progress.advance(task),
                 metadata=plan.metadata,
                 group_by=plan.group_by,
+                repeat=plan.repeat,
             )
     finally:
         shutdown()
@@ -268,16 +277,30 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from otel_llm.evaluation.compare import compare_runs
-    from otel_llm.evaluation.results import EvaluationRun
-    from otel_llm.evaluation.terminal import plain_console, print_comparison
+    import json
 
+    from otel_llm.evaluation.compare import compare_runs
+    from otel_llm.evaluation.comparison_report import render_comparison_html, render_markdown
+    from otel_llm.evaluation.results import EvaluationRun, write_text
+    from otel_llm.evaluation.terminal import plain, plain_console, print_comparison
+
+    if not 0 <= args.tolerance < 1 or not 0 < args.alpha <= 1:
+        _usage("--tolerance must be within [0, 1) and --alpha within (0, 1]")
     try:
         before, after = EvaluationRun.load(args.before), EvaluationRun.load(args.after)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         _usage(f"cannot read the reports: {exc}")
-    comparison = compare_runs(before, after)
-    print_comparison(comparison, plain_console())
+    comparison = compare_runs(before, after, args.tolerance, args.alpha)
+    renderers = {
+        args.json: lambda: json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False) + "\n",
+        args.markdown: lambda: render_markdown(comparison),
+        args.html: lambda: render_comparison_html(comparison),
+    }
+    written = [write_text(path, render()) for path, render in renderers.items() if path is not None]
+    console = plain_console()
+    print_comparison(comparison, console)
+    for path in written:
+        console.print(plain(f"wrote {path}"))
     return EXIT_REGRESSION if args.fail_on_regression and comparison.has_regressions else EXIT_PASSED
 
 
@@ -371,7 +394,24 @@ def register(subparsers: Any) -> None:
     compare = commands.add_parser("compare", help="regressions between two JSON reports")
     compare.add_argument("before", type=Path)
     compare.add_argument("after", type=Path)
-    compare.add_argument("--fail-on-regression", action="store_true", help="exit 1 when anything regressed")
+    compare.add_argument(
+        "--fail-on-regression", action="store_true", help="exit 1 when an evaluator (or tests) regressed"
+    )
+    compare.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.0,
+        help="fall of pass rate never counted as a regression, e.g. 0.02 for two points (default 0)",
+    )
+    compare.add_argument(
+        "--alpha",
+        type=float,
+        default=0.05,
+        help="significance level of the paired test (default 0.05; 1 counts any fall beyond the tolerance)",
+    )
+    compare.add_argument("--json", type=Path, metavar="PATH", help="write the comparison as JSON")
+    compare.add_argument("--markdown", type=Path, metavar="PATH", help="write it as Markdown (a PR comment)")
+    compare.add_argument("--html", type=Path, metavar="PATH", help="write it as HTML, outputs side by side")
     compare.set_defaults(func=_bind(_compare, compare))
 
     online = commands.add_parser("online", parents=[judge], help="evaluate recent LLM spans stored in Jaeger")

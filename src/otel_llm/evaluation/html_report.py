@@ -7,7 +7,7 @@ from html import escape
 from pathlib import Path
 
 from otel_llm.evaluation.model import Score
-from otel_llm.evaluation.results import TESTS, EvaluationRun, fmt
+from otel_llm.evaluation.results import TESTS, EvaluationRun, fmt, write_text
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;color:#1d2433}
@@ -115,7 +115,4 @@ started {escape(run.started_at)}, {len(run.examples)} examples in {run.duration_
 
 
 def write_html(run: EvaluationRun, path: str | Path, trace_url: str | None = None) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(render_html(run, trace_url).encode("utf-8", "replace"))
-    return path
+    return write_text(path, render_html(run, trace_url))

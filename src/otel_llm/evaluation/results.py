@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -14,6 +15,14 @@ from otel_llm.evaluation.model import Score
 FORMAT = "otel-llm.evaluation.run/1"
 TESTS = "tests"
 """The name under which summaries and thresholds refer to the examples' own verdicts."""
+
+
+def write_text(path: str | Path, text: str, errors: str = "replace") -> Path:
+    """Write a report as UTF-8, creating its folder; a lone surrogate becomes ``errors`` says."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("utf-8", errors))
+    return path
 
 
 def fmt(value: float | None, digits: int = 3) -> str:
@@ -41,6 +50,8 @@ class ExampleResult:
     """The example's verdict: every counted assertion passed, or ``weighted_score`` reached its threshold."""
     weighted_score: float | None = None
     """Weighted share of the example's assertions that passed."""
+    attempt: int = 0
+    """Which run of the example this is, when each ran several times (``--repeat``)."""
 
     @property
     def verdict(self) -> Score | None:
@@ -168,6 +179,40 @@ class EvaluationRun:
     """About the run: description, model, prompt version, git revision, whatever the suite sets."""
     group_by: list[str] = field(default_factory=list)
     """Metadata fields whose segments the reports summarise apart."""
+    repeat: int = 1
+    """How many times each example ran; ``examples`` then holds one result per attempt."""
+
+    def outcomes(self, name: str = TESTS) -> dict[str, float]:
+        """Per example id, the share of its attempts whose score ``name`` passed (1 or 0 without repeats)."""
+        attempts: dict[str, list[bool]] = {}
+        for example in self.examples:
+            score = example.score(name)
+            if score is not None:
+                attempts.setdefault(example.id, []).append(score.passed is True)
+        return {ident: sum(passes) / len(passes) for ident, passes in attempts.items()}
+
+    def pass_at_k(self) -> dict[int, float]:
+        """pass@k of the examples' verdicts for k = 1..repeat: the chance that at least one of k attempts
+        passes, by the unbiased estimator of Chen et al. (2021), averaged over examples."""
+        attempts: dict[str, list[bool]] = {}
+        for example in self.examples:
+            if example.passed is not None:
+                attempts.setdefault(example.id, []).append(example.passed)
+        if not attempts:
+            return {}
+        result = {}
+        for k in range(1, self.repeat + 1):
+            values = [
+                1.0 - math.comb(len(p) - sum(p), k) / math.comb(len(p), k)
+                for p in attempts.values()
+                if len(p) >= k
+            ]
+            result[k] = round(fmean(values), 6)
+        return result
+
+    def flaky(self) -> list[str]:
+        """Ids of the examples whose attempts disagree: some passed, some did not."""
+        return [ident for ident, share in self.outcomes().items() if 0 < share < 1]
 
     def summaries(self) -> dict[str, EvaluatorSummary]:
         """Per evaluator, over the examples it ran on, then ``tests``: the examples' own verdicts."""
@@ -213,17 +258,17 @@ class EvaluationRun:
             "metadata": self.metadata,
             "group_by": self.group_by,
             "segments": {name: self.segments(name).to_dict() for name in self.group_by},
+            "repeat": self.repeat,
+            "pass_at_k": {str(k): value for k, value in self.pass_at_k().items()} if self.repeat > 1 else {},
+            "flaky": self.flaky() if self.repeat > 1 else [],
             "passed": self.passed,
             "examples": [example.to_dict() for example in self.examples],
         }
 
     def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
         # A lone surrogate (from a model's broken output) is written as its JSON escape: it reads back.
-        path.write_bytes(text.encode("utf-8", "backslashreplace"))
-        return path
+        return write_text(path, text, "backslashreplace")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> EvaluationRun:
@@ -240,6 +285,7 @@ class EvaluationRun:
             thresholds=list(data.get("thresholds", [])),
             metadata=dict(data.get("metadata") or {}),
             group_by=list(data.get("group_by") or []),
+            repeat=int(data.get("repeat") or 1),
         )
 
     @classmethod

@@ -98,7 +98,11 @@ class OfflineRunner:
         on_result: Callable[[ExampleResult], None] | None = None,
         metadata: Mapping[str, Any] | None = None,
         group_by: Sequence[str] = (),
+        repeat: int = 1,
     ) -> EvaluationRun:
+        """One result per example and attempt (``repeat`` attempts each, to expose flaky outputs)."""
+        if repeat < 1:
+            raise ValueError(f"repeat must be at least 1, got {repeat}")
         examples = list(examples)
         for example in examples:
             if example.assertions:
@@ -108,17 +112,18 @@ class OfflineRunner:
         started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         clock = time.perf_counter()
 
-        def one(example: Example) -> ExampleResult:
-            result = self.run_example(example)
+        def one(job: tuple[Example, int]) -> ExampleResult:
+            result = self.run_example(*job)
             if on_result is not None:
                 on_result(result)
             return result
 
+        jobs = [(example, attempt) for example in examples for attempt in range(repeat)]
         if self.concurrency == 1:
-            results = [one(example) for example in examples]
+            results = [one(job) for job in jobs]
         else:
             with ThreadPoolExecutor(self.concurrency, thread_name_prefix="otel-llm-eval") as pool:
-                results = list(pool.map(one, examples))
+                results = list(pool.map(one, jobs))
         run = EvaluationRun(
             name=name or f"eval-{started_at}",
             dataset=dataset,
@@ -129,12 +134,13 @@ class OfflineRunner:
             duration_s=round(time.perf_counter() - clock, 6),
             metadata=dict(metadata or {}),
             group_by=list(group_by),
+            repeat=repeat,
         )
         summaries = run.summaries()
         run.thresholds = [threshold.check(summaries) for threshold in thresholds]
         return run
 
-    def run_example(self, example: Example) -> ExampleResult:
+    def run_example(self, example: Example, attempt: int = 0) -> ExampleResult:
         clock = time.perf_counter()
         error: Exception | None = None
         # Each example is a trace of its own, even when the run itself is inside a span.
@@ -186,6 +192,7 @@ class OfflineRunner:
             metadata=dict(example.metadata),
             passed=passed,
             weighted_score=weighted,
+            attempt=attempt,
         )
 
     @staticmethod
@@ -242,6 +249,7 @@ def evaluate(
     thresholds: Sequence[Threshold | str] = (),
     concurrency: int = 1,
     name: str | None = None,
+    repeat: int = 1,
 ) -> EvaluationRun:
     """Run an offline evaluation from Python; ``target`` may be a callable, ``module:function``, or
     ``None`` to score the examples' existing outputs."""
@@ -249,5 +257,5 @@ def evaluate(
     function = load_target(target) if isinstance(target, str) else target
     parsed = [Threshold.parse(t) if isinstance(t, str) else t for t in thresholds]
     return OfflineRunner(function, evaluators, concurrency).run(
-        examples, parsed, name=name, target_name=target_name
+        examples, parsed, name=name, target_name=target_name, repeat=repeat
     )

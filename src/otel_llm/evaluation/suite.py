@@ -22,6 +22,7 @@ tests:
       - {type: contains, value: refund, name: mentions_refund}
 thresholds: [tests=0.9, exact_match=0.8]
 group_by: [category]            # summaries per segment, and the gap between best and worst
+repeat: 3                       # run each test 3 times: flaky outputs, pass@k
 ```
 
 Paths are relative to the suite file. The structure is checked against :data:`SCHEMA` before anything
@@ -124,6 +125,7 @@ SCHEMA: dict[str, Any] = _object(
         "tests": _array(_TEST),
         "thresholds": _array(_STRING),
         "group_by": _array(_STRING),
+        "repeat": {"type": "integer", "minimum": 1},
     }
 )
 
@@ -145,6 +147,7 @@ class Suite:
     concurrency: int = 1
     metadata: dict[str, Any] = field(default_factory=dict)
     group_by: list[str] = field(default_factory=list)
+    repeat: int = 1
 
 
 def _where(path: Sequence[Any]) -> str:
@@ -280,4 +283,5 @@ def load_suite(path: str | Path, judge: JudgeSettings | None = None) -> Suite:
         concurrency=int(document.get("concurrency", 1)),
         metadata=metadata,
         group_by=list(document.get("group_by") or ()),
+        repeat=int(document.get("repeat", 1)),
     )

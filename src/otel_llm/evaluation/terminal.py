@@ -13,8 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from otel_llm.evaluation.compare import Comparison
-from otel_llm.evaluation.model import Score
+from otel_llm.evaluation.compare import Comparison, EvaluatorChange
 from otel_llm.evaluation.results import TESTS, EvaluationRun, fmt
 
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -99,6 +98,12 @@ def print_run(run: EvaluationRun, console: Console) -> None:
     failures = failures_table(run)
     if failures is not None:
         console.print(failures)
+    if run.repeat > 1:
+        at_k = ", ".join(f"pass@{k} {value:.1%}" for k, value in run.pass_at_k().items())
+        flaky = run.flaky()
+        console.print(plain(f"{run.repeat} attempts per example: {at_k}; {len(flaky)} flaky"))
+        if flaky:
+            console.print(plain(f"flaky: {', '.join(flaky[:20])}{' ...' if len(flaky) > 20 else ''}"))
     for check in run.thresholds:
         mark = plain("PASS", "green") if check["passed"] else plain("FAIL", "red")
         console.print(
@@ -112,46 +117,59 @@ def _signed(value: float | None, percent: bool = False) -> str:
     return f"{value:+.1%}" if percent else f"{value:+.3f}"
 
 
-def _outcome(score: Score) -> Text:
-    if score.error_type:
-        return plain(f"error ({score.error_type})")
-    return plain(f"{score.label or ('pass' if score.passed else 'fail')} {fmt(score.value)}")
+def share(value: float) -> str:
+    """A per-example outcome: pass or fail, or the share of passed attempts."""
+    return "pass" if value == 1 else ("fail" if value == 0 else f"{value:.0%} passed")
+
+
+def interval(change: EvaluatorChange) -> str:
+    sig = change.significance
+    return "-" if sig is None else f"[{sig.low:+.1%}, {sig.high:+.1%}]"
+
+
+def p_value(change: EvaluatorChange) -> str:
+    sig = change.significance
+    return "-" if sig is None else f"{sig.p_value:.3g} ({sig.test})"
+
+
+_VERDICT_STYLES = {"regressed": "red", "improved": "green"}
 
 
 def print_comparison(comparison: Comparison, console: Console) -> None:
-    table = Table(title=plain(f"{comparison.before.name} -> {comparison.after.name}"))
-    for column in ("evaluator", "pass rate before", "after", "change", "mean before", "after", "change"):
-        table.add_column(column, justify="left" if column == "evaluator" else "right")
+    title = f"{comparison.before.name} -> {comparison.after.name}"
+    table = Table(title=plain(f"{title} (tolerance {comparison.tolerance:.1%}, alpha {comparison.alpha:g})"))
+    columns = ("evaluator", "pass rate before", "after", "change", "95% interval", "p", "verdict")
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("evaluator", "verdict") else "right")
     for change in comparison.evaluators:
         before, after = change.before, change.after
-        style = "red" if change.regressed else ("green" if (change.pass_rate_delta or 0) > 0 else None)
         table.add_row(
             plain(change.name),
             "-" if before is None else f"{before.pass_rate:.1%}",
             "-" if after is None else f"{after.pass_rate:.1%}",
             _signed(change.pass_rate_delta, percent=True),
-            fmt(before.mean if before else None),
-            fmt(after.mean if after else None),
-            _signed(change.mean_delta),
-            style=style,
+            interval(change),
+            p_value(change),
+            change.verdict,
+            style=_VERDICT_STYLES.get(change.verdict),
         )
     console.print(table)
-    for title, changes, style in (
-        ("regressions", comparison.regressions, "red"),
-        ("improvements", comparison.improvements, "green"),
+    for heading, changes, style in (
+        ("examples that regressed", comparison.regressions, "red"),
+        ("examples that improved", comparison.improvements, "green"),
     ):
         if not changes:
             continue
-        detail = Table(title=f"{title} ({len(changes)})", title_style=style)
+        detail = Table(title=f"{heading} ({len(changes)})", title_style=style)
         for column in ("example", "evaluator", "before", "after", "explanation"):
             detail.add_column(column, overflow="fold")
         for change in changes:
             detail.add_row(
                 plain(change.example_id),
                 plain(change.evaluator),
-                _outcome(change.before),
-                _outcome(change.after),
-                plain(change.after.explanation or ""),
+                share(change.before),
+                share(change.after),
+                plain(change.explanation or ""),
             )
         console.print(detail)
     if comparison.only_before or comparison.only_after:
@@ -161,3 +179,5 @@ def print_comparison(comparison: Comparison, console: Console) -> None:
                 f"only in {comparison.after.name}: {len(comparison.only_after)}"
             )
         )
+    verdict = "REGRESSED" if comparison.has_regressions else "no significant regression"
+    console.print(plain(verdict, "bold red" if comparison.has_regressions else "bold green"))
