@@ -36,3 +36,13 @@ async def answer_async(question: str) -> str:
 def answer_with_sources(question: str) -> dict:
     """A RAG-shaped target: the answer plus the contexts it was based on."""
     return {"output": answer(question), "contexts": [f"Source text about: {question}"]}
+
+
+CALLS: list[str] = []
+"""Inputs :func:`echo` was called with, so tests can tell whether the target ran."""
+
+
+def echo(question: str) -> str:
+    """A target without a model: answers with the question itself."""
+    CALLS.append(question)
+    return question

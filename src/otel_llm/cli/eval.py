@@ -1,20 +1,37 @@
 """``otel-llm eval``: offline evaluation runs, comparison of two runs, online evaluation from Jaeger.
 
+otel-llm eval run suite.yaml
 otel-llm eval --dataset data.jsonl --target app:answer --evaluator exact_match --threshold exact_match=0.8
 otel-llm eval compare before.json after.json
 otel-llm eval online --jaeger http://127.0.0.1:16686 --service my-app --lookback 1h --evaluator json_valid
+
+Exit codes: 0 passed, 1 a threshold failed (or, with --fail-on-regression, something regressed),
+2 a usage or configuration error, 3 an internal error.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+EXIT_PASSED = 0
 EXIT_THRESHOLD_FAILED = 1
 EXIT_REGRESSION = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+class UsageError(Exception):
+    """A usage or configuration error found after parsing: reported in one line, exit code 2."""
+
+
+def _usage(message: str) -> NoReturn:
+    raise UsageError(message)
 
 
 def _judge_options() -> argparse.ArgumentParser:
@@ -39,7 +56,11 @@ def _judge_options() -> argparse.ArgumentParser:
 def _run_options() -> argparse.ArgumentParser:
     options = argparse.ArgumentParser(add_help=False)
     options.add_argument("--dataset", "-d", help="examples as .jsonl or .csv")
-    options.add_argument("--target", "-t", help="module:function called with each example's input")
+    options.add_argument(
+        "--target",
+        "-t",
+        help="module:function called with each example's input (none: score the dataset's output column)",
+    )
     options.add_argument(
         "--threshold",
         action="append",
@@ -51,9 +72,22 @@ def _run_options() -> argparse.ArgumentParser:
         "--input-field", help="dataset field sent to the target (default: input/question/prompt)"
     )
     options.add_argument("--expected-field", help="dataset field with the expected answer (default: guessed)")
+    options.add_argument(
+        "--output-field", help="dataset field with answers already produced, scored when there is no target"
+    )
     options.add_argument("--limit", type=int, help="evaluate only the first N examples")
-    options.add_argument("--concurrency", type=int, default=1, help="examples run in parallel (threads)")
+    options.add_argument("--concurrency", type=int, help="examples run in parallel (threads; default 1)")
+    options.add_argument(
+        "--repeat", type=int, help="run each example N times: flaky outputs and pass@k (default 1)"
+    )
     options.add_argument("--name", help="name of the run in the reports")
+    options.add_argument(
+        "--group-by",
+        action="append",
+        default=[],
+        metavar="FIELD",
+        help="summarise per value of this metadata field, with the best-to-worst gap (repeatable)",
+    )
     options.add_argument("--json", type=Path, metavar="PATH", help="write the JSON report here")
     options.add_argument(
         "--html", type=Path, metavar="PATH", help="write the self-contained HTML report here"
@@ -69,62 +103,147 @@ def _run_options() -> argparse.ArgumentParser:
 def _judge_settings(args: argparse.Namespace) -> Any:
     from otel_llm.evaluation.evaluators.specs import JudgeSettings
 
-    if not args.judge_model:
-        return None
-
-    def client() -> Any:
-        import openai
-
-        return openai.OpenAI(base_url=args.judge_base_url) if args.judge_base_url else openai.OpenAI()
-
-    return JudgeSettings(client, args.judge_model)
+    return JudgeSettings.openai(args.judge_model, args.judge_base_url) if args.judge_model else None
 
 
-def _evaluators(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list[Any]:
+def _evaluators(args: argparse.Namespace, required: bool = True) -> list[Any]:
     from otel_llm.evaluation.evaluators.specs import build_evaluator
 
-    if not args.evaluator:
-        parser.error("give at least one --evaluator")
+    if required and not args.evaluator:
+        _usage("give at least one --evaluator")
     judge = _judge_settings(args)
     try:
-        return [build_evaluator(spec, judge) for spec in args.evaluator]
-    except (ValueError, OSError, ImportError) as exc:
-        parser.error(str(exc))
+        evaluators = [build_evaluator(spec, judge) for spec in args.evaluator]
+    except (ValueError, OSError) as exc:  # EvaluatorConfigError is a ValueError
+        _usage(str(exc))
+    names = [evaluator.name for evaluator in evaluators]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        _usage(f"two evaluators are named {', '.join(duplicates)}: name them, e.g. -e digits:regex=\\d")
+    return evaluators
 
 
-def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+def _thresholds(specs: list[str], evaluator_names: list[str]) -> list[Any]:
+    """Thresholds of the run; each names one of its evaluators, or ``tests`` (the examples' verdicts)."""
+    from otel_llm.evaluation.results import TESTS
+    from otel_llm.evaluation.thresholds import Threshold
+
+    try:
+        thresholds = [Threshold.parse(spec) for spec in specs]
+    except ValueError as exc:
+        _usage(str(exc))
+    for threshold in thresholds:
+        if threshold.name not in (*evaluator_names, TESTS):
+            _usage(
+                f"threshold {threshold} names no evaluator of the run; "
+                f"evaluators: {', '.join(evaluator_names)} (and tests)"
+            )
+    return thresholds
+
+
+@dataclass
+class _Plan:
+    """What one ``eval run`` does, from a suite file and the flags."""
+
+    examples: list[Any]
+    target: str | None
+    thresholds: list[Any]
+    name: str | None
+    dataset: str
+    concurrency: int
+    metadata: dict[str, Any]
+    group_by: list[str]
+    repeat: int = 1
+
+
+def _plan(args: argparse.Namespace) -> _Plan:
+    from dataclasses import replace
 
     from otel_llm.evaluation.datasets import load_dataset
+    from otel_llm.evaluation.evaluators.base import Assertion
+    from otel_llm.evaluation.suite import load_suite
+
+    extra = _evaluators(args, required=not args.suite)
+    extra_names = [evaluator.name for evaluator in extra]
+    if args.suite:
+        if args.dataset:
+            _usage("give the datasets in the suite file or with --dataset, not both")
+        try:
+            suite = load_suite(args.suite, _judge_settings(args))
+        except (ValueError, OSError) as exc:  # SuiteError is a ValueError
+            _usage(str(exc))
+        examples = [replace(e, assertions=(*e.assertions, *map(Assertion, extra))) for e in suite.examples][
+            : args.limit
+        ]
+        names = list(dict.fromkeys([*suite.evaluator_names, *extra_names]))
+        plan = _Plan(
+            examples,
+            args.target or suite.target,
+            _thresholds([*suite.thresholds, *args.threshold], names),
+            args.name or suite.name,
+            str(args.suite),
+            args.concurrency or suite.concurrency,
+            suite.metadata,
+            list(dict.fromkeys([*suite.group_by, *args.group_by])),
+            args.repeat or suite.repeat,
+        )
+    else:
+        if not args.dataset:
+            _usage("give a suite file, or --dataset")
+        thresholds = _thresholds(args.threshold, extra_names)
+        try:
+            examples = load_dataset(
+                args.dataset, args.input_field, args.expected_field, args.limit, args.output_field
+            )
+        except (ValueError, OSError) as exc:  # DatasetError is a ValueError
+            _usage(str(exc))
+        examples = [replace(e, assertions=tuple(map(Assertion, extra))) for e in examples]
+        plan = _Plan(
+            examples,
+            args.target,
+            thresholds,
+            args.name,
+            str(args.dataset),
+            args.concurrency or 1,
+            {},
+            args.group_by,
+            args.repeat or 1,
+        )
+    if plan.repeat < 1:
+        _usage("--repeat must be at least 1")
+    if plan.target is None:
+        missing = [example.id for example in plan.examples if example.output is None]
+        if missing:
+            _usage(
+                f"no --target, and {len(missing)} examples have no output to score (first: {missing[0]!r}); "
+                "give a target or an output column"
+            )
+    return plan
+
+
+def _run(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
     from otel_llm.evaluation.html_report import write_html
     from otel_llm.evaluation.runner import OfflineRunner, load_target
-    from otel_llm.evaluation.terminal import print_run
-    from otel_llm.evaluation.thresholds import Threshold
+    from otel_llm.evaluation.terminal import plain, plain_console, print_run
     from otel_llm.sdk_setup import configure_sdk_from_env
 
-    if not args.dataset or not args.target:
-        parser.error("--dataset and --target are required")
-    evaluators = _evaluators(args, parser)
-    try:
-        thresholds = [Threshold.parse(spec) for spec in args.threshold]
-        examples = load_dataset(args.dataset, args.input_field, args.expected_field, args.limit)
-    except (ValueError, OSError) as exc:  # DatasetError is a ValueError
-        parser.error(str(exc))
+    plan = _plan(args)
     if str(Path.cwd()) not in sys.path:
         sys.path.insert(0, str(Path.cwd()))  # targets are imported like `python -m` would
     # before the target's import, which may instrument on the global providers
     shutdown = configure_sdk_from_env(require_endpoint=True).shutdown
     try:
-        target = load_target(args.target)
+        target = load_target(plan.target) if plan.target else None
     except (ImportError, AttributeError, TypeError, ValueError) as exc:
         shutdown()
-        parser.error(f"cannot load target {args.target}: {exc}")
-    console = Console()
+        _usage(f"cannot load target {plan.target}: {exc}")
+    console = plain_console()
     try:
-        runner = OfflineRunner(target, evaluators, args.concurrency)
+        runner = OfflineRunner(target, (), plan.concurrency)
         progress = Progress(
-            "[progress.description]{task.description}",
+            "{task.description}",
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
@@ -132,62 +251,86 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             transient=True,
         )
         with progress:
-            task = progress.add_task("evaluating", total=len(examples))
+            task = progress.add_task("evaluating", total=len(plan.examples) * plan.repeat)
             run = runner.run(
-                examples,
-                thresholds,
-                name=args.name,
-                dataset=str(args.dataset),
-                target_name=args.target,
+                plan.examples,
+                plan.thresholds,
+                name=plan.name,
+                dataset=plan.dataset,
+                target_name=plan.target,
                 on_result=lambda _: progress.advance(task),
+                metadata=plan.metadata,
+                group_by=plan.group_by,
+                repeat=plan.repeat,
             )
     finally:
         shutdown()
+    # The reports first: whatever happens on the terminal, the run is kept.
+    written = [
+        write(path)
+        for path, write in ((args.json, run.save), (args.html, lambda p: write_html(run, p, args.trace_url)))
+        if path is not None
+    ]
     print_run(run, console)
-    for path, write in ((args.json, run.save), (args.html, lambda p: write_html(run, p, args.trace_url))):
-        if path is not None:
-            console.print(f"wrote {write(path)}")
-    return 0 if run.passed else EXIT_THRESHOLD_FAILED
+    for path in written:
+        console.print(plain(f"wrote {path}"))
+    return EXIT_PASSED if run.passed else EXIT_THRESHOLD_FAILED
 
 
-def _compare(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from rich.console import Console
+def _compare(args: argparse.Namespace) -> int:
+    import json
 
-    from otel_llm.evaluation.compare import compare_runs, print_comparison
-    from otel_llm.evaluation.results import EvaluationRun
+    from otel_llm.evaluation.compare import compare_runs
+    from otel_llm.evaluation.comparison_report import render_comparison_html, render_markdown
+    from otel_llm.evaluation.results import EvaluationRun, write_text
+    from otel_llm.evaluation.terminal import plain, plain_console, print_comparison
 
+    if not 0 <= args.tolerance < 1 or not 0 < args.alpha <= 1:
+        _usage("--tolerance must be within [0, 1) and --alpha within (0, 1]")
     try:
         before, after = EvaluationRun.load(args.before), EvaluationRun.load(args.after)
-    except (OSError, ValueError, KeyError) as exc:
-        parser.error(f"cannot read the reports: {exc}")
-    comparison = compare_runs(before, after)
-    print_comparison(comparison, Console())
-    return EXIT_REGRESSION if args.fail_on_regression and comparison.has_regressions else 0
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        _usage(f"cannot read the reports: {exc}")
+    comparison = compare_runs(before, after, args.tolerance, args.alpha)
+    renderers = {
+        args.json: lambda: json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False) + "\n",
+        args.markdown: lambda: render_markdown(comparison),
+        args.html: lambda: render_comparison_html(comparison),
+    }
+    written = [write_text(path, render()) for path, render in renderers.items() if path is not None]
+    console = plain_console()
+    print_comparison(comparison, console)
+    for path in written:
+        console.print(plain(f"wrote {path}"))
+    return EXIT_REGRESSION if args.fail_on_regression and comparison.has_regressions else EXIT_PASSED
 
 
-def _online(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from rich.console import Console
+def _online(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from otel_llm.evaluation.jaeger import (
+        JaegerError,
         JaegerQueryClient,
         SeenSpans,
         evaluate_jaeger_traces,
         parse_lookback,
     )
     from otel_llm.evaluation.results import fmt
+    from otel_llm.evaluation.terminal import plain, plain_console
     from otel_llm.sdk_setup import configure_sdk_from_env
 
-    evaluators = _evaluators(args, parser)
+    evaluators = _evaluators(args)
     try:
         lookback = parse_lookback(args.lookback)
     except ValueError as exc:
-        parser.error(str(exc))
+        _usage(str(exc))
     shutdown = configure_sdk_from_env(require_endpoint=True).shutdown
     try:
         seen = SeenSpans(args.state) if args.state else None
         client = JaegerQueryClient(args.jaeger)
         result = evaluate_jaeger_traces(client, args.service, lookback, evaluators, args.limit, seen)
+    except JaegerError as exc:
+        _usage(str(exc))
     finally:
         shutdown()
     skipped = f", {result.skipped} evaluated before" if result.skipped else ""
@@ -195,21 +338,39 @@ def _online(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     table.add_column("trace", no_wrap=True)
     table.add_column("span", no_wrap=True)
     for column in ("operation", *(e.name for e in evaluators)):
-        table.add_column(column)
+        table.add_column(plain(column))
     for item in result.evaluated:
         cells = [s.error_type or f"{fmt(s.value)} {s.label or ''}".strip() for s in item.scores]
-        table.add_row(f"{item.span.trace_id:032x}", f"{item.span.span_id:016x}", item.span.name, *cells)
-    console = Console()
-    console.print(f"{len(result.evaluated)} LLM spans in {result.traces} traces of {args.service}{skipped}")
+        table.add_row(
+            f"{item.span.trace_id:032x}", f"{item.span.span_id:016x}", *map(plain, (item.span.name, *cells))
+        )
+    console = plain_console()
+    summary = f"{len(result.evaluated)} LLM spans in {result.traces} traces of {args.service}{skipped}"
+    console.print(plain(summary))
     if result.evaluated:
         console.print(table)
-    return 0
+    return EXIT_PASSED
 
 
-def _bind(
-    handler: Callable[[argparse.Namespace, argparse.ArgumentParser], int], parser: argparse.ArgumentParser
-):
-    return lambda args: handler(args, parser)
+def _bind(handler: Callable[[argparse.Namespace], int], parser: argparse.ArgumentParser):
+    """``handler`` with the exit-code contract: usage errors exit 2 in one line, anything unexpected 3."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except UsageError as exc:
+            parser.print_usage(sys.stderr)
+            print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except ModuleNotFoundError as exc:
+            print(f"{parser.prog}: error: {exc}: pip install 'otel-llm[eval]'", file=sys.stderr)
+            return EXIT_USAGE
+        except Exception as exc:
+            traceback.print_exc(file=sys.stderr)
+            print(f"{parser.prog}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return EXIT_INTERNAL
+
+    return run
 
 
 def register(subparsers: Any) -> None:
@@ -225,14 +386,33 @@ def register(subparsers: Any) -> None:
     commands = parser.add_subparsers(dest="eval_command")
 
     run = commands.add_parser(
-        "run", parents=[run_options, judge], help="run a dataset through a target (default)"
+        "run", parents=[run_options, judge], help="run a suite file, or a dataset, through a target (default)"
     )
+    run.add_argument("suite", nargs="?", type=Path, help="suite file (YAML): datasets, target, tests, gates")
     run.set_defaults(func=_bind(_run, run))
+    parser.set_defaults(suite=None)
 
     compare = commands.add_parser("compare", help="regressions between two JSON reports")
     compare.add_argument("before", type=Path)
     compare.add_argument("after", type=Path)
-    compare.add_argument("--fail-on-regression", action="store_true", help="exit 1 when anything regressed")
+    compare.add_argument(
+        "--fail-on-regression", action="store_true", help="exit 1 when an evaluator (or tests) regressed"
+    )
+    compare.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.0,
+        help="fall of pass rate never counted as a regression, e.g. 0.02 for two points (default 0)",
+    )
+    compare.add_argument(
+        "--alpha",
+        type=float,
+        default=0.05,
+        help="significance level of the paired test (default 0.05; 1 counts any fall beyond the tolerance)",
+    )
+    compare.add_argument("--json", type=Path, metavar="PATH", help="write the comparison as JSON")
+    compare.add_argument("--markdown", type=Path, metavar="PATH", help="write it as Markdown (a PR comment)")
+    compare.add_argument("--html", type=Path, metavar="PATH", help="write it as HTML, outputs side by side")
     compare.set_defaults(func=_bind(_compare, compare))
 
     online = commands.add_parser("online", parents=[judge], help="evaluate recent LLM spans stored in Jaeger")

@@ -1,14 +1,87 @@
-"""Regressions between two runs: per evaluator (pass rate, mean) and per example (pass -> not pass)."""
+"""Regressions between two runs, with a verdict that tolerates noise.
+
+Examples are matched by id and evaluators by name. Per evaluator, each example's outcome is the share
+of its attempts that passed (1 or 0 without ``--repeat``). Over the examples both runs share, the
+change is tested pairwise: with McNemar's exact test when every outcome is 1 or 0, else with a paired
+bootstrap of the mean outcome (which also gives the 95% interval in both cases). An evaluator
+regressed when its pass rate fell by more than the tolerance *and* the fall is significant (p-value
+below ``alpha``). Per example, a regression is an outcome that fell.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 
-from rich.console import Console
-from rich.table import Table
+import numpy as np
 
-from otel_llm.evaluation.model import Score
-from otel_llm.evaluation.results import EvaluationRun, EvaluatorSummary, fmt
+from otel_llm.evaluation.results import TESTS, EvaluationRun, EvaluatorSummary
+
+BOOTSTRAP_RESAMPLES = 10_000
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Significance:
+    """A paired test of the mean change of per-example outcomes (after - before)."""
+
+    examples: int
+    delta: float
+    low: float
+    """2.5th percentile of the bootstrap's resampled mean changes (with ``high``: the 95% interval)."""
+    high: float
+    p_value: float
+    """Two-sided p-value of ``test``."""
+    test: str = "bootstrap"
+    """``mcnemar`` (exact, for outcomes that are all 1 or 0) or ``bootstrap``."""
+
+    def to_dict(self) -> dict[str, object]:
+        return {key: round(v, 6) if isinstance(v, float) else v for key, v in asdict(self).items()}
+
+
+def mcnemar_p_value(fell: int, rose: int) -> float:
+    """McNemar's exact test: two-sided binomial p-value of ``fell`` pass->fail against ``rose`` fail->pass."""
+    discordant = fell + rose
+    if discordant == 0:
+        return 1.0
+    tail = sum(math.comb(discordant, i) for i in range(min(fell, rose) + 1)) / 2**discordant
+    return min(1.0, 2 * tail)
+
+
+def paired_test(
+    before: Sequence[float], after: Sequence[float], resamples: int = BOOTSTRAP_RESAMPLES
+) -> Significance:
+    """McNemar for binary outcomes, else the bootstrap p-value; the interval is the bootstrap's."""
+    result = paired_bootstrap(before, after, resamples)
+    if all(value in (0.0, 1.0) for value in (*before, *after)):
+        fell = sum(1 for b, a in zip(before, after) if b > a)
+        rose = sum(1 for b, a in zip(before, after) if a > b)
+        return replace(result, p_value=mcnemar_p_value(fell, rose), test="mcnemar")
+    return result
+
+
+def paired_bootstrap(
+    before: Sequence[float], after: Sequence[float], resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 0
+) -> Significance:
+    """Resample the examples with replacement ``resamples`` times; ``seed`` makes the verdict repeatable."""
+    differences = np.asarray(after, dtype=float) - np.asarray(before, dtype=float)
+    count = len(differences)
+    if count == 0:
+        return Significance(0, 0.0, 0.0, 0.0, 1.0)
+    rng = np.random.default_rng(seed)
+    means = np.concatenate(
+        [
+            differences[rng.integers(0, count, (min(_CHUNK, resamples - start), count))].mean(axis=1)
+            for start in range(0, resamples, _CHUNK)
+        ]
+    )
+    delta = float(differences.mean())
+    if not differences.any():
+        return Significance(count, 0.0, 0.0, 0.0, 1.0)
+    tail = min(float((means <= 0).mean()), float((means >= 0).mean()))
+    low, high = np.percentile(means, [2.5, 97.5])
+    return Significance(count, delta, float(low), float(high), min(1.0, 2 * tail))
 
 
 @dataclass(frozen=True)
@@ -16,6 +89,9 @@ class EvaluatorChange:
     name: str
     before: EvaluatorSummary | None
     after: EvaluatorSummary | None
+    significance: Significance | None = None
+    tolerance: float = 0.0
+    alpha: float = 0.05
 
     @property
     def pass_rate_delta(self) -> float | None:
@@ -30,22 +106,56 @@ class EvaluatorChange:
         return round(self.after.mean - self.before.mean, 6)
 
     @property
+    def significant(self) -> bool:
+        return self.significance is not None and self.significance.p_value < self.alpha
+
+    @property
     def regressed(self) -> bool:
-        return (self.pass_rate_delta or 0.0) < 0
+        """The pass rate fell by more than the tolerance, and the paired test says it is no accident."""
+        return (self.pass_rate_delta or 0.0) < -self.tolerance and self.significant
+
+    @property
+    def improved(self) -> bool:
+        return (self.pass_rate_delta or 0.0) > self.tolerance and self.significant
+
+    @property
+    def verdict(self) -> str:
+        if self.before is None or self.after is None:
+            return "only in one run"
+        if self.regressed:
+            return "regressed"
+        if self.improved:
+            return "improved"
+        delta = self.pass_rate_delta or 0.0
+        if abs(delta) <= self.tolerance:
+            return "unchanged" if delta == 0 else "within tolerance"
+        return "not significant"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "before": None if self.before is None else self.before.to_dict(),
+            "after": None if self.after is None else self.after.to_dict(),
+            "pass_rate_delta": self.pass_rate_delta,
+            "mean_delta": self.mean_delta,
+            "significance": None if self.significance is None else self.significance.to_dict(),
+            "verdict": self.verdict,
+        }
 
 
 @dataclass(frozen=True)
 class ExampleChange:
+    """One example whose outcome for one evaluator changed; outcomes are pass shares over attempts."""
+
     example_id: str
     evaluator: str
-    before: Score
-    after: Score
+    before: float
+    after: float
+    explanation: str | None
+    """Why the after run's last failing attempt failed (or passed, for an improvement)."""
 
-
-def _outcome(score: Score) -> str:
-    if score.error_type:
-        return f"error ({score.error_type})"
-    return f"{score.label or ('pass' if score.passed else 'fail')} {fmt(score.value)}"
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -57,85 +167,83 @@ class Comparison:
     improvements: list[ExampleChange]
     only_before: list[str]
     only_after: list[str]
+    tolerance: float = 0.0
+    alpha: float = 0.05
 
     @property
     def has_regressions(self) -> bool:
-        return bool(self.regressions) or any(change.regressed for change in self.evaluators)
+        """Whether an evaluator (or the tests' verdicts) regressed: significantly, beyond the tolerance."""
+        return any(change.regressed for change in self.evaluators)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "format": "otel-llm.evaluation.comparison/1",
+            "before": self.before.name,
+            "after": self.after.name,
+            "tolerance": self.tolerance,
+            "alpha": self.alpha,
+            "regressed": self.has_regressions,
+            "evaluators": [change.to_dict() for change in self.evaluators],
+            "regressions": [change.to_dict() for change in self.regressions],
+            "improvements": [change.to_dict() for change in self.improvements],
+            "only_before": self.only_before,
+            "only_after": self.only_after,
+        }
 
 
-def compare_runs(before: EvaluationRun, after: EvaluationRun) -> Comparison:
-    """Match examples by id and evaluators by name; a regression is a score that passed and no longer does."""
+def _ids(run: EvaluationRun) -> dict[str, None]:
+    return dict.fromkeys(example.id for example in run.examples)
+
+
+def _explanation(run: EvaluationRun, example_id: str, name: str, passed: bool) -> str | None:
+    scores = [s for e in run.examples if e.id == example_id and (s := e.score(name)) is not None]
+    matching = [s for s in scores if bool(s.passed) is passed] or scores
+    last = matching[-1] if matching else None
+    return None if last is None else (last.explanation or last.error_type)
+
+
+def compare_runs(
+    before: EvaluationRun,
+    after: EvaluationRun,
+    tolerance: float = 0.0,
+    alpha: float = 0.05,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+) -> Comparison:
+    """Compare ``after`` with ``before``: ``tolerance`` is the fall of pass rate (0.02: two points) that
+    never counts as a regression; ``alpha`` the significance level of the paired bootstrap."""
     summaries_before, summaries_after = before.summaries(), after.summaries()
-    names = list(dict.fromkeys([*before.evaluators, *after.evaluators]))
-    evaluators = [EvaluatorChange(n, summaries_before.get(n), summaries_after.get(n)) for n in names]
-    after_by_id = {example.id: example for example in after.examples}
-    before_ids = {example.id for example in before.examples}
+    names = list(dict.fromkeys([*before.evaluators, *after.evaluators, TESTS]))
+    evaluators: list[EvaluatorChange] = []
     regressions: list[ExampleChange] = []
     improvements: list[ExampleChange] = []
-    for old in before.examples:
-        new = after_by_id.get(old.id)
-        if new is None:
-            continue
-        for name in names:
-            was, now = old.score(name), new.score(name)
-            if was is None or now is None or bool(was.passed) == bool(now.passed):
+    for name in names:
+        was, now = before.outcomes(name), after.outcomes(name)
+        shared = [ident for ident in was if ident in now]
+        significance = (
+            paired_test([was[i] for i in shared], [now[i] for i in shared], resamples) if shared else None
+        )
+        change = EvaluatorChange(
+            name, summaries_before.get(name), summaries_after.get(name), significance, tolerance, alpha
+        )
+        if was or now:  # `tests` of reports written before verdicts existed: left out
+            evaluators.append(change)
+        for ident in shared:
+            if now[ident] == was[ident]:
                 continue
-            (regressions if was.passed else improvements).append(ExampleChange(old.id, name, was, now))
+            fell = now[ident] < was[ident]
+            example = ExampleChange(
+                ident, name, was[ident], now[ident], _explanation(after, ident, name, not fell)
+            )
+            (regressions if fell else improvements).append(example)
+    before_ids, after_ids = _ids(before), _ids(after)
     return Comparison(
         before=before,
         after=after,
         evaluators=evaluators,
         regressions=regressions,
         improvements=improvements,
-        only_before=[e.id for e in before.examples if e.id not in after_by_id],
-        only_after=[e.id for e in after.examples if e.id not in before_ids],
+        only_before=[ident for ident in before_ids if ident not in after_ids],
+        only_after=[ident for ident in after_ids if ident not in before_ids],
+        tolerance=tolerance,
+        alpha=alpha,
     )
-
-
-def _signed(value: float | None, percent: bool = False) -> str:
-    if value is None:
-        return "-"
-    return f"{value:+.1%}" if percent else f"{value:+.3f}"
-
-
-def print_comparison(comparison: Comparison, console: Console) -> None:
-    table = Table(title=f"{comparison.before.name} -> {comparison.after.name}")
-    for column in ("evaluator", "pass rate before", "after", "change", "mean before", "after", "change"):
-        table.add_column(column, justify="left" if column == "evaluator" else "right")
-    for change in comparison.evaluators:
-        before, after = change.before, change.after
-        style = "red" if change.regressed else ("green" if (change.pass_rate_delta or 0) > 0 else None)
-        table.add_row(
-            change.name,
-            "-" if before is None else f"{before.pass_rate:.1%}",
-            "-" if after is None else f"{after.pass_rate:.1%}",
-            _signed(change.pass_rate_delta, percent=True),
-            fmt(before.mean if before else None),
-            fmt(after.mean if after else None),
-            _signed(change.mean_delta),
-            style=style,
-        )
-    console.print(table)
-    for title, changes, style in (
-        ("regressions", comparison.regressions, "red"),
-        ("improvements", comparison.improvements, "green"),
-    ):
-        if not changes:
-            continue
-        detail = Table(title=f"{title} ({len(changes)})", title_style=style)
-        for column in ("example", "evaluator", "before", "after", "explanation"):
-            detail.add_column(column, overflow="fold")
-        for change in changes:
-            detail.add_row(
-                change.example_id,
-                change.evaluator,
-                _outcome(change.before),
-                _outcome(change.after),
-                change.after.explanation or "",
-            )
-        console.print(detail)
-    if comparison.only_before or comparison.only_after:
-        console.print(
-            f"examples only in {comparison.before.name}: {len(comparison.only_before)}, "
-            f"only in {comparison.after.name}: {len(comparison.only_after)}"
-        )

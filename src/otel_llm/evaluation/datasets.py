@@ -7,23 +7,35 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from otel_llm.evaluation.evaluators.base import Assertion
 
 INPUT_FIELDS = ("input", "question", "prompt", "query")
 EXPECTED_FIELDS = ("expected", "expected_answer", "answer", "reference", "ground_truth")
 CONTEXT_FIELDS = ("contexts", "context")
+OUTPUT_FIELDS = ("output",)
 ID_FIELDS = ("id", "example_id")
 
 
 @dataclass(frozen=True)
 class Example:
-    """One dataset row: what to send to the target, and what a good answer looks like."""
+    """One dataset row or suite test: what to send to the target, and what a good answer looks like.
+
+    ``output`` is an answer already produced (scored as it is when the run has no target);
+    ``assertions`` replace the run's evaluators for this example; ``threshold`` is the weighted share of
+    passed assertions at which the example passes (default: all must pass).
+    """
 
     id: str
     input: str
     expected: str | None = None
     contexts: tuple[str, ...] = ()
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    output: str | None = None
+    assertions: tuple[Assertion, ...] = ()
+    threshold: float | None = None
 
 
 class DatasetError(ValueError):
@@ -38,7 +50,7 @@ def _pick(row: Mapping[str, Any], explicit: str | None, candidates: tuple[str, .
     return next((name for name in candidates if name in row), None)
 
 
-def _contexts(value: Any) -> tuple[str, ...]:
+def parse_contexts(value: Any) -> tuple[str, ...]:
     if value is None or value == "":
         return ()
     if isinstance(value, str):
@@ -55,6 +67,7 @@ def examples_from_rows(
     input_field: str | None = None,
     expected_field: str | None = None,
     limit: int | None = None,
+    output_field: str | None = None,
 ) -> list[Example]:
     """Examples from mappings; fields are found by common names unless given."""
     examples: list[Example] = []
@@ -68,14 +81,16 @@ def examples_from_rows(
         target = _pick(row, expected_field, EXPECTED_FIELDS)
         context = _pick(row, None, CONTEXT_FIELDS)
         identifier = _pick(row, None, ID_FIELDS)
-        used = {source, target, context, identifier}
+        produced = _pick(row, output_field, OUTPUT_FIELDS)
+        used = {source, target, context, identifier, produced}
         examples.append(
             Example(
                 id=str(row[identifier]) if identifier else str(index + 1),
                 input=str(row[source]).strip(),
                 expected=None if target is None or row[target] is None else str(row[target]).strip(),
-                contexts=_contexts(row.get(context)) if context else (),
+                contexts=parse_contexts(row.get(context)) if context else (),
                 metadata={key: value for key, value in row.items() if key not in used},
+                output=None if produced is None or row[produced] is None else str(row[produced]),
             )
         )
     return examples
@@ -105,6 +120,7 @@ def load_dataset(
     input_field: str | None = None,
     expected_field: str | None = None,
     limit: int | None = None,
+    output_field: str | None = None,
 ) -> list[Example]:
     """Read a ``.jsonl``/``.ndjson`` or ``.csv`` file into examples (at most ``limit``)."""
     path = Path(path)
@@ -115,4 +131,7 @@ def load_dataset(
         rows = _csv_rows(path)
     else:
         raise DatasetError(f"{path}: unsupported dataset format {suffix or '(none)'}; use .jsonl or .csv")
-    return examples_from_rows(rows, input_field, expected_field, limit)
+    try:
+        return examples_from_rows(rows, input_field, expected_field, limit, output_field)
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise DatasetError(f"{path}: {exc}") from exc

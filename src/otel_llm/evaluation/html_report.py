@@ -7,7 +7,7 @@ from html import escape
 from pathlib import Path
 
 from otel_llm.evaluation.model import Score
-from otel_llm.evaluation.results import EvaluationRun, fmt
+from otel_llm.evaluation.results import TESTS, EvaluationRun, fmt, write_text
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;color:#1d2433}
@@ -42,6 +42,33 @@ def _trace(trace_id: str | None, trace_url: str | None) -> str:
     return f'<a href="{escape(trace_url.format(trace_id=trace_id))}">{code}</a>'
 
 
+def _metadata(metadata: dict) -> str:
+    return "".join(f"<div>{escape(str(key))}: {escape(str(value))}</div>" for key, value in metadata.items())
+
+
+def _segments(run: EvaluationRun, field_name: str) -> str:
+    segments = run.segments(field_name)
+    names = [*run.evaluators, TESTS]
+    head = "".join(f"<th>{escape(name)}</th>" for name in names)
+    rows = "".join(
+        f"<tr><td>{escape(segment)}</td>"
+        + "".join(f"<td>{summaries[n].pass_rate:.1%}</td>" if n in summaries else "<td>-</td>" for n in names)
+        + "</tr>"
+        for segment, summaries in segments.groups.items()
+    )
+    gaps = segments.gaps
+    gap_cells = "".join(
+        f"<td>{gaps[n].gap:.1%} ({escape(gaps[n].best)} &gt; {escape(gaps[n].worst)})</td>"
+        if n in gaps
+        else "<td>-</td>"
+        for n in names
+    )
+    return (
+        f"<h2>By {escape(field_name)}</h2><table><tr><th>{escape(field_name)}</th>{head}</tr>{rows}"
+        f"<tr><th>gap (best - worst)</th>{gap_cells}</tr></table>"
+    )
+
+
 def render_html(run: EvaluationRun, trace_url: str | None = None) -> str:
     """The report as one HTML document; ``trace_url`` (e.g. ``http://jaeger:16686/trace/{trace_id}``)
     links each example's trace."""
@@ -60,9 +87,10 @@ def render_html(run: EvaluationRun, trace_url: str | None = None) -> str:
     example_rows = "".join(
         f"<tr><td>{escape(e.id)}</td><td>{_pre(e.input)}</td><td>{_pre(e.output or e.error)}</td>"
         f"<td>{_pre(e.expected)}</td>{''.join(_cell(e.score(name)) for name in run.evaluators)}"
-        f"<td>{_trace(e.trace_id, trace_url)}</td></tr>"
+        f"<td>{_metadata(e.metadata)}</td><td>{_trace(e.trace_id, trace_url)}</td></tr>"
         for e in run.examples
     )
+    segments = "".join(_segments(run, field_name) for field_name in run.group_by)
     verdict = "passed" if run.passed else "FAILED"
     head = "".join(f"<th>{escape(name)}</th>" for name in run.evaluators)
     thresholds = (
@@ -79,13 +107,12 @@ started {escape(run.started_at)}, {len(run.examples)} examples in {run.duration_
 {thresholds}
 <h2>Summary</h2><table><tr><th>evaluator</th><th>mean</th><th>pass rate</th><th>passed</th><th>failed</th>
 <th>errors</th></tr>{summary_rows}</table>
-<h2>Examples</h2><table><tr><th>id</th><th>input</th><th>output</th><th>expected</th>{head}<th>trace</th></tr>
+{segments}
+<h2>Examples</h2><table><tr><th>id</th><th>input</th><th>output</th><th>expected</th>{head}<th>metadata</th>
+<th>trace</th></tr>
 {example_rows}</table></body></html>
 """
 
 
 def write_html(run: EvaluationRun, path: str | Path, trace_url: str | None = None) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(run, trace_url), encoding="utf-8")
-    return path
+    return write_text(path, render_html(run, trace_url))

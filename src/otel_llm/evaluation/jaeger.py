@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping, Sequence
@@ -76,6 +77,10 @@ def descendants(span: SpanView, trace_spans: Sequence[SpanView]) -> list[SpanVie
     return found
 
 
+class JaegerError(RuntimeError):
+    """Jaeger could not be reached or queried; the message is one line for the user."""
+
+
 class JaegerQueryClient:
     """Reads traces from a Jaeger query service (``http://127.0.0.1:16686`` by default)."""
 
@@ -97,10 +102,19 @@ class JaegerQueryClient:
         if operation:
             params["operation"] = operation
         url = f"{self.base_url}/api/traces?{urllib.parse.urlencode(params)}"
-        with urllib.request.urlopen(url, timeout=self.timeout) as response:
-            payload = json.load(response)
+        try:
+            with urllib.request.urlopen(url, timeout=self.timeout) as response:
+                payload = json.load(response)
+        except urllib.error.HTTPError as exc:
+            raise JaegerError(f"Jaeger at {self.base_url} answered HTTP {exc.code}: {exc.reason}") from exc
+        except urllib.error.URLError as exc:
+            raise JaegerError(f"cannot reach Jaeger at {self.base_url}: {exc.reason}") from exc
+        except (OSError, ValueError) as exc:  # timeouts, resets, a body that is not JSON
+            raise JaegerError(f"cannot read traces from Jaeger at {self.base_url}: {exc}") from exc
+        if not isinstance(payload, dict):
+            raise JaegerError(f"Jaeger at {self.base_url} answered something other than a JSON object")
         if payload.get("errors"):
-            raise RuntimeError(f"Jaeger query failed: {payload['errors']}")
+            raise JaegerError(f"Jaeger query failed: {payload['errors']}")
         return [
             [span_from_jaeger(span) for span in item.get("spans", [])] for item in payload.get("data") or []
         ]

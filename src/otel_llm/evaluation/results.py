@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -12,6 +13,16 @@ from typing import Any
 from otel_llm.evaluation.model import Score
 
 FORMAT = "otel-llm.evaluation.run/1"
+TESTS = "tests"
+"""The name under which summaries and thresholds refer to the examples' own verdicts."""
+
+
+def write_text(path: str | Path, text: str, errors: str = "replace") -> Path:
+    """Write a report as UTF-8, creating its folder; a lone surrogate becomes ``errors`` says."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("utf-8", errors))
+    return path
 
 
 def fmt(value: float | None, digits: int = 3) -> str:
@@ -34,8 +45,24 @@ class ExampleResult:
     span_id: str | None = None
     """Id of the evaluated LLM span (hex), the parent of the evaluation events."""
     response_id: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    passed: bool | None = None
+    """The example's verdict: every counted assertion passed, or ``weighted_score`` reached its threshold."""
+    weighted_score: float | None = None
+    """Weighted share of the example's assertions that passed."""
+    attempt: int = 0
+    """Which run of the example this is, when each ran several times (``--repeat``)."""
+
+    @property
+    def verdict(self) -> Score | None:
+        """The example's verdict as a score named ``tests`` (``None`` when it has no counted assertion)."""
+        if self.passed is None:
+            return None
+        return Score(TESTS, self.weighted_score, "pass" if self.passed else "fail", passed=self.passed)
 
     def score(self, name: str) -> Score | None:
+        if name == TESTS:
+            return self.verdict
         return next((score for score in self.scores if score.name == name), None)
 
     def to_dict(self) -> dict[str, Any]:
@@ -47,6 +74,7 @@ class ExampleResult:
     def from_dict(cls, data: Mapping[str, Any]) -> ExampleResult:
         fields = {key: data.get(key) for key in cls.__dataclass_fields__}
         fields["scores"] = [Score.from_dict(score) for score in data.get("scores", [])]
+        fields["metadata"] = dict(fields["metadata"] or {})
         return cls(**fields)
 
 
@@ -81,6 +109,60 @@ class EvaluatorSummary:
         return {**asdict(self), "pass_rate": round(self.pass_rate, 6)}
 
 
+NO_SEGMENT = "(none)"
+"""The segment of examples whose metadata lacks the grouping field."""
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Spread of one evaluator's pass rate across the segments of a field: best minus worst."""
+
+    name: str
+    best: str
+    worst: str
+    gap: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "gap": round(self.gap, 6)}
+
+
+@dataclass(frozen=True)
+class Segments:
+    """Summaries per value of one metadata field, and per evaluator the gap between segments."""
+
+    field: str
+    groups: dict[str, dict[str, EvaluatorSummary]]
+
+    @property
+    def gaps(self) -> dict[str, Gap]:
+        names = dict.fromkeys(name for summaries in self.groups.values() for name in summaries)
+        gaps = {}
+        for name in names:
+            rates = {
+                segment: summaries[name].pass_rate
+                for segment, summaries in self.groups.items()
+                if name in summaries and summaries[name].count
+            }
+            if len(rates) >= 2:
+                best, worst = max(rates, key=rates.__getitem__), min(rates, key=rates.__getitem__)
+                gaps[name] = Gap(name, best, worst, rates[best] - rates[worst])
+        return gaps
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "groups": {
+                segment: {name: summary.to_dict() for name, summary in summaries.items()}
+                for segment, summaries in self.groups.items()
+            },
+            "gaps": {name: gap.to_dict() for name, gap in self.gaps.items()},
+        }
+
+
+def segment_of(example: ExampleResult, field_name: str) -> str:
+    value = example.metadata.get(field_name)
+    return NO_SEGMENT if value is None or value == "" else str(value)
+
+
 @dataclass
 class EvaluationRun:
     """Everything one run produced, as written to (and read back from) its JSON report."""
@@ -93,12 +175,63 @@ class EvaluationRun:
     started_at: str
     duration_s: float
     thresholds: list[dict[str, Any]] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    """About the run: description, model, prompt version, git revision, whatever the suite sets."""
+    group_by: list[str] = field(default_factory=list)
+    """Metadata fields whose segments the reports summarise apart."""
+    repeat: int = 1
+    """How many times each example ran; ``examples`` then holds one result per attempt."""
+
+    def outcomes(self, name: str = TESTS) -> dict[str, float]:
+        """Per example id, the share of its attempts whose score ``name`` passed (1 or 0 without repeats)."""
+        attempts: dict[str, list[bool]] = {}
+        for example in self.examples:
+            score = example.score(name)
+            if score is not None:
+                attempts.setdefault(example.id, []).append(score.passed is True)
+        return {ident: sum(passes) / len(passes) for ident, passes in attempts.items()}
+
+    def pass_at_k(self) -> dict[int, float]:
+        """pass@k of the examples' verdicts for k = 1..repeat: the chance that at least one of k attempts
+        passes, by the unbiased estimator of Chen et al. (2021), averaged over examples."""
+        attempts: dict[str, list[bool]] = {}
+        for example in self.examples:
+            if example.passed is not None:
+                attempts.setdefault(example.id, []).append(example.passed)
+        if not attempts:
+            return {}
+        result = {}
+        for k in range(1, self.repeat + 1):
+            values = [
+                1.0 - math.comb(len(p) - sum(p), k) / math.comb(len(p), k)
+                for p in attempts.values()
+                if len(p) >= k
+            ]
+            result[k] = round(fmean(values), 6)
+        return result
+
+    def flaky(self) -> list[str]:
+        """Ids of the examples whose attempts disagree: some passed, some did not."""
+        return [ident for ident, share in self.outcomes().items() if 0 < share < 1]
 
     def summaries(self) -> dict[str, EvaluatorSummary]:
-        return {
-            name: EvaluatorSummary.of(name, [s for e in self.examples if (s := e.score(name)) is not None])
-            for name in self.evaluators
-        }
+        """Per evaluator, over the examples it ran on, then ``tests``: the examples' own verdicts."""
+        return self._summaries(self.examples, keep_empty=True)
+
+    def _summaries(self, examples: Sequence[ExampleResult], keep_empty: bool) -> dict[str, EvaluatorSummary]:
+        summaries = {}
+        for name in (*self.evaluators, TESTS):
+            scores = [s for e in examples if (s := e.score(name)) is not None]
+            if scores or keep_empty:
+                summaries[name] = EvaluatorSummary.of(name, scores)
+        return summaries
+
+    def segments(self, field_name: str) -> Segments:
+        """The run's summaries per value of metadata field ``field_name`` (in order of first appearance)."""
+        grouped: dict[str, list[ExampleResult]] = {}
+        for example in self.examples:
+            grouped.setdefault(segment_of(example, field_name), []).append(example)
+        return Segments(field_name, {seg: self._summaries(group, False) for seg, group in grouped.items()})
 
     @property
     def passed(self) -> bool:
@@ -122,15 +255,20 @@ class EvaluationRun:
             "evaluators": self.evaluators,
             "summary": {name: summary.to_dict() for name, summary in self.summaries().items()},
             "thresholds": self.thresholds,
+            "metadata": self.metadata,
+            "group_by": self.group_by,
+            "segments": {name: self.segments(name).to_dict() for name in self.group_by},
+            "repeat": self.repeat,
+            "pass_at_k": {str(k): value for k, value in self.pass_at_k().items()} if self.repeat > 1 else {},
+            "flaky": self.flaky() if self.repeat > 1 else [],
             "passed": self.passed,
             "examples": [example.to_dict() for example in self.examples],
         }
 
     def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        return path
+        text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        # A lone surrogate (from a model's broken output) is written as its JSON escape: it reads back.
+        return write_text(path, text, "backslashreplace")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> EvaluationRun:
@@ -145,6 +283,9 @@ class EvaluationRun:
             started_at=data["started_at"],
             duration_s=data["duration_s"],
             thresholds=list(data.get("thresholds", [])),
+            metadata=dict(data.get("metadata") or {}),
+            group_by=list(data.get("group_by") or []),
+            repeat=int(data.get("repeat") or 1),
         )
 
     @classmethod

