@@ -278,7 +278,43 @@ def test_deactivate_is_silent_for_a_token_from_another_context(otel, caplog) -> 
     op.end()
 
 
-@pytest.mark.parametrize("kind", list(OperationKind))
+def test_workflow_node_is_a_plain_internal_span_named_by_the_node(otel) -> None:
+    telemetry = _telemetry()
+    workflow = start_operation(telemetry, OperationKind.INVOKE_WORKFLOW, "graph", conversation_id="t-1")
+    node = start_operation(
+        telemetry,
+        OperationKind.WORKFLOW_NODE,
+        "retrieve",
+        parent=workflow.context(),
+        attributes={A.OTEL_LLM_WORKFLOW_NODE_STEP: 2},
+    )
+    node.fail(KeyError("doc"))
+    workflow.end()
+    node_span, _ = otel.spans()
+    assert (node_span.name, node_span.kind) == ("retrieve", SpanKind.INTERNAL)
+    assert dict(node_span.attributes) == {
+        A.OTEL_LLM_WORKFLOW_NODE_NAME: "retrieve",
+        A.OTEL_LLM_WORKFLOW_NODE_STEP: 2,
+        A.GEN_AI_CONVERSATION_ID: "t-1",
+        A.ERROR_TYPE: "KeyError",
+    }
+    recorded = otel.metric_points()
+    assert len(recorded["gen_ai.workflow.duration"]) == 1  # the node itself records no metric
+    assert not {"gen_ai.invoke_agent.duration", "gen_ai.execute_tool.duration"} & recorded.keys()
+
+
+def test_start_time_of_a_step_recognized_late(otel) -> None:
+    from time import time_ns
+
+    began = time_ns() - 2_000_000_000
+    start_operation(_telemetry(), OperationKind.INVOKE_WORKFLOW, "graph", start_time=began).end()
+    (span,) = otel.spans()
+    assert span.start_time == began
+    (point,) = _points(otel, "gen_ai.workflow.duration")
+    assert 2.0 <= point.sum < 3.0
+
+
+@pytest.mark.parametrize("kind", [k for k in OperationKind if k is not OperationKind.WORKFLOW_NODE])
 def test_every_kind_has_the_conventional_kind(otel, kind) -> None:
     attributes = {A.GEN_AI_PROVIDER_NAME: "openai"} if kind is OperationKind.CREATE_AGENT else None
     start_operation(_telemetry(), kind, "x", attributes=attributes).end()

@@ -64,3 +64,7 @@ GEN_AI_RETRIEVAL_CLIENT_KIND: Final = SpanKind.CLIENT
 OTEL_LLM_APPLY_GUARDRAIL_INTERNAL: Final[str] = "otel_llm.apply_guardrail.internal"
 """Describes a guardrail check that otel-llm ran in-process."""
 OTEL_LLM_APPLY_GUARDRAIL_INTERNAL_KIND: Final = SpanKind.INTERNAL
+
+OTEL_LLM_WORKFLOW_NODE_INTERNAL: Final[str] = "otel_llm.workflow.node.internal"
+"""Describes one execution of a node of a framework workflow (a LangGraph graph node)."""
+OTEL_LLM_WORKFLOW_NODE_INTERNAL_KIND: Final = SpanKind.INTERNAL

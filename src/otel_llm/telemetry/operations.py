@@ -13,11 +13,12 @@ Stable API (framework instrumentations build on it)::
 
     op = start_operation(
         telemetry,                       # the shared GenAITelemetry
-        OperationKind.EXECUTE_TOOL,      # or INVOKE_AGENT, INVOKE_WORKFLOW, RETRIEVAL, CREATE_AGENT
+        OperationKind.EXECUTE_TOOL,      # or any other OperationKind
         "get_weather",                   # agent / workflow / tool name, or data source id: names the span
         parent=parent_ctx,               # the Context to start in (default: the current one)
         attributes={A.GEN_AI_TOOL_CALL_ID: "call_1", A.GEN_AI_TOOL_TYPE: "function"},
         conversation_id=None,            # gen_ai.conversation.id (default: otel_llm.conversation(...))
+        start_time=None,                 # epoch ns, for a step recognized after it began (default: now)
     )                                    # -> Operation, or None when instrumentation is suppressed
     if op is not None:
         child_ctx = op.context()         # start children in it (Operations, or model calls via activate)
@@ -31,6 +32,8 @@ Stable API (framework instrumentations build on it)::
 
 Span kinds and names follow the GenAI conventions: ``invoke_agent {gen_ai.agent.name}`` and
 ``execute_tool {gen_ai.tool.name}`` and ``invoke_workflow {gen_ai.workflow.name}`` are INTERNAL,
+a graph node execution (``WORKFLOW_NODE``, span type ``otel_llm.workflow.node.internal``) is an INTERNAL
+span named by the node (``otel_llm.workflow.node.name``) with no ``gen_ai.operation.name``,
 ``retrieval {gen_ai.data_source.id}`` and ``create_agent {gen_ai.agent.name}`` are CLIENT; without a name
 the span is named by the operation alone. Metrics: ``gen_ai.invoke_agent.duration``,
 ``gen_ai.workflow.duration``, ``gen_ai.execute_tool.duration``, and ``gen_ai.client.operation.duration``
@@ -44,7 +47,7 @@ from __future__ import annotations
 import enum
 import logging
 from dataclasses import dataclass
-from time import perf_counter
+from time import perf_counter, time_ns
 from typing import Any
 
 from opentelemetry import context, trace
@@ -73,6 +76,8 @@ class OperationKind(enum.Enum):
     EXECUTE_TOOL = A.GenAiOperationNameValues.EXECUTE_TOOL
     RETRIEVAL = A.GenAiOperationNameValues.RETRIEVAL
     CREATE_AGENT = A.GenAiOperationNameValues.CREATE_AGENT
+    WORKFLOW_NODE = "workflow_node"
+    """One execution of a workflow (graph) node: not a GenAI operation, so no ``gen_ai.operation.name``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +86,7 @@ class _Spec:
     name_key: str  # the attribute that names the span
     duration: str | None  # the GenAIInstruments histogram of its duration
     metric_keys: tuple[str, ...]  # the span attributes the duration metric carries
+    is_operation: bool = True  # sets gen_ai.operation.name and prefixes the span name with it
 
 
 _SPECS: dict[OperationKind, _Spec] = {
@@ -100,6 +106,9 @@ _SPECS: dict[OperationKind, _Spec] = {
         (A.GEN_AI_OPERATION_NAME, A.GEN_AI_TOOL_NAME, A.GEN_AI_TOOL_TYPE, A.GEN_AI_AGENT_NAME),
     ),
     OperationKind.RETRIEVAL: _Spec(SpanKind.CLIENT, A.GEN_AI_DATA_SOURCE_ID, None, ()),
+    OperationKind.WORKFLOW_NODE: _Spec(
+        SpanKind.INTERNAL, A.OTEL_LLM_WORKFLOW_NODE_NAME, None, (), is_operation=False
+    ),
     OperationKind.CREATE_AGENT: _Spec(
         SpanKind.CLIENT,
         A.GEN_AI_AGENT_NAME,
@@ -123,6 +132,7 @@ def start_operation(
     parent: Context | None = None,
     attributes: dict[str, Any] | None = None,
     conversation_id: str | None = None,
+    start_time: int | None = None,
 ) -> Operation | None:
     """Start the operation's span in ``parent`` (default: the current context); ``None`` when suppressed.
 
@@ -133,8 +143,13 @@ def start_operation(
         if context.get_value(GENAI_SPAN_KEY, ctx) or not is_instrumentation_enabled():
             return None
         spec = _SPECS[kind]
-        operation = kind.value
-        span_attributes: dict[str, Any] = {A.GEN_AI_OPERATION_NAME: operation}
+        operation_name = kind.value
+        span_attributes: dict[str, Any] = {}
+        if spec.is_operation:
+            span_attributes[A.GEN_AI_OPERATION_NAME] = operation_name
+            span_name = f"{operation_name} {name}" if name else operation_name
+        else:
+            span_name = name or operation_name
         if name:
             span_attributes[spec.name_key] = name
         if attributes:
@@ -143,12 +158,16 @@ def start_operation(
         if conversation_id:
             span_attributes[A.GEN_AI_CONVERSATION_ID] = conversation_id
         span = telemetry.tracer.start_span(
-            f"{operation} {name}" if name else operation,
+            span_name,
             context=ctx,
             kind=spec.span_kind,
             attributes=span_attributes,
+            start_time=start_time,
         )
-        return Operation(telemetry, spec, span, span_attributes, ctx, conversation_id)
+        operation = Operation(telemetry, spec, span, span_attributes, ctx, conversation_id)
+        if start_time is not None:  # the duration metric counts from the same start as the span
+            operation.start_time -= max(0, time_ns() - start_time) / 1e9
+        return operation
     except Exception:
         logger.exception("otel-llm failed to start a %s operation", getattr(kind, "value", kind))
         return None

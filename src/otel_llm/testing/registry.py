@@ -66,6 +66,7 @@ class Registry:
         self.attributes: dict[str, dict[str, Any]] = data["attributes"]
         rules = data["rules"]
         self.operation_span_types: dict[str, list[str]] = rules["operation_span_types"]
+        self.attribute_span_types: dict[str, str] = rules.get("attribute_span_types", {})
         self.conditions: dict[str, str] = rules["conditions"]
         self.spans = {
             name: SpanType(
