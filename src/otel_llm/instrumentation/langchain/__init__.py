@@ -31,7 +31,8 @@ _SDK_INSTRUMENTORS = {
     "groq": ("otel_llm.instrumentation.groq", "GroqInstrumentor"),
     "ollama": ("otel_llm.instrumentation.ollama", "OllamaInstrumentor"),
 }
-_PREBUILT_AGENT_MODULE = "langgraph.prebuilt.chat_agent_executor"
+_PREBUILT = "langgraph.prebuilt"  # create_react_agent, also bound in chat_agent_executor
+_PREBUILT_MODULES = (_PREBUILT, f"{_PREBUILT}.chat_agent_executor")
 
 
 def sdk_instrumented(ls_provider: str | None) -> bool:
@@ -94,21 +95,28 @@ class LangChainInstrumentor(GenAIInstrumentor):
 
         _register_hook()
         _ACTIVE.handler = OtelLLMCallbackHandler(self.telemetry, sdk_instrumented)
-        wrapt.register_post_import_hook(self._patch_prebuilt, _PREBUILT_AGENT_MODULE)
-
-    def _patch_prebuilt(self, module: Any) -> None:
-        try:
-            if not isinstance(module.create_react_agent, wrapt.ObjectProxy):
-                wrapt.wrap_function_wrapper(module, "create_react_agent", _mark_prebuilt_agent)
-        except Exception:
-            logger.exception("otel-llm could not instrument %s", _PREBUILT_AGENT_MODULE)
+        wrapt.register_post_import_hook(_patch_prebuilt, _PREBUILT)
 
     def _uninstrument(self, **kwargs: Any) -> None:
         super()._uninstrument(**kwargs)
         _ACTIVE.handler = None
-        module = sys.modules.get(_PREBUILT_AGENT_MODULE)
-        if module is not None and isinstance(module.create_react_agent, wrapt.ObjectProxy):
-            module.create_react_agent = module.create_react_agent.__wrapped__
+        for name in _PREBUILT_MODULES:
+            module = sys.modules.get(name)
+            function = getattr(module, "create_react_agent", None)
+            if isinstance(function, wrapt.FunctionWrapper):
+                module.create_react_agent = function.__wrapped__
+
+
+def _patch_prebuilt(_package: Any) -> None:
+    """Runs inside the app's import statement: it must never raise."""
+    try:
+        for name in _PREBUILT_MODULES:
+            module = sys.modules.get(name)
+            function = getattr(module, "create_react_agent", None)
+            if function is not None and not isinstance(function, wrapt.FunctionWrapper):
+                wrapt.wrap_function_wrapper(module, "create_react_agent", _mark_prebuilt_agent)
+    except Exception:
+        logger.exception("otel-llm could not instrument %s", _PREBUILT)
 
 
 __all__ = ["LangChainInstrumentor", "sdk_instrumented"]

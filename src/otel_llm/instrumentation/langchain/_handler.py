@@ -159,7 +159,7 @@ class OtelLLMCallbackHandler(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         run, parent = self._child(run_id, parent_run_id)
-        name = kwargs.get("name") or (serialized or {}).get("name")
+        name = _text(kwargs.get("name") or (serialized or {}).get("name"))
         node = (metadata or {}).get("langgraph_node")
         if parent is not None and node is not None and name == node and _is_graph_step(tags):
             if parent.op is None:
@@ -212,12 +212,12 @@ class OtelLLMCallbackHandler(BaseCallbackHandler):
         op = start_operation(
             self.telemetry,
             OperationKind.EXECUTE_TOOL,
-            kwargs.get("name") or serialized.get("name"),
+            _text(kwargs.get("name") or serialized.get("name")),
             parent=run.ctx,
             attributes={
-                A.GEN_AI_TOOL_CALL_ID: kwargs.get("tool_call_id"),
+                A.GEN_AI_TOOL_CALL_ID: _text(kwargs.get("tool_call_id")),
                 A.GEN_AI_TOOL_TYPE: "function",
-                A.GEN_AI_TOOL_DESCRIPTION: serialized.get("description") or None,
+                A.GEN_AI_TOOL_DESCRIPTION: _text(serialized.get("description")),
                 A.GEN_AI_AGENT_NAME: run.agent.op.start_attributes.get(A.GEN_AI_AGENT_NAME)
                 if run.agent is not None and run.agent.op is not None
                 else None,
@@ -258,7 +258,7 @@ class OtelLLMCallbackHandler(BaseCallbackHandler):
         op = start_operation(
             self.telemetry,
             OperationKind.RETRIEVAL,
-            kwargs.get("name") or (serialized or {}).get("name"),
+            _text(kwargs.get("name") or (serialized or {}).get("name")),
             parent=run.ctx,
             attributes={A.GEN_AI_PROVIDER_NAME: _messages.PROVIDERS.get(embeddings)},
         )
@@ -291,9 +291,9 @@ class OtelLLMCallbackHandler(BaseCallbackHandler):
         run, _ = self._child(run_id, parent_run_id)
         metadata = metadata or {}
         params = invocation_params or {}
-        ls_provider = metadata.get("ls_provider")
+        ls_provider = _text(metadata.get("ls_provider"))
         provider = _messages.provider_name(ls_provider)
-        model = metadata.get("ls_model_name") or params.get("model") or params.get("model_name")
+        model = _text(metadata.get("ls_model_name") or params.get("model") or params.get("model_name"))
         agent = run.agent.op if run.agent is not None else None
         if agent is not None:  # an agent configured with one model reports it
             agent.attributes.setdefault(A.GEN_AI_PROVIDER_NAME, provider)
@@ -382,6 +382,11 @@ class OtelLLMCallbackHandler(BaseCallbackHandler):
     @_safe
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         self._finish(run_id, error)
+
+
+def _text(value: Any) -> str | None:
+    """A string attribute from a payload field: anything else is left out rather than recorded wrongly."""
+    return value if isinstance(value, str) and value else None
 
 
 def _is_graph_step(tags: list[str] | None) -> bool:
