@@ -120,6 +120,12 @@ class OtelLLMCallbackHandler(BaseCallbackHandler):
                 ended.fail(error)
         return run
 
+    def _capturing(self, run_id: UUID) -> Operation | None:
+        """The run's operation, if it records content."""
+        run = self._runs.get(run_id)
+        op = run.op if run is not None else None
+        return op if op is not None and op.capture else None
+
     def _promote_graph(self, graph: _Run) -> None:
         """The run that started this node is a graph: give it its workflow or agent span."""
         metadata = graph.metadata or {}
@@ -181,11 +187,11 @@ class OtelLLMCallbackHandler(BaseCallbackHandler):
 
     @_safe
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        run = self._runs.get(run_id)
-        if run is not None and run.op is not None and run.op.capture and isinstance(outputs, dict):
-            messages = outputs.get("messages")
-            if messages and run.agent is run:
-                run.op.content[A.GEN_AI_OUTPUT_MESSAGES] = [
+        op = self._capturing(run_id)
+        if op is not None and op.start_attributes.get(A.GEN_AI_OPERATION_NAME) == "invoke_agent":
+            messages = outputs.get("messages") if isinstance(outputs, dict) else None
+            if messages:
+                op.content[A.GEN_AI_OUTPUT_MESSAGES] = [
                     {**_messages.to_message(messages[-1]), "finish_reason": "stop"}
                 ]
         self._finish(run_id)
@@ -231,15 +237,13 @@ class OtelLLMCallbackHandler(BaseCallbackHandler):
 
     @_safe
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        run = self._runs.get(run_id)
-        if run is not None and run.op is not None and run.op.capture:
+        op = self._capturing(run_id)
+        if op is not None:
             result = getattr(output, "content", output)  # a ToolMessage, or the tool's own value
-            run.op.content[A.GEN_AI_TOOL_CALL_RESULT] = content.parse_json_or_text(result)
+            op.content[A.GEN_AI_TOOL_CALL_RESULT] = content.parse_json_or_text(result)
         self._finish(run_id)
 
-    @_safe
-    def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        self._finish(run_id, error)
+    on_tool_error = on_chain_error
 
     @_safe
     def on_retriever_start(
@@ -268,14 +272,12 @@ class OtelLLMCallbackHandler(BaseCallbackHandler):
 
     @_safe
     def on_retriever_end(self, documents: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        run = self._runs.get(run_id)
-        if run is not None and run.op is not None and run.op.capture:
-            run.op.content[A.GEN_AI_RETRIEVAL_DOCUMENTS] = _messages.documents(documents)
+        op = self._capturing(run_id)
+        if op is not None:
+            op.content[A.GEN_AI_RETRIEVAL_DOCUMENTS] = _messages.documents(documents)
         self._finish(run_id)
 
-    @_safe
-    def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        self._finish(run_id, error)
+    on_retriever_error = on_chain_error
 
     # -- model calls -----------------------------------------------------------------------------
 
@@ -379,9 +381,7 @@ class OtelLLMCallbackHandler(BaseCallbackHandler):
             _messages.read_result(run.invocation, response)
         self._finish(run_id)
 
-    @_safe
-    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        self._finish(run_id, error)
+    on_llm_error = on_chain_error
 
 
 def _text(value: Any) -> str | None:
