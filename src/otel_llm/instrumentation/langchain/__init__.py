@@ -17,19 +17,20 @@ from typing import Any
 import wrapt
 
 from otel_llm.instrumentation._base import GenAIInstrumentor
+from otel_llm.instrumentation._frameworks import sdk_instrumented as _sdk_instrumented
 from otel_llm.instrumentation._wrapping import Patch
 
 logger = logging.getLogger(__name__)
 
-# ls_provider -> the otel-llm instrumentor of the SDK that LangChain's integration calls. When that
-# instrumentor is on, the SDK's CLIENT span is the model span; for every other provider the handler
-# emits it (and suppresses any GenAI instrumentation beneath, so a call is never counted twice).
-_SDK_INSTRUMENTORS = {
-    "openai": ("otel_llm.instrumentation.openai", "OpenAIInstrumentor"),
-    "azure": ("otel_llm.instrumentation.openai", "OpenAIInstrumentor"),
-    "anthropic": ("otel_llm.instrumentation.anthropic", "AnthropicInstrumentor"),
-    "groq": ("otel_llm.instrumentation.groq", "GroqInstrumentor"),
-    "ollama": ("otel_llm.instrumentation.ollama", "OllamaInstrumentor"),
+# ls_provider -> the SDK that LangChain's integration calls, where otel-llm has an instrumentor for it.
+# With that instrumentor on, the SDK's CLIENT span is the model span; for every other provider the
+# handler emits it (and suppresses any GenAI instrumentation beneath, so a call is never counted twice).
+_LS_PROVIDER_SDKS = {
+    "openai": "openai",
+    "azure": "openai",
+    "anthropic": "anthropic",
+    "groq": "groq",
+    "ollama": "ollama",
 }
 _PREBUILT = "langgraph.prebuilt"  # create_react_agent, also bound in chat_agent_executor
 _PREBUILT_MODULES = (_PREBUILT, f"{_PREBUILT}.chat_agent_executor")
@@ -37,11 +38,7 @@ _PREBUILT_MODULES = (_PREBUILT, f"{_PREBUILT}.chat_agent_executor")
 
 def sdk_instrumented(ls_provider: str | None) -> bool:
     """Whether otel-llm currently instruments the SDK behind LangChain provider ``ls_provider``."""
-    target = _SDK_INSTRUMENTORS.get(ls_provider or "")
-    module = sys.modules.get(target[0]) if target else None
-    cls = getattr(module, target[1], None) if module is not None else None
-    instance = cls.__dict__.get("_instance") if cls is not None else None
-    return bool(instance is not None and instance.is_instrumented_by_opentelemetry)
+    return _sdk_instrumented(_LS_PROVIDER_SDKS.get(ls_provider or ""))
 
 
 class _ActiveHandler:
