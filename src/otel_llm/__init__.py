@@ -3,6 +3,7 @@
 ``otel_llm.instrument()`` instruments every supported LLM SDK that is installed, configuring the
 OTel SDK from the standard ``OTEL_*`` variables first if the app has not configured it.
 ``otel_llm.record_feedback(...)`` records a user's verdict on a response beside its trace.
+``with otel_llm.conversation(id):`` sets ``gen_ai.conversation.id`` on every GenAI span beneath.
 
 The root imports nothing else until one of these names is used: importing an instrumentor
 (``otel_llm.instrumentation.openai``) does not load the OTel SDK setup or the evaluation package.
@@ -17,13 +18,15 @@ from otel_llm._version import __version__
 if TYPE_CHECKING:
     from otel_llm._instrument import Instrumentation, instrument
     from otel_llm.evaluation.feedback import record_feedback
+    from otel_llm.telemetry.conversation import conversation
 
-__all__ = ["Instrumentation", "__version__", "instrument", "record_feedback"]
+__all__ = ["Instrumentation", "__version__", "conversation", "instrument", "record_feedback"]
 
 _LAZY = {
     "Instrumentation": "otel_llm._instrument",
     "instrument": "otel_llm._instrument",
     "record_feedback": "otel_llm.evaluation.feedback",
+    "conversation": "otel_llm.telemetry.conversation",
 }
 
 

@@ -153,13 +153,21 @@ def _complete(
                 guard_output(guard, texts, result)
             finally:
                 context.detach(token)
-        operation.on_response(invocation, result)
+        operation.on_response(invocation, _parsed(result))
     except Exception as error:
         if isinstance(error, GuardrailBlock):  # a guardrail's block reaches the app; others are our bugs
             invocation.fail(error)
             raise
         logger.exception("otel-llm failed to read a response")
     invocation.end()
+    return result
+
+
+def _parsed(result: Any) -> Any:
+    """The body of a raw response (``with_raw_response`` of the Stainless-built SDKs, as LangChain calls
+    OpenAI): the SDK caches what ``parse()`` returns, so the app's own ``parse()`` gets the same object."""
+    if type(result).__name__ == "LegacyAPIResponse" and callable(getattr(result, "parse", None)):
+        return result.parse()
     return result
 
 

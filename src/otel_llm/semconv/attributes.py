@@ -306,6 +306,12 @@ OTEL_LLM_PRICE_TABLE_VERSION: Final[str] = "otel_llm.price_table.version"
 OTEL_LLM_USAGE_COST_USD: Final[str] = "otel_llm.usage.cost_usd"
 """Estimated cost of the operation in US dollars."""
 
+OTEL_LLM_WORKFLOW_NODE_NAME: Final[str] = "otel_llm.workflow.node.name"
+"""The name of the workflow (graph) node a step executes."""
+
+OTEL_LLM_WORKFLOW_NODE_STEP: Final[str] = "otel_llm.workflow.node.step"
+"""The step (superstep) of the workflow run in which the node executed, when the framework reports it."""
+
 SERVER_ADDRESS: Final[str] = "server.address"
 """Server domain name if available without reverse DNS lookup; otherwise, IP address or Unix domain socket
 name.

@@ -68,3 +68,7 @@ OTEL_LLM_APPLY_GUARDRAIL_INTERNAL_KIND: Final = SpanKind.INTERNAL
 OTEL_LLM_EVALUATION_INTERNAL: Final[str] = "otel_llm.evaluation.internal"
 """Carries one evaluation result inside the trace of the operation it judges."""
 OTEL_LLM_EVALUATION_INTERNAL_KIND: Final = SpanKind.INTERNAL
+
+OTEL_LLM_WORKFLOW_NODE_INTERNAL: Final[str] = "otel_llm.workflow.node.internal"
+"""Describes one execution of a node of a framework workflow (a LangGraph graph node)."""
+OTEL_LLM_WORKFLOW_NODE_INTERNAL_KIND: Final = SpanKind.INTERNAL

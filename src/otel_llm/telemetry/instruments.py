@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 
-from opentelemetry.metrics import CallbackOptions, Meter, Observation
+from opentelemetry.metrics import CallbackOptions, Histogram, Meter, Observation
 
 from otel_llm.semconv import metrics as M
 
@@ -78,3 +78,17 @@ class GenAIInstruments:
             explicit_bucket_boundaries_advisory=M.GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK_BUCKETS,
         )
         self.cost = cost_counter(meter)
+        # framework operations (otel_llm.telemetry.operations)
+        self.agent_duration = _histogram(meter, "GEN_AI_INVOKE_AGENT_DURATION")
+        self.workflow_duration = _histogram(meter, "GEN_AI_WORKFLOW_DURATION")
+        self.tool_duration = _histogram(meter, "GEN_AI_EXECUTE_TOOL_DURATION")
+
+
+def _histogram(meter: Meter, constant: str) -> Histogram:
+    """The histogram of metric ``constant`` of ``otel_llm.semconv.metrics``, with its unit, brief, buckets."""
+    return meter.create_histogram(
+        getattr(M, constant),
+        unit=getattr(M, f"{constant}_UNIT"),
+        description=getattr(M, f"{constant}_BRIEF"),
+        explicit_bucket_boundaries_advisory=getattr(M, f"{constant}_BUCKETS"),
+    )

@@ -23,6 +23,7 @@ from otel_llm.config import ChunkMetric, Settings, load_settings
 from otel_llm.semconv import attributes as A
 from otel_llm.semconv import events as E
 from otel_llm.telemetry import content
+from otel_llm.telemetry.conversation import current_conversation_id
 from otel_llm.telemetry.instruments import GenAIInstruments
 from otel_llm.telemetry.pricing import PriceTable, load_price_table
 
@@ -119,6 +120,9 @@ class GenAITelemetry:
             if server_port:
                 attributes[A.SERVER_PORT] = server_port
         metric_attributes = attributes.copy()
+        conversation_id = current_conversation_id()
+        if conversation_id:
+            attributes[A.GEN_AI_CONVERSATION_ID] = conversation_id
         if request_attributes:
             attributes.update(request_attributes)
             for key in _DOUBLE_PARAMETERS:

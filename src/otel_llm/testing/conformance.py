@@ -188,8 +188,8 @@ class ConformanceChecker:
         found = self._attributes(at, attributes)
         operation = attributes.get("gen_ai.operation.name")
         candidates = self.registry.operation_span_types.get(operation, [])
-        if operation is None:
-            candidates = [t for key, t in self.registry.attribute_span_types.items() if key in attributes][:1]
+        if operation is None:  # a span type that is not a GenAI operation, marked by an attribute
+            candidates = [t for key, t in self.registry.attribute_span_types.items() if key in attributes]
         if not candidates:
             if operation is None:
                 found.append(at("missing_attribute", "missing required 'gen_ai.operation.name'"))
