@@ -24,6 +24,7 @@ from otel_llm.semconv import events as E
 from otel_llm.telemetry import content
 from otel_llm.telemetry.instruments import GenAIInstruments
 from otel_llm.telemetry.pricing import load_price_table
+from otel_llm.telemetry.prompts import PROMPT_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,12 @@ class GenAITelemetry:
             if server_port:
                 attributes[A.SERVER_PORT] = server_port
         metric_attributes = attributes.copy()
+        tag = context.get_value(PROMPT_KEY)
+        if tag is not None:
+            attributes.update(tag.span_attributes)
+            metric_attributes.update(tag.metric_attributes)
+            if self.capture:
+                attributes.update(tag.variable_attributes)
         if request_attributes:
             attributes.update(request_attributes)
             for key in _DOUBLE_PARAMETERS:
