@@ -2,6 +2,7 @@
 
 ``otel_llm.instrument()`` instruments every supported LLM SDK that is installed, configuring the
 OTel SDK from the standard ``OTEL_*`` variables first if the app has not configured it.
+``otel_llm.prompt(name, version)`` tags the model calls beneath it with their prompt template.
 ``otel_llm.record_feedback(...)`` records a user's verdict on a response beside its trace.
 ``with otel_llm.conversation(id):`` sets ``gen_ai.conversation.id`` on every GenAI span beneath.
 
@@ -19,14 +20,16 @@ if TYPE_CHECKING:
     from otel_llm._instrument import Instrumentation, instrument
     from otel_llm.evaluation.feedback import record_feedback
     from otel_llm.telemetry.conversation import conversation
+    from otel_llm.telemetry.prompts import prompt
 
-__all__ = ["Instrumentation", "__version__", "conversation", "instrument", "record_feedback"]
+__all__ = ["Instrumentation", "__version__", "conversation", "instrument", "prompt", "record_feedback"]
 
 _LAZY = {
     "Instrumentation": "otel_llm._instrument",
     "instrument": "otel_llm._instrument",
     "record_feedback": "otel_llm.evaluation.feedback",
     "conversation": "otel_llm.telemetry.conversation",
+    "prompt": "otel_llm.telemetry.prompts",
 }
 
 

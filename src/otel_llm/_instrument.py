@@ -10,6 +10,7 @@ from typing import Any
 
 from opentelemetry.instrumentation.dependencies import get_dependency_conflicts
 
+from otel_llm import monitoring
 from otel_llm.config import load_settings
 from otel_llm.instrumentation._base import GenAIInstrumentor
 from otel_llm.sdk_setup import ConfiguredSDK, configure_sdk_from_env
@@ -48,6 +49,7 @@ class Instrumentation:
     telemetry: GenAITelemetry
     instrumentors: list[GenAIInstrumentor] = field(default_factory=list)
     sdk: ConfiguredSDK = field(default_factory=ConfiguredSDK)
+    resources: monitoring.ResourceMetrics = field(default_factory=monitoring.ResourceMetrics)
 
     @property
     def instrumented(self) -> list[str]:
@@ -63,6 +65,7 @@ class Instrumentation:
         for instrumentor in self.instrumentors:
             instrumentor.uninstrument()
         self.instrumentors = []
+        self.resources.stop()
         return self.sdk.shutdown(timeout)
 
     def __enter__(self) -> Instrumentation:
@@ -79,6 +82,7 @@ def instrument(
     meter_provider: Any = None,
     logger_provider: Any = None,
     evaluation_hooks: bool = True,
+    resource_metrics: str | None = None,
     **settings: Any,
 ) -> Instrumentation:
     """Instrument every supported, installed LLM SDK.
@@ -87,6 +91,8 @@ def instrument(
     ``content_max_length``, ``prices_file``, ``chunk_metric``) overriding the environment.
     ``evaluation_hooks`` adds the span processor that lets ``record_feedback(response_id=...)`` find
     the span of a past response and marks LLM-as-judge calls (a dictionary look-up per span).
+    ``resource_metrics`` (``"process,gpu"``, ``"process"``, ``"none"``...) overrides
+    ``OTEL_LLM_RESOURCE_METRICS``: which process and GPU metrics :mod:`otel_llm.monitoring` records.
     """
     sdk = configure_sdk_from_env() if configure_sdk else ConfiguredSDK()
     if evaluation_hooks:
@@ -104,4 +110,9 @@ def instrument(
         if not instrumentor.is_instrumented_by_opentelemetry:
             instrumentor.instrument(telemetry=telemetry)
             instrumentors.append(instrumentor)
-    return Instrumentation(telemetry, instrumentors, sdk)
+    try:
+        resources = monitoring.start(meter_provider, monitoring.chosen_kinds(override=resource_metrics))
+    except Exception:
+        logger.exception("otel-llm could not start the resource metrics")
+        resources = monitoring.ResourceMetrics()
+    return Instrumentation(telemetry, instrumentors, sdk, resources)

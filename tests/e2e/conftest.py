@@ -17,6 +17,7 @@ from otel_llm.stack.ports import PortPlan
 from otel_llm.stack.processes import ManagedProcess, stop_all
 from otel_llm.stack.services import collector_service, jaeger_service, prometheus_service
 
+from ..monitoring import fake_nvml
 from .helpers import Call, Jaeger, Prometheus, run_workload, workload_env
 
 CONTENT_MAX_CHARS = 4000
@@ -93,7 +94,10 @@ def local_pipeline(
     env = {**FAST_PIPELINE, "OTEL_LLM_CONTENT_MAX_CHARS": str(CONTENT_MAX_CHARS)}
     collector = processes.start(collector_service(plan, state, "local.yaml", env=env, binary=binaries[0]))
     processes.start(prometheus_service(plan, state, scrape_interval="1s", alerting=False))
-    calls = run_workload(workload_env(plan.url("otlp_http"), "e2e-local"), "--rounds", "4", "--interval", "1")
+    # The workload's GPU metrics come from the fake NVML (tests/monitoring/fake_nvml.c), found by soname.
+    nvml = fake_nvml.build(state).parent
+    workload = {**workload_env(plan.url("otlp_http"), "e2e-local"), "LD_LIBRARY_PATH": str(nvml)}
+    calls = run_workload(workload, "--rounds", "4", "--interval", "1")
     return LocalPipeline(
         jaeger,
         Prometheus(plan.url("prometheus")),

@@ -42,6 +42,10 @@ class Call:
     ok: bool
 
 
+SERVICE_VERSION = "1.4.2"
+ENVIRONMENT = "e2e"
+
+
 def workload_env(otlp_http_endpoint: str, service_name: str) -> dict[str, str]:
     """The workload's environment: ours, without any OTEL_* variable of the test session."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("OTEL_")}
@@ -55,6 +59,9 @@ def workload_env(otlp_http_endpoint: str, service_name: str) -> dict[str, str]:
             "OTEL_BSP_SCHEDULE_DELAY": "200",
             "OTEL_BLRP_SCHEDULE_DELAY": "200",
             "OTEL_EXPORTER_OTLP_TIMEOUT": "30",  # seconds: room for a CPU-starved collector on CI
+            "OTEL_RESOURCE_ATTRIBUTES": (
+                f"service.version={SERVICE_VERSION},deployment.environment.name={ENVIRONMENT}"
+            ),
         }
     )
     return env

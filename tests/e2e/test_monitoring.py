@@ -113,3 +113,93 @@ def test_compose_mounts_files_that_exist() -> None:
         for volume in service.get("volumes", [])
     ]
     assert mounts and all((collector_config_dir() / mount).exists() for mount in mounts)
+
+
+def _series(local_pipeline: LocalPipeline, promql: str) -> dict[tuple, float]:
+    def rows() -> list:
+        return local_pipeline.prometheus.query(promql)
+
+    found = eventually(rows, timeout=20)
+    assert found, f"no data for {promql}"
+    return {tuple(sorted(row["metric"].items())): float(row["value"][1]) for row in found}
+
+
+@pytest.mark.e2e
+def test_process_metrics_arrive_with_the_convention_names(local_pipeline: LocalPipeline) -> None:
+    selector = '{job="e2e-local"}'
+    cpu = _series(local_pipeline, f"sum by (cpu_mode) (process_cpu_time_seconds_total{selector})")
+    assert set(cpu) == {(("cpu_mode", "system"),), (("cpu_mode", "user"),)}
+    for name in (
+        "process_memory_usage_bytes",
+        "process_memory_virtual_bytes",
+        "process_thread_count",
+        "process_unix_file_descriptor_count",
+        "process_cpu_utilization_ratio",
+        "process_uptime_seconds",
+    ):
+        assert all(value >= 0 for value in _series(local_pipeline, f"{name}{selector}").values()), name
+    generations = _series(
+        local_pipeline, f"sum by (cpython_gc_generation) (cpython_gc_collections_total{selector})"
+    )
+    assert {dict(key)["cpython_gc_generation"] for key in generations} == {"0", "1", "2"}
+
+
+@pytest.mark.e2e
+def test_gpu_metrics_arrive_from_nvml_with_exact_values(local_pipeline: LocalPipeline) -> None:
+    def by_device(name: str) -> dict[str, float]:
+        found = _series(local_pipeline, f'{name}{{job="e2e-local"}}')
+        return {dict(key).get("hw_id") or dict(key)["hw_parent"]: value for key, value in found.items()}
+
+    gib = 1024**3
+    assert by_device("hw_gpu_utilization_ratio") == {"GPU-fake-0": 0.37, "GPU-fake-1": 0.8}
+    assert by_device("hw_gpu_memory_usage_bytes") == {"GPU-fake-0": 4 * gib, "GPU-fake-1": 60 * gib}
+    assert by_device("hw_gpu_memory_limit_bytes") == {"GPU-fake-0": 16 * gib, "GPU-fake-1": 80 * gib}
+    assert by_device("hw_power_watts") == {"GPU-fake-0": 70.5}
+    assert by_device("hw_energy_joules_total") == {"GPU-fake-0": 123456.789, "GPU-fake-1": 5.0}
+    temperatures = _series(local_pipeline, 'hw_temperature_celsius{job="e2e-local"}')
+    assert {dict(key)["hw_parent"]: value for key, value in temperatures.items()} == {
+        "GPU-fake-0": 61.0,
+        "GPU-fake-1": 70.0,
+    }
+    (labels,) = local_pipeline.prometheus.series_labels('hw_gpu_utilization_ratio{hw_id="GPU-fake-0"}')
+    assert {key: labels[key] for key in ("hw_type", "hw_vendor", "hw_model", "hw_name", "hw_gpu_task")} == {
+        "hw_type": "gpu",
+        "hw_vendor": "NVIDIA",
+        "hw_model": "Fake Tesla T4",
+        "hw_name": "gpu0",
+        "hw_gpu_task": "general",
+    }
+
+
+@pytest.mark.e2e
+def test_prompt_versions_and_resource_labels_reach_prometheus(local_pipeline: LocalPipeline) -> None:
+    from .helpers import ENVIRONMENT, SERVICE_VERSION
+    from .workload import PROMPT_NAME, VERSIONED_MODEL
+
+    rounds = 4
+    calls = _series(
+        local_pipeline,
+        "sum by (gen_ai_prompt_name, gen_ai_prompt_version, deployment_environment_name, service_version) "
+        f'(gen_ai_client_operation_duration_seconds_count{{gen_ai_request_model="{VERSIONED_MODEL}"}})',
+    )
+    common = (("deployment_environment_name", ENVIRONMENT),)
+    assert calls == {
+        (
+            *common,
+            ("gen_ai_prompt_name", PROMPT_NAME),
+            ("gen_ai_prompt_version", version),
+            ("service_version", SERVICE_VERSION),
+        ): rounds
+        for version in ("v1", "v2")
+    }
+
+
+@pytest.mark.e2e
+def test_unbounded_labels_are_summed_away_in_the_collector(local_pipeline: LocalPipeline) -> None:
+    series = local_pipeline.prometheus.series_labels(
+        'gen_ai_client_operation_duration_seconds_count{job="e2e-local"}'
+    )
+    assert series
+    dropped = {"server_port", "openai_response_system_fingerprint"}
+    assert not [labels for labels in series if dropped & set(labels)]
+    assert all(labels.get("server_address") == "127.0.0.1" for labels in series)

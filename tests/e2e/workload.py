@@ -132,6 +132,20 @@ def _scored(client: openai.OpenAI):
     return model, response
 
 
+PROMPT_NAME = "e2e-answer"
+VERSIONED_MODEL = "gpt-4.1-mini"
+
+
+def _versioned(client: openai.OpenAI):
+    """The same question under two versions of a prompt template (otel_llm.prompt)."""
+    for version in ("v1", "v2"):
+        with otel_llm.prompt(PROMPT_NAME, version):
+            response = client.chat.completions.create(
+                model=VERSIONED_MODEL, messages=[{"role": "user", "content": f"Answer briefly ({version})."}]
+            )
+    return VERSIONED_MODEL, response
+
+
 CALLS = {
     "chat": _chat,
     "stream": _stream,
@@ -145,6 +159,7 @@ CALLS = {
     "feedback": _feedback,
     "slow": _slow,
     "scored": _scored,
+    "versioned": _versioned,
 }
 
 
@@ -187,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--interval", type=float, default=0.0, help="seconds between rounds")
     parser.add_argument(
         "--kinds",
-        default="chat,stream,secret,long,embeddings,fail,guarded,evaluated",
+        default="chat,stream,secret,long,embeddings,fail,guarded,evaluated,versioned",
         help=f"comma-separated call kinds, of: {', '.join(CALLS)}",
     )
     args = parser.parse_args(argv)

@@ -144,6 +144,14 @@ GEN_AI_OUTPUT_TYPE: Final[str] = "gen_ai.output.type"
 GEN_AI_PROMPT_NAME: Final[str] = "gen_ai.prompt.name"
 """The name of the prompt that uniquely identifies it."""
 
+GEN_AI_PROMPT_VARIABLE: Final[str] = "gen_ai.prompt.variable"
+"""The variables supplied to the prompt template, the `<key>` being the variable name, the value being the
+variable value.
+"""
+
+GEN_AI_PROMPT_VERSION: Final[str] = "gen_ai.prompt.version"
+"""The version of the prompt template used."""
+
 GEN_AI_PROVIDER_NAME: Final[str] = "gen_ai.provider.name"
 """The Generative AI provider as identified by the client or server instrumentation."""
 

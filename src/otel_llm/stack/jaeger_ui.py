@@ -26,7 +26,14 @@ ASSETS_ENV = "OTEL_LLM_JAEGER_UI_ASSETS"
 CONFIG_ENV = "OTEL_LLM_JAEGER_UI_CONFIG"
 """Variables jaeger.yaml reads for ``ui.assets_path`` and ``ui.config_file``."""
 DASHBOARD = "grafana/dashboards/otel-llm-genai.json"
-PANEL_VARIABLES = {"$__rate_interval": "5m", "$__range": "1h", "$provider": ".*", "$model": ".*"}
+PANEL_VARIABLES = {
+    "$__rate_interval": "5m",
+    "$__range": "1h",
+    "$provider": ".*",
+    "$model": ".*",
+    "$service": ".*",
+    "$environment": ".*",
+}
 """Grafana's variables in the dashboard queries, filled in for a plain Prometheus graph."""
 MENU_LABEL = "otel-llm"
 
@@ -51,7 +58,7 @@ def dashboard_queries() -> list[tuple[str, str]]:
     dashboard = json.loads((collector_config_dir() / DASHBOARD).read_text())
     queries = []
     for panel in dashboard["panels"]:
-        for target in panel["targets"]:
+        for target in panel.get("targets", []):  # rows have none
             expr = target["expr"]
             for variable, value in PANEL_VARIABLES.items():
                 expr = expr.replace(variable, value)

@@ -26,6 +26,7 @@ from otel_llm.telemetry import content
 from otel_llm.telemetry.conversation import current_conversation_id
 from otel_llm.telemetry.instruments import GenAIInstruments
 from otel_llm.telemetry.pricing import PriceTable, load_price_table
+from otel_llm.telemetry.prompts import PROMPT_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +124,12 @@ class GenAITelemetry:
         conversation_id = current_conversation_id()
         if conversation_id:
             attributes[A.GEN_AI_CONVERSATION_ID] = conversation_id
+        tag = context.get_value(PROMPT_KEY)
+        if tag is not None:
+            attributes.update(tag.span_attributes)
+            metric_attributes.update(tag.metric_attributes)
+            if self.capture:
+                attributes.update(tag.variable_attributes)
         if request_attributes:
             attributes.update(request_attributes)
             for key in _DOUBLE_PARAMETERS:

@@ -79,6 +79,11 @@ def _type_ok(expected: str, value: Any) -> bool:
     return _scalar_ok(_SCALAR_TYPES[expected], value)
 
 
+def _value_type(declared: str) -> str:
+    """The value type of an attribute (a template attribute's keys take the type in brackets)."""
+    return declared[len("template[") : -1] if declared.startswith("template[") else declared
+
+
 def _scalar_ok(types: tuple[type, ...], value: Any) -> bool:
     if isinstance(value, bool):
         return bool in types
@@ -112,7 +117,7 @@ class ConformanceChecker:
     def _attributes(self, at: _Subject, attributes: Mapping[str, Any]) -> list[Violation]:
         found = []
         for key, value in attributes.items():
-            spec = self.registry.attributes.get(key)
+            spec = self.registry.attributes.get(key) or self.registry.template_attribute(key)
             if spec is None:
                 found.append(at("unknown_attribute", f"attribute {key!r} is not in the registry"))
                 continue
@@ -123,7 +128,7 @@ class ConformanceChecker:
         validator = self.registry.validator(key)
         if validator is not None:
             return self._json_value(at, key, value, validator)
-        if not _type_ok(spec["type"], value):
+        if not _type_ok(_value_type(spec["type"]), value):
             got = f"{type(value).__name__} {value!r}"
             return [at("wrong_type", f"{key!r} must be {spec['type']}, got {got}")]
         allowed = self.registry.enum_values(key)

@@ -93,10 +93,20 @@ class Registry:
         self._schema_dir = schema_dir
         self._validators: dict[str, Draft202012Validator] = {}
 
+    def template_attribute(self, key: str) -> dict[str, Any] | None:
+        """The template attribute (``gen_ai.prompt.variable`` for ``gen_ai.prompt.variable.user``) a key
+        instantiates, if any."""
+        parts = key.split(".")
+        for end in range(len(parts) - 1, 0, -1):
+            spec = self.attributes.get(".".join(parts[:end]))
+            if spec is not None:
+                return spec if spec["type"].startswith("template[") else None
+        return None
+
     def enum_values(self, key: str) -> set[Any] | None:
         """The allowed values of a closed enum attribute, or None when any value of its type is allowed."""
-        spec = self.attributes[key]
-        if not spec["members"] or spec["custom_values_allowed"]:
+        spec = self.attributes.get(key) or self.template_attribute(key)
+        if spec is None or not spec["members"] or spec["custom_values_allowed"]:
             return None
         return {member["value"] for member in spec["members"]}
 
