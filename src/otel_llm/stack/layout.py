@@ -9,7 +9,8 @@ _PACKAGED_CONFIG_DIR = Path(__file__).resolve().parents[1] / "collector-config"
 
 
 def collector_config_dir() -> Path:
-    """The package-data configs (``otel_llm/collector-config/``), or ``$OTEL_LLM_COLLECTOR_CONFIG_DIR``."""
+    """The package-data configs (``otel_llm/collector-config/``, a link to the checkout's top-level
+    ``collector-config/`` that wheels resolve into files), or ``$OTEL_LLM_COLLECTOR_CONFIG_DIR``."""
     explicit = os.environ.get("OTEL_LLM_COLLECTOR_CONFIG_DIR")
     path = Path(explicit) if explicit else _PACKAGED_CONFIG_DIR
     if not (path / "builder-config.yaml").exists():
