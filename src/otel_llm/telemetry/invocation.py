@@ -64,7 +64,9 @@ class GenAITelemetry:
         self.tracer = trace.get_tracer(
             INSTRUMENTATION_SCOPE, __version__, tracer_provider, schema_url=SCHEMA_URL
         )
-        meter = metrics.get_meter(INSTRUMENTATION_SCOPE, __version__, meter_provider, schema_url=SCHEMA_URL)
+        self.meter = meter = metrics.get_meter(
+            INSTRUMENTATION_SCOPE, __version__, meter_provider, schema_url=SCHEMA_URL
+        )
         self.instruments = GenAIInstruments(meter)
         self.event_logger = _logs.get_logger(
             INSTRUMENTATION_SCOPE, __version__, logger_provider=logger_provider, schema_url=SCHEMA_URL
