@@ -29,6 +29,7 @@ PROVIDER_SUITES = (
     "mistral",
     "ollama",
     "litellm",
+    "mcp",
 )
 MODES = ("sync", "async", "stream", "async_stream")
 BASIC = "basic"  # a test that covers a cell without a named feature

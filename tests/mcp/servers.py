@@ -40,18 +40,21 @@ class ServerTelemetry:
         return self
 
 
-def _env(telemetry: Path, instrument: bool) -> dict[str, str]:
+def _env(telemetry: Path, instrument: bool, extra: dict[str, str] | None = None) -> dict[str, str]:
     return {
         **os.environ,
+        **(extra or {}),
         "OTEL_LLM_TEST_TELEMETRY": str(telemetry),
         "OTEL_LLM_TEST_INSTRUMENT": "1" if instrument else "0",
     }
 
 
 @asynccontextmanager
-async def stdio_session(telemetry: Path, instrument: bool = True) -> AsyncIterator[ClientSession]:
+async def stdio_session(
+    telemetry: Path, instrument: bool = True, env: dict[str, str] | None = None
+) -> AsyncIterator[ClientSession]:
     params = StdioServerParameters(
-        command=sys.executable, args=[SERVER_APP, "stdio"], env=_env(telemetry, instrument)
+        command=sys.executable, args=[SERVER_APP, "stdio"], env=_env(telemetry, instrument, env)
     )
     async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
         await session.initialize()

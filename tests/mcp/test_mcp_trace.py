@@ -5,6 +5,7 @@ client's."""
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 
@@ -25,6 +26,19 @@ from tests.mcp.servers import (
 
 VERSION = "2025-11-25"  # what this SDK's client and server negotiate
 BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300]
+
+
+def covers(feature: str, operations: tuple[str, ...] = ("tools/call", "tools/list", "resources/read")):
+    """The coverage-matrix cells of a test: MCP methods it exercises, async (the SDK is async only)."""
+
+    def mark(test):
+        for operation in operations:
+            test = pytest.mark.covers(provider="mcp", operation=operation, mode="async", feature=feature)(
+                test
+            )
+        return test
+
+    return mark
 
 
 async def exercise(session) -> None:
@@ -112,6 +126,7 @@ TOOL_EXPLODE = {**TOOL_ADD, "gen_ai.tool.name": "explode", "error.type": "tool_e
 READ = {"mcp.method.name": "resources/read", "mcp.resource.uri": "config://app"}
 
 
+@covers("stdio")
 async def test_stdio_server_spans_are_children_of_client_spans(instrumented, tmp_path):
     server = ServerTelemetry(tmp_path / "server.jsonl")
     with agent_tool_span(instrumented.tracer_provider, "lookup") as agent:
@@ -145,6 +160,7 @@ async def test_stdio_server_spans_are_children_of_client_spans(instrumented, tmp
     assert server_session["attributes"] == {"mcp.protocol.version": VERSION, **STDIO}
 
 
+@covers("streamable_http")
 async def test_streamable_http_server_spans_are_children_of_client_spans(instrumented, tmp_path):
     server = ServerTelemetry(tmp_path / "server.jsonl")
     async with http_server(server.path) as url:
@@ -189,6 +205,7 @@ async def test_streamable_http_server_spans_are_children_of_client_spans(instrum
     assert_metrics(instrumented.metric_points(), server, session_transport)
 
 
+@covers("uninstrumented_server")
 async def test_uninstrumented_server_still_works_and_extracts_our_context(instrumented, tmp_path):
     """The server runs only the SDK's own telemetry: it answers, and its spans parent to ours."""
     server = ServerTelemetry(tmp_path / "server.jsonl")
@@ -219,6 +236,7 @@ asyncio.run(main())
 """
 
 
+@covers("uninstrumented_client", ("tools/call",))
 def test_uninstrumented_client_still_works_and_server_spans_are_roots(tmp_path, monkeypatch):
     """A client with no OpenTelemetry SDK sends no trace context: the server's spans start traces."""
     server = ServerTelemetry(tmp_path / "server.jsonl")
@@ -239,6 +257,7 @@ def test_uninstrumented_client_still_works_and_server_spans_are_roots(tmp_path, 
     }
 
 
+@covers("concurrency", ("tools/call",))
 async def test_concurrent_sessions_each_make_their_own_tree(instrumented, tmp_path):
     server = ServerTelemetry(tmp_path / "server.jsonl")
     tracer = instrumented.tracer_provider.get_tracer("test")
@@ -268,6 +287,7 @@ async def test_concurrent_sessions_each_make_their_own_tree(instrumented, tmp_pa
     assert len(sessions) == 2
 
 
+@covers("errors", ("resources/read",))
 async def test_errors_reach_the_app_unchanged_and_mark_the_span(instrumented, tmp_path):
     server = ServerTelemetry(tmp_path / "server.jsonl")
     async with stdio_session(server.path) as session:
@@ -285,6 +305,7 @@ async def test_errors_reach_the_app_unchanged_and_mark_the_span(instrumented, tm
     assert served["status"] == "ERROR"
 
 
+@covers("instrumentation_errors", ("tools/call",))
 @pytest.mark.no_conformance  # the SDK's own spans (not ours, not conforming) stand in for ours here
 async def test_our_failures_never_reach_the_app(instrumented, tmp_path, monkeypatch, caplog):
     """A bug of ours is logged; the call goes ahead as if uninstrumented (with the SDK's own spans)."""
@@ -303,3 +324,35 @@ async def test_our_failures_never_reach_the_app(instrumented, tmp_path, monkeypa
     }
     assert "failed to start an MCP client span" in caplog.text
     assert trace.get_current_span() is trace.INVALID_SPAN
+
+
+@covers("content_capture", ("tools/call",))
+async def test_tool_arguments_and_results_are_recorded_when_content_capture_is_on(otel, tmp_path):
+    from otel_llm.config import CaptureMode
+    from otel_llm.instrumentation.mcp import MCPInstrumentor
+
+    instrumentor = MCPInstrumentor()
+    instrumentor.instrument(
+        tracer_provider=otel.tracer_provider,
+        meter_provider=otel.meter_provider,
+        capture_mode=CaptureMode.SPAN_ONLY,
+    )
+    server = ServerTelemetry(tmp_path / "server.jsonl")
+    try:
+        capture = {"OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "SPAN_ONLY"}
+        async with stdio_session(server.path, env=capture) as session:
+            await session.call_tool("add", {"a": 2, "b": 3})
+            await session.call_tool("explode", {"reason": "test"})
+    finally:
+        instrumentor.uninstrument()
+    server.read()
+    clients = client_requests(otel.spans())
+    add, explode = only(clients, "tools/call add"), only(clients, "tools/call explode")
+    failure = [{"type": "text", "text": "Error executing tool explode"}]
+    for attributes in (add.attributes, only_server(server.spans, "tools/call add")["attributes"]):
+        assert json.loads(attributes["gen_ai.tool.call.arguments"]) == {"a": 2, "b": 3}
+        assert json.loads(attributes["gen_ai.tool.call.result"]) == {"result": 5}
+    for attributes in (explode.attributes, only_server(server.spans, "tools/call explode")["attributes"]):
+        assert json.loads(attributes["gen_ai.tool.call.arguments"]) == {"reason": "test"}
+        assert json.loads(attributes["gen_ai.tool.call.result"]) == failure
+    assert "gen_ai.tool.call.arguments" not in only(clients, "tools/list").attributes

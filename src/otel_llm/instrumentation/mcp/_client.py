@@ -12,7 +12,7 @@ import contextlib
 import logging
 import weakref
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from time import perf_counter
 from typing import Any
 from urllib.parse import urlsplit
@@ -57,7 +57,6 @@ class Session:
     transport: Transport | None
     session: Any  # weakref.ref to the ClientSession
     started: float | None = None
-    errored: list[str] = field(default_factory=list)
 
     def attributes(self) -> dict[str, Any]:
         attributes = self.transport.attributes() if self.transport is not None else {}
@@ -149,7 +148,11 @@ def request_wrapper(telemetry: GenAITelemetry, instruments: C.MCPInstruments):
         span_token = _current_span.set(span)
         try:
             return await C.run_in_span(
-                instruments.client_operation, span, attributes, lambda: wrapped(*args, **kwargs)
+                telemetry.settings,
+                instruments.client_operation,
+                span,
+                attributes,
+                lambda: wrapped(*args, **kwargs),
             )
         finally:
             _current_span.reset(span_token)
@@ -164,6 +167,7 @@ def _start(telemetry: GenAITelemetry, dispatcher: Any, args: tuple, kwargs: dict
         method = args[0] if args else kwargs["method"]
         params = args[1] if len(args) > 1 else kwargs.get("params")
         name, attributes = C.request_attributes(method, params)
+        attributes.update(C.tool_arguments(telemetry.settings, method, params))
         session = _sessions.get(dispatcher)
         if session is not None:
             attributes.update(session.attributes())

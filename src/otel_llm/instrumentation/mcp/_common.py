@@ -11,8 +11,10 @@ from opentelemetry import context, trace
 from opentelemetry.metrics import Histogram, Meter
 from opentelemetry.trace import Span, StatusCode
 
+from otel_llm.config import Settings
 from otel_llm.semconv import attributes as A
 from otel_llm.semconv import metrics as M
+from otel_llm.telemetry import content
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +49,28 @@ def request_attributes(method: str, params: Mapping[str, Any] | None) -> tuple[s
     if isinstance(uri, str):
         attributes[A.MCP_RESOURCE_URI] = uri
     return (f"{method} {target}" if target else method), attributes
+
+
+def tool_arguments(settings: Settings, method: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Opt-in ``gen_ai.tool.call.arguments`` of a ``tools/call`` (span capture modes only)."""
+    if method != TOOLS_CALL or not settings.capture_mode.on_span or not params:
+        return {}
+    return _content(settings, A.GEN_AI_TOOL_CALL_ARGUMENTS, params.get("arguments"))
+
+
+def tool_result(settings: Settings, result: Any) -> dict[str, Any]:
+    """Opt-in ``gen_ai.tool.call.result``: the structured content of a tool result, else its content."""
+    if hasattr(result, "model_dump"):
+        result = result.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if not isinstance(result, Mapping):
+        return {}
+    value = result.get("structuredContent")
+    return _content(settings, A.GEN_AI_TOOL_CALL_RESULT, result.get("content") if value is None else value)
+
+
+def _content(settings: Settings, key: str, value: Any) -> dict[str, Any]:
+    value = content.apply_hook(settings.content_hook, key, value)
+    return {} if value is None else {key: content.to_json(value, settings.content_max_length)}
 
 
 def metric_attributes(attributes: Mapping[str, Any]) -> dict[str, Any]:
@@ -105,7 +129,11 @@ def exception_outcome(error: BaseException) -> tuple[str, str | None, str | None
 
 
 async def run_in_span(
-    histogram: Histogram, span: Span, attributes: dict[str, Any], call: Callable[[], Awaitable[Any]]
+    settings: Settings,
+    histogram: Histogram,
+    span: Span,
+    attributes: dict[str, Any],
+    call: Callable[[], Awaitable[Any]],
 ) -> Any:
     """Await ``call()`` with ``span`` current; its result or exception passes through unchanged."""
     start = perf_counter()
@@ -113,15 +141,16 @@ async def run_in_span(
     try:
         result = await call()
     except BaseException as error:
-        finish(histogram, span, attributes, start, error=error)
+        finish(settings, histogram, span, attributes, start, error=error)
         raise
     finally:
         context.detach(token)
-    finish(histogram, span, attributes, start, result=result)
+    finish(settings, histogram, span, attributes, start, result=result)
     return result
 
 
 def finish(
+    settings: Settings,
     histogram: Histogram,
     span: Span,
     attributes: dict[str, Any],
@@ -137,7 +166,9 @@ def finish(
             record_error(span, attributes, *exception_outcome(error))
         elif is_tool_error(method, result):
             record_error(span, attributes, TOOL_ERROR, None, None)
-        elif method == INITIALIZE and isinstance(result, Mapping):
+        if error is None and method == TOOLS_CALL and settings.capture_mode.on_span:
+            span.set_attributes(tool_result(settings, result))
+        if method == INITIALIZE and isinstance(result, Mapping):
             version = result.get("protocolVersion")  # the version the handshake settled on
             if isinstance(version, str) and A.MCP_PROTOCOL_VERSION not in attributes:
                 attributes[A.MCP_PROTOCOL_VERSION] = version

@@ -75,12 +75,14 @@ def middleware_wrapper(telemetry: GenAITelemetry, instruments: C.MCPInstruments)
     """Replaces ``OpenTelemetryMiddleware.__call__(ctx, call_next)``."""
 
     async def wrapper(wrapped, instance, args, kwargs):
-        ctx, call_next = args
-        started = _start(telemetry, ctx) if is_instrumentation_enabled() else None
-        if started is None:
+        started = _start(telemetry, args[0]) if len(args) == 2 and is_instrumentation_enabled() else None
+        if started is None:  # the SDK's own middleware, as if uninstrumented
             return await wrapped(*args, **kwargs)
         span, attributes = started
-        return await C.run_in_span(instruments.server_operation, span, attributes, lambda: call_next(ctx))
+        ctx, call_next = args
+        return await C.run_in_span(
+            telemetry.settings, instruments.server_operation, span, attributes, lambda: call_next(ctx)
+        )
 
     return wrapper
 
@@ -88,6 +90,7 @@ def middleware_wrapper(telemetry: GenAITelemetry, instruments: C.MCPInstruments)
 def _start(telemetry: GenAITelemetry, ctx: Any) -> tuple[Span, dict[str, Any]] | None:
     try:
         name, attributes = C.request_attributes(ctx.method, ctx.params)
+        attributes.update(C.tool_arguments(telemetry.settings, ctx.method, ctx.params))
         if isinstance(ctx.protocol_version, str):
             attributes[A.MCP_PROTOCOL_VERSION] = ctx.protocol_version
         if ctx.request_id is not None:
