@@ -69,17 +69,15 @@ def client_requests(spans) -> list:
 
 
 def joined(client_spans, server_spans) -> dict[int, dict]:
-    """Client span id -> its server span; every server span of a request has a client parent."""
+    """Client span id -> its server span; every server span (request or notification) has a client parent."""
     by_id = {span.context.span_id: span for span in client_spans}
     pairs = {}
     for server in server_spans:
-        if server["attributes"].get("jsonrpc.request.id") is None:
-            continue  # notifications have no client span
         parent = by_id[int(server["parent_span_id"], 16)]
         assert server["parent_remote"] is True
         assert server["trace_id"] == f"{parent.context.trace_id:032x}"
         assert server["name"] == parent.name
-        assert server["attributes"]["jsonrpc.request.id"] == parent.attributes["jsonrpc.request.id"]
+        assert server["attributes"].get("jsonrpc.request.id") == parent.attributes.get("jsonrpc.request.id")
         pairs[parent.context.span_id] = server
     return pairs
 
@@ -154,6 +152,13 @@ async def test_stdio_server_spans_are_children_of_client_spans(instrumented, tmp
     assert add.status.status_code is StatusCode.UNSET
     initialize = only(clients, "initialize")
     assert initialize.attributes["mcp.protocol.version"] == VERSION
+    initialized = only(clients, "notifications/initialized")  # a notification: no request id
+    assert dict(initialized.attributes) == {
+        "mcp.method.name": "notifications/initialized",
+        "mcp.protocol.version": VERSION,
+        **STDIO,
+    }
+    assert pairs[initialized.context.span_id]["attributes"] == dict(initialized.attributes)
     assert {span["scope"] for span in server.spans} == {"otel_llm"}
     assert_metrics(instrumented.metric_points(), server, STDIO)
     (server_session,) = [p for p in server.metrics if p["name"] == M.MCP_SERVER_SESSION_DURATION]

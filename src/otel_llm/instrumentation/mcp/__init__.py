@@ -41,7 +41,12 @@ def _wrappers(telemetry: GenAITelemetry) -> list[tuple[str, str, _Wrapper]]:
         (
             "mcp.shared.jsonrpc_dispatcher",
             "JSONRPCDispatcher.send_raw_request",
-            _client.request_wrapper(telemetry, instruments),
+            _client.outbound_wrapper(telemetry, instruments, notification=False),
+        ),
+        (
+            "mcp.shared.jsonrpc_dispatcher",
+            "JSONRPCDispatcher.notify",
+            _client.outbound_wrapper(telemetry, instruments, notification=True),
         ),
         ("mcp.shared.jsonrpc_dispatcher", "otel_span", _client.adopt_sdk_span),
         (

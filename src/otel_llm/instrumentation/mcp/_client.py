@@ -17,7 +17,7 @@ from time import perf_counter
 from typing import Any
 from urllib.parse import urlsplit
 
-from opentelemetry import trace
+from opentelemetry import propagate, trace
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from opentelemetry.trace import Span, SpanKind
 
@@ -137,14 +137,20 @@ def session_wrappers(instruments: C.MCPInstruments):
     return enter, exit_
 
 
-def request_wrapper(telemetry: GenAITelemetry, instruments: C.MCPInstruments):
-    """Around ``JSONRPCDispatcher.send_raw_request(method, params, opts)``: the CLIENT span."""
+def outbound_wrapper(telemetry: GenAITelemetry, instruments: C.MCPInstruments, *, notification: bool):
+    """Around ``JSONRPCDispatcher.send_raw_request`` / ``.notify(method, params, opts)``: the CLIENT span.
+
+    The SDK's dispatcher injects a request's context (inside ``adopt_sdk_span``, our span current); a
+    notification's, which the SDK does not inject, goes into a copy of its ``params._meta`` here.
+    """
 
     async def wrapper(wrapped, instance, args, kwargs):
         started = _start(telemetry, instance, args, kwargs)
         if started is None:
             return await wrapped(*args, **kwargs)
         span, attributes = started
+        if notification:
+            args, kwargs = _with_trace_context(span, args, kwargs)
         span_token = _current_span.set(span)
         try:
             return await C.run_in_span(
@@ -158,6 +164,23 @@ def request_wrapper(telemetry: GenAITelemetry, instruments: C.MCPInstruments):
             _current_span.reset(span_token)
 
     return wrapper
+
+
+def _with_trace_context(span: Span, args: tuple, kwargs: dict[str, Any]) -> tuple[tuple, dict[str, Any]]:
+    """The call's arguments with ``span``'s context injected into a copy of ``params._meta``."""
+    try:
+        params = args[1] if len(args) > 1 else kwargs.get("params")
+        meta = dict((params or {}).get("_meta") or {})
+        propagate.inject(meta, context=trace.set_span_in_context(span))
+        if not meta:
+            return args, kwargs
+        params = {**(params or {}), "_meta": meta}
+        if len(args) > 1:
+            return (args[0], params, *args[2:]), kwargs
+        return args, {**kwargs, "params": params}
+    except Exception:
+        logger.exception("otel-llm could not add trace context to an MCP notification")
+        return args, kwargs
 
 
 def _start(telemetry: GenAITelemetry, dispatcher: Any, args: tuple, kwargs: dict[str, Any]):
