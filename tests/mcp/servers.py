@@ -40,7 +40,10 @@ class ServerTelemetry:
         return self
 
 
-def _env(telemetry: Path, instrument: bool, extra: dict[str, str] | None = None) -> dict[str, str]:
+def server_env(
+    telemetry: Path, instrument: bool = True, extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The environment of a server subprocess: where to export, whether to instrument."""
     return {
         **os.environ,
         **(extra or {}),
@@ -54,7 +57,7 @@ async def stdio_session(
     telemetry: Path, instrument: bool = True, env: dict[str, str] | None = None
 ) -> AsyncIterator[ClientSession]:
     params = StdioServerParameters(
-        command=sys.executable, args=[SERVER_APP, "stdio"], env=_env(telemetry, instrument, env)
+        command=sys.executable, args=[SERVER_APP, "stdio"], env=server_env(telemetry, instrument, env)
     )
     async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
         await session.initialize()
@@ -73,7 +76,7 @@ async def http_server(telemetry: Path, instrument: bool = True) -> AsyncIterator
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, SERVER_APP, "http", str(port)],
-        env=_env(telemetry, instrument),
+        env=server_env(telemetry, instrument),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -20,6 +20,7 @@ from tests.mcp.servers import (
     ServerTelemetry,
     http_server,
     http_session,
+    server_env,
     server_violations,
     stdio_session,
 )
@@ -361,3 +362,36 @@ async def test_tool_arguments_and_results_are_recorded_when_content_capture_is_o
         assert json.loads(attributes["gen_ai.tool.call.arguments"]) == {"reason": "test"}
         assert json.loads(attributes["gen_ai.tool.call.result"]) == failure
     assert "gen_ai.tool.call.arguments" not in only(clients, "tools/list").attributes
+
+
+@covers("client_api_stateless_protocol")
+async def test_high_level_client_on_the_stateless_protocol_revision(instrumented, tmp_path):
+    """``mcp.Client`` speaks 2026-07-28: ``server/discover`` instead of a handshake, the version in each
+    request's ``_meta``, a server ``Connection`` per request (so no server session duration)."""
+    from mcp.client.stdio import StdioServerParameters
+
+    from mcp import Client
+
+    server = ServerTelemetry(tmp_path / "server.jsonl")
+    params = StdioServerParameters(
+        command=sys.executable, args=[SERVER_APP, "stdio"], env=server_env(server.path)
+    )
+    async with Client(params) as client:
+        await exercise(client)
+    server.read()
+    clients = client_requests(instrumented.spans())
+    pairs = joined(clients, server.spans)
+    assert len(pairs) == len(clients)
+    assert only(clients, "server/discover").attributes["mcp.protocol.version"] == "2026-07-28"
+    assert {span.attributes["mcp.protocol.version"] for span in clients} == {"2026-07-28"}
+    add = only(clients, "tools/call add")
+    assert dict(add.attributes) == {
+        **TOOL_ADD,
+        "mcp.protocol.version": "2026-07-28",
+        "jsonrpc.request.id": add.attributes["jsonrpc.request.id"],
+        **STDIO,
+    }
+    assert server_violations(server) == []
+    assert M.MCP_SERVER_SESSION_DURATION not in {p["name"] for p in server.metrics}
+    (session,) = instrumented.metric_points()[M.MCP_CLIENT_SESSION_DURATION]
+    assert dict(session.attributes) == {"mcp.protocol.version": "2026-07-28", **STDIO}

@@ -23,6 +23,8 @@ TOOLS_CALL = A.McpMethodNameValues.TOOLS_CALL
 PROMPTS_GET = A.McpMethodNameValues.PROMPTS_GET
 TOOL_ERROR = "tool_error"
 """``error.type`` of a ``tools/call`` answered with ``isError: true`` (the conventions' value)."""
+PROTOCOL_VERSION_META_KEY = "io.modelcontextprotocol/protocolVersion"
+"""The ``params._meta`` key that carries the protocol version of a request (stateless revisions)."""
 INVALID_PARAMS = "-32602"
 """JSON-RPC's invalid-params code: what a server answers when a request fails validation."""
 
@@ -48,6 +50,10 @@ def request_attributes(method: str, params: Mapping[str, Any] | None) -> tuple[s
     uri = params.get("uri") if params else None
     if isinstance(uri, str):
         attributes[A.MCP_RESOURCE_URI] = uri
+    meta = params.get("_meta") if params else None
+    version = meta.get(PROTOCOL_VERSION_META_KEY) if isinstance(meta, Mapping) else None
+    if isinstance(version, str):  # stamped on every request from protocol 2026-07-28 on
+        attributes[A.MCP_PROTOCOL_VERSION] = version
     return (f"{method} {target}" if target else method), attributes
 
 

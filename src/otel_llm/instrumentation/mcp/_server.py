@@ -106,12 +106,25 @@ def _start(telemetry: GenAITelemetry, ctx: Any) -> tuple[Span, dict[str, Any]] |
         return None
 
 
+def _stateless_versions() -> tuple[str, ...]:
+    """Protocol versions without sessions: each request is a ``Connection`` of its own."""
+    try:
+        from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+    except ImportError:
+        return ()
+    return tuple(MODERN_PROTOCOL_VERSIONS)
+
+
 def connection_wrapper(instruments: C.MCPInstruments):
-    """Around ``Connection.__init__``: ``mcp.server.session.duration`` when the connection closes."""
+    """Around ``Connection.__init__``: ``mcp.server.session.duration`` when the connection closes
+    (not for the single-request connections of stateless protocol versions)."""
+    stateless = _stateless_versions()
 
     def wrapper(wrapped, instance, args, kwargs):
         wrapped(*args, **kwargs)
         try:
+            if instance.protocol_version in stateless:
+                return
             instance.exit_stack.callback(_record_session, instruments, weakref.ref(instance), perf_counter())
         except Exception:
             logger.exception("otel-llm could not time an MCP server session")
