@@ -393,11 +393,16 @@ def apply_patch(telemetry: GenAITelemetry, patch: Patch, module: Any) -> bool:
 
 def remove_patches(patches: Sequence[Patch]) -> None:
     for patch in patches:
-        owner_name, _, method = patch.method.rpartition(".")  # no owner: a module-level function
-        try:
-            owner: Any = importlib.import_module(patch.module)
-            for part in owner_name.split(".") if owner_name else ():
-                owner = getattr(owner, part)
-            unwrap(owner, method)
-        except (ImportError, AttributeError):
-            logger.debug("could not unwrap %s.%s", patch.module, patch.method)
+        unwrap_attribute(patch.module, patch.method)
+
+
+def unwrap_attribute(module: str, attribute: str) -> None:
+    """Undo ``wrapt.wrap_function_wrapper(module, attribute, ...)`` (``attribute``: "Class.method")."""
+    owner_name, _, method = attribute.rpartition(".")  # no owner: a module-level function
+    try:
+        owner: Any = importlib.import_module(module)
+        for part in owner_name.split(".") if owner_name else ():
+            owner = getattr(owner, part)
+        unwrap(owner, method)
+    except (ImportError, AttributeError):
+        logger.debug("could not unwrap %s.%s", module, attribute)

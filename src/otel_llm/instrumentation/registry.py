@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 class Kind(enum.Enum):
     PROVIDER = "provider"  # a model API's SDK: one span per model call
     FRAMEWORK = "framework"  # an orchestration or agent library above the SDKs
+    PROTOCOL = "protocol"  # a protocol library (MCP): tool calls across processes, in one trace
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class Instrumented:
         return getattr(importlib.import_module(self.module), self.instrumentor)
 
 
-P, F = Kind.PROVIDER, Kind.FRAMEWORK
+P, F, R = Kind.PROVIDER, Kind.FRAMEWORK, Kind.PROTOCOL
 REGISTRY: tuple[Instrumented, ...] = (
     Instrumented("openai", P, "OpenAIInstrumentor", "openai>=1.0", "openai"),
     Instrumented("anthropic", P, "AnthropicInstrumentor", "anthropic>=0.40", "anthropic"),
@@ -62,6 +63,9 @@ REGISTRY: tuple[Instrumented, ...] = (
     Instrumented("ollama", P, "OllamaInstrumentor", "ollama>=0.4", "ollama"),
     Instrumented("groq", P, "GroqInstrumentor", "groq>=0.9", "groq"),
     Instrumented("litellm", P, "LiteLLMInstrumentor", "litellm>=1.40", "litellm"),
+    Instrumented("langchain", F, "LangChainInstrumentor", "langchain-core>=0.3", "langchain_core"),
+    Instrumented("llamaindex", F, "LlamaIndexInstrumentor", "llama-index-core>=0.12", "llama_index.core"),
+    Instrumented("mcp", R, "MCPInstrumentor", "mcp>=2.0", "mcp"),
 )
 
 

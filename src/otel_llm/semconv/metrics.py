@@ -183,6 +183,56 @@ GEN_AI_WORKFLOW_DURATION_BUCKETS: Final[tuple[float, ...]] = (
     1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200,
 )
 
+MCP_CLIENT_OPERATION_DURATION: Final[str] = "mcp.client.operation.duration"
+"""The duration of the MCP request or notification as observed on the sender from the time it was sent
+until the response or ack is received.
+"""
+MCP_CLIENT_OPERATION_DURATION_UNIT: Final[str] = "s"
+MCP_CLIENT_OPERATION_DURATION_INSTRUMENT: Final[str] = "histogram"
+MCP_CLIENT_OPERATION_DURATION_BRIEF: Final[str] = (
+    "The duration of the MCP request or notification as observed on the sender from the time it was sent "
+    "until the response or ack is received."
+)
+MCP_CLIENT_OPERATION_DURATION_BUCKETS: Final[tuple[float, ...]] = (
+    0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300,
+)
+
+MCP_CLIENT_SESSION_DURATION: Final[str] = "mcp.client.session.duration"
+"""The duration of the MCP session as observed on the MCP client."""
+MCP_CLIENT_SESSION_DURATION_UNIT: Final[str] = "s"
+MCP_CLIENT_SESSION_DURATION_INSTRUMENT: Final[str] = "histogram"
+MCP_CLIENT_SESSION_DURATION_BRIEF: Final[str] = (
+    "The duration of the MCP session as observed on the MCP client."
+)
+MCP_CLIENT_SESSION_DURATION_BUCKETS: Final[tuple[float, ...]] = (
+    0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300,
+)
+
+MCP_SERVER_OPERATION_DURATION: Final[str] = "mcp.server.operation.duration"
+"""MCP request or notification duration as observed on the receiver from the time it was received until the
+result or ack is sent.
+"""
+MCP_SERVER_OPERATION_DURATION_UNIT: Final[str] = "s"
+MCP_SERVER_OPERATION_DURATION_INSTRUMENT: Final[str] = "histogram"
+MCP_SERVER_OPERATION_DURATION_BRIEF: Final[str] = (
+    "MCP request or notification duration as observed on the receiver from the time it was received until "
+    "the result or ack is sent."
+)
+MCP_SERVER_OPERATION_DURATION_BUCKETS: Final[tuple[float, ...]] = (
+    0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300,
+)
+
+MCP_SERVER_SESSION_DURATION: Final[str] = "mcp.server.session.duration"
+"""The duration of the MCP session as observed on the MCP server."""
+MCP_SERVER_SESSION_DURATION_UNIT: Final[str] = "s"
+MCP_SERVER_SESSION_DURATION_INSTRUMENT: Final[str] = "histogram"
+MCP_SERVER_SESSION_DURATION_BRIEF: Final[str] = (
+    "The duration of the MCP session as observed on the MCP server."
+)
+MCP_SERVER_SESSION_DURATION_BUCKETS: Final[tuple[float, ...]] = (
+    0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300,
+)
+
 OTEL_LLM_CLIENT_OPERATION_COST: Final[str] = "otel_llm.client.operation.cost"
 """Estimated cost of GenAI operations in US dollars."""
 OTEL_LLM_CLIENT_OPERATION_COST_UNIT: Final[str] = "{USD}"

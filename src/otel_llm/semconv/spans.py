@@ -61,6 +61,14 @@ relevant information or context from a vector database or search system.
 """
 GEN_AI_RETRIEVAL_CLIENT_KIND: Final = SpanKind.CLIENT
 
+MCP_CLIENT: Final[str] = "mcp.client"
+"""This span describes the MCP call from the client side."""
+MCP_CLIENT_KIND: Final = SpanKind.CLIENT
+
+MCP_SERVER: Final[str] = "mcp.server"
+"""This span describes the processing of the MCP request or notification initiated by the peer."""
+MCP_SERVER_KIND: Final = SpanKind.SERVER
+
 OTEL_LLM_APPLY_GUARDRAIL_INTERNAL: Final[str] = "otel_llm.apply_guardrail.internal"
 """Describes a guardrail check that otel-llm ran in-process."""
 OTEL_LLM_APPLY_GUARDRAIL_INTERNAL_KIND: Final = SpanKind.INTERNAL

@@ -74,7 +74,8 @@ class GenAITelemetry:
         self.meter_provider = meter_provider
         self.logger_provider = logger_provider
         self.tracer = self.get_tracer(INSTRUMENTATION_SCOPE, SCHEMA_URL)
-        self.instruments = GenAIInstruments(self.get_meter(INSTRUMENTATION_SCOPE, SCHEMA_URL))
+        self.meter = self.get_meter(INSTRUMENTATION_SCOPE, SCHEMA_URL)
+        self.instruments = GenAIInstruments(self.meter)
         self.event_logger = self.get_logger(INSTRUMENTATION_SCOPE, SCHEMA_URL)
         self.capture = self.settings.captures_content
 

@@ -5,8 +5,8 @@ Required and (judgeable) Conditionally Required attributes, wrong span names and
 metrics and events, wrong metric units and instrument types, and message attributes whose JSON
 does not fit the upstream JSON schemas.
 
-Only otel-llm's telemetry is checked: spans and log records that carry a ``gen_ai.*`` or
-``otel_llm.*`` key (or event name), and metrics whose names are in those namespaces.
+Only otel-llm's telemetry is checked: spans and log records that carry a ``gen_ai.*``, ``otel_llm.*``
+or ``mcp.*`` key (or event name), and metrics whose names are in those namespaces.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from opentelemetry.trace import StatusCode
 
 from otel_llm.testing.registry import Registry, Requirement, expected_span_name, load_registry
 
-NAMESPACES = ("gen_ai.", "otel_llm.")
+NAMESPACES = ("gen_ai.", "otel_llm.", "mcp.")
 _SCALAR_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
     "int": (int,),
@@ -191,10 +191,7 @@ class ConformanceChecker:
             return []
         at = _Subject("span", span.name)
         found = self._attributes(at, attributes)
-        operation = attributes.get("gen_ai.operation.name")
-        candidates = self.registry.operation_span_types.get(operation, [])
-        if operation is None:  # a span type that is not a GenAI operation, marked by an attribute
-            candidates = [t for key, t in self.registry.attribute_span_types.items() if key in attributes]
+        operation, candidates = self.registry.span_types(attributes)
         if not candidates:
             if operation is None:
                 found.append(at("missing_attribute", "missing required 'gen_ai.operation.name'"))
@@ -207,7 +204,7 @@ class ConformanceChecker:
             span_type = self.registry.spans[candidates[0]]
         else:
             span_type = matching[0]
-        expected_name = expected_span_name(span_type.name_templates, attributes)
+        expected_name = expected_span_name(span_type.name_templates, self.registry.name_values(attributes))
         if expected_name is not None and span.name != expected_name:
             found.append(at("span_name", f"name should be {expected_name!r} ({span_type.type})"))
         requirements = self.registry.span_requirements(span_type, attributes.get("gen_ai.provider.name"))

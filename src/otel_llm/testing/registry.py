@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 _HERE = Path(__file__).resolve().parent
-_NAME_TEMPLATE = re.compile(r"SHOULD be `([^`]+)`")
+_NAME_TEMPLATE = re.compile(r"SHOULD (?:be|follow the format) `([^`]+)`")
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
@@ -66,8 +67,9 @@ class Registry:
         self.attributes: dict[str, dict[str, Any]] = data["attributes"]
         rules = data["rules"]
         self.operation_span_types: dict[str, list[str]] = rules["operation_span_types"]
-        self.attribute_span_types: dict[str, str] = rules.get("attribute_span_types", {})
         self.conditions: dict[str, str] = rules["conditions"]
+        self.attribute_span_types: dict[str, list[str]] = rules.get("attribute_span_types", {})
+        self.name_placeholders: dict[str, list[str]] = rules.get("span_name_placeholders", {})
         self.spans = {
             name: SpanType(
                 name,
@@ -119,6 +121,21 @@ class Registry:
             schema = json.loads((self._schema_dir / filename).read_text(encoding="utf-8"))
             self._validators[filename] = Draft202012Validator(schema)
         return self._validators[filename]
+
+    def span_types(self, attributes: Mapping[str, Any]) -> tuple[str | None, list[str]]:
+        """The span types a span with these attributes may be: (what selected them, candidates)."""
+        for key, types in self.attribute_span_types.items():
+            if key in attributes:
+                return key, types
+        operation = attributes.get("gen_ai.operation.name")
+        return operation, self.operation_span_types.get(operation, [])
+
+    def name_values(self, attributes: Mapping[str, Any]) -> dict[str, Any]:
+        """The attributes plus the span-name placeholders that stand for one of several attributes."""
+        values = dict(attributes)
+        for placeholder, keys in self.name_placeholders.items():
+            values[placeholder] = next((attributes[k] for k in keys if attributes.get(k) is not None), None)
+        return values
 
     def span_requirements(self, span_type: SpanType, provider: Any) -> dict[str, Requirement]:
         """A span type's requirements with the refinements for ``provider`` (and otel-llm's) applied."""

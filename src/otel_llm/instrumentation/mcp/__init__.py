@@ -1,0 +1,98 @@
+"""MCP instrumentation for the ``mcp`` Python SDK (2.x): client and server spans, context propagation.
+
+Client: a CLIENT span ``{mcp.method.name} {target}`` per request (``JSONRPCDispatcher.send_raw_request``)
+with the session's transport, session id and protocol version; its W3C trace context travels in the
+request's ``params._meta`` (``traceparent``/``tracestate``, SEP-414). Server: a SERVER span per inbound
+message, a child of that context. Both record the MCP operation and session duration histograms.
+The SDK's built-in spans are replaced by ours while instrumented (never two spans per message).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import wrapt
+
+from otel_llm.instrumentation._base import GenAIInstrumentor
+from otel_llm.instrumentation._wrapping import unwrap_attribute
+from otel_llm.instrumentation.mcp import _client, _server
+from otel_llm.instrumentation.mcp._common import MCPInstruments
+from otel_llm.telemetry.invocation import GenAITelemetry
+
+logger = logging.getLogger(__name__)
+
+_Wrapper = Callable[[Any, Any, tuple, dict], Any]
+
+
+def _wrappers(telemetry: GenAITelemetry) -> list[tuple[str, str, _Wrapper]]:
+    """(module, attribute path, wrapper) for every patch."""
+    instruments = MCPInstruments(telemetry.meter)
+    enter, exit_ = _client.session_wrappers(instruments)
+    return [
+        ("mcp.client.stdio", "_create_platform_compatible_process", _client.stdio_process_wrapper),
+        ("mcp.client.streamable_http", "StreamableHTTPTransport.__init__", _client.http_transport_wrapper),
+        ("mcp.client.session", "ClientSession.__init__", _client.session_init_wrapper),
+        ("mcp.client.session", "ClientSession.__aenter__", enter),
+        ("mcp.client.session", "ClientSession.__aexit__", exit_),
+        (
+            "mcp.shared.jsonrpc_dispatcher",
+            "JSONRPCDispatcher.send_raw_request",
+            _client.outbound_wrapper(telemetry, instruments, notification=False),
+        ),
+        (
+            "mcp.shared.jsonrpc_dispatcher",
+            "JSONRPCDispatcher.notify",
+            _client.outbound_wrapper(telemetry, instruments, notification=True),
+        ),
+        ("mcp.shared.jsonrpc_dispatcher", "otel_span", _client.adopt_sdk_span),
+        (
+            "mcp.server._otel",
+            "OpenTelemetryMiddleware.__call__",
+            _server.middleware_wrapper(telemetry, instruments),
+        ),
+        ("mcp.server.connection", "Connection.__init__", _server.connection_wrapper(instruments)),
+    ]
+
+
+class MCPInstrumentor(GenAIInstrumentor):
+    """Instruments the ``mcp`` SDK's clients and servers (stdio and streamable HTTP)."""
+
+    requirements = ("mcp >= 2.0",)
+    _wrapped: tuple[tuple[str, str], ...] = ()
+
+    def patches(self):
+        return ()
+
+    def sdk_package(self) -> str | None:
+        return "mcp" if importlib.util.find_spec("mcp") is not None else None
+
+    def _instrument(self, **kwargs: Any) -> None:
+        super()._instrument(**kwargs)
+        generation = self._generation
+        self._wrapped = ()
+        for module, attribute, wrapper in _wrappers(self.telemetry):  # type: ignore[arg-type]
+            hook = partial(self._wrap_on_import, generation, attribute, wrapper)
+            wrapt.register_post_import_hook(hook, module)
+
+    def _wrap_on_import(self, generation: Any, attribute: str, wrapper: _Wrapper, module: Any) -> None:
+        """Runs inside the app's import statement: it must never raise."""
+        if generation is not self._generation:
+            return
+        try:
+            wrapt.wrap_function_wrapper(module, attribute, wrapper)
+            self._wrapped = (*self._wrapped, (module.__name__, attribute))
+        except Exception:
+            logger.exception("otel-llm could not instrument %s.%s", module.__name__, attribute)
+
+    def _uninstrument(self, **kwargs: Any) -> None:
+        super()._uninstrument(**kwargs)
+        for module, attribute in self._wrapped:
+            unwrap_attribute(module, attribute)
+        self._wrapped = ()
+
+
+__all__ = ["MCPInstrumentor"]
