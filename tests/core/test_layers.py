@@ -19,7 +19,7 @@ LAYERS = (
     ("otel_llm.telemetry", "otel_llm.sdk_setup"),
     ("otel_llm.formats",),
     ("otel_llm.instrumentation",),
-    ("otel_llm.guardrails", "otel_llm.evaluation"),
+    ("otel_llm.guardrails", "otel_llm.evaluation", "otel_llm.monitoring"),
     ("otel_llm._instrument",),
     ("otel_llm.cli", "otel_llm.demo", "otel_llm.stack", "otel_llm.testing", "otel_llm"),
 )

@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 
 from opentelemetry.metrics import CallbackOptions, Observation, get_meter, get_meter_provider
 
-from otel_llm import __version__
+from otel_llm._version import __version__
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from otel_llm.instrumentation._fields import get
+from otel_llm.telemetry.fields import get
 from otel_llm.telemetry import content
 from otel_llm.telemetry.invocation import Invocation
 
