@@ -71,6 +71,12 @@ def test_prometheus_config_scrapes_the_targets_with_the_rules(tmp_path: Path) ->
     assert "alerting" not in config
     alerting = yaml.safe_load(prometheus_config(["127.0.0.1:9999"], "1s", [], ["127.0.0.1:9093"]))
     assert alerting["alerting"] == {"alertmanagers": [{"static_configs": [{"targets": ["127.0.0.1:9093"]}]}]}
+    assert [job["job_name"] for job in alerting["scrape_configs"]] == ["otelcol-llm"]
+    both = yaml.safe_load(prometheus_config(["127.0.0.1:9999"], "1s", [], self_targets=["127.0.0.1:8888"]))
+    assert both["scrape_configs"][1] == {
+        "job_name": "otelcol-llm-self",
+        "static_configs": [{"targets": ["127.0.0.1:8888"]}],
+    }
 
 
 def test_alertmanager_routes_every_alert_to_the_webhook_when_one_is_given() -> None:

@@ -51,7 +51,7 @@ def dashboard_queries() -> list[tuple[str, str]]:
     dashboard = json.loads((collector_config_dir() / DASHBOARD).read_text())
     queries = []
     for panel in dashboard["panels"]:
-        for target in panel["targets"]:
+        for target in panel.get("targets", ()):  # rows have none
             expr = target["expr"]
             for variable, value in PANEL_VARIABLES.items():
                 expr = expr.replace(variable, value)
