@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from otel_llm.stack.binaries import collector_binary, jaeger_binary
+from otel_llm.stack.local import SERVICE_PORTS
 from otel_llm.stack.ports import PortPlan
 from otel_llm.stack.processes import ManagedProcess, stop_all
 from otel_llm.stack.services import collector_service, jaeger_service, prometheus_service
@@ -122,14 +123,7 @@ def scale_out(
     sampling_percentage: int,
 ) -> ScaleOut:
     """Start two gateways (tail sampling at ``sampling_percentage`` for the rest) and an agent."""
-    collector_ports = [
-        "otlp_grpc",
-        "otlp_http",
-        "collector_health",
-        "collector_telemetry",
-        "prometheus_exporter",
-        "zpages",
-    ]
+    collector_ports = SERVICE_PORTS["collector"]
     to_jaeger = {"jaeger_otlp_grpc": jaeger_plan["jaeger_otlp_grpc"]}
     gateway_plans = [PortPlan({**PortPlan.ephemeral(collector_ports).ports, **to_jaeger}) for _ in range(2)]
     gateway_env = {
