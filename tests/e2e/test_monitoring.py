@@ -21,7 +21,7 @@ from .helpers import eventually
     ("rules", "tests", "count"),
     [
         ("alerts.yaml", "alerts_test.yaml", 10),
-        ("slo.yaml", "slo_test.yaml", 20),
+        ("slo.yaml", "slo_test.yaml", 22),
         ("pipeline.yaml", "pipeline_test.yaml", 4),
     ],
 )
@@ -43,7 +43,7 @@ def test_alert_rules_pass_promtool_unit_tests(rules: str, tests: str, count: int
 
 
 @pytest.mark.parametrize(
-    ("rules", "tests", "count"), [("slo", "slo_test", 11), ("pipeline", "pipeline_test", 4)]
+    ("rules", "tests", "count"), [("slo", "slo_test", 13), ("pipeline", "pipeline_test", 4)]
 )
 def test_every_alert_has_a_promtool_test(rules: str, tests: str, count: int) -> None:
     directory = collector_config_dir() / "prometheus"
