@@ -46,6 +46,7 @@ def test_jaeger_trace_url_uses_the_recorded_plan(tmp_path: Path) -> None:
     )
     assert jaeger_trace_url(0xABC, tmp_path) == f"http://127.0.0.1:26686/trace/{0xABC:032x}"
     assert jaeger_trace_url("ABCDEF", tmp_path) == "http://127.0.0.1:26686/trace/abcdef"
+    assert jaeger_trace_url("ABCDEF", tmp_path, api=True) == "http://127.0.0.1:26686/api/traces/abcdef"
     assert stack_endpoints(tmp_path).otlp_grpc == "http://127.0.0.1:4317"
 
 
