@@ -121,6 +121,7 @@ def test_exports_over_otlp_http(tmp_path):
     assert "events: gen_ai.client.inference.operation.details x7, gen_ai.client.operation.exception x1" in out
     assert f"exported 9 spans, the metrics and the events to {receiver.endpoint} (http/protobuf)" in out
     assert f"Jaeger: http://127.0.0.1:16686/trace/{trace_id}" in out
+    assert f"Jaeger API: http://127.0.0.1:16686/api/traces/{trace_id}" in out
 
 
 def test_exports_over_otlp_grpc(tmp_path):

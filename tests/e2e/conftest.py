@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from otel_llm.stack.binaries import collector_binary, jaeger_binary
+from otel_llm.stack.local import SERVICE_PORTS
 from otel_llm.stack.ports import PortPlan
 from otel_llm.stack.processes import ManagedProcess, stop_all
 from otel_llm.stack.services import collector_service, jaeger_service, prometheus_service
@@ -118,6 +119,25 @@ class ScaleOut:
     gateway_plans: list[PortPlan]
 
 
+def collector_plan(jaeger_plan: PortPlan) -> PortPlan:
+    """Free ports for one more collector, exporting to the Jaeger of ``jaeger_plan``."""
+    to_jaeger = {"jaeger_otlp_grpc": jaeger_plan["jaeger_otlp_grpc"]}
+    return PortPlan({**PortPlan.ephemeral(SERVICE_PORTS["collector"]).ports, **to_jaeger})
+
+
+@pytest.fixture
+def own_collector(
+    binaries: tuple[Path, Path], processes: Processes, plan: PortPlan, jaeger: Jaeger, tmp_path: Path
+) -> Iterator[PortPlan]:
+    """A local.yaml collector of the test's own, to the session's Jaeger: a test's workload sent here
+    leaves the shared local pipeline's metrics (whose counts other tests assert) untouched."""
+    own = collector_plan(plan)
+    service = collector_service(own, tmp_path, "local.yaml", env=FAST_PIPELINE, binary=binaries[0])
+    collector = processes.start(service)
+    yield own
+    collector.stop()
+
+
 def scale_out(
     binaries: tuple[Path, Path],
     processes: Processes,
@@ -126,16 +146,7 @@ def scale_out(
     sampling_percentage: int,
 ) -> ScaleOut:
     """Start two gateways (tail sampling at ``sampling_percentage`` for the rest) and an agent."""
-    collector_ports = [
-        "otlp_grpc",
-        "otlp_http",
-        "collector_health",
-        "collector_telemetry",
-        "prometheus_exporter",
-        "zpages",
-    ]
-    to_jaeger = {"jaeger_otlp_grpc": jaeger_plan["jaeger_otlp_grpc"]}
-    gateway_plans = [PortPlan({**PortPlan.ephemeral(collector_ports).ports, **to_jaeger}) for _ in range(2)]
+    gateway_plans = [collector_plan(jaeger_plan) for _ in range(2)]
     gateway_env = {
         **FAST_PIPELINE,
         "OTEL_LLM_SLOW_CALL_MS": "1000",
@@ -150,7 +161,7 @@ def scale_out(
         )
         for index, gateway_plan in enumerate(gateway_plans, start=1)
     ]
-    agent_plan = PortPlan.ephemeral(collector_ports)
+    agent_plan = PortPlan.ephemeral(SERVICE_PORTS["collector"])
     endpoints = ", ".join(plan.address("otlp_grpc") for plan in gateway_plans)
     agent_env = {**FAST_PIPELINE, "OTEL_LLM_GATEWAY_ENDPOINTS": f"[{endpoints}]"}
     agent = processes.start(

@@ -21,7 +21,7 @@ from otel_llm.stack.layout import collector_config_dir
 from otel_llm.stack.ports import PortPlan
 from otel_llm.stack.services import ALERT_RULES, alertmanager_service, prometheus_service
 
-from .conftest import LocalPipeline, Processes
+from .conftest import Processes
 from .helpers import eventually, run_workload, workload_env
 
 pytestmark = pytest.mark.e2e
@@ -84,23 +84,22 @@ def fast_rules(directory: Path) -> Path:
 
 
 def test_error_rate_alert_reaches_a_webhook_through_alertmanager(
-    local_pipeline: LocalPipeline, processes: Processes, plan: PortPlan, webhook: WebhookReceiver, tmp_path
+    own_collector: PortPlan, processes: Processes, webhook: WebhookReceiver, tmp_path
 ) -> None:
     alerting = PortPlan.ephemeral(["prometheus", "alertmanager"])
-    processes.start(alertmanager_service(alerting, tmp_path, webhook.url, group_wait="1s"))
-    processes.start(
+    alertmanager = processes.start(alertmanager_service(alerting, tmp_path, webhook.url, group_wait="1s"))
+    prometheus = processes.start(
         prometheus_service(
             alerting,
             tmp_path,
-            targets=[plan.address("prometheus_exporter")],
+            targets=[own_collector.address("prometheus_exporter")],
             scrape_interval="1s",
             rule_files=[fast_rules(tmp_path)],
         )
     )
     # every call to the missing model fails: its error ratio is 1, well above the rule's 5%
-    run_workload(
-        workload_env(local_pipeline.otlp_http, "e2e-alerting"), "--rounds", "12", "--kinds", "fail,chat"
-    )
+    env = workload_env(own_collector.url("otlp_http"), "e2e-alerting")
+    run_workload(env, "--rounds", "12", "--kinds", "fail,chat")
     (alert, *_) = eventually(
         lambda: webhook.alerts("GenAIHighErrorRate", gen_ai_request_model="gpt-unavailable"), timeout=120
     )
@@ -116,3 +115,5 @@ def test_error_rate_alert_reaches_a_webhook_through_alertmanager(
     assert body["receiver"] == "otel-llm"
     # the healthy model does not alert
     assert webhook.alerts("GenAIHighErrorRate", gen_ai_request_model="gpt-4o-mini") == []
+    prometheus.stop()
+    alertmanager.stop()

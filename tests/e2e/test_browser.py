@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 from otel_llm.stack.jaeger_ui import MENU_LABEL, dashboard_queries, prometheus_graph, ui_config
@@ -50,10 +51,11 @@ def test_prometheus_ui_renders_a_dashboard_query(local_pipeline: LocalPipeline, 
     def rendered_rows() -> dict[str, float] | None:
         chromium.get(console)
         rows = eventually(lambda: chromium.find_elements(By.CSS_SELECTOR, "table tbody tr"), timeout=20)
-        values = {}
-        for row in rows:
-            series, value = row.text.rsplit(" ", 1)
-            values[series] = float(value)
+        try:
+            cells = [row.text.rsplit(" ", 1) for row in rows]
+            values = {cell[0]: float(cell[1]) for cell in cells if len(cell) == 2}
+        except (StaleElementReferenceException, ValueError):  # re-rendered or still loading: read again
+            return None
         return values if any(math.isfinite(v) and v > 0 for v in values.values()) else None
 
     series = '{gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini"}'

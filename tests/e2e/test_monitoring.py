@@ -18,7 +18,12 @@ from .helpers import eventually
 
 
 @pytest.mark.parametrize(
-    ("rules", "tests", "count"), [("alerts.yaml", "alerts_test.yaml", 10), ("slo.yaml", "slo_test.yaml", 20)]
+    ("rules", "tests", "count"),
+    [
+        ("alerts.yaml", "alerts_test.yaml", 10),
+        ("slo.yaml", "slo_test.yaml", 22),
+        ("pipeline.yaml", "pipeline_test.yaml", 4),
+    ],
 )
 def test_alert_rules_pass_promtool_unit_tests(rules: str, tests: str, count: int) -> None:
     directory = collector_config_dir() / "prometheus"
@@ -37,14 +42,17 @@ def test_alert_rules_pass_promtool_unit_tests(rules: str, tests: str, count: int
     assert "SUCCESS" in tested.stdout
 
 
-def test_every_slo_alert_has_a_promtool_test() -> None:
+@pytest.mark.parametrize(
+    ("rules", "tests", "count"), [("slo", "slo_test", 13), ("pipeline", "pipeline_test", 4)]
+)
+def test_every_alert_has_a_promtool_test(rules: str, tests: str, count: int) -> None:
     directory = collector_config_dir() / "prometheus"
-    groups = yaml.safe_load((directory / "slo.yaml").read_text())["groups"]
+    groups = yaml.safe_load((directory / f"{rules}.yaml").read_text())["groups"]
     alerts = {rule["alert"] for group in groups for rule in group["rules"] if "alert" in rule}
-    tests = yaml.safe_load((directory / "slo_test.yaml").read_text())["tests"]
-    tested = {case["alertname"] for test in tests for case in test.get("alert_rule_test", [])}
+    cases = yaml.safe_load((directory / f"{tests}.yaml").read_text())["tests"]
+    tested = {case["alertname"] for test in cases for case in test.get("alert_rule_test", [])}
     assert alerts == tested
-    assert len(alerts) == 11
+    assert len(alerts) == count
 
 
 def test_alert_rules_cover_error_rate_latency_cost_and_ttft() -> None:

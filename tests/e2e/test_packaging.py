@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -20,10 +21,13 @@ ROOT = Path(__file__).resolve().parents[2]
 def installed(tmp_path_factory) -> Path:
     """The package built as a wheel and installed (no deps, not editable) into a directory of its own."""
     work = tmp_path_factory.mktemp("wheel")
+    # built from a copy, so no build/ directory is left in (or reused from) the checkout
+    source = work / "source"
+    shutil.copytree(ROOT / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
     pip = [sys.executable, "-m", "pip", "-q", "--disable-pip-version-check"]
-    subprocess.run(
-        [*pip, "wheel", "--no-deps", "-w", str(work), str(ROOT)], check=True
-    )
+    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(work), str(source)], check=True)
     (wheel,) = work.glob("otel_llm-*.whl")
     subprocess.run([*pip, "install", "--no-deps", "--target", str(work / "site"), str(wheel)], check=True)
     return wheel

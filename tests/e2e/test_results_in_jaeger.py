@@ -1,6 +1,6 @@
 """Offline, online and feedback results land inside the Jaeger trace of the call they judge.
 
-``evaluated_calls.py`` (a process of its own, exporting OTLP to the local pipeline's collector) makes
+``evaluated_calls.py`` (a process of its own, exporting OTLP to a collector of the test's own) makes
 one call judged by each source; the test reads each call's trace back from the real Jaeger's API and
 finds the ``evaluation {name}`` span under the judged LLM span, with the result's attributes.
 """
@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import LocalPipeline
-from .helpers import span_tags, workload_env
+from otel_llm.stack.ports import PortPlan
+
+from .helpers import Jaeger, span_tags, workload_env
 
 pytestmark = pytest.mark.e2e
 
@@ -40,8 +41,8 @@ EXPECTED = {
 }
 
 
-def test_each_source_of_results_shows_in_the_trace_it_judges(local_pipeline: LocalPipeline) -> None:
-    env = workload_env(local_pipeline.otlp_http, "e2e-evaluated")
+def test_each_source_of_results_shows_in_the_trace_it_judges(own_collector: PortPlan, jaeger: Jaeger) -> None:
+    env = workload_env(own_collector.url("otlp_http"), "e2e-evaluated")
     result = subprocess.run(
         [sys.executable, str(SCRIPT)], env=env, capture_output=True, text=True, timeout=180, check=False
     )
@@ -50,7 +51,7 @@ def test_each_source_of_results_shows_in_the_trace_it_judges(local_pipeline: Loc
     assert [call["source"] for call in judged] == ["offline", "online", "feedback"]
 
     for call in judged:
-        trace = local_pipeline.jaeger.wait_for_trace(call["trace_id"], spans=2, timeout=60)
+        trace = jaeger.wait_for_trace(call["trace_id"], spans=2, timeout=60)
         spans = {span["spanID"]: span for span in trace["spans"]}
         llm = spans[call["span_id"]]
         assert llm["operationName"] == "chat gpt-4o-mini"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from otel_llm.stack import PORT_SPECS, PortPlan, binaries, jaeger_trace_url, stack_endpoints
+from otel_llm.stack import PORT_SPECS, PortPlan, binaries, jaeger_trace_url, jaeger_ui, stack_endpoints
 from otel_llm.stack.binaries import collector_binary_path, content_key
 from otel_llm.stack.ports import port_in_use
 from otel_llm.stack.processes import ManagedProcess
@@ -46,6 +46,7 @@ def test_jaeger_trace_url_uses_the_recorded_plan(tmp_path: Path) -> None:
     )
     assert jaeger_trace_url(0xABC, tmp_path) == f"http://127.0.0.1:26686/trace/{0xABC:032x}"
     assert jaeger_trace_url("ABCDEF", tmp_path) == "http://127.0.0.1:26686/trace/abcdef"
+    assert jaeger_trace_url("ABCDEF", tmp_path, api=True) == "http://127.0.0.1:26686/api/traces/abcdef"
     assert stack_endpoints(tmp_path).otlp_grpc == "http://127.0.0.1:4317"
 
 
@@ -71,6 +72,12 @@ def test_prometheus_config_scrapes_the_targets_with_the_rules(tmp_path: Path) ->
     assert "alerting" not in config
     alerting = yaml.safe_load(prometheus_config(["127.0.0.1:9999"], "1s", [], ["127.0.0.1:9093"]))
     assert alerting["alerting"] == {"alertmanagers": [{"static_configs": [{"targets": ["127.0.0.1:9093"]}]}]}
+    assert [job["job_name"] for job in alerting["scrape_configs"]] == ["otelcol-llm"]
+    both = yaml.safe_load(prometheus_config(["127.0.0.1:9999"], "1s", [], self_targets=["127.0.0.1:8888"]))
+    assert both["scrape_configs"][1] == {
+        "job_name": "otelcol-llm-self",
+        "static_configs": [{"targets": ["127.0.0.1:8888"]}],
+    }
 
 
 def test_alertmanager_routes_every_alert_to_the_webhook_when_one_is_given() -> None:
@@ -181,3 +188,28 @@ def test_cli_version_and_help_texts_carry_no_rest_markup() -> None:
                 pending += action.choices.values()
     assert len(helps) >= 8  # otel-llm, demo, eval (run, compare, online), stack (build, up, down, status)
     assert [text for text in helps if "``" in text or ":func:" in text or "`" in text] == []
+
+
+def test_jaeger_ui_config_links_prometheus_with_the_span_tag_kept_for_jaeger(tmp_path: Path) -> None:
+    plan = PortPlan.from_env({"OTEL_LLM_PROMETHEUS_PORT": "29090"})
+    config = jaeger_ui.ui_config(plan)
+    (menu,) = config["menu"]
+    assert menu["items"][0] == {"label": "Prometheus alerts", "url": "http://127.0.0.1:29090/alerts"}
+    panels = dict.fromkeys(title.rsplit(" [", 1)[0] for title, _ in jaeger_ui.dashboard_queries())
+    assert [item["label"] for item in menu["items"][1:]] == list(panels)  # one per panel, in order
+    model, evaluation = config["linkPatterns"]
+    assert (model["type"], model["key"]) == ("tags", "gen_ai.request.model")
+    # Jaeger substitutes #{tag} itself; the rest of the query is URL-encoded PromQL
+    assert model["url"].startswith("http://127.0.0.1:29090/graph?g0.expr=histogram_quantile%280.95")
+    assert "%3D%22#{gen_ai.request.model}%22" in model["url"]
+    assert evaluation["key"] == "gen_ai.evaluation.name" and "#{gen_ai.evaluation.name}" in evaluation["url"]
+    written = jaeger_ui.write_ui_config(plan, tmp_path)
+    assert json.loads(written.read_text()) == config
+
+
+def test_jaeger_ui_assets_must_be_a_directory_with_index_html(tmp_path: Path) -> None:
+    assert jaeger_ui.ui_assets({}) is None
+    with pytest.raises(jaeger_ui.UIAssetsError, match=r"OTEL_LLM_JAEGER_UI_ASSETS=.* holds no index\.html"):
+        jaeger_ui.ui_assets({"OTEL_LLM_JAEGER_UI_ASSETS": str(tmp_path)})
+    (tmp_path / "index.html").write_text("<html></html>")
+    assert jaeger_ui.ui_assets({"OTEL_LLM_JAEGER_UI_ASSETS": str(tmp_path)}) == tmp_path.resolve()

@@ -221,6 +221,8 @@ def _report_export(
     url = stack_trace_url(endpoint, trace_id)
     if url:
         console.print(f"Jaeger: {url}")
+        # a Jaeger built without UI assets shows a placeholder at the link above; its API always works
+        console.print(f"Jaeger API: {jaeger_trace_url(trace_id, api=True)}")
     return 0
 
 

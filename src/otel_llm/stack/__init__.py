@@ -1,4 +1,4 @@
-"""Run the real pipeline locally: the ``otelcol-llm`` collector, Jaeger v2 and Prometheus.
+"""Run the real pipeline locally: the ``otelcol-llm`` collector, Jaeger v2, Prometheus and Alertmanager.
 
 For apps and the demo: :func:`stack_endpoints` tells where the stack listens and
 :func:`jaeger_trace_url` links a trace in the Jaeger UI.

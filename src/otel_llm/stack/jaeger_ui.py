@@ -58,7 +58,7 @@ def dashboard_queries() -> list[tuple[str, str]]:
     dashboard = json.loads((collector_config_dir() / DASHBOARD).read_text())
     queries = []
     for panel in dashboard["panels"]:
-        for target in panel.get("targets", []):  # rows have none
+        for target in panel.get("targets", ()):  # rows have none
             expr = target["expr"]
             for variable, value in PANEL_VARIABLES.items():
                 expr = expr.replace(variable, value)

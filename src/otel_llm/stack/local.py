@@ -63,10 +63,10 @@ def stack_endpoints(state: Path | None = None) -> Endpoints:
     )
 
 
-def jaeger_trace_url(trace_id: int | str, state: Path | None = None) -> str:
-    """Jaeger UI link of one trace (``trace_id`` as int or 32 hex digits)."""
+def jaeger_trace_url(trace_id: int | str, state: Path | None = None, api: bool = False) -> str:
+    """Jaeger UI link of one trace (``trace_id`` as int or 32 hex digits); with ``api``, its JSON."""
     hex_id = f"{trace_id:032x}" if isinstance(trace_id, int) else trace_id.lower()
-    return recorded_plan(state).url("jaeger_ui", f"/trace/{hex_id}")
+    return recorded_plan(state).url("jaeger_ui", f"/api/traces/{hex_id}" if api else f"/trace/{hex_id}")
 
 
 def services(plan: PortPlan, state: Path) -> list[ManagedProcess]:

@@ -17,7 +17,10 @@ from otel_llm.stack.processes import ManagedProcess
 
 ALERT_RULES = "prometheus/alerts.yaml"
 SLO_RULES = "prometheus/slo.yaml"
-RULE_FILES = (ALERT_RULES, SLO_RULES)
+PIPELINE_RULES = "prometheus/pipeline.yaml"
+RULE_FILES = (ALERT_RULES, SLO_RULES, PIPELINE_RULES)
+SELF_JOB = "otelcol-llm-self"
+"""Prometheus job of the collectors' internal metrics (refused, sent and failed spans, queues)."""
 """Rule files of the stack's Prometheus, in collector-config/."""
 
 
@@ -67,8 +70,12 @@ def prometheus_config(
     scrape_interval: str,
     rule_files: Sequence[Path],
     alertmanagers: Sequence[str] = (),
+    self_targets: Sequence[str] = (),
 ) -> str:
-    """prometheus.yml scraping the collectors' exporters at ``targets``, alerting ``alertmanagers``."""
+    """prometheus.yml scraping the collectors' exporters at ``targets``, alerting ``alertmanagers``.
+
+    ``self_targets`` are the collectors' own telemetry endpoints (job ``otelcol-llm-self``).
+    """
     config: dict[str, Any] = {
         "global": {"scrape_interval": scrape_interval, "evaluation_interval": scrape_interval},
         "rule_files": [str(path) for path in rule_files],
@@ -77,6 +84,10 @@ def prometheus_config(
             {"job_name": "otelcol-llm", "honor_labels": True, "static_configs": [{"targets": list(targets)}]}
         ],
     }
+    if self_targets:
+        config["scrape_configs"].append(
+            {"job_name": SELF_JOB, "static_configs": [{"targets": list(self_targets)}]}
+        )
     if alertmanagers:
         config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": list(alertmanagers)}]}]}
     return yaml.safe_dump(config, sort_keys=False)
@@ -92,7 +103,8 @@ def prometheus_service(
 ) -> ManagedProcess:
     """Prometheus scraping ``targets`` (default: this plan's collector exporter), with our alert rules.
 
-    With ``alerting``, alerts go to the plan's Alertmanager.
+    By default it also scrapes the plan's collector's own metrics; with ``alerting``, alerts go to the
+    plan's Alertmanager.
     """
     data_dir = state_dir / "prometheus-data"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -104,6 +116,7 @@ def prometheus_service(
             interval,
             rule_files if rule_files is not None else [collector_config_dir() / f for f in RULE_FILES],
             [plan.address("alertmanager")] if alerting else [],
+            [plan.address("collector_telemetry")] if targets is None else [],
         )
     )
     argv = [
