@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from otel_llm.telemetry.fields import get
 from otel_llm.telemetry import content
+from otel_llm.telemetry.fields import get
 from otel_llm.telemetry.invocation import Invocation
 
 _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool", "function": "tool"}

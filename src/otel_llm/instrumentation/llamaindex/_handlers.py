@@ -32,10 +32,10 @@ from opentelemetry import context
 from opentelemetry.context import Context
 from pydantic import PrivateAttr
 
-from otel_llm.telemetry.fields import get
 from otel_llm.instrumentation._frameworks import sdk_instrumented
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry import content
+from otel_llm.telemetry.fields import get
 from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
 from otel_llm.telemetry.operations import Operation, OperationKind, activate, deactivate, start_operation
 
