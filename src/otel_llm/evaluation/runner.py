@@ -13,7 +13,7 @@ import inspect
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from opentelemetry.context import Context
@@ -98,7 +98,7 @@ class OfflineRunner:
         target_name: str | None = None,
         on_result: Callable[[ExampleResult], None] | None = None,
     ) -> EvaluationRun:
-        started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        started_at = datetime.now(UTC).isoformat(timespec="seconds")
         clock = time.perf_counter()
 
         def one(example: Example) -> ExampleResult:
