@@ -23,7 +23,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from opentelemetry import _logs, metrics, trace
@@ -154,7 +154,7 @@ def main() -> int:
         OpenAIInstrumentor().uninstrument()
 
     lines = [
-        f"Measured {datetime.now(timezone.utc):%Y-%m-%d} on {platform.machine()}, {os.cpu_count()} CPUs "
+        f"Measured {datetime.now(UTC):%Y-%m-%d} on {platform.machine()}, {os.cpu_count()} CPUs "
         f"(load average {os.getloadavg()[0]:.1f} at the end), Python {platform.python_version()}; "
         f"{args.examples} examples, 8 deterministic evaluators "
         f"(exact_match, contains, regex, numeric_match, json_valid, string_similarity, rouge_l, bleu).",

@@ -23,7 +23,7 @@ import statistics
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 from importlib import metadata
 from pathlib import Path
@@ -396,7 +396,7 @@ def environment(load_before: tuple[float, ...], args: argparse.Namespace) -> lis
     load_after = os.getloadavg()
     return [
         f"- Command (from the project root): `{command}`",
-        f"- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",
+        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M UTC}",
         f"- Python {platform.python_version()} ({platform.python_implementation()}), {platform.machine()}, "
         f"{os.cpu_count()} CPUs, niceness {niceness}",
         f"- Load average (1/5/15 min) before: {'/'.join(f'{x:.2f}' for x in load_before)}, "

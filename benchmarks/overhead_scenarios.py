@@ -171,9 +171,7 @@ class Floor:
             unit="s",
             explicit_bucket_boundaries_advisory=M.GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK_BUCKETS,
         )
-        prices = load_price_table(None)
-        self.price = prices.lookup(RESPONSE_MODEL)
-        self.price_version = prices.version
+        self.prices = load_price_table(None)
         self.address = client.base_url.host
         self.port = client.base_url.port or 443
 
@@ -201,7 +199,8 @@ class Floor:
              duration: float) -> dict[str, Any]:
         """Set the response attributes, record duration and tokens; return the time-to-chunk attributes."""
         cached = usage.prompt_tokens_details.cached_tokens
-        cost = self.price.cost(usage.prompt_tokens, usage.completion_tokens, cached)
+        tokens = (usage.prompt_tokens, usage.completion_tokens, cached)
+        cost = self.prices.cost("openai", (RESPONSE_MODEL,), *tokens)
         chunk_attributes = {**attributes, A.GEN_AI_RESPONSE_MODEL: head.model}
         metric_attributes = {
             **chunk_attributes,
@@ -220,7 +219,7 @@ class Floor:
                 A.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: cached,
                 A.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS: usage.completion_tokens_details.reasoning_tokens,
                 A.OTEL_LLM_USAGE_COST_USD: cost,
-                A.OTEL_LLM_PRICE_TABLE_VERSION: self.price_version,
+                A.OTEL_LLM_PRICE_TABLE_VERSION: self.prices.version,
             }
         )
         self.duration.record(duration, metric_attributes)

@@ -17,7 +17,7 @@ import shlex
 import statistics
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from otel_llm.instrumentation.registry import REGISTRY
@@ -70,7 +70,7 @@ def main() -> int:
         "fresh interpreter (interpreter start not included), median of the runs.",
         "",
         f"- Command (from the project root): `{command}`",
-        f"- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}; Python {platform.python_version()}; "
+        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M UTC}; Python {platform.python_version()}; "
         f"{os.cpu_count()} CPUs; load average {load} at the end; {args.runs} runs per variant",
         "",
         *rows,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import tomllib
 from importlib.metadata import entry_points
 from pathlib import Path
-
-import tomllib
 
 from otel_llm.instrumentation import registry
 from otel_llm.instrumentation.registry import REGISTRY, Kind

@@ -16,7 +16,7 @@ import inspect
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from opentelemetry.context import Context
@@ -113,7 +113,7 @@ class OfflineRunner:
                 _check_unique(assertion.evaluator.name for assertion in example.assertions)
             elif not self._assertions:
                 raise ValueError(f"example {example.id!r} has no assertions and the runner no evaluators")
-        started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        started_at = datetime.now(UTC).isoformat(timespec="seconds")
         clock = time.perf_counter()
 
         def one(job: tuple[Example, int]) -> ExampleResult:

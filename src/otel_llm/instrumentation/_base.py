@@ -110,6 +110,7 @@ class GenAIInstrumentor(BaseInstrumentor):
                 logger_provider=kwargs.get("logger_provider"),
             )
         self.telemetry = telemetry
+        telemetry.prices  # noqa: B018 - the price table starts loading genai-prices in the background
         self._applied = ()
         self._generation = generation = _Generation()
         for patch in self.patches():

@@ -289,16 +289,14 @@ class Invocation:
     def _cost(self) -> float | None:
         if self.input_tokens is None and self.output_tokens is None:
             return None
-        price = self.telemetry.prices.lookup(self.response_model) or self.telemetry.prices.lookup(
-            self.start_attributes.get(A.GEN_AI_REQUEST_MODEL)
-        )
-        if price is None:
-            return None
-        return price.cost(
+        return self.telemetry.prices.cost(
+            self.start_attributes.get(A.GEN_AI_PROVIDER_NAME),
+            (self.response_model, self.start_attributes.get(A.GEN_AI_REQUEST_MODEL)),
             self.input_tokens or 0,
             self.output_tokens or 0,
             self.cache_read_tokens or 0,
             self.cache_creation_tokens or 0,
+            self.reasoning_tokens or 0,
         )
 
     def _record_metrics(

@@ -1,112 +1,310 @@
-"""The bundled, dated price table and the cost of one operation. Never touches the network."""
+"""The cost of one operation, from genai-prices' bundled price snapshot (never its network update) and
+an optional override file. Never touches the network.
+
+genai-prices knows each model's prices per token kind (uncached input, cache reads, cache writes, output,
+reasoning, per request), by date and by input-size tier. Its own calculation takes a few hundred
+microseconds, too long for every call: for each model price and input-size tier, the per-token rates
+are read once from genai-prices (by asking it the price of unit usages) and a call's cost is then
+linear in its token counts, as genai-prices computes it within a tier.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import re
+import threading
 from dataclasses import dataclass
-from importlib import resources
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
+
+from otel_llm.telemetry.models import normalise_model
 
 logger = logging.getLogger(__name__)
 
 _PER_TOKEN = 1e-6  # prices are per million tokens
-# Prefixes that name a deployment, not a model: Bedrock cross-region profiles, Gemini resource paths.
-_DEPLOYMENT_PREFIX = re.compile(r"^(?:(?:us|eu|apac|global|us-gov)\.|models/|publishers/[^/]+/models/)")
-# Suffixes that date or version a model, removed one at a time: -2024-07-18, -20241022, @20240620,
-# Bedrock's -v1:0, :latest, -latest, -preview.
+# Suffixes that date or version a model, removed one at a time for override names: -2024-07-18,
+# -20241022, @20240620, Bedrock's -v1:0, :latest, -latest, -preview.
 _VERSION_SUFFIX = re.compile(
     r"(?::\d+|:latest|-latest|-preview|[-@]\d{8}|-\d{4}-\d{2}-\d{2}|-v\d+|-\d{3,4}|-\d{2}-\d{4})$"
 )
-# Bedrock names the vendor first (anthropic.claude-...): tried last, without the vendor.
-_VENDOR_PREFIX = re.compile(r"^[a-z]+\.")
+# gen_ai.provider.name -> genai-prices provider id. Self-hosted (ollama) is not priced.
+PROVIDERS = {
+    "openai": "openai",
+    "azure.ai.openai": "azure",
+    "anthropic": "anthropic",
+    "aws.bedrock": "aws",
+    "gcp.gemini": "google",
+    "gcp.vertex_ai": "google",
+    "gcp.gen_ai": "google",
+    "cohere": "cohere",
+    "mistral_ai": "mistral",
+    "groq": "groq",
+    "x_ai": "x-ai",
+    "deepseek": "deepseek",
+    "perplexity": "perplexity",
+    "moonshot_ai": "moonshotai",
+}
+_ANY_PROVIDER = ("litellm", None)  # providers whose model names say the provider (genai-prices matches them)
 
 
 @dataclass(frozen=True, slots=True)
 class ModelPrice:
+    """USD per million tokens of each kind; ``per_call`` USD per request."""
+
     input: float
     output: float
     cached_input: float | None = None
     cache_write: float | None = None
+    reasoning: float | None = None
+    per_call: float = 0.0
 
-    def cost(self, input_tokens: int, output_tokens: int, cache_read: int = 0, cache_write: int = 0) -> float:
-        """USD for one call; ``input_tokens`` includes cache reads and writes, as the conventions say."""
+    def cost(
+        self,
+        input_tokens: int,
+        output_tokens: int,
+        cache_read: int = 0,
+        cache_write: int = 0,
+        reasoning: int = 0,
+    ) -> float:
+        """USD for one call. ``input_tokens`` includes cache reads and writes and ``output_tokens``
+        includes reasoning tokens, as the conventions say."""
         cached_price = self.input if self.cached_input is None else self.cached_input
         write_price = self.input if self.cache_write is None else self.cache_write
+        reasoning_price = self.output if self.reasoning is None else self.reasoning
         uncached = max(input_tokens - cache_read - cache_write, 0)
         dollars = (
             uncached * self.input
             + cache_read * cached_price
             + cache_write * write_price
             + output_tokens * self.output
+            + reasoning * (reasoning_price - self.output)  # reasoning tokens are output tokens too
         )
-        return dollars * _PER_TOKEN
+        return dollars * _PER_TOKEN + self.per_call
+
+
+# -- genai-prices -----------------------------------------------------------------------------------
+
+
+class _Catalog:
+    """genai-prices' bundled snapshot, loaded once per process (about a second of imports), in the
+    background from ``instrument()`` on, so that no call waits for it unless it comes first."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loaded = threading.Event()
+        self._loader: threading.Thread | None = None
+        self.snapshot: Any = None
+        self.version = "genai-prices"
+
+    def start(self) -> None:
+        with self._lock:
+            if self._loader is None:
+                self._loader = threading.Thread(target=self._load, name="otel-llm-prices", daemon=True)
+                self._loader.start()
+
+    def _load(self) -> None:
+        try:
+            from importlib.metadata import version
+
+            from genai_prices import data
+            from genai_prices.data_snapshot import DataSnapshot
+
+            # our own snapshot of the bundled data: an app's UpdatePrices never reaches these prices
+            self.snapshot = DataSnapshot(providers=data.providers, from_auto_update=False)
+            self.version = f"genai-prices {version('genai-prices')}"
+        except Exception:
+            logger.exception("otel-llm cannot load genai-prices; costs come from the override file only")
+        finally:
+            self._loaded.set()
+
+    def get(self) -> Any:
+        self.start()
+        self._loaded.wait()
+        return self.snapshot
+
+
+CATALOG = _Catalog()
+
+
+def _first_tiers(model_price: Any) -> tuple[int, ...]:
+    """The input-token thresholds at which any of a price's tiers starts."""
+    starts = {
+        tier.start for value in vars(model_price).values() if hasattr(value, "tiers") for tier in value.tiers
+    }
+    return tuple(sorted(starts))
+
+
+def _linear(model_price: Any, total_input: int) -> ModelPrice:
+    """The per-token rates of a genai-prices price for calls of ``total_input`` input tokens (in one tier),
+    read from genai-prices' own calculation of unit usages."""
+    from genai_prices.types import Usage
+
+    def usd(**usage: int) -> Decimal:
+        return model_price.calc_price(Usage(**usage))["total_price"]
+
+    t, k = total_input, 1000
+    base = usd(input_tokens=t)
+    per_input = usd(input_tokens=t + 1) - base
+    per_call = base - per_input * t
+    with_output = usd(input_tokens=t, output_tokens=k)
+    million = Decimal(1_000_000)
+    return ModelPrice(
+        input=float(per_input * million),
+        output=float((with_output - base) / k * million),
+        cached_input=float((usd(input_tokens=t, cache_read_tokens=t) - per_call) / t * million),
+        cache_write=float((usd(input_tokens=t, cache_write_tokens=t) - per_call) / t * million),
+        reasoning=float(
+            (usd(input_tokens=t, output_tokens=k, output_reasoning_tokens=k) - base) / k * million
+        ),
+        per_call=float(per_call),
+    )
+
+
+class _GenAIModel:
+    """One genai-prices model: its rates per active price (a model's prices may change by date or time
+    of day) and input tier."""
+
+    __slots__ = ("_fixed", "_rates", "info")
+
+    def __init__(self, info: Any) -> None:
+        self.info = info
+        self._fixed = None if isinstance(info.prices, list) else info.prices  # one price, at all times
+        self._rates: dict[int, tuple[Any, tuple[int, ...], dict[int, ModelPrice]]] = {}
+
+    def price(self, input_tokens: int) -> ModelPrice:
+        model_price = self._fixed or self.info.get_prices(datetime.now(UTC))
+        entry = self._rates.get(id(model_price))
+        if entry is None:  # the price object is kept in the entry, so its id is not reused
+            entry = self._rates[id(model_price)] = (model_price, _first_tiers(model_price), {})
+        _, tiers, by_band = entry
+        band = sum(1 for start in tiers if input_tokens > start) if tiers else 0
+        rates = by_band.get(band)
+        if rates is None:
+            representative = 1 if band == 0 else tiers[band - 1] + 1
+            rates = by_band[band] = _linear(model_price, representative)
+        return rates
+
+
+# -- the table --------------------------------------------------------------------------------------
+
+
+def _names(model: str) -> list[str]:
+    """``model`` normalised, then without its version suffixes one at a time (for override names)."""
+    names = [normalise_model(model)]
+    while (shorter := _VERSION_SUFFIX.sub("", names[-1])) != names[-1] and shorter:
+        names.append(shorter)
+    return names
 
 
 class PriceTable:
-    """Looks models up by exact name, then with deployment prefixes and version suffixes removed."""
+    """Override prices first (by normalised name, then without version suffixes), then genai-prices
+    (by the provider's id and the model as reported, then normalised)."""
 
-    def __init__(self, version: str, prices: dict[str, ModelPrice]) -> None:
-        self.version = version
-        self._prices = prices
-        self._resolved: dict[str, ModelPrice | None] = {}
+    def __init__(self, overrides: dict[str, ModelPrice], override_version: str | None = None) -> None:
+        self._overrides = overrides
+        self._override_version = override_version
+        self._resolved: dict[tuple[str | None, str], ModelPrice | _GenAIModel | None] = {}
+        CATALOG.start()
 
-    def __len__(self) -> int:
-        return len(self._prices)
+    @property
+    def version(self) -> str:
+        """The price data of a cost: the genai-prices snapshot, plus the override file's version."""
+        bundled = CATALOG.version
+        return bundled if self._override_version is None else f"{bundled}+{self._override_version}"
 
-    def lookup(self, model: str | None) -> ModelPrice | None:
+    def lookup(self, model: str | None, provider: str | None = None) -> ModelPrice | _GenAIModel | None:
         if not model:
             return None
+        key = (provider, model)
         try:
-            return self._resolved[model]
+            return self._resolved[key]
         except KeyError:
             pass
-        found = self._resolve(model)
+        found = self._resolve(model, provider)
         if len(self._resolved) < 4096:  # bounded: model names come from user input
-            self._resolved[model] = found
+            self._resolved[key] = found
         return found
 
-    def _resolve(self, model: str) -> ModelPrice | None:
-        name = _DEPLOYMENT_PREFIX.sub("", model.strip().lower())
-        return self._without_suffixes(name) or self._without_suffixes(_VENDOR_PREFIX.sub("", name, count=1))
+    def _resolve(self, model: str, provider: str | None) -> ModelPrice | _GenAIModel | None:
+        for name in _names(model):
+            if name in self._overrides:
+                return self._overrides[name]
+        provider_id = PROVIDERS.get(provider or "")
+        if provider_id is None and provider not in _ANY_PROVIDER:
+            return None
+        snapshot = CATALOG.get()
+        if snapshot is None:
+            return None
+        for ref in dict.fromkeys((model.strip(), normalise_model(model))):
+            try:
+                _, info = snapshot.find_provider_model(ref, None, provider_id, None)
+            except LookupError:
+                continue
+            return _GenAIModel(info)
+        return None
 
-    def _without_suffixes(self, name: str) -> ModelPrice | None:
-        while name:
-            if name in self._prices:
-                return self._prices[name]
-            shorter = _VERSION_SUFFIX.sub("", name)
-            if shorter == name:
-                return None
-            name = shorter
+    def cost(
+        self,
+        provider: str | None,
+        models: tuple[str | None, ...],
+        input_tokens: int,
+        output_tokens: int,
+        cache_read: int = 0,
+        cache_write: int = 0,
+        reasoning: int = 0,
+    ) -> float | None:
+        """USD for one call of the first of ``models`` (response model, request model) that has a price."""
+        for model in models:
+            found = self.lookup(model, provider)
+            if found is not None:
+                price = found.price(input_tokens) if isinstance(found, _GenAIModel) else found
+                return price.cost(input_tokens, output_tokens, cache_read, cache_write, reasoning)
         return None
 
 
-def _parse(document: dict) -> tuple[str, dict[str, ModelPrice]]:
-    prices = {
-        name.lower(): ModelPrice(
-            input=float(entry["input"]),
-            output=float(entry.get("output", 0.0)),
-            cached_input=None if entry.get("cached_input") is None else float(entry["cached_input"]),
-            cache_write=None if entry.get("cache_write") is None else float(entry["cache_write"]),
-        )
-        for name, entry in document.get("models", {}).items()
-    }
+# -- the override file ------------------------------------------------------------------------------
+
+_FIELDS = {"input": "input", "output": "output", "cached_input": "cached_input", "cache_write": "cache_write",
+           "reasoning": "reasoning"}  # fmt: skip
+
+
+def _entry(name: str, entry: Any) -> ModelPrice | None:
+    if not isinstance(entry, dict) or "input" not in entry:
+        logger.warning("price file: model %r needs an object with an input price; ignored", name)
+        return None
+    try:
+        values = {field: float(entry[key]) for key, field in _FIELDS.items() if entry.get(key) is not None}
+    except (TypeError, ValueError):
+        logger.warning("price file: model %r has a price that is not a number; ignored", name)
+        return None
+    values.setdefault("output", 0.0)
+    return ModelPrice(**values)
+
+
+def parse_prices(document: Any) -> tuple[str, dict[str, ModelPrice]]:
+    """``{"version": ..., "models": {name: {input, output, cached_input?, cache_write?, reasoning?}}}``
+    (USD per million tokens). Entries of another shape are skipped with a warning."""
+    if not isinstance(document, dict) or not isinstance(document.get("models", {}), dict):
+        raise ValueError("a price file is a JSON object with a 'models' object")
+    prices = {}
+    for name, entry in document.get("models", {}).items():
+        price = _entry(str(name), entry)
+        if price is not None:
+            prices[normalise_model(str(name))] = price
     return str(document.get("version", "unknown")), prices
 
 
 def load_price_table(override_file: str | Path | None = None) -> PriceTable:
-    """The bundled table, with the models of ``override_file`` (same JSON format) added or replaced."""
-    bundled = json.loads(resources.files(__package__).joinpath("prices/prices.json").read_text())
-    version, prices = _parse(bundled)
-    if override_file:
-        try:
-            override_version, overrides = _parse(json.loads(Path(override_file).read_text()))
-        except (OSError, ValueError, KeyError, TypeError):
-            logger.exception(
-                "cannot read the price override file %s; using the bundled prices", override_file
-            )
-        else:
-            prices.update(overrides)
-            version = f"{version}+{override_version}"
-    return PriceTable(version, prices)
+    """genai-prices' bundled prices, with the models of ``override_file`` added or replaced. A file that
+    cannot be read or has the wrong shape is logged and ignored: instrumenting never fails for it."""
+    if not override_file:
+        return PriceTable({})
+    try:
+        version, overrides = parse_prices(json.loads(Path(override_file).read_text()))
+    except (OSError, ValueError) as error:
+        logger.warning("cannot use the price file %s (%s); using the bundled prices", override_file, error)
+        return PriceTable({})
+    return PriceTable(overrides, version)
