@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from otel_llm.telemetry.guarding import (
     guard_output,
 )
 from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
+from otel_llm.telemetry.scrub import client_secrets
 from otel_llm.telemetry.streams import (
     AsyncGeneratorStreamProxy,
     AsyncStreamProxy,
@@ -77,10 +79,25 @@ def _start(
     try:
         if operation.arguments is not None:
             kwargs = operation.arguments(args, kwargs)
-        return operation.start(telemetry, instance, kwargs)
+        invocation = operation.start(telemetry, instance, kwargs)
+        if invocation is not None:
+            invocation.sensitive = lambda: _sensitive_texts(invocation, operation, instance, kwargs)
+        return invocation
     except Exception:
         logger.exception("otel-llm failed to start a span; the call goes ahead untraced")
         return None
+
+
+def _sensitive_texts(
+    invocation: Invocation, operation: Operation, instance: Any, kwargs: dict[str, Any]
+) -> set[str]:
+    """What a failed call's error text must not record: the client's keys, and the prompt when content
+    is not captured (servers echo the request; SDKs put the reply into the exception's message)."""
+    sensitive = client_secrets(instance)
+    if not invocation.capture and operation.texts is not None:
+        for text in operation.texts.input_texts(kwargs):
+            sensitive.update((text, json.dumps(text)[1:-1]))  # as sent, and as echoed in a JSON body
+    return sensitive
 
 
 def _guard_for(operation: Operation) -> Guard | None:

@@ -7,6 +7,7 @@ span naming, attribute rules, metrics, content capture, cost and the exactly-onc
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from itertools import pairwise
 from time import perf_counter
 from typing import Any
@@ -24,6 +25,7 @@ from otel_llm.semconv import events as E
 from otel_llm.telemetry import content
 from otel_llm.telemetry.instruments import GenAIInstruments
 from otel_llm.telemetry.pricing import load_price_table
+from otel_llm.telemetry.scrub import error_text
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +127,7 @@ class Invocation:
         "reasoning_tokens",
         "response_id",
         "response_model",
+        "sensitive",
         "span",
         "start_attributes",
         "start_time",
@@ -159,6 +162,8 @@ class Invocation:
         self.extra_metric_attributes: dict[str, Any] | None = None
         self.input_content: tuple[Any, Any, Any] | None = None  # system instructions, messages, tools
         self.output_messages: list[dict[str, Any]] | None = None
+        # texts to scrub from recorded error messages (the client's keys...), read only when the call fails
+        self.sensitive: Callable[[], Iterable[str]] | None = None
         self._ended = False
 
     @property
@@ -210,17 +215,19 @@ class Invocation:
         metric_attributes = base_attributes
         if self.extra_metric_attributes:
             metric_attributes = {**base_attributes, **self.extra_metric_attributes}
+        message = None
         if error is not None:
             error_type = type(error).__qualname__
             attributes[A.ERROR_TYPE] = error_type
             metric_attributes = {**metric_attributes, A.ERROR_TYPE: error_type}
-            self.span.set_status(Status(StatusCode.ERROR, str(error)[:1024]))
+            message = error_text(error, self.sensitive)
+            self.span.set_status(Status(StatusCode.ERROR, message))
         self.span.set_attributes(attributes)
         if self.telemetry.capture:
             self._record_content(attributes)
         self._record_metrics(end_time, metric_attributes, base_attributes)
         if error is not None:
-            self._emit_exception(error)
+            self._emit_exception(error, message)
 
     def _response_attributes(self) -> dict[str, Any]:
         attributes = self.extra_attributes
@@ -318,10 +325,10 @@ class Invocation:
                 context=trace.set_span_in_context(self.span),
             )
 
-    def _emit_exception(self, error: BaseException) -> None:
+    def _emit_exception(self, error: BaseException, message: str | None) -> None:
         self.telemetry.event_logger.emit(
             event_name=E.GEN_AI_CLIENT_OPERATION_EXCEPTION,
             severity_number=SeverityNumber.WARN,
-            attributes={A.EXCEPTION_TYPE: type(error).__qualname__, A.EXCEPTION_MESSAGE: str(error)[:1024]},
+            attributes={A.EXCEPTION_TYPE: type(error).__qualname__, A.EXCEPTION_MESSAGE: message},
             context=trace.set_span_in_context(self.span),
         )
