@@ -111,15 +111,16 @@ def _guard_for(operation: Operation) -> Guard | None:
 
 
 def _guarded_arguments(
-    guard: Guard, operation: Operation, args: tuple, kwargs: dict[str, Any]
+    guard: Guard, operation: Operation, args: tuple, kwargs: dict[str, Any], invocation: Invocation
 ) -> tuple[tuple, dict[str, Any]]:
     """The call's ``(args, kwargs)`` after the input checks. For methods called positionally the
-    mapping reads the named arguments (``Operation.arguments``); redacted ones are passed by name."""
+    mapping reads the named arguments (``Operation.arguments``); redacted ones are passed by name.
+    Redactions apply to the invocation's captured input content too."""
     texts: TextMapping = operation.texts  # type: ignore[assignment]
     if operation.arguments is None:
-        return args, guard_input(guard, texts, kwargs)
+        return args, guard_input(guard, texts, kwargs, invocation.redact_input)
     named = operation.arguments(args, kwargs)
-    checked = guard_input(guard, texts, named)
+    checked = guard_input(guard, texts, named, invocation.redact_input)
     return (args, kwargs) if checked is named else ((), checked)
 
 
@@ -203,7 +204,7 @@ def sync_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[..
         token = context.attach(invocation.call_context())
         try:
             if guard is not None:
-                args, kwargs = _guarded_arguments(guard, operation, args, kwargs)
+                args, kwargs = _guarded_arguments(guard, operation, args, kwargs, invocation)
             result = wrapped(*args, **kwargs)
         except BaseException as error:
             invocation.fail(error)
@@ -225,7 +226,7 @@ def async_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[.
         token = context.attach(invocation.call_context())
         try:
             if guard is not None:
-                args, kwargs = _guarded_arguments(guard, operation, args, kwargs)
+                args, kwargs = _guarded_arguments(guard, operation, args, kwargs, invocation)
             result = await wrapped(*args, **kwargs)
         except BaseException as error:
             invocation.fail(error)
@@ -269,10 +270,11 @@ class _ManagerEntry:
         self._self_start, self._self_operation, self._self_remake = start, operation, remake
         self._self_kwargs, self._self_raw, self._self_proxy = kwargs, raw, None
 
-    def _self_guard_input(self) -> Guard | None:
+    def _self_guard_input(self, invocation: Invocation) -> Guard | None:
         guard = _guard_for(self._self_operation)
         if guard is not None:
-            kwargs = guard_input(guard, self._self_operation.texts, self._self_kwargs)  # type: ignore[arg-type]
+            texts: TextMapping = self._self_operation.texts  # type: ignore[assignment]
+            kwargs = guard_input(guard, texts, self._self_kwargs, invocation.redact_input)
             if kwargs is not self._self_kwargs:
                 self.__wrapped__ = self._self_remake(kwargs)
         return guard
@@ -310,7 +312,7 @@ class StreamManagerProxy(_ManagerEntry, wrapt.ObjectProxy):
             return self.__wrapped__.__enter__()
         token = context.attach(invocation.call_context())
         try:
-            guard = self._self_guard_input()
+            guard = self._self_guard_input(invocation)
             stream = self.__wrapped__.__enter__()
         except BaseException as error:
             invocation.fail(error)
@@ -337,7 +339,7 @@ class AsyncStreamManagerProxy(_ManagerEntry, wrapt.ObjectProxy):
             return await self.__wrapped__.__aenter__()
         token = context.attach(invocation.call_context())
         try:
-            guard = self._self_guard_input()
+            guard = self._self_guard_input(invocation)
             stream = await self.__wrapped__.__aenter__()
         except BaseException as error:
             invocation.fail(error)

@@ -59,6 +59,23 @@ def apply_hook(hook: ContentHook | None, name: str, value: Any) -> Any:
         return None
 
 
+def replace_texts(value: Any, replacements: dict[str, str]) -> Any:
+    """``value`` with every string that holds a key of ``replacements`` rewritten with its value.
+
+    Used when guardrails redact a call's input: the content recorded must be what the provider received.
+    """
+    if isinstance(value, str):
+        for original, replacement in replacements.items():
+            if original in value:
+                value = value.replace(original, replacement)
+        return value
+    if isinstance(value, dict):
+        return {k: replace_texts(v, replacements) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [replace_texts(v, replacements) for v in value]
+    return value
+
+
 def _cap_strings(value: Any, limit: int) -> Any:
     if isinstance(value, str):
         return value if len(value) <= limit else value[:limit] + TRUNCATION_MARK

@@ -72,16 +72,30 @@ def _read(read: Callable[[Any], list[str]], value: Any) -> list[str]:
         return []
 
 
-def guard_input(guard: Guard, mapping: TextMapping, kwargs: dict[str, Any]) -> dict[str, Any]:
+def guard_input(
+    guard: Guard,
+    mapping: TextMapping,
+    kwargs: dict[str, Any],
+    on_change: Callable[[list[str], list[str]], None] | None = None,
+) -> dict[str, Any]:
     """The call's kwargs after the input checks; the guard's block exception propagates to the app.
 
     If redacted texts cannot be written back, the error propagates too: unredacted text is never sent.
+    ``on_change(texts, checked)`` is told of changed texts (so that recorded content matches what is sent).
     """
     texts = _read(mapping.input_texts, kwargs)
     if not texts:
         return kwargs
     checked = guard.apply(texts, "input")
-    return kwargs if checked == texts else mapping.with_input_texts(kwargs, checked)
+    if checked == texts:
+        return kwargs
+    redacted = mapping.with_input_texts(kwargs, checked)
+    if on_change is not None:
+        try:
+            on_change(texts, checked)
+        except Exception:
+            logger.exception("otel-llm could not redact the recorded input content")
+    return redacted
 
 
 def guard_output(guard: Guard, mapping: TextMapping, response: Any) -> None:

@@ -180,6 +180,14 @@ class Invocation:
         ctx = Context({**context.get_current(), GENAI_SPAN_KEY: True, HTTP_SUPPRESS_KEY: True})
         return trace.set_span_in_context(self.span, ctx)
 
+    def redact_input(self, originals: list[str], redacted: list[str]) -> None:
+        """Guardrails changed the call's input texts: the captured input content follows."""
+        if self.input_content is not None:
+            replacements = {o: r for o, r in zip(originals, redacted) if o and o != r}
+            self.input_content = tuple(  # type: ignore[assignment]
+                content.replace_texts(value, replacements) for value in self.input_content
+            )
+
     # -- ending --------------------------------------------------------------------------------
 
     def end(self) -> None:
