@@ -128,16 +128,27 @@ class ChunkGuard:
             context.detach(token)
 
     def _filter(self, chunk: Any) -> None:
-        for channel, delta, last in self._mapping.chunk_texts(chunk):  # type: ignore[misc]
+        """Guard errors never reach the app: a chunk whose texts cannot be read or written back passes
+        as it came (fail open; logged). Only the guard's own block exceptions propagate."""
+        try:
+            channels = self._mapping.chunk_texts(chunk)  # type: ignore[misc]
+        except Exception:
+            logger.exception("otel-llm could not read a stream chunk's texts for guardrails; not checked")
+            return
+        for channel, delta, last in channels:
+            text = delta if isinstance(delta, str) else ""  # an SDK may accept other values: no text
             stream = self._filters.get(channel)
             if stream is None:
                 stream = self._filters[channel] = self._guard.stream("output")
-            released = stream.feed(delta) if delta else ""
+            released = stream.feed(text) if text else ""
             if last:
                 released += stream.finish()
                 del self._filters[channel]
-            if released != delta:
-                self._mapping.set_chunk_text(chunk, channel, released)  # type: ignore[misc]
+            if released != text:
+                try:
+                    self._mapping.set_chunk_text(chunk, channel, released)  # type: ignore[misc]
+                except Exception:
+                    logger.exception("otel-llm could not write a stream chunk's checked text; passed as is")
 
     def close(self) -> None:
         """The stream ended early: finish the open filters (their checks are recorded), drop their tails."""
