@@ -26,6 +26,8 @@ from otel_llm.guardrails.telemetry import GuardrailTelemetry
 
 logger = logging.getLogger(__name__)
 _ACTION_OUTCOME = {action: Outcome(action.value) for action in Action}
+MAX_HOLD = 16_384
+"""The most characters a stream holds back for a match that may still be growing (a PEM block)."""
 
 
 @dataclass
@@ -173,6 +175,7 @@ class StreamGuard:
             if holdback is not None
             else max((r.detector.max_span for r in self.span_rules), default=0)
         )
+        self.max_hold = max(self.holdback, MAX_HOLD)
         self._buffer = ""
         self._released = 0  # characters of the raw stream released before the buffer
         self._raw: list[str] = []
@@ -210,7 +213,8 @@ class StreamGuard:
             growing = run.rule.detector.unfinished(self._buffer)
             if growing is not None:
                 cut = min(cut, growing)
-        return self._release(cut, runs)
+        # a match still growing holds the stream, but not without end: each delta rescans the buffer
+        return self._release(max(cut, len(self._buffer) - self.max_hold), runs)
 
     def wrap(self, deltas: Iterable[str]) -> Iterator[str]:
         """Guard a whole stream of deltas: yields releasable text, then the rest after ``finish``."""

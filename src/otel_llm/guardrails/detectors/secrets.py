@@ -63,6 +63,7 @@ _PEM_BEGIN = re.compile(
     r"-----BEGIN ((?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----"
 )
 PEM_BODY_LIMIT = 8192  # characters between a private key's BEGIN and END lines
+PEM_BLOCK_LIMIT = PEM_BODY_LIMIT + 2 * 64  # with both lines
 EXTRA_PATTERNS: dict[str, re.Pattern[str]] = {
     PRIVATE_KEY: re.compile(_PEM_BEGIN.pattern + rf"[\s\S]{{0,{PEM_BODY_LIMIT}}}?-----END \1-----"),
     # each starts with its literal prefix (which lets the regex engine search for it quickly),
@@ -197,8 +198,9 @@ class SecretsDetector(Detector):
         return 512
 
     def unfinished(self, text: str) -> int | None:
-        """An opened PEM block without its END line: hold the stream from its BEGIN line."""
-        begin = text.rfind("-----BEGIN ")
+        """An opened PEM block without its END line: hold the stream from its BEGIN line, while the
+        block can still end (a BEGIN line further back than the longest block is released)."""
+        begin = text.rfind("-----BEGIN ", max(0, len(text) - PEM_BLOCK_LIMIT))
         return begin if begin >= 0 and "-----END " not in text[begin:] else None
 
     def detect(self, text: str) -> list[Match]:
