@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 
 import openai
+from otel_llm import guardrails
+from otel_llm.guardrails import Detector, GuardrailViolation, Match, Policy, Rule
 from otel_llm.instrumentation.openai import OpenAIInstrumentor
 
 from ..wire_server import WireServer, sse
@@ -92,3 +94,62 @@ def test_odd_chunks_pass_a_guardrail_policy_unchanged(otel, redacting_policy, ev
             instrumentor.uninstrument()
     assert guarded == bare
     assert len([s for s in otel.spans() if s.name.startswith(("chat", "responses"))]) == 1
+
+
+class Returning(Detector):
+    """A custom detector that returns what it was given, not necessarily a list of matches."""
+
+    name = "returning"
+    category = "TEST"
+
+    def __init__(self, result):
+        self.result = result
+
+    def detect(self, text):
+        return self.result
+
+
+@pytest.mark.parametrize(
+    ("result", "redacted"),
+    [
+        (None, "call me at noon"),
+        ([(8, 10, "PRONOUN")], "call me <PRONOUN> noon"),
+        (((8, 10, "PRONOUN", 0.5),), "call me <PRONOUN> noon"),
+    ],
+)
+def test_custom_detectors_may_return_none_or_tuples(result, redacted):
+    """#15: a custom detector returning None or tuples raised into the app."""
+    policy = Policy("custom", [Rule("custom", Returning(result), "redact", "input")])
+    assert policy.engine.check("call me at noon", "input").text == redacted
+
+
+@pytest.mark.parametrize("result", [["oops"], [(0, 99, "X")], 42, [Match(3, 1, "X")]])
+@pytest.mark.parametrize("fail_open", [True, False])
+def test_a_custom_detectors_malformed_result_is_a_detector_error(result, fail_open):
+    policy = Policy("custom", [Rule("custom", Returning(result), "redact", "input")], fail_open=fail_open)
+    if fail_open:
+        checked = policy.engine.check("call me at noon", "input")
+        assert (checked.text, checked.outcome.value, checked.errors[0].error_type) == (
+            "call me at noon",
+            "error",
+            "TypeError",
+        )
+    else:
+        with pytest.raises(GuardrailViolation):
+            policy.engine.check("call me at noon", "input")
+
+
+def test_a_malformed_custom_detector_does_not_break_an_instrumented_call(
+    otel, openai_client, instrument_openai
+):
+    instrument_openai()
+    guardrails.install(
+        Policy("custom", [Rule("custom", Returning([(0, 1)]), "redact", "both")], fail_open=True)
+    )
+    try:
+        response = openai_client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hello"}]
+        )
+    finally:
+        guardrails.uninstall()
+    assert response.choices[0].message.content
