@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from opentelemetry.sdk.trace import SpanProcessor
+
 from otel_llm.semconv import attributes as A
 
 SECRET = "sk-proj-" + "Zx81Qw7e" * 6
@@ -42,3 +45,35 @@ def test_redacted_input_of_a_stream_is_recorded_redacted(
     instrument_openai(capture_mode="span_only")
     list(chat(openai_client, messages=[{"role": "user", "content": PROMPT}], stream=True))
     assert input_messages(otel) == [{"role": "user", "parts": [{"type": "text", "content": REDACTED}]}]
+
+
+class RaisingProcessor(SpanProcessor):
+    def on_end(self, span):
+        raise RuntimeError("exporter bug")
+
+
+@pytest.fixture
+def raising_processor(otel):
+    processor = RaisingProcessor()
+    otel.tracer_provider.add_span_processor(processor)
+    yield
+    processors = otel.tracer_provider._active_span_processor._span_processors
+    otel.tracer_provider._active_span_processor._span_processors = tuple(
+        p for p in processors if p is not processor
+    )
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_span_processor_that_raises_does_not_break_the_call(
+    otel, openai_client, instrument_openai, redacting_policy, raising_processor, stream
+):
+    """#12: a processor raising in ``on_end`` broke the app's call (the call's span and the guard's spans)."""
+    instrument_openai()
+    result = chat(openai_client, messages=[{"role": "user", "content": PROMPT}], stream=stream)
+    text = (
+        "".join(c.choices[0].delta.content or "" for c in result)
+        if stream
+        else result.choices[0].message.content
+    )
+    assert text
+    assert [s.name for s in otel.spans()].count("chat gpt-4o-mini") == 1

@@ -23,6 +23,7 @@ from otel_llm.config import ChunkMetric, Settings, load_settings
 from otel_llm.semconv import attributes as A
 from otel_llm.semconv import events as E
 from otel_llm.telemetry import content
+from otel_llm.telemetry.ending import end_span
 from otel_llm.telemetry.instruments import GenAIInstruments
 from otel_llm.telemetry.pricing import load_price_table
 from otel_llm.telemetry.scrub import error_text
@@ -200,7 +201,7 @@ class Invocation:
         except Exception:
             logger.exception("otel-llm failed to record a GenAI operation")
         finally:
-            self.span.end()
+            end_span(self.span)
 
     def fail(self, error: BaseException) -> None:
         """End the operation as failed by ``error`` (which the caller re-raises unchanged)."""
@@ -212,7 +213,7 @@ class Invocation:
         except Exception:
             logger.exception("otel-llm failed to record a GenAI operation")
         finally:
-            self.span.end()
+            end_span(self.span)
 
     def _record(self, error: BaseException | None) -> None:
         end_time = perf_counter()
