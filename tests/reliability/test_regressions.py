@@ -77,3 +77,25 @@ def test_a_span_processor_that_raises_does_not_break_the_call(
     )
     assert text
     assert [s.name for s in otel.spans()].count("chat gpt-4o-mini") == 1
+
+
+@pytest.mark.parametrize("policy", [False, True])
+@pytest.mark.parametrize("stream", [False, True])
+def test_messages_given_as_a_generator_are_sent(
+    otel, openai_server, openai_client, instrument_openai, request, policy, stream
+):
+    """#18: capture or guardrails consumed a generator of messages, so the SDK sent ``messages: []``."""
+    if policy:
+        request.getfixturevalue("redacting_policy")
+    instrument_openai(capture_mode="span_only")
+    messages = (
+        {"role": role, "content": text} for role, text in [("system", "Be brief."), ("user", "Hi there")]
+    )
+    result = chat(openai_client, messages=messages, stream=stream)
+    if stream:
+        list(result)
+    assert openai_server.requests[-1]["body"]["messages"] == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Hi there"},
+    ]
+    assert [m["role"] for m in input_messages(otel)] == ["system", "user"]

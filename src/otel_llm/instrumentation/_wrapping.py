@@ -13,7 +13,7 @@ import importlib
 import inspect
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +71,21 @@ class Patch:
     is_async: bool = False
     stream_manager: str | None = None
     """Set for methods returning a stream manager: the helper stream's raw-stream attribute."""
+
+
+def _one_shot(value: Any) -> bool:
+    """A generator or other iterator that reading would consume (files, which are iterators too, are not)."""
+    return isinstance(value, Iterator) and not hasattr(value, "read")
+
+
+def materialised(args: tuple, kwargs: dict[str, Any]) -> tuple[tuple, dict[str, Any]]:
+    """The call's arguments with one-shot iterables (``messages=(m for m in ...)``) made lists, once: the
+    instrumentation and guardrails read them, and the SDK then sends the same items."""
+    if any(_one_shot(v) for v in kwargs.values()):
+        kwargs = {k: list(v) if _one_shot(v) else v for k, v in kwargs.items()}
+    if any(_one_shot(v) for v in args):
+        args = tuple(list(v) if _one_shot(v) else v for v in args)
+    return args, kwargs
 
 
 def _start(
@@ -197,6 +212,7 @@ def _async_call_proxy(result: Any) -> type | None:
 
 def sync_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[..., Any]:
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
+        args, kwargs = materialised(args, kwargs)
         invocation = _start(telemetry, operation, instance, kwargs, args)
         if invocation is None:
             return wrapped(*args, **kwargs)
@@ -219,6 +235,7 @@ def sync_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[..
 
 def async_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[..., Any]:
     async def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
+        args, kwargs = materialised(args, kwargs)
         invocation = _start(telemetry, operation, instance, kwargs, args)
         if invocation is None:
             return await wrapped(*args, **kwargs)
@@ -361,6 +378,7 @@ def stream_manager_wrapper(
     proxy_class = AsyncStreamManagerProxy if is_async else StreamManagerProxy
 
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
+        args, kwargs = materialised(args, kwargs)
         manager = wrapped(*args, **kwargs)
         if operation.finish_stream is None:
             return manager
