@@ -67,10 +67,14 @@ class Operation:
 class Patch:
     module: str
     method: str  # "Class.method"
-    operation: Operation
+    operation: Operation | None  # None with ``closes_stream``
     is_async: bool = False
     stream_manager: str | None = None
     """Set for methods returning a stream manager: the helper stream's raw-stream attribute."""
+    closes_stream: str | None = None
+    """Set for an SDK helper stream's ``close`` or its manager's ``__exit__``/``__aexit__``, which close the
+    HTTP response rather than the raw stream that our proxy wraps: the helper's raw-stream attribute. The
+    proxy there is ended too (with the exception that left the ``with`` block, if any)."""
 
 
 def _one_shot(value: Any) -> bool:
@@ -394,10 +398,63 @@ def stream_manager_wrapper(
     return wrapper
 
 
+def _proxy_in(helper: Any, raw_attribute: str) -> Any:
+    """Our stream proxy behind an SDK helper stream, or behind the helper a stream manager holds."""
+    for candidate in (helper, *vars(helper).values()) if hasattr(helper, "__dict__") else (helper,):
+        raw = getattr(candidate, raw_attribute, None)
+        if isinstance(raw, StreamProxy | AsyncStreamProxy):
+            return raw
+    return None
+
+
+def closing_wrapper(raw_attribute: str, is_async: bool) -> Callable[..., Any]:
+    """Wrap a helper's ``close``/``__exit__`` (see ``Patch.closes_stream``) so that it ends our proxy."""
+
+    def proxy_and_error(instance: Any, args: tuple) -> tuple[Any, BaseException | None]:
+        try:
+            error = args[1] if len(args) >= 2 and isinstance(args[1], BaseException) else None
+            return _proxy_in(instance, raw_attribute), error
+        except Exception:
+            logger.exception("otel-llm could not find the stream behind an SDK stream helper")
+            return None, None
+
+    def end(proxy: Any, error: BaseException | None) -> None:
+        if proxy is not None:
+            proxy._self_end(error)
+
+    if is_async:
+
+        async def async_wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict) -> Any:
+            proxy, error = proxy_and_error(instance, args)
+            if error is not None:  # with the app's error, before the SDK closes (which would be a success)
+                end(proxy, error)
+            try:
+                return await wrapped(*args, **kwargs)
+            finally:
+                end(proxy, None)
+
+        return async_wrapper
+
+    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict) -> Any:
+        proxy, error = proxy_and_error(instance, args)
+        if error is not None:
+            end(proxy, error)
+        try:
+            return wrapped(*args, **kwargs)
+        finally:
+            end(proxy, None)
+
+    return wrapper
+
+
 def apply_patch(telemetry: GenAITelemetry, patch: Patch, module: Any) -> bool:
     """Wrap the patch's method in ``module``; ``False`` when this SDK version lacks it."""
     try:
-        if patch.stream_manager is not None:
+        if patch.closes_stream is not None:
+            wrapper = closing_wrapper(patch.closes_stream, patch.is_async)
+        elif patch.operation is None:
+            raise ValueError(f"{patch.method}: a patch needs an operation or closes_stream")
+        elif patch.stream_manager is not None:
             wrapper = stream_manager_wrapper(telemetry, patch.operation, patch.stream_manager, patch.is_async)
         else:
             wrapper = (async_wrapper if patch.is_async else sync_wrapper)(telemetry, patch.operation)

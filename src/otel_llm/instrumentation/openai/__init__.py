@@ -40,6 +40,22 @@ def _both(module: str, sync_class: str, method: str, operation: Operation) -> tu
     )
 
 
+def _helper_closing(module: str, stream_class: str) -> tuple[Patch, ...]:
+    """The ``stream()`` helpers read our proxy of ``create``'s stream but close only its HTTP response:
+    their ``close`` and their managers' exits end the proxy too (see ``Patch.closes_stream``)."""
+    return tuple(
+        Patch(
+            module,
+            f"{prefix}{stream_class}{suffix}",
+            None,
+            is_async=bool(prefix),
+            closes_stream="_raw_stream",
+        )
+        for prefix in ("", "Async")
+        for suffix in (".close", "Manager.__aexit__" if prefix else "Manager.__exit__")
+    )
+
+
 class OpenAIInstrumentor(GenAIInstrumentor):
     requirements = ("openai >= 1.0",)
 
@@ -50,6 +66,8 @@ class OpenAIInstrumentor(GenAIInstrumentor):
             *_both("openai.resources.beta.chat.completions", "Completions", "parse", CHAT),
             *_both("openai.resources.responses", "Responses", "create", RESPONSES),
             *_both("openai.resources.embeddings", "Embeddings", "create", EMBEDDINGS),
+            *_helper_closing("openai.lib.streaming.chat._completions", "ChatCompletionStream"),
+            *_helper_closing("openai.lib.streaming.responses._responses", "ResponseStream"),
         )
 
 
