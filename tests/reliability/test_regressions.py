@@ -10,7 +10,10 @@ import json
 import pytest
 from opentelemetry.sdk.trace import SpanProcessor
 
+import openai
 from otel_llm.semconv import attributes as A
+
+from ..wire_server import Reply, WireServer
 
 SECRET = "sk-proj-" + "Zx81Qw7e" * 6
 PROMPT = f"Use the key {SECRET} and mail ann@example.org"
@@ -99,3 +102,60 @@ def test_messages_given_as_a_generator_are_sent(
         {"role": "user", "content": "Hi there"},
     ]
     assert [m["role"] for m in input_messages(otel)] == ["system", "user"]
+
+
+def completion(**fields):
+    body = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "gpt-4o-mini-2024-07-18",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hi"}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 7, "completion_tokens": 2, "total_tokens": 9},
+    }
+    return {**body, **fields}
+
+
+MALFORMED = {
+    "dict model": (
+        completion(model={"name": "gpt"}),
+        {A.GEN_AI_RESPONSE_ID: "chatcmpl-1"},
+        A.GEN_AI_RESPONSE_MODEL,
+    ),
+    "string usage": (
+        completion(usage="7 tokens"),
+        {A.GEN_AI_RESPONSE_ID: "chatcmpl-1"},
+        A.GEN_AI_USAGE_INPUT_TOKENS,
+    ),
+    "string token count": (
+        completion(usage={"prompt_tokens": "7", "completion_tokens": 2}),
+        {A.GEN_AI_USAGE_OUTPUT_TOKENS: 2, A.GEN_AI_RESPONSE_MODEL: "gpt-4o-mini-2024-07-18"},
+        A.GEN_AI_USAGE_INPUT_TOKENS,
+    ),
+    "count above int64": (
+        completion(usage={"prompt_tokens": 7, "completion_tokens": 2**70}),
+        {A.GEN_AI_USAGE_INPUT_TOKENS: 7},
+        A.GEN_AI_USAGE_OUTPUT_TOKENS,
+    ),
+    "lone surrogate": (completion(id="chatcmpl-\ud800x"), {A.GEN_AI_RESPONSE_ID: "chatcmpl-?x"}, None),
+}
+
+
+@pytest.mark.parametrize(("body", "recorded", "dropped"), MALFORMED.values(), ids=MALFORMED)
+def test_one_malformed_response_field_costs_only_that_field(otel, instrument_openai, body, recorded, dropped):
+    """#16: a dict model or a string usage lost all response telemetry; surrogates and integers beyond
+    int64 reached attributes, and the exporter then dropped the span."""
+    instrument_openai(capture_mode="span_only")
+    with WireServer(lambda method, path, request: Reply(json_body=body)) as server:
+        client = openai.OpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0)
+        chat(client, messages=[{"role": "user", "content": "hi"}])
+    (span,) = otel.spans()
+    attributes = dict(span.attributes)
+    assert attributes[A.GEN_AI_RESPONSE_FINISH_REASONS] == ("stop",)
+    assert {key: attributes.get(key) for key in recorded} == recorded
+    assert dropped not in attributes
+    assert json.loads(attributes[A.GEN_AI_OUTPUT_MESSAGES])[0]["parts"][0]["content"] == "Hi"
+    for value in attributes.values():  # what an OTLP exporter can encode
+        for item in value if isinstance(value, tuple) else (value,):
+            assert not isinstance(item, str) or item.encode()
+            assert not isinstance(item, int) or -(2**63) <= item < 2**63

@@ -22,7 +22,7 @@ from otel_llm import __version__
 from otel_llm.config import ChunkMetric, Settings, load_settings
 from otel_llm.semconv import attributes as A
 from otel_llm.semconv import events as E
-from otel_llm.telemetry import content
+from otel_llm.telemetry import content, values
 from otel_llm.telemetry.ending import end_span
 from otel_llm.telemetry.instruments import GenAIInstruments
 from otel_llm.telemetry.pricing import load_price_table
@@ -42,6 +42,7 @@ try:  # the key the HTTP client instrumentations (httpx, requests, urllib3, aioh
 except ImportError:  # pragma: no cover - older opentelemetry-instrumentation
     HTTP_SUPPRESS_KEY = "suppress_http_instrumentation"
 
+_COUNTS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens", "reasoning_tokens")
 _CONTENT_KEYS = (A.GEN_AI_SYSTEM_INSTRUCTIONS, A.GEN_AI_INPUT_MESSAGES, A.GEN_AI_TOOL_DEFINITIONS)
 # Request parameters typed double by the conventions that apps often pass as ints (temperature=1).
 _DOUBLE_PARAMETERS = (
@@ -102,6 +103,7 @@ class GenAITelemetry:
                 value = attributes.get(key)
                 if type(value) is int:
                     attributes[key] = float(value)
+            attributes = values.clean_attributes(attributes)  # the app's arguments: any value may come
         if stream:
             attributes[A.GEN_AI_REQUEST_STREAM] = True
         name = f"{operation} {model}" if model else operation
@@ -215,9 +217,23 @@ class Invocation:
         finally:
             end_span(self.span)
 
+    def _validate_fields(self) -> None:
+        """Drop response fields of the wrong type, one by one (a provider read them as the SDK gave them)."""
+        for name in _COUNTS:
+            value = getattr(self, name)
+            if value is not None and values.count(value) is not value:
+                setattr(self, name, values.count(value))
+        if self.response_model is not None:
+            self.response_model = values.text(self.response_model)
+        if self.response_id is not None:
+            self.response_id = values.text(self.response_id)
+        if self.finish_reasons is not None:
+            self.finish_reasons = values.texts(self.finish_reasons)
+
     def _record(self, error: BaseException | None) -> None:
         end_time = perf_counter()
-        attributes = self._response_attributes()
+        self._validate_fields()
+        attributes = values.clean_attributes(self._response_attributes())
         base_attributes = self.metric_attributes  # the time-to-chunk metrics carry only these
         if self.response_model:
             base_attributes[A.GEN_AI_RESPONSE_MODEL] = self.response_model
@@ -321,12 +337,14 @@ class Invocation:
         return {k: content.limit_size(v, max_length) for k, v in values.items() if v is not None}
 
     def _record_content(self, attributes: dict[str, Any]) -> None:
-        values = self._content_values()
+        content_values = self._content_values()
         mode = self.telemetry.settings.capture_mode
-        if mode.on_span and values:
-            self.span.set_attributes({key: content.to_json(value, 0) for key, value in values.items()})
+        if mode.on_span and content_values:
+            self.span.set_attributes(
+                {key: values.utf8(content.to_json(value, 0)) for key, value in content_values.items()}
+            )
         if mode.on_event:
-            event_attributes = {**self.start_attributes, **attributes, **values}
+            event_attributes = {**self.start_attributes, **attributes, **content_values}
             self.telemetry.event_logger.emit(
                 event_name=E.GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS,
                 severity_number=SeverityNumber.DEBUG,
