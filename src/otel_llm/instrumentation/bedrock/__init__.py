@@ -87,7 +87,12 @@ def on_response(invocation: Invocation, result: dict[str, Any]) -> None:
     if "body" not in result:
         _converse.read_response(invocation, result)
         return
-    _family(invocation).read_response(invocation, _texts.response_body(result))
+    try:
+        body = _texts.response_body(result)
+    except Exception as error:  # the body's connection died: the app's read fails as it would without us
+        invocation.fail(error)
+        return
+    _family(invocation).read_response(invocation, body)
     headers = (result.get("ResponseMetadata") or {}).get("HTTPHeaders") or {}
     _bedrock_token_counts(invocation, *(headers.get(name) for name in _TOKEN_HEADERS))
 
