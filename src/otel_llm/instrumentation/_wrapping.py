@@ -30,7 +30,7 @@ from otel_llm.telemetry.guarding import (
     guard_input,
     guard_output,
 )
-from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
+from otel_llm.telemetry.invocation import GENAI_SPAN_KEY, GenAITelemetry, Invocation
 from otel_llm.telemetry.scrub import client_secrets
 from otel_llm.telemetry.streams import (
     AsyncGeneratorStreamProxy,
@@ -75,6 +75,9 @@ class Patch:
     """Set for an SDK helper stream's ``close`` or its manager's ``__exit__``/``__aexit__``, which close the
     HTTP response rather than the raw stream that our proxy wraps: the helper's raw-stream attribute. The
     proxy there is ended too (with the exception that left the ``with`` block, if any)."""
+    instead_inside_ours: Callable[[tuple, dict[str, Any]], Any] | None = None
+    """Set for an SDK's own span factory (an SDK that traces itself): given the call's ``(args, kwargs)``,
+    what it returns instead, with no span, while one of our GenAI spans is current (one call, one span)."""
 
 
 def _one_shot(value: Any) -> bool:
@@ -447,11 +450,24 @@ def closing_wrapper(raw_attribute: str, is_async: bool) -> Callable[..., Any]:
     return wrapper
 
 
+def no_sdk_span_inside_ours(instead: Callable[[tuple, dict[str, Any]], Any]) -> Callable[..., Any]:
+    """Wrap an SDK's own span factory (see ``Patch.instead_inside_ours``)."""
+
+    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
+        if context.get_value(GENAI_SPAN_KEY):
+            return instead(args, kwargs)
+        return wrapped(*args, **kwargs)
+
+    return wrapper
+
+
 def apply_patch(telemetry: GenAITelemetry, patch: Patch, module: Any) -> bool:
     """Wrap the patch's method in ``module``; ``False`` when this SDK version lacks it."""
     try:
         if patch.closes_stream is not None:
             wrapper = closing_wrapper(patch.closes_stream, patch.is_async)
+        elif patch.instead_inside_ours is not None:
+            wrapper = no_sdk_span_inside_ours(patch.instead_inside_ours)
         elif patch.operation is None:
             raise ValueError(f"{patch.method}: a patch needs an operation or closes_stream")
         elif patch.stream_manager is not None:

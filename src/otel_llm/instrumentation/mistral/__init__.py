@@ -8,6 +8,7 @@ check and redact chat texts (``_texts``); embeddings inputs are not guarded.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from otel_llm.instrumentation._base import GenAIInstrumentor
 from otel_llm.instrumentation._wrapping import Operation, Patch
@@ -35,6 +36,19 @@ def _patches(resource: str, cls: str, method: str, operation: Operation) -> list
     ]
 
 
+def _request_without_span(args: tuple, kwargs: dict[str, Any]) -> tuple[Any, None]:
+    """``get_traced_request_and_span(tracing_enabled, tracer, span, operation_id, request)``, untraced."""
+    return kwargs["request"] if "request" in kwargs else args[4], None
+
+
+# The SDK's tracing hook (on when MISTRAL_SDK_TELEMETRY is set, or configured) starts its own GenAI span,
+# with gen_ai.* usage: inside ours it would count the call's tokens twice.
+_SDK_SPANS = [
+    Patch(f"{hooks}.tracing", "get_traced_request_and_span", None, instead_inside_ours=_request_without_span)
+    for hooks in ("mistralai.client._hooks", "mistralai._hooks")
+]
+
+
 class MistralInstrumentor(GenAIInstrumentor):
     requirements = ("mistralai >= 1.0",)
 
@@ -43,6 +57,7 @@ class MistralInstrumentor(GenAIInstrumentor):
             *_patches("chat", "Chat", "complete", CHAT),
             *_patches("chat", "Chat", "stream", CHAT_STREAM),
             *_patches("embeddings", "Embeddings", "create", EMBEDDINGS),
+            *_SDK_SPANS,
         )
 
 
