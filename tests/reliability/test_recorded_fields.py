@@ -77,3 +77,85 @@ def test_mistral_sdk_span_is_not_recorded_beside_ours(otel, monkeypatch, stream)
     finally:
         instrumentor.uninstrument()
     assert [s.instrumentation_scope.name for s in otel.spans()] == ["otel_llm"]
+
+
+COHERE_R = {
+    "response_id": "r-7",
+    "text": "Spans are units of work.",
+    "generation_id": "g-1",
+    "finish_reason": "COMPLETE",
+    "chat_history": [],
+}
+COHERE_COMMAND = {"id": "c-1", "generations": [{"id": "g", "text": "Spans.", "finish_reason": "COMPLETE"}]}
+PROFILE = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6"
+
+
+def bedrock_client(url: str):
+    import boto3
+
+    return boto3.client(
+        "bedrock-runtime",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
+        aws_secret_access_key="secret",
+    )
+
+
+@pytest.mark.parametrize(
+    ("model", "request_body", "response_body", "expected"),
+    [
+        (
+            "cohere.command-r-v1:0",
+            {"message": "What are spans?", "max_tokens": 50, "p": 0.9},
+            COHERE_R,
+            {
+                A.GEN_AI_OPERATION_NAME: "text_completion",
+                A.GEN_AI_RESPONSE_ID: "r-7",
+                A.GEN_AI_RESPONSE_FINISH_REASONS: ("COMPLETE",),
+                A.GEN_AI_REQUEST_MAX_TOKENS: 50,
+                A.GEN_AI_REQUEST_TOP_P: 0.9,
+            },
+        ),
+        (
+            "cohere.command-text-v14",
+            {"prompt": "What are spans?", "max_tokens": 20},
+            COHERE_COMMAND,
+            {A.GEN_AI_RESPONSE_ID: "c-1", A.GEN_AI_RESPONSE_FINISH_REASONS: ("COMPLETE",)},
+        ),
+        (
+            PROFILE,
+            {"inputText": "What are spans?", "dimensions": 256},
+            {"embedding": [0.1] * 4, "inputTextTokenCount": 5},
+            {A.GEN_AI_OPERATION_NAME: "embeddings", A.GEN_AI_USAGE_INPUT_TOKENS: 5},
+        ),
+        (
+            PROFILE,
+            {"texts": ["What are spans?"], "input_type": "search_query"},
+            {"id": "e-1", "embeddings": [[0.1] * 4], "response_type": "embeddings_floats"},
+            {A.GEN_AI_OPERATION_NAME: "embeddings"},
+        ),
+    ],
+    ids=["cohere command-r", "cohere command", "profile titan embeddings", "profile cohere embeddings"],
+)
+def test_bedrock_invoke_bodies(otel, model, request_body, response_body, expected):
+    """Cohere bodies were not decoded; an inference-profile ARN for embeddings was text_completion."""
+    import json
+
+    from otel_llm.instrumentation.bedrock import BedrockInstrumentor
+
+    instrumentor = BedrockInstrumentor()
+    instrumentor.instrument(capture_mode="span_only")
+    try:
+        with WireServer(lambda method, path, body: Reply(json_body=response_body)) as server:
+            result = bedrock_client(server.base_url).invoke_model(
+                modelId=model, body=json.dumps(request_body)
+            )
+            assert json.loads(result["body"].read()) == response_body  # the app reads the body as sent
+    finally:
+        instrumentor.uninstrument()
+    (span,) = otel.spans()
+    assert {key: span.attributes.get(key) for key in expected} == expected
+    if "text" in response_body or "generations" in response_body:
+        output = json.loads(span.attributes[A.GEN_AI_OUTPUT_MESSAGES])
+        assert output[0]["parts"][0]["content"] in (COHERE_R["text"], "Spans.")

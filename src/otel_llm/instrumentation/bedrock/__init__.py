@@ -48,7 +48,7 @@ def start(telemetry: GenAITelemetry, client: Any, call: dict[str, Any]) -> Invoc
         read_input = lambda: _converse.input_content(params)  # noqa: E731
     else:
         body = _invoke.decode(params.get("body"))
-        family = _invoke.family_of(model or "", "messages" in body)
+        family = _invoke.family_of(model or "", "messages" in body, _invoke.is_embeddings_body(body))
         name, attributes = family.operation, family.request_attributes(body)
         guardrail = params.get("guardrailIdentifier")
         read_input = family.input_content and (lambda: family.input_content(body))  # type: ignore[misc]
@@ -71,8 +71,12 @@ def start(telemetry: GenAITelemetry, client: Any, call: dict[str, Any]) -> Invoc
 def _family(invocation: Invocation) -> _invoke.Family:
     """The invoke body family again, from the model and operation the span started with."""
     attributes = invocation.start_attributes
-    chat = attributes[A.GEN_AI_OPERATION_NAME] == A.GenAiOperationNameValues.CHAT
-    return _invoke.family_of(attributes.get(A.GEN_AI_REQUEST_MODEL) or "", chat)
+    operation = attributes[A.GEN_AI_OPERATION_NAME]
+    return _invoke.family_of(
+        attributes.get(A.GEN_AI_REQUEST_MODEL) or "",
+        operation == A.GenAiOperationNameValues.CHAT,
+        operation == A.GenAiOperationNameValues.EMBEDDINGS,
+    )
 
 
 def _bedrock_token_counts(invocation: Invocation, input_tokens: Any, output_tokens: Any) -> None:
