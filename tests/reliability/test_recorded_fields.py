@@ -159,3 +159,57 @@ def test_bedrock_invoke_bodies(otel, model, request_body, response_body, expecte
     if "text" in response_body or "generations" in response_body:
         output = json.loads(span.attributes[A.GEN_AI_OUTPUT_MESSAGES])
         assert output[0]["parts"][0]["content"] in (COHERE_R["text"], "Spans.")
+
+
+def afc_route(method, path, body):
+    """The model asks for the app's tool, then answers once it has the tool's result."""
+    answered = any("functionResponse" in part for c in body["contents"] for part in c.get("parts", ()))
+    part = (
+        {"text": "It is sunny."}
+        if answered
+        else {"functionCall": {"name": "weather", "args": {"city": "Oslo"}}}
+    )
+    return Reply(
+        json_body={
+            **GENERATED,
+            "candidates": [{**GENERATED["candidates"][0], "content": {"role": "model", "parts": [part]}}],
+        }
+    )
+
+
+@pytest.mark.parametrize("is_async", [False, True])
+async def test_google_automatic_function_calling_runs_the_apps_tool_as_app_code(
+    otel, openai_client, instrument_openai, is_async
+):
+    """#10: the app's tool ran inside our suppression context: its own LLM and HTTP spans disappeared."""
+    instrument_openai()
+
+    def weather(city: str) -> str:
+        """The weather in a city."""
+        reply = openai_client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": f"Weather in {city}?"}]
+        )
+        return reply.choices[0].message.content
+
+    instrumentor = GoogleGenAIInstrumentor()
+    instrumentor.instrument()
+    try:
+        with WireServer(afc_route) as server:
+            client = genai.Client(
+                api_key="test-key", http_options=types.HttpOptions(base_url=server.base_url)
+            )
+            config = types.GenerateContentConfig(tools=[weather])
+            models = client.aio.models if is_async else client.models
+            response = models.generate_content(
+                model="gemini-2.5-flash", contents="Weather in Oslo?", config=config
+            )
+            response = await response if is_async else response
+    finally:
+        instrumentor.uninstrument()
+    assert response.text == "It is sunny."
+    assert config.tools == [weather]  # the app's config is not changed
+    spans = {span.name: span for span in otel.spans()}
+    assert set(spans) == {"generate_content gemini-2.5-flash", "chat gpt-4o-mini"}
+    assert (
+        spans["chat gpt-4o-mini"].parent.span_id == spans["generate_content gemini-2.5-flash"].context.span_id
+    )

@@ -9,6 +9,7 @@ our own errors are logged, the SDK's results and exceptions pass through untouch
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import json
@@ -61,6 +62,10 @@ class Operation:
     """Where the call's input and output texts are, for guardrails."""
     stream_window: Callable[[Invocation], int | None] | None = None
     """How many of a stream's last chunks ``finish_stream`` needs (besides the first); ``None``: all."""
+    app_callbacks: Callable[[dict[str, Any], Callable[[Callable], Callable]], dict[str, Any]] | None = None
+    """For SDKs that call the app's functions back (automatic function calling): ``app_callbacks(kwargs,
+    outside)`` returns the kwargs with each app function ``f`` replaced by ``outside(f)``, which runs it
+    as app code (our span its parent, nothing suppressed); the user's objects are not mutated."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,47 @@ def _sensitive_texts(
         for text in operation.texts.input_texts(kwargs):
             sensitive.update((text, json.dumps(text)[1:-1]))  # as sent, and as echoed in a JSON body
     return sensitive
+
+
+def _outside(invocation: Invocation) -> Callable[[Callable], Callable]:
+    """Wraps an app function that the SDK calls back so that it runs in the app's context."""
+
+    def outside(function: Callable) -> Callable:
+        if inspect.iscoroutinefunction(function):
+
+            @functools.wraps(function)
+            async def run_async(*args: Any, **kwargs: Any) -> Any:
+                token = context.attach(invocation.callback_context())
+                try:
+                    return await function(*args, **kwargs)
+                finally:
+                    context.detach(token)
+
+            return run_async
+
+        @functools.wraps(function)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            token = context.attach(invocation.callback_context())
+            try:
+                return function(*args, **kwargs)
+            finally:
+                context.detach(token)
+
+        return run
+
+    return outside
+
+
+def _with_app_callbacks(
+    operation: Operation, invocation: Invocation, kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    if operation.app_callbacks is None:
+        return kwargs
+    try:
+        return operation.app_callbacks(kwargs, _outside(invocation))
+    except Exception:
+        logger.exception("otel-llm could not wrap the app's callbacks; they run as the SDK's calls")
+        return kwargs
 
 
 def _guard_for(operation: Operation) -> Guard | None:
@@ -223,6 +269,7 @@ def sync_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[..
         invocation = _start(telemetry, operation, instance, kwargs, args)
         if invocation is None:
             return wrapped(*args, **kwargs)
+        kwargs = _with_app_callbacks(operation, invocation, kwargs)
         guard = _guard_for(operation)
         token = context.attach(invocation.call_context())
         try:
@@ -246,6 +293,7 @@ def async_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[.
         invocation = _start(telemetry, operation, instance, kwargs, args)
         if invocation is None:
             return await wrapped(*args, **kwargs)
+        kwargs = _with_app_callbacks(operation, invocation, kwargs)
         guard = _guard_for(operation)
         token = context.attach(invocation.call_context())
         try:

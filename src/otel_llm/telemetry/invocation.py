@@ -191,6 +191,13 @@ class Invocation:
                 content.replace_texts(value, replacements) for value in self.input_content
             )
 
+    def callback_context(self) -> context.Context:
+        """The context to run the app's own code in when the SDK calls it back (a tool): our span
+        current, nothing suppressed."""
+        current = context.get_current()
+        ctx = Context({k: v for k, v in current.items() if k not in (GENAI_SPAN_KEY, HTTP_SUPPRESS_KEY)})
+        return trace.set_span_in_context(self.span, ctx)
+
     # -- ending --------------------------------------------------------------------------------
 
     def end(self) -> None:

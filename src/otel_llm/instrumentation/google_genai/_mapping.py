@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from typing import Any
 
 from otel_llm.instrumentation._endpoint import start_at
@@ -262,3 +264,18 @@ def on_embed_response(invocation: Invocation, response: Any) -> None:
         values = get(embeddings[0], "values")
         if values:
             invocation.extra_attributes[A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = len(values)
+
+
+def with_app_tools(kwargs: dict[str, Any], outside: Callable[[Callable], Callable]) -> dict[str, Any]:
+    """Automatic function calling runs the app's Python functions given as tools: they run as app code."""
+    config = kwargs.get("config")
+    tools = get(config, "tools")
+    if not tools or not any(inspect.isfunction(t) or inspect.ismethod(t) for t in tools):
+        return kwargs
+    wrapped = [outside(t) if inspect.isfunction(t) or inspect.ismethod(t) else t for t in tools]
+    copied = (
+        {**config, "tools": wrapped}
+        if isinstance(config, dict)
+        else config.model_copy(update={"tools": wrapped})
+    )
+    return {**kwargs, "config": copied}
