@@ -5,6 +5,7 @@ import pytest
 from otel_llm.guardrails import Match
 from otel_llm.guardrails.detectors import pii
 from otel_llm.guardrails.detectors.pii import PIIDetector, iban_valid, luhn_valid, ssn_valid
+from tests.bounded import finishes_within
 
 
 def found(text: str, detector: PIIDetector | None = None) -> list[tuple[str, str]]:
@@ -148,3 +149,22 @@ def test_drop_overlaps_keeps_the_best_and_sorts_by_position():
     assert pii.drop_overlaps(apart) == [Match(0, 3, "A"), Match(5, 9, "B", 0.5)]
     crossing = [Match(0, 10, "A", 0.5), Match(2, 5, "B"), Match(12, 14, "C"), Match(11, 13, "D", 0.9)]
     assert pii.drop_overlaps(crossing) == [Match(2, 5, "B"), Match(12, 14, "C")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SHA1 Fingerprint=AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01",
+        "::::" * 20,
+        "connect to 2001:db8:85a3:0:0:8a2e:370:7334:8080 now",
+        "ab:" * 5000,
+    ],
+)
+def test_long_runs_of_hex_digits_and_colons_end(text):
+    """The IPv6 scan once found the same colon again after a run longer than an address: it never ended."""
+    assert finishes_within(5, PIIDetector().detect, text) == []
+
+
+def test_ipv6_scan_is_linear_and_still_finds_addresses_beside_long_runs():
+    text = "AB:" * 100_000 + " from fe80::1 and " + "::" * 100_000
+    assert finishes_within(5, found, text) == [("IP_ADDRESS", "fe80::1")]

@@ -5,7 +5,9 @@ import json
 
 import pytest
 
+from otel_llm.guardrails.detectors import secrets
 from otel_llm.guardrails.detectors.secrets import SecretsDetector
+from tests.bounded import finishes_within
 
 
 def b64(data: dict) -> str:
@@ -106,3 +108,53 @@ def test_aws_secret_key_of_the_minimum_length_is_found():
 )
 def test_patterns_behind_a_required_literal_are_found(text, expected):
     assert found(text) == [expected]
+
+
+OPENAI_KEY = "sk-proj-" + "Ab1x" * 6 + "T3BlbkFJ" + "Zy9w" * 6
+ADVERSARIAL_MB = {  # unit repeated to 1 MB: matches found
+    "dash sk": ("-sk-", 0),
+    "sk and marker": ("-sk-T3BlbkFJ", 1),  # one OpenAI key as long as the text
+    "npm slashes": ("//" * 50 + ":_authToken=", 0),
+    "jwt heads": ("-eyJ", 0),
+    "pem headers": ("-----BEGIN PRIVATE KEY-----", 0),
+    "pem header and other end": ("-----BEGIN RSA PRIVATE KEY-----aa-----END EC PRIVATE KEY-----", 0),
+}
+
+
+def detect_1mb(unit: str) -> int:
+    text = (unit * (1_000_000 // len(unit) + 1))[:1_000_000]
+    return len(SecretsDetector().detect(text))
+
+
+@pytest.mark.parametrize(("unit", "matches"), ADVERSARIAL_MB.values(), ids=ADVERSARIAL_MB)
+def test_adversarial_megabyte_is_scanned_in_linear_time(unit, matches):
+    """Patterns that read a run greedily retried every start in it: 100 KB of "-sk-" took 14 s, 1 MB hours.
+
+    The deadline tells linear from quadratic; benchmarks/detector_worst_case.py measures the budget.
+    """
+    assert finishes_within(20, detect_1mb, unit) == matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"key={OPENAI_KEY} and -{OPENAI_KEY}-tail",
+        f"x{OPENAI_KEY} sk-sk-{OPENAI_KEY}",
+        "sk-" + "a" * 30 + "T3BlbkFJ" + "b" * 30 + "T3BlbkFJ" + "c" * 19,
+        f"-eyJ-{JWT} weyJ{JWT}",
+        "//registry.npmjs.org/:_authToken=npm_abc //a/:_authToken=\n 01234567-89ab-cdef-0123-456789abcdef",
+        "//x//y/:_authToken=0123456789abcdef0123456789abcdef0123 // /:_authToken=",
+        f"{PEM}\n{PEM.replace('RSA ', 'EC ')}\n-----BEGIN RSA PRIVATE KEY-----\n{PEM}",
+        "-----BEGIN PRIVATE KEY-----" + "a" * 8193 + "-----END PRIVATE KEY----- " + PEM,
+    ],
+)
+def test_linear_scans_find_what_the_regexes_find(text):
+    """The linear scans of run-anchored patterns and PEM blocks yield exactly ``regex.finditer``'s matches."""
+    for entity, regex, _, anchored in SecretsDetector()._patterns:
+        if entity == secrets.PRIVATE_KEY:
+            fast = secrets.pem_blocks(regex, text)
+        elif anchored:
+            fast = secrets.run_anchored_matches(regex, *anchored, text)
+        else:
+            continue
+        assert [m.span() for m in fast] == [m.span() for m in regex.finditer(text)], entity

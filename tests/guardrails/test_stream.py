@@ -139,3 +139,19 @@ def test_a_failing_detector_is_reported_once_per_stream(otel):
     assert [e.attributes[A.ERROR_TYPE] for e in otel.logs() if A.ERROR_TYPE in e.attributes] == [
         "RuntimeError"
     ]
+
+
+def test_an_unclosed_private_key_holds_the_stream_only_as_long_as_a_key_can_be():
+    """#11: a BEGIN line without its END line held back the whole rest of the stream and rescanned it
+    for every delta."""
+    detector = SecretsDetector()
+    scanned = []
+    detect = detector.detect
+    detector.detect = lambda text: scanned.append(len(text)) or detect(text)  # type: ignore[method-assign]
+    guard = Policy("keys", [Rule("secrets", detector, "redact", "output")]).engine.stream()
+    released = [guard.feed("key: -----BEGIN PRIVATE KEY-----\n")]
+    released += [guard.feed("MIIBOgIBAAJBAKj34GkxFhD90vc " * 4) for _ in range(1000)]  # 112 KB, never ended
+    released.append(guard.finish())
+    assert "".join(released) == "key: -----BEGIN PRIVATE KEY-----\n" + "MIIBOgIBAAJBAKj34GkxFhD90vc " * 4000
+    assert sum(map(len, released[:-1])) >= 112_000 - 8_500  # released as it came, less one key's length
+    assert max(scanned) <= 8_500 + 112

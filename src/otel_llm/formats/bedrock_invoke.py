@@ -190,6 +190,29 @@ def _claude_text_chunks(invocation: Invocation, chunks: list[dict[str, Any]]) ->
         _completion(invocation, "".join(chunk.get("completion", "") for chunk in chunks), reason)
 
 
+def _cohere_response(invocation: Invocation, body: dict[str, Any]) -> None:
+    """Command R (``text``, ``finish_reason``) and Command (``generations``) bodies."""
+    if body.get("response_id") or body.get("id"):
+        invocation.response_id = body.get("response_id") or body.get("id")
+    generations = body.get("generations")
+    if isinstance(generations, list) and generations:
+        text = "".join(g.get("text") or "" for g in generations if isinstance(g, dict))
+        last = generations[-1] if isinstance(generations[-1], dict) else {}
+        _completion(invocation, text, last.get("finish_reason"))
+    else:
+        _completion(invocation, body.get("text") or "", body.get("finish_reason"))
+
+
+def _cohere_chunks(invocation: Invocation, chunks: list[dict[str, Any]]) -> None:
+    if chunks:
+        reason = next((c["finish_reason"] for c in reversed(chunks) if c.get("finish_reason")), None)
+        _completion(
+            invocation,
+            "".join(c.get("text") or "" for c in chunks if c.get("is_finished") is not True),
+            reason,
+        )
+
+
 def _titan_embedding(invocation: Invocation, body: dict[str, Any]) -> None:
     if body.get("inputTextTokenCount") is not None:
         invocation.input_tokens = int(body["inputTextTokenCount"])
@@ -265,6 +288,21 @@ TITAN_EMBEDDINGS = Family(
     _titan_embedding,
     _ignore,
 )
+COHERE = Family(
+    COMPLETION,
+    _params(
+        (
+            ("max_tokens", A.GEN_AI_REQUEST_MAX_TOKENS),
+            ("temperature", A.GEN_AI_REQUEST_TEMPERATURE),
+            ("p", A.GEN_AI_REQUEST_TOP_P),
+            ("k", A.GEN_AI_REQUEST_TOP_K),
+            ("stop_sequences", A.GEN_AI_REQUEST_STOP_SEQUENCES),
+        )
+    ),
+    lambda body: _prompt_content("message" if "message" in body else "prompt")(body),
+    _cohere_response,
+    _cohere_chunks,
+)
 OTHER_EMBEDDINGS = Family(
     EMBEDDINGS, lambda body: {}, None, _ignore, _ignore
 )  # Cohere: Bedrock's token counts
@@ -277,12 +315,24 @@ def vendor(model_id: str) -> str:
     return bedrock_model(model_id).split(".", 1)[0]
 
 
-def family_of(model_id: str, chat: bool) -> Family:
+# keys of embedding request bodies (Titan: dimensions/normalize/embeddingTypes, Cohere: texts/input_type),
+# for model ids that do not tell (application inference profiles are ARNs without the model's name)
+_EMBEDDING_KEYS = ("dimensions", "normalize", "embeddingTypes", "texts", "input_type", "embedding_types")
+
+
+def is_embeddings_body(body: dict[str, Any]) -> bool:
+    return any(key in body for key in _EMBEDDING_KEYS) and "textGenerationConfig" not in body
+
+
+def family_of(model_id: str, chat: bool, embeddings: bool = False) -> Family:
     """The family of a model's body; ``chat`` when the body has ``messages`` (the operation then is chat,
-    so the family found again from the span's model and operation is the same)."""
+    so the family found again from the span's model and operation is the same); ``embeddings`` when the
+    body (or the span's operation) says so."""
     kind = vendor(model_id)
-    if "embed" in model_id.rsplit("/", 1)[-1]:  # amazon.titan-embed-text-v2:0, cohere.embed-english-v3
-        return TITAN_EMBEDDINGS if kind == "amazon" else OTHER_EMBEDDINGS
+    if embeddings or "embed" in model_id.rsplit("/", 1)[-1]:  # amazon.titan-embed-text-v2:0, cohere.embed-…
+        return OTHER_EMBEDDINGS if kind == "cohere" else TITAN_EMBEDDINGS  # Titan's reader: its count if any
+    if kind == "cohere" and not chat:
+        return COHERE
     if kind == "anthropic":
         return ANTHROPIC_MESSAGES if chat else ANTHROPIC_TEXT
     if kind == "amazon":

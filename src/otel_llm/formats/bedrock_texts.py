@@ -51,9 +51,38 @@ def _set_body(result: dict[str, Any], raw: bytes) -> None:
     result["body"] = StreamingBody(io.BytesIO(raw), len(raw))
 
 
+class _FailedRead(io.RawIOBase):
+    """A body whose read failed: the next read raises that error, later ones read on from the SDK's body
+    (now in the state the app's own failed read would have left it)."""
+
+    def __init__(self, body: Any, error: Exception) -> None:
+        self._body, self._error = body, error
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, amt: int | None = None) -> bytes:
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
+        return self._body.read(amt)
+
+
 def response_body(result: dict[str, Any]) -> dict[str, Any]:
-    """An ``invoke_model`` result's decoded body; the result gets a fresh body of the same bytes."""
-    raw = result["body"].read()
+    """An ``invoke_model`` result's decoded body; the result gets a fresh body of the same bytes.
+
+    The body is read as apps read it (``read()``). If that fails (the connection dies mid-body), the result
+    gets a body whose next read raises the same error, and the error is raised here too. (An app reading in
+    chunks would have got the bytes before the break first: those are not kept.)
+    """
+    from botocore.response import StreamingBody
+
+    body = result["body"]
+    try:
+        raw = body.read()
+    except Exception as error:
+        result["body"] = StreamingBody(_FailedRead(body, error), None)
+        raise
     _set_body(result, raw)
     return _invoke.decode(raw)
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from typing import Any
 
 from otel_llm.semconv import attributes as A
@@ -136,14 +138,15 @@ def _read_meta(invocation: Invocation, response: Any) -> None:
     if get(response, "model_version"):
         invocation.response_model = get(response, "model_version")
     usage = get(response, "usage_metadata")
-    if usage is not None and get(usage, "prompt_token_count") is not None:
+    if usage is None:
+        return
+    if get(usage, "prompt_token_count") is not None:
         invocation.input_tokens = get(usage, "prompt_token_count")
-        # thinking tokens are output tokens too (billed as output)
-        invocation.output_tokens = (get(usage, "candidates_token_count") or 0) + (
-            get(usage, "thoughts_token_count") or 0
-        )
         invocation.cache_read_tokens = get(usage, "cached_content_token_count")
-        invocation.reasoning_tokens = get(usage, "thoughts_token_count")
+    candidates, thoughts = get(usage, "candidates_token_count"), get(usage, "thoughts_token_count")
+    if candidates is not None or thoughts is not None:  # present without prompt_token_count too
+        invocation.output_tokens = (candidates or 0) + (thoughts or 0)  # thinking is billed as output
+        invocation.reasoning_tokens = thoughts
 
 
 def on_generate_response(invocation: Invocation, response: Any) -> None:
@@ -203,7 +206,24 @@ def on_embed_response(invocation: Invocation, response: Any) -> None:
     tokens = [get(get(e, "statistics"), "token_count") for e in embeddings]  # Vertex reports them
     if tokens and all(t is not None for t in tokens):
         invocation.input_tokens = int(sum(tokens))
+    elif get(get(response, "usage_metadata"), "prompt_token_count") is not None:  # the Gemini API's usage
+        invocation.input_tokens = get(get(response, "usage_metadata"), "prompt_token_count")
     if embeddings and A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT not in invocation.start_attributes:
         values = get(embeddings[0], "values")
         if values:
             invocation.extra_attributes[A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = len(values)
+
+
+def with_app_tools(kwargs: dict[str, Any], outside: Callable[[Callable], Callable]) -> dict[str, Any]:
+    """Automatic function calling runs the app's Python functions given as tools: they run as app code."""
+    config = kwargs.get("config")
+    tools = get(config, "tools")
+    if not tools or not any(inspect.isfunction(t) or inspect.ismethod(t) for t in tools):
+        return kwargs
+    wrapped = [outside(t) if inspect.isfunction(t) or inspect.ismethod(t) else t for t in tools]
+    copied = (
+        {**config, "tools": wrapped}
+        if isinstance(config, dict)
+        else config.model_copy(update={"tools": wrapped})
+    )
+    return {**kwargs, "config": copied}

@@ -361,7 +361,13 @@ def chunk_texts(chunk: Any) -> list[tuple[int, str, bool]]:
 def set_chunk_text(chunk: Any, channel: int, text: str) -> None:
     for choice in chunk.choices:
         if choice.index == channel:
-            choice.delta.content = text
+            if choice.delta is None:  # a last chunk with only a finish reason: its delta carries the tail
+                from openai.types.chat.chat_completion_chunk import ChoiceDelta
+
+                choice.delta = ChoiceDelta(content=text)
+            else:
+                choice.delta.content = text
+
 
 
 TEXTS = TextMapping(

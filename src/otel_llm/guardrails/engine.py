@@ -26,6 +26,8 @@ from otel_llm.guardrails.telemetry import GuardrailTelemetry
 
 logger = logging.getLogger(__name__)
 _ACTION_OUTCOME = {action: Outcome(action.value) for action in Action}
+MAX_HOLD = 16_384
+"""The most characters a stream holds back for a match that may still be growing (a PEM block)."""
 
 
 @dataclass
@@ -43,7 +45,7 @@ def run_rule(policy: Policy, rule: Rule, text: str) -> RuleRun:
     """Run ``rule``'s detector; a raising detector yields ERROR (fail open) or BLOCK (fail closed)."""
     start = time.perf_counter()
     try:
-        matches = rule.detector.detect(text)
+        matches = checked_matches(rule.detector.detect(text), len(text))
     except Exception as exc:
         outcome = Outcome.ERROR if policy.fails_open(rule) else Outcome.BLOCK
         # the exception text may quote the checked content: log its type only
@@ -58,6 +60,27 @@ def run_rule(policy: Policy, rule: Rule, text: str) -> RuleRun:
         )
     outcome = _ACTION_OUTCOME[rule.action] if matches else Outcome.PASS  # type: ignore[index]
     return RuleRun(rule, outcome, time.perf_counter() - start, matches)
+
+
+def checked_matches(found: object, length: int) -> list[Match]:
+    """A detector's result as a list of matches within the text: ``None`` is no match, and
+    ``(start, end, entity_type[, score])`` tuples are read as matches; anything else raises ``TypeError``
+    (so that a custom detector's mistake is a detector error, handled as the policy's fail mode says)."""
+    if found is None:
+        return []
+    matches = []
+    for item in found:  # type: ignore[attr-defined]
+        match = item if isinstance(item, Match) else Match(*item)
+        if not (
+            isinstance(match.start, int)
+            and isinstance(match.end, int)
+            and 0 <= match.start <= match.end <= length
+            and isinstance(match.entity_type, str)
+            and isinstance(match.score, int | float)
+        ):
+            raise TypeError(f"not a match within the text: {type(item).__name__}")
+        matches.append(match)
+    return matches
 
 
 def to_findings(run: RuleRun, source: Source, index: int, offset: int = 0) -> list[Finding]:
@@ -173,6 +196,7 @@ class StreamGuard:
             if holdback is not None
             else max((r.detector.max_span for r in self.span_rules), default=0)
         )
+        self.max_hold = max(self.holdback, MAX_HOLD)
         self._buffer = ""
         self._released = 0  # characters of the raw stream released before the buffer
         self._raw: list[str] = []
@@ -210,7 +234,8 @@ class StreamGuard:
             growing = run.rule.detector.unfinished(self._buffer)
             if growing is not None:
                 cut = min(cut, growing)
-        return self._release(cut, runs)
+        # a match still growing holds the stream, but not without end: each delta rescans the buffer
+        return self._release(max(cut, len(self._buffer) - self.max_hold), runs)
 
     def wrap(self, deltas: Iterable[str]) -> Iterator[str]:
         """Guard a whole stream of deltas: yields releasable text, then the rest after ``finish``."""

@@ -15,6 +15,7 @@ from otel_llm.semconv import attributes as A
 from otel_llm.semconv import events as E
 from otel_llm.semconv import metrics as M
 from otel_llm.semconv import spans as S
+from otel_llm.telemetry.ending import end_span
 from otel_llm.telemetry.invocation import GenAITelemetry
 
 if TYPE_CHECKING:
@@ -74,14 +75,18 @@ class GuardrailTelemetry:
             **self.common,
             A.GEN_AI_GUARDRAIL_SOURCE: source.value,
         }
-        with self.tracer.start_as_current_span(
+        span = self.tracer.start_span(
             self.span_name,
             kind=S.OTEL_LLM_APPLY_GUARDRAIL_INTERNAL_KIND,
             attributes=attributes,
             start_time=start_time,
             context=parent,
-        ) as span:
-            yield span
+        )
+        try:
+            with trace.use_span(span, end_on_exit=False):
+                yield span
+        finally:
+            end_span(span)
 
     def record_rule(self, rule: Rule, source: Source, outcome: Outcome, seconds: float) -> None:
         """One ``otel_llm.guardrail.checks`` increment and one duration measurement for a rule check."""

@@ -9,10 +9,12 @@ our own errors are logged, the SDK's results and exceptions pass through untouch
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
+import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +31,8 @@ from otel_llm.telemetry.guarding import (
     guard_input,
     guard_output,
 )
-from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
+from otel_llm.telemetry.invocation import GENAI_SPAN_KEY, GenAITelemetry, Invocation
+from otel_llm.telemetry.scrub import client_secrets
 from otel_llm.telemetry.streams import (
     AsyncGeneratorStreamProxy,
     AsyncStreamProxy,
@@ -60,16 +63,42 @@ class Operation:
     """Where the call's input and output texts are, for guardrails."""
     stream_window: Callable[[Invocation], int | None] | None = None
     """How many of a stream's last chunks ``finish_stream`` needs (besides the first); ``None``: all."""
+    app_callbacks: Callable[[dict[str, Any], Callable[[Callable], Callable]], dict[str, Any]] | None = None
+    """For SDKs that call the app's functions back (automatic function calling): ``app_callbacks(kwargs,
+    outside)`` returns the kwargs with each app function ``f`` replaced by ``outside(f)``, which runs it
+    as app code (our span its parent, nothing suppressed); the user's objects are not mutated."""
 
 
 @dataclass(frozen=True)
 class Patch:
     module: str
     method: str  # "Class.method"
-    operation: Operation
+    operation: Operation | None  # None with ``closes_stream``
     is_async: bool = False
     stream_manager: str | None = None
     """Set for methods returning a stream manager: the helper stream's raw-stream attribute."""
+    closes_stream: str | None = None
+    """Set for an SDK helper stream's ``close`` or its manager's ``__exit__``/``__aexit__``, which close the
+    HTTP response rather than the raw stream that our proxy wraps: the helper's raw-stream attribute. The
+    proxy there is ended too (with the exception that left the ``with`` block, if any)."""
+    instead_inside_ours: Callable[[tuple, dict[str, Any]], Any] | None = None
+    """Set for an SDK's own span factory (an SDK that traces itself): given the call's ``(args, kwargs)``,
+    what it returns instead, with no span, while one of our GenAI spans is current (one call, one span)."""
+
+
+def _one_shot(value: Any) -> bool:
+    """A generator or other iterator that reading would consume (files, which are iterators too, are not)."""
+    return isinstance(value, Iterator) and not hasattr(value, "read")
+
+
+def materialised(args: tuple, kwargs: dict[str, Any]) -> tuple[tuple, dict[str, Any]]:
+    """The call's arguments with one-shot iterables (``messages=(m for m in ...)``) made lists, once: the
+    instrumentation and guardrails read them, and the SDK then sends the same items."""
+    if any(_one_shot(v) for v in kwargs.values()):
+        kwargs = {k: list(v) if _one_shot(v) else v for k, v in kwargs.items()}
+    if any(_one_shot(v) for v in args):
+        args = tuple(list(v) if _one_shot(v) else v for v in args)
+    return args, kwargs
 
 
 def sync_and_async(
@@ -94,10 +123,66 @@ def _start(
     try:
         if operation.arguments is not None:
             kwargs = operation.arguments(args, kwargs)
-        return operation.start(telemetry, instance, kwargs)
+        invocation = operation.start(telemetry, instance, kwargs)
+        if invocation is not None:
+            invocation.sensitive = lambda: _sensitive_texts(invocation, operation, instance, kwargs)
+        return invocation
     except Exception:
         logger.exception("otel-llm failed to start a span; the call goes ahead untraced")
         return None
+
+
+def _sensitive_texts(
+    invocation: Invocation, operation: Operation, instance: Any, kwargs: dict[str, Any]
+) -> set[str]:
+    """What a failed call's error text must not record: the client's keys, and the prompt when content
+    is not captured (servers echo the request; SDKs put the reply into the exception's message)."""
+    sensitive = client_secrets(instance)
+    if not invocation.capture and operation.texts is not None:
+        for text in operation.texts.input_texts(kwargs):
+            sensitive.update((text, json.dumps(text)[1:-1]))  # as sent, and as echoed in a JSON body
+    return sensitive
+
+
+def _outside(invocation: Invocation) -> Callable[[Callable], Callable]:
+    """Wraps an app function that the SDK calls back so that it runs in the app's context."""
+
+    def outside(function: Callable) -> Callable:
+        if inspect.iscoroutinefunction(function):
+
+            @functools.wraps(function)
+            async def run_async(*args: Any, **kwargs: Any) -> Any:
+                token = context.attach(invocation.callback_context())
+                try:
+                    return await function(*args, **kwargs)
+                finally:
+                    context.detach(token)
+
+            return run_async
+
+        @functools.wraps(function)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            token = context.attach(invocation.callback_context())
+            try:
+                return function(*args, **kwargs)
+            finally:
+                context.detach(token)
+
+        return run
+
+    return outside
+
+
+def _with_app_callbacks(
+    operation: Operation, invocation: Invocation, kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    if operation.app_callbacks is None:
+        return kwargs
+    try:
+        return operation.app_callbacks(kwargs, _outside(invocation))
+    except Exception:
+        logger.exception("otel-llm could not wrap the app's callbacks; they run as the SDK's calls")
+        return kwargs
 
 
 def _guard_for(telemetry: GenAITelemetry, operation: Operation) -> Guard | None:
@@ -111,15 +196,16 @@ def _guard_for(telemetry: GenAITelemetry, operation: Operation) -> Guard | None:
 
 
 def _guarded_arguments(
-    guard: Guard, operation: Operation, args: tuple, kwargs: dict[str, Any]
+    guard: Guard, operation: Operation, args: tuple, kwargs: dict[str, Any], invocation: Invocation
 ) -> tuple[tuple, dict[str, Any]]:
     """The call's ``(args, kwargs)`` after the input checks. For methods called positionally the
-    mapping reads the named arguments (``Operation.arguments``); redacted ones are passed by name."""
+    mapping reads the named arguments (``Operation.arguments``); redacted ones are passed by name.
+    Redactions apply to the invocation's captured input content too."""
     texts: TextMapping = operation.texts  # type: ignore[assignment]
     if operation.arguments is None:
-        return args, guard_input(guard, texts, kwargs)
+        return args, guard_input(guard, texts, kwargs, invocation.redact_input)
     named = operation.arguments(args, kwargs)
-    checked = guard_input(guard, texts, named)
+    checked = guard_input(guard, texts, named, invocation.redact_input)
     return (args, kwargs) if checked is named else ((), checked)
 
 
@@ -199,14 +285,16 @@ def _async_call_proxy(result: Any) -> type | None:
 
 def sync_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[..., Any]:
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
+        args, kwargs = materialised(args, kwargs)
         invocation = _start(telemetry, operation, instance, kwargs, args)
         if invocation is None:
             return wrapped(*args, **kwargs)
+        kwargs = _with_app_callbacks(operation, invocation, kwargs)
         guard = _guard_for(telemetry, operation)
         token = context.attach(invocation.call_context())
         try:
             if guard is not None:
-                args, kwargs = _guarded_arguments(guard, operation, args, kwargs)
+                args, kwargs = _guarded_arguments(guard, operation, args, kwargs, invocation)
             result = wrapped(*args, **kwargs)
         except BaseException as error:
             invocation.fail(error)
@@ -221,14 +309,16 @@ def sync_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[..
 
 def async_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[..., Any]:
     async def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
+        args, kwargs = materialised(args, kwargs)
         invocation = _start(telemetry, operation, instance, kwargs, args)
         if invocation is None:
             return await wrapped(*args, **kwargs)
+        kwargs = _with_app_callbacks(operation, invocation, kwargs)
         guard = _guard_for(telemetry, operation)
         token = context.attach(invocation.call_context())
         try:
             if guard is not None:
-                args, kwargs = _guarded_arguments(guard, operation, args, kwargs)
+                args, kwargs = _guarded_arguments(guard, operation, args, kwargs, invocation)
             result = await wrapped(*args, **kwargs)
         except BaseException as error:
             invocation.fail(error)
@@ -275,7 +365,8 @@ class _ManagerEntry:
     def _self_guard_input(self, invocation: Invocation) -> Guard | None:
         guard = _guard_for(invocation.telemetry, self._self_operation)
         if guard is not None:
-            kwargs = guard_input(guard, self._self_operation.texts, self._self_kwargs)  # type: ignore[arg-type]
+            texts: TextMapping = self._self_operation.texts  # type: ignore[assignment]
+            kwargs = guard_input(guard, texts, self._self_kwargs, invocation.redact_input)
             if kwargs is not self._self_kwargs:
                 self.__wrapped__ = self._self_remake(kwargs)
         return guard
@@ -362,6 +453,7 @@ def stream_manager_wrapper(
     proxy_class = AsyncStreamManagerProxy if is_async else StreamManagerProxy
 
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
+        args, kwargs = materialised(args, kwargs)
         manager = wrapped(*args, **kwargs)
         if operation.finish_stream is None:
             return manager
@@ -377,10 +469,76 @@ def stream_manager_wrapper(
     return wrapper
 
 
+def _proxy_in(helper: Any, raw_attribute: str) -> Any:
+    """Our stream proxy behind an SDK helper stream, or behind the helper a stream manager holds."""
+    for candidate in (helper, *vars(helper).values()) if hasattr(helper, "__dict__") else (helper,):
+        raw = getattr(candidate, raw_attribute, None)
+        if isinstance(raw, StreamProxy | AsyncStreamProxy):
+            return raw
+    return None
+
+
+def closing_wrapper(raw_attribute: str, is_async: bool) -> Callable[..., Any]:
+    """Wrap a helper's ``close``/``__exit__`` (see ``Patch.closes_stream``) so that it ends our proxy."""
+
+    def proxy_and_error(instance: Any, args: tuple) -> tuple[Any, BaseException | None]:
+        try:
+            error = args[1] if len(args) >= 2 and isinstance(args[1], BaseException) else None
+            return _proxy_in(instance, raw_attribute), error
+        except Exception:
+            logger.exception("otel-llm could not find the stream behind an SDK stream helper")
+            return None, None
+
+    def end(proxy: Any, error: BaseException | None) -> None:
+        if proxy is not None:
+            proxy._self_end(error)
+
+    if is_async:
+
+        async def async_wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict) -> Any:
+            proxy, error = proxy_and_error(instance, args)
+            if error is not None:  # with the app's error, before the SDK closes (which would be a success)
+                end(proxy, error)
+            try:
+                return await wrapped(*args, **kwargs)
+            finally:
+                end(proxy, None)
+
+        return async_wrapper
+
+    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict) -> Any:
+        proxy, error = proxy_and_error(instance, args)
+        if error is not None:
+            end(proxy, error)
+        try:
+            return wrapped(*args, **kwargs)
+        finally:
+            end(proxy, None)
+
+    return wrapper
+
+
+def no_sdk_span_inside_ours(instead: Callable[[tuple, dict[str, Any]], Any]) -> Callable[..., Any]:
+    """Wrap an SDK's own span factory (see ``Patch.instead_inside_ours``)."""
+
+    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
+        if context.get_value(GENAI_SPAN_KEY):
+            return instead(args, kwargs)
+        return wrapped(*args, **kwargs)
+
+    return wrapper
+
+
 def apply_patch(telemetry: GenAITelemetry, patch: Patch, module: Any) -> bool:
     """Wrap the patch's method in ``module``; ``False`` when this SDK version lacks it."""
     try:
-        if patch.stream_manager is not None:
+        if patch.closes_stream is not None:
+            wrapper = closing_wrapper(patch.closes_stream, patch.is_async)
+        elif patch.instead_inside_ours is not None:
+            wrapper = no_sdk_span_inside_ours(patch.instead_inside_ours)
+        elif patch.operation is None:
+            raise ValueError(f"{patch.method}: a patch needs an operation or closes_stream")
+        elif patch.stream_manager is not None:
             wrapper = stream_manager_wrapper(telemetry, patch.operation, patch.stream_manager, patch.is_async)
         else:
             wrapper = (async_wrapper if patch.is_async else sync_wrapper)(telemetry, patch.operation)

@@ -59,6 +59,23 @@ def apply_hook(hook: ContentHook | None, name: str, value: Any) -> Any:
         return None
 
 
+def replace_texts(value: Any, replacements: dict[str, str]) -> Any:
+    """``value`` with every string that holds a key of ``replacements`` rewritten with its value.
+
+    Used when guardrails redact a call's input: the content recorded must be what the provider received.
+    """
+    if isinstance(value, str):
+        for original, replacement in replacements.items():
+            if original in value:
+                value = value.replace(original, replacement)
+        return value
+    if isinstance(value, dict):
+        return {k: replace_texts(v, replacements) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [replace_texts(v, replacements) for v in value]
+    return value
+
+
 def _cap_strings(value: Any, limit: int) -> Any:
     if isinstance(value, str):
         return value if len(value) <= limit else value[:limit] + TRUNCATION_MARK
@@ -87,12 +104,15 @@ def limit_size(value: Any, max_length: int) -> Any:
     """Shorten the longest strings (then drop the oldest list items) until the JSON fits ``max_length``.
 
     The result is still valid JSON of the same shape; cut strings end with ``TRUNCATION_MARK``.
-    ``max_length <= 0`` means no limit.
+    ``max_length <= 0`` means no limit. The cost is O(n log n) in the JSON's size.
     """
     if max_length <= 0 or len(_dumps(value)) <= max_length:
         return value
-    low, high = _MIN_STRING, _longest_string(value)
-    best = None
+    shortest = _cap_strings(value, _MIN_STRING)
+    if len(_dumps(shortest)) > max_length:  # cutting strings is not enough: drop items
+        return _fit(shortest, max_length)
+    low, high = _MIN_STRING + 1, _longest_string(value)
+    best = shortest
     while low <= high:  # the largest per-string cap that fits
         middle = (low + high) // 2
         candidate = _cap_strings(value, middle)
@@ -100,13 +120,61 @@ def limit_size(value: Any, max_length: int) -> Any:
             best, low = candidate, middle + 1
         else:
             high = middle - 1
-    if best is not None:
-        return best
-    shortened = _cap_strings(value, _MIN_STRING)
-    if isinstance(shortened, list):
-        while len(shortened) > 1 and len(_dumps(shortened)) > max_length:
-            shortened = shortened[1:]  # keep the most recent messages
-    return shortened
+    return best
+
+
+def _fit(value: Any, budget: int) -> Any:
+    """``value`` made to fit ``budget`` JSON characters: lists keep their most recent items, dicts shrink
+    their largest values, strings are cut. Only what structure alone needs (keys, brackets) may exceed it."""
+    size = len(_dumps(value))
+    if size <= budget:
+        return value
+    if isinstance(value, str):
+        return _cut_string(value, budget)
+    if isinstance(value, list):
+        return _fit_list(value, budget)
+    if isinstance(value, dict):  # its first entries that fit, the last of them fitted into what is left
+        fitted, used = {}, 2  # the braces
+        for key, item in value.items():
+            overhead = len(_dumps(key)) + 1 + (1 if fitted else 0)  # the colon and a comma
+            room = budget - used - overhead
+            own = len(_dumps(item))
+            if own > room:
+                if room > 2:
+                    fitted[key] = _fit(item, room)
+                break
+            fitted[key] = item
+            used += overhead + own
+        return fitted
+    return value  # a number, boolean or null: cannot shrink
+
+
+def _fit_list(items: list[Any], budget: int) -> list[Any]:
+    """The most recent items whose JSON fits (or the last item, itself fitted)."""
+    kept: list[Any] = []
+    used = 2  # the brackets
+    for item in reversed(items):
+        size = len(_dumps(item)) + (1 if kept else 0)  # a comma between items
+        if used + size > budget:
+            break
+        kept.append(item)
+        used += size
+    if not kept and items:
+        return [_fit(items[-1], budget - 2)]
+    return kept[::-1]
+
+
+def _cut_string(text: str, budget: int) -> str:
+    """The longest prefix of ``text``, plus the mark, whose JSON fits ``budget`` (escapes counted)."""
+    low, high, best = 0, len(text), TRUNCATION_MARK
+    while low <= high:
+        middle = (low + high) // 2
+        candidate = text[:middle] + TRUNCATION_MARK
+        if len(_dumps(candidate)) <= budget:
+            best, low = candidate, middle + 1
+        else:
+            high = middle - 1
+    return best
 
 
 def to_json(value: Any, max_length: int) -> str:

@@ -82,16 +82,30 @@ def _read(read: Callable[[Any], list[str]], value: Any) -> list[str]:
         return []
 
 
-def guard_input(guard: Guard, mapping: TextMapping, kwargs: dict[str, Any]) -> dict[str, Any]:
+def guard_input(
+    guard: Guard,
+    mapping: TextMapping,
+    kwargs: dict[str, Any],
+    on_change: Callable[[list[str], list[str]], None] | None = None,
+) -> dict[str, Any]:
     """The call's kwargs after the input checks; the guard's block exception propagates to the app.
 
     If redacted texts cannot be written back, the error propagates too: unredacted text is never sent.
+    ``on_change(texts, checked)`` is told of changed texts (so that recorded content matches what is sent).
     """
     texts = _read(mapping.input_texts, kwargs)
     if not texts:
         return kwargs
     checked = guard.apply(texts, "input")
-    return kwargs if checked == texts else mapping.with_input_texts(kwargs, checked)
+    if checked == texts:
+        return kwargs
+    redacted = mapping.with_input_texts(kwargs, checked)
+    if on_change is not None:
+        try:
+            on_change(texts, checked)
+        except Exception:
+            logger.exception("otel-llm could not redact the recorded input content")
+    return redacted
 
 
 def guard_output(guard: Guard, mapping: TextMapping, response: Any) -> None:
@@ -124,16 +138,27 @@ class ChunkGuard:
             context.detach(token)
 
     def _filter(self, chunk: Any) -> None:
-        for channel, delta, last in self._mapping.chunk_texts(chunk):  # type: ignore[misc]
+        """Guard errors never reach the app: a chunk whose texts cannot be read or written back passes
+        as it came (fail open; logged). Only the guard's own block exceptions propagate."""
+        try:
+            channels = self._mapping.chunk_texts(chunk)  # type: ignore[misc]
+        except Exception:
+            logger.exception("otel-llm could not read a stream chunk's texts for guardrails; not checked")
+            return
+        for channel, delta, last in channels:
+            text = delta if isinstance(delta, str) else ""  # an SDK may accept other values: no text
             stream = self._filters.get(channel)
             if stream is None:
                 stream = self._filters[channel] = self._guard.stream("output")
-            released = stream.feed(delta) if delta else ""
+            released = stream.feed(text) if text else ""
             if last:
                 released += stream.finish()
                 del self._filters[channel]
-            if released != delta:
-                self._mapping.set_chunk_text(chunk, channel, released)  # type: ignore[misc]
+            if released != text:
+                try:
+                    self._mapping.set_chunk_text(chunk, channel, released)  # type: ignore[misc]
+                except Exception:
+                    logger.exception("otel-llm could not write a stream chunk's checked text; passed as is")
 
     def close(self) -> None:
         """The stream ended early: finish the open filters (their checks are recorded), drop their tails."""

@@ -7,6 +7,7 @@ span naming, attribute rules, metrics, content capture, cost and the exactly-onc
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from itertools import pairwise
 from time import perf_counter
@@ -22,11 +23,13 @@ from otel_llm._version import __version__
 from otel_llm.config import ChunkMetric, Settings, load_settings
 from otel_llm.semconv import attributes as A
 from otel_llm.semconv import events as E
-from otel_llm.telemetry import content
+from otel_llm.telemetry import content, values
 from otel_llm.telemetry.conversation import current_conversation_id
+from otel_llm.telemetry.ending import end_span
 from otel_llm.telemetry.instruments import GenAIInstruments
 from otel_llm.telemetry.pricing import PriceTable, load_price_table
 from otel_llm.telemetry.prompts import PROMPT_KEY
+from otel_llm.telemetry.scrub import error_text
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +45,7 @@ try:  # the key the HTTP client instrumentations (httpx, requests, urllib3, aioh
 except ImportError:  # pragma: no cover - older opentelemetry-instrumentation
     HTTP_SUPPRESS_KEY = "suppress_http_instrumentation"
 
+_COUNTS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens", "reasoning_tokens")
 _CONTENT_KEYS = (A.GEN_AI_SYSTEM_INSTRUCTIONS, A.GEN_AI_INPUT_MESSAGES, A.GEN_AI_TOOL_DEFINITIONS)
 # Request parameters typed double by the conventions that apps often pass as ints (temperature=1).
 _DOUBLE_PARAMETERS = (
@@ -137,6 +141,7 @@ class GenAITelemetry:
                 value = attributes.get(key)
                 if type(value) is int:
                     attributes[key] = float(value)
+            attributes = values.clean_attributes(attributes)  # the app's arguments: any value may come
         if stream:
             attributes[A.GEN_AI_REQUEST_STREAM] = True
         name = f"{operation} {model}" if model else operation
@@ -163,6 +168,7 @@ class Invocation:
         "reasoning_tokens",
         "response_id",
         "response_model",
+        "sensitive",
         "span",
         "start_attributes",
         "start_time",
@@ -197,6 +203,8 @@ class Invocation:
         self.extra_metric_attributes: dict[str, Any] | None = None
         self.input_content: tuple[Any, Any, Any] | None = None  # system instructions, messages, tools
         self.output_messages: list[dict[str, Any]] | None = None
+        # texts to scrub from recorded error messages (the client's keys...), read only when the call fails
+        self.sensitive: Callable[[], Iterable[str]] | None = None
         self._ended = False
 
     @property
@@ -213,6 +221,21 @@ class Invocation:
         ctx = Context({**context.get_current(), GENAI_SPAN_KEY: True, HTTP_SUPPRESS_KEY: True})
         return trace.set_span_in_context(self.span, ctx)
 
+    def redact_input(self, originals: list[str], redacted: list[str]) -> None:
+        """Guardrails changed the call's input texts: the captured input content follows."""
+        if self.input_content is not None:
+            replacements = {o: r for o, r in zip(originals, redacted) if o and o != r}
+            self.input_content = tuple(  # type: ignore[assignment]
+                content.replace_texts(value, replacements) for value in self.input_content
+            )
+
+    def callback_context(self) -> context.Context:
+        """The context to run the app's own code in when the SDK calls it back (a tool): our span
+        current, nothing suppressed."""
+        current = context.get_current()
+        ctx = Context({k: v for k, v in current.items() if k not in (GENAI_SPAN_KEY, HTTP_SUPPRESS_KEY)})
+        return trace.set_span_in_context(self.span, ctx)
+
     # -- ending --------------------------------------------------------------------------------
 
     def end(self) -> None:
@@ -225,7 +248,7 @@ class Invocation:
         except Exception:
             logger.exception("otel-llm failed to record a GenAI operation")
         finally:
-            self.span.end()
+            end_span(self.span)
 
     def fail(self, error: BaseException) -> None:
         """End the operation as failed by ``error`` (which the caller re-raises unchanged)."""
@@ -237,28 +260,44 @@ class Invocation:
         except Exception:
             logger.exception("otel-llm failed to record a GenAI operation")
         finally:
-            self.span.end()
+            end_span(self.span)
+
+    def _validate_fields(self) -> None:
+        """Drop response fields of the wrong type, one by one (a provider read them as the SDK gave them)."""
+        for name in _COUNTS:
+            value = getattr(self, name)
+            if value is not None and values.count(value) is not value:
+                setattr(self, name, values.count(value))
+        if self.response_model is not None:
+            self.response_model = values.text(self.response_model)
+        if self.response_id is not None:
+            self.response_id = values.text(self.response_id)
+        if self.finish_reasons is not None:
+            self.finish_reasons = values.texts(self.finish_reasons)
 
     def _record(self, error: BaseException | None) -> None:
         end_time = perf_counter()
-        attributes = self._response_attributes()
+        self._validate_fields()
+        attributes = values.clean_attributes(self._response_attributes())
         base_attributes = self.metric_attributes  # the time-to-chunk metrics carry only these
         if self.response_model:
             base_attributes[A.GEN_AI_RESPONSE_MODEL] = self.response_model
         metric_attributes = base_attributes
         if self.extra_metric_attributes:
             metric_attributes = {**base_attributes, **self.extra_metric_attributes}
+        message = None
         if error is not None:
             error_type = type(error).__qualname__
             attributes[A.ERROR_TYPE] = error_type
             metric_attributes = {**metric_attributes, A.ERROR_TYPE: error_type}
-            self.span.set_status(Status(StatusCode.ERROR, str(error)[:1024]))
+            message = error_text(error, self.sensitive)
+            self.span.set_status(Status(StatusCode.ERROR, message))
         self.span.set_attributes(attributes)
         if self.telemetry.capture:
             self._record_content(attributes)
         self._record_metrics(end_time, metric_attributes, base_attributes)
         if error is not None:
-            self._emit_exception(error)
+            self._emit_exception(error, message)
 
     def _response_attributes(self) -> dict[str, Any]:
         attributes = self.extra_attributes
@@ -339,12 +378,14 @@ class Invocation:
         return {key: value for key, value in values.items() if value is not None}
 
     def _record_content(self, attributes: dict[str, Any]) -> None:
-        values = self._content_values()
+        content_values = self._content_values()
         mode = self.telemetry.settings.capture_mode
-        if mode.on_span and values:
-            self.span.set_attributes({key: content.to_json(value, 0) for key, value in values.items()})
+        if mode.on_span and content_values:
+            self.span.set_attributes(
+                {key: values.utf8(content.to_json(value, 0)) for key, value in content_values.items()}
+            )
         if mode.on_event:
-            event_attributes = {**self.start_attributes, **attributes, **values}
+            event_attributes = {**self.start_attributes, **attributes, **content_values}
             self.telemetry.event_logger.emit(
                 event_name=E.GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS,
                 severity_number=SeverityNumber.DEBUG,
@@ -352,10 +393,10 @@ class Invocation:
                 context=trace.set_span_in_context(self.span),
             )
 
-    def _emit_exception(self, error: BaseException) -> None:
+    def _emit_exception(self, error: BaseException, message: str | None) -> None:
         self.telemetry.event_logger.emit(
             event_name=E.GEN_AI_CLIENT_OPERATION_EXCEPTION,
             severity_number=SeverityNumber.WARN,
-            attributes={A.EXCEPTION_TYPE: type(error).__qualname__, A.EXCEPTION_MESSAGE: str(error)[:1024]},
+            attributes={A.EXCEPTION_TYPE: type(error).__qualname__, A.EXCEPTION_MESSAGE: message},
             context=trace.set_span_in_context(self.span),
         )

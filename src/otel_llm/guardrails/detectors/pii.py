@@ -38,7 +38,8 @@ _CARD_RE = re.compile(r"\d(?<![\d+-]\d)(?:[ -]?\d){11,18}(?![\d-])")
 _IBAN_RE = re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
 _SSN_RE = re.compile(r"\d(?<![\d-]\d)\d\d([- ])\d\d\1\d{4}(?![\d-])")
 _IPV4_RE = re.compile(r"\d(?<![\d.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?!\d|\.\d)")
-_IPV6_RUN = re.compile(r"[0-9A-Fa-f:]{2,39}")
+_IPV6_MAX_LENGTH = 39  # eight groups of four hex digits and seven colons
+_HEX_COLON_RUN = re.compile(r"[0-9A-Fa-f:]*")
 _HEX_OR_COLON = frozenset("0123456789abcdefABCDEF:")
 _PHONE_RE = re.compile(r"[+(\d](?<![\w+][+(\d])[\d ().\-]{5,20}\d(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?!\w)")
 _PHONE_EXTENSION = re.compile(r"\s?(?:x|ext\.?)\s?\d{1,6}$")
@@ -216,18 +217,19 @@ class PIIDetector(Detector):
     @staticmethod
     def _ips(text: str, runs: list[Run]) -> Iterator[Match]:
         candidates = [m.span() for m in _IPV4S.finditer(text, runs)]
-        colon = text.find(":")
-        while colon != -1:  # IPv6: the run of hex digits and colons around each colon
-            start = colon
-            while start > 0 and text[start - 1] in _HEX_OR_COLON:
+        colon, searched = text.find(":"), 0
+        while colon != -1:  # IPv6: the whole run of hex digits and colons around each colon
+            # back at most one address length, never into the previous run: the scan stays linear
+            start, limit = colon, max(searched, colon - _IPV6_MAX_LENGTH)
+            while start > limit and text[start - 1] in _HEX_OR_COLON:
                 start -= 1
-            run = _IPV6_RUN.match(text, start)
-            end = run.end() if run else colon + 1
+            end = _HEX_COLON_RUN.match(text, colon).end()  # forward to the run's end, past every colon in it
             bounded = not _WORD_CHAR.match(text, end) and (
-                start == 0 or not _WORD_CHAR.match(text, start - 1)
+                start == 0 or not (text[start - 1] in _HEX_OR_COLON or _WORD_CHAR.match(text, start - 1))
             )
-            if bounded and text.count(":", start, end) >= 2:
+            if bounded and end - start <= _IPV6_MAX_LENGTH and text.count(":", start, end) >= 2:
                 candidates.append((start, end))
+            searched = end
             colon = text.find(":", end)
         for start, end in candidates:
             try:

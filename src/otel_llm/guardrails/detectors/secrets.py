@@ -9,7 +9,7 @@ Google, Hugging Face).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from detect_secrets.plugins import (
     aws,
@@ -59,11 +59,13 @@ PRIVATE_KEY = "PRIVATE_KEY"
 # plugins whose first regex group is the secret itself (elsewhere groups only alternate prefixes)
 SECRET_IN_GROUP = {"AWS_ACCESS_KEY", "BASIC_AUTH_CREDENTIALS"}
 JWT = "JSON_WEB_TOKEN"
+_PEM_BEGIN = re.compile(
+    r"-----BEGIN ((?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----"
+)
+PEM_BODY_LIMIT = 8192  # characters between a private key's BEGIN and END lines
+PEM_BLOCK_LIMIT = PEM_BODY_LIMIT + 2 * 64  # with both lines
 EXTRA_PATTERNS: dict[str, re.Pattern[str]] = {
-    PRIVATE_KEY: re.compile(
-        r"-----BEGIN ((?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----"
-        r"[\s\S]{0,8192}?-----END \1-----"
-    ),
+    PRIVATE_KEY: re.compile(_PEM_BEGIN.pattern + rf"[\s\S]{{0,{PEM_BODY_LIMIT}}}?-----END \1-----"),
     # each starts with its literal prefix (which lets the regex engine search for it quickly),
     # then checks by lookbehind that no word character precedes it
     JWT: re.compile(r"eyJ(?<!\weyJ)[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}"),
@@ -74,6 +76,17 @@ EXTRA_PATTERNS: dict[str, re.Pattern[str]] = {
     "ANTHROPIC_API_KEY": re.compile(r"sk-ant-(?<!\wsk-ant-)(?:api|admin)\d{2}-[A-Za-z0-9_-]{80,}"),
     "GOOGLE_API_KEY": re.compile(r"AIza(?<!\wAIza)[0-9A-Za-z_-]{35}\b"),
     "HUGGINGFACE_TOKEN": re.compile(r"hf_(?<!\whf_)[A-Za-z0-9]{34,}\b"),
+}
+# Patterns that read a run greedily from a literal start: a failed attempt means that every later start in
+# the same run fails as well, so the search moves on to the run's end instead of retrying each start (which is
+# quadratic: 100 KB of "-sk-" took 14 s). Each entry: the candidate starts, and the run from a start.
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9_-]*")
+_LINE = re.compile(r"[^\n]*")
+_RUN_ANCHORED: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "OPENAI_TOKEN": (re.compile(r"sk-"), _TOKEN_CHARS),
+    "OPENAI_API_KEY": (re.compile(r"sk-(?<!\wsk-)"), _TOKEN_CHARS),
+    JWT: (re.compile(r"eyJ(?<!\weyJ)"), _TOKEN_CHARS),
+    "NPM_TOKENS": (re.compile(r"//"), _LINE),
 }
 # Every pattern needs one of these: a run of 16+ token characters, a URL with credentials, a PEM block.
 _TOKEN_RUN = re.compile(r"[A-Za-z0-9_\-+/=]{16,}")
@@ -89,6 +102,8 @@ _REQUIRED_LITERALS = {
     "MAILCHIMP_ACCESS_KEY": ("-us",),
     "SLACK_TOKEN": ("xox", "hooks.slack.com"),
     "STRIPE_ACCESS_KEY": ("k_live_",),
+    "OPENAI_TOKEN": ("T3BlbkFJ",),
+    "OPENAI_API_KEY": ("T3BlbkFJ",),
 }
 # The shortest run of token characters (as in ``_TOKEN_RUN``) that every match of each pattern of an entity
 # type contains (a tuple: per plugin regex, in order); a pattern is skipped when the text's longest run is
@@ -112,6 +127,38 @@ _SHORTEST_RUN: dict[str, int | tuple[int, ...]] = {
     "GOOGLE_API_KEY": 39,
     "HUGGINGFACE_TOKEN": 37,
 }
+
+
+def run_anchored_matches(
+    regex: re.Pattern[str], starts: re.Pattern[str], run: re.Pattern[str], text: str
+) -> Iterator[re.Match[str]]:
+    """``regex.finditer(text)`` in linear time, for a pattern whose matches begin at a match of ``starts``
+    and whose failure at a start implies failure at every later start within the same ``run``."""
+    position = 0
+    while (candidate := starts.search(text, position)) is not None:
+        start = candidate.start()
+        if (m := regex.match(text, start)) is not None:
+            yield m
+            position = max(m.end(), start + 1)
+        else:
+            position = max(run.match(text, start).end(), start + 1)  # type: ignore[union-attr]
+
+
+def pem_blocks(regex: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """``regex.finditer(text)`` for PEM blocks in linear time: each BEGIN line looks up the next END line of
+    its type (found once per type and position, not scanned for by every BEGIN line)."""
+    position, next_end = 0, dict[str, int]()
+    while (header := _PEM_BEGIN.search(text, position)) is not None:
+        end_line = f"-----END {header.group(1)}-----"
+        end = next_end.get(end_line, -2)
+        if end != -1 and end < header.end():
+            end = next_end[end_line] = text.find(end_line, header.end())
+        m = None
+        if end != -1 and end - header.end() <= PEM_BODY_LIMIT:
+            m = regex.match(text, header.start(), end + len(end_line))
+        if m is not None:
+            yield m
+        position = m.end() if m is not None else header.end()
 
 
 def entity_type_of(plugin: type[RegexBasedDetector]) -> str:
@@ -141,15 +188,19 @@ class SecretsDetector(Detector):
             for index, regex in enumerate(plugin().denylist)
         ]
         patterns += [(entity, 0, regex) for entity, regex in EXTRA_PATTERNS.items() if entity not in excluded]
-        self._patterns = [(entity, regex, shortest_run(entity, index)) for entity, index, regex in patterns]
+        self._patterns = [
+            (entity, regex, shortest_run(entity, index), _RUN_ANCHORED.get(entity))
+            for entity, index, regex in patterns
+        ]
 
     @property
     def max_span(self) -> int:
         return 512
 
     def unfinished(self, text: str) -> int | None:
-        """An opened PEM block without its END line: hold the stream from its BEGIN line."""
-        begin = text.rfind("-----BEGIN ")
+        """An opened PEM block without its END line: hold the stream from its BEGIN line, while the
+        block can still end (a BEGIN line further back than the longest block is released)."""
+        begin = text.rfind("-----BEGIN ", max(0, len(text) - PEM_BLOCK_LIMIT))
         return begin if begin >= 0 and "-----END " not in text[begin:] else None
 
     def detect(self, text: str) -> list[Match]:
@@ -157,11 +208,15 @@ class SecretsDetector(Detector):
         if not longest_run and not any(marker in text for marker in _MARKERS):
             return []
         found = []
-        for entity, regex, run in self._patterns:
+        for entity, regex, run, anchored in self._patterns:
             literals = _REQUIRED_LITERALS.get(entity)
             if run > longest_run or (literals and not any(literal in text for literal in literals)):
                 continue
-            for m in regex.finditer(text):
+            if entity == PRIVATE_KEY:
+                matches = pem_blocks(regex, text)
+            else:
+                matches = run_anchored_matches(regex, *anchored, text) if anchored else regex.finditer(text)
+            for m in matches:
                 group = 1 if entity in SECRET_IN_GROUP and regex.groups else 0
                 if entity == JWT and not JwtTokenDetector.is_formally_valid(m.group()):
                     continue

@@ -41,7 +41,7 @@ def start(telemetry: GenAITelemetry, client: Any, call: dict[str, Any]) -> Invoc
         read_input = lambda: _converse.input_content(params)  # noqa: E731
     else:
         body = _invoke.decode(params.get("body"))
-        family = _invoke.family_of(model or "", "messages" in body)
+        family = _invoke.family_of(model or "", "messages" in body, _invoke.is_embeddings_body(body))
         name, attributes = family.operation, family.request_attributes(body)
         guardrail = params.get("guardrailIdentifier")
         family_content = family.input_content
@@ -59,8 +59,12 @@ def start(telemetry: GenAITelemetry, client: Any, call: dict[str, Any]) -> Invoc
 def _family(invocation: Invocation) -> _invoke.Family:
     """The invoke body family again, from the model and operation the span started with."""
     attributes = invocation.start_attributes
-    chat = attributes[A.GEN_AI_OPERATION_NAME] == A.GenAiOperationNameValues.CHAT
-    return _invoke.family_of(attributes.get(A.GEN_AI_REQUEST_MODEL) or "", chat)
+    operation = attributes[A.GEN_AI_OPERATION_NAME]
+    return _invoke.family_of(
+        attributes.get(A.GEN_AI_REQUEST_MODEL) or "",
+        operation == A.GenAiOperationNameValues.CHAT,
+        operation == A.GenAiOperationNameValues.EMBEDDINGS,
+    )
 
 
 def _bedrock_token_counts(invocation: Invocation, input_tokens: Any, output_tokens: Any) -> None:
@@ -75,7 +79,12 @@ def on_response(invocation: Invocation, result: dict[str, Any]) -> None:
     if "body" not in result:
         _converse.read_response(invocation, result)
         return
-    _family(invocation).read_response(invocation, _texts.response_body(result))
+    try:
+        body = _texts.response_body(result)
+    except Exception as error:  # the body's connection died: the app's read fails as it would without us
+        invocation.fail(error)
+        return
+    _family(invocation).read_response(invocation, body)
     headers = (result.get("ResponseMetadata") or {}).get("HTTPHeaders") or {}
     _bedrock_token_counts(invocation, *(headers.get(name) for name in _TOKEN_HEADERS))
 

@@ -36,9 +36,15 @@ def _generate(stream: bool) -> Any:
     )
 
 
-GENERATE = Operation(_generate(False), genai.on_generate_response, texts=TEXTS)
+GENERATE = Operation(
+    _generate(False), genai.on_generate_response, texts=TEXTS, app_callbacks=genai.with_app_tools
+)
 GENERATE_STREAM = Operation(
-    _generate(True), genai.on_generate_response, genai.finish_generate_stream, texts=TEXTS
+    _generate(True),
+    genai.on_generate_response,
+    genai.finish_generate_stream,
+    texts=TEXTS,
+    app_callbacks=genai.with_app_tools,
 )
 EMBED = Operation(
     starter(endpoint, _OP.EMBEDDINGS, genai.embed_attributes, stream=False, model=genai.model_name),

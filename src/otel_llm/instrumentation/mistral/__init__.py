@@ -20,12 +20,13 @@ class MistralInstrumentor(GenAIInstrumentor):
     requirements = ("mistralai >= 1.0",)
 
     def patches(self) -> Sequence[Patch]:
-        from otel_llm.instrumentation.mistral._sdk import CHAT, CHAT_STREAM, EMBEDDINGS, patches
+        from otel_llm.instrumentation.mistral._sdk import CHAT, CHAT_STREAM, EMBEDDINGS, SDK_SPANS, patches
 
         return (
             *patches("chat", "Chat.complete", CHAT),
             *patches("chat", "Chat.stream", CHAT_STREAM),
             *patches("embeddings", "Embeddings.create", EMBEDDINGS),
+            *SDK_SPANS,
         )
 
 

@@ -47,3 +47,16 @@ def patches(resource: str, method: str, operation: Operation) -> list[Patch]:
             f"{package}.{resource}", method, operation, async_method=f"{method}_async"
         )
     ]
+
+
+def _request_without_span(args: tuple, kwargs: dict[str, Any]) -> tuple[Any, None]:
+    """``get_traced_request_and_span(tracing_enabled, tracer, span, operation_id, request)``, untraced."""
+    return kwargs["request"] if "request" in kwargs else args[4], None
+
+
+# The SDK's tracing hook (on when MISTRAL_SDK_TELEMETRY is set, or configured) starts its own GenAI span,
+# with gen_ai.* usage: inside ours it would count the call's tokens twice.
+SDK_SPANS = [
+    Patch(f"{hooks}.tracing", "get_traced_request_and_span", None, instead_inside_ours=_request_without_span)
+    for hooks in ("mistralai.client._hooks", "mistralai._hooks")
+]

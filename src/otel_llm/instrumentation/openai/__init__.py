@@ -19,7 +19,7 @@ class OpenAIInstrumentor(GenAIInstrumentor):
 
     def patches(self) -> Sequence[Patch]:
         from otel_llm.instrumentation._wrapping import sync_and_async
-        from otel_llm.instrumentation.openai._sdk import CHAT, EMBEDDINGS, RESPONSES
+        from otel_llm.instrumentation.openai._sdk import CHAT, EMBEDDINGS, RESPONSES, helper_closing
 
         return (
             *sync_and_async("openai.resources.chat.completions", "Completions.create", CHAT),
@@ -27,6 +27,8 @@ class OpenAIInstrumentor(GenAIInstrumentor):
             *sync_and_async("openai.resources.beta.chat.completions", "Completions.parse", CHAT),
             *sync_and_async("openai.resources.responses", "Responses.create", RESPONSES),
             *sync_and_async("openai.resources.embeddings", "Embeddings.create", EMBEDDINGS),
+            *helper_closing("openai.lib.streaming.chat._completions", "ChatCompletionStream"),
+            *helper_closing("openai.lib.streaming.responses._responses", "ResponseStream"),
         )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from otel_llm.formats import openai_chat, openai_embeddings, openai_responses
 from otel_llm.instrumentation._endpoint import starter
-from otel_llm.instrumentation._wrapping import Operation
+from otel_llm.instrumentation._wrapping import Operation, Patch
 from otel_llm.semconv import attributes as A
 
 _AZURE_CLIENTS = ("AzureOpenAI", "AsyncAzureOpenAI")
@@ -42,3 +42,19 @@ RESPONSES = Operation(
 EMBEDDINGS = Operation(
     starter(endpoint, _OP.EMBEDDINGS, openai_embeddings.request_attributes), openai_embeddings.on_response
 )
+
+
+def helper_closing(module: str, stream_class: str) -> tuple[Patch, ...]:
+    """The ``stream()`` helpers read our proxy of ``create``'s stream but close only its HTTP response:
+    their ``close`` and their managers' exits end the proxy too (see ``Patch.closes_stream``)."""
+    return tuple(
+        Patch(
+            module,
+            f"{prefix}{stream_class}{suffix}",
+            None,
+            is_async=bool(prefix),
+            closes_stream="_raw_stream",
+        )
+        for prefix in ("", "Async")
+        for suffix in (".close", "Manager.__aexit__" if prefix else "Manager.__exit__")
+    )
