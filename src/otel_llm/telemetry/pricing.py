@@ -89,21 +89,23 @@ class ModelPrice:
 
 
 class _Catalog:
-    """genai-prices' bundled snapshot, loaded once per process (about a second of imports), in the
-    background from ``instrument()`` on, so that no call waits for it unless it comes first."""
+    """genai-prices' bundled snapshot, loaded once per process (a few hundred ms of imports) by
+    ``instrument()``, or by the first priced call when instrumenting did not load it.
+
+    The load runs in the calling thread, never in a background one: importing genai-prices imports
+    httpx2, and a second thread importing the same modules as the app's own imports can hand either of
+    them a partially initialised module.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._loaded = threading.Event()
-        self._loader: threading.Thread | None = None
+        self._loaded = False
         self.snapshot: Any = None
         self.version = "genai-prices"
 
     def start(self) -> None:
-        with self._lock:
-            if self._loader is None:
-                self._loader = threading.Thread(target=self._load, name="otel-llm-prices", daemon=True)
-                self._loader.start()
+        """Load the snapshot now (``instrument()`` calls this, so calls do not wait for it)."""
+        self.get()
 
     def _load(self) -> None:
         try:
@@ -117,12 +119,13 @@ class _Catalog:
             self.version = f"genai-prices {version('genai-prices')}"
         except Exception:
             logger.exception("otel-llm cannot load genai-prices; costs come from the override file only")
-        finally:
-            self._loaded.set()
 
     def get(self) -> Any:
-        self.start()
-        self._loaded.wait()
+        if not self._loaded:
+            with self._lock:
+                if not self._loaded:
+                    self._load()
+                    self._loaded = True
         return self.snapshot
 
 
