@@ -225,6 +225,7 @@ def _run(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from otel_llm.evaluation.html_report import write_html
+    from otel_llm.evaluation.provenance import git_revision
     from otel_llm.evaluation.runner import OfflineRunner, load_target
     from otel_llm.evaluation.sdk import ensure_sdk
     from otel_llm.evaluation.terminal import plain, plain_console, print_run
@@ -258,7 +259,7 @@ def _run(args: argparse.Namespace) -> int:
                 dataset=plan.dataset,
                 target_name=plan.target,
                 on_result=lambda _: progress.advance(task),
-                metadata=plan.metadata,
+                metadata={**git_revision(Path.cwd()), **plan.metadata},
                 group_by=plan.group_by,
                 repeat=plan.repeat,
             )

@@ -32,7 +32,14 @@ from otel_llm.evaluation.results import EvaluationRun, ExampleResult
 from otel_llm.evaluation.spans import SpanView
 from otel_llm.evaluation.telemetry import ScoreRecorder
 from otel_llm.evaluation.thresholds import Threshold
-from otel_llm.semconv.attributes import OtelLlmEvaluationSourceValues
+from otel_llm.semconv.attributes import (
+    GEN_AI_REQUEST_MODEL,
+    GEN_AI_RESPONSE_MODEL,
+    GEN_AI_USAGE_INPUT_TOKENS,
+    GEN_AI_USAGE_OUTPUT_TOKENS,
+    OTEL_LLM_USAGE_COST_USD,
+    OtelLlmEvaluationSourceValues,
+)
 
 EXAMPLE_SPAN_NAME = "eval.example"
 Target = Callable[[str], Any]
@@ -193,6 +200,7 @@ class OfflineRunner:
             passed=passed,
             weighted_score=weighted,
             attempt=attempt,
+            **_usage(spans, evaluated),
         )
 
     @staticmethod
@@ -232,6 +240,30 @@ def _names(defaults: Sequence[Assertion], examples: Sequence[Example]) -> list[s
     for example in examples:
         names.update(dict.fromkeys(a.evaluator.name for a in example.assertions))
     return list(names)
+
+
+def _usage(spans: Sequence[SpanView], evaluated: SpanView | None) -> dict[str, Any]:
+    """Model of the evaluated span; tokens and cost summed over the LLM spans that report them."""
+    llm = [span.attributes for span in spans if span.is_llm]
+
+    def total(key: str) -> Any:
+        values = [
+            a[key] for a in llm if isinstance(a.get(key), (int, float)) and not isinstance(a[key], bool)
+        ]
+        return sum(values) if values else None
+
+    cost = total(OTEL_LLM_USAGE_COST_USD)
+    model = None
+    if evaluated is not None:
+        model = evaluated.attributes.get(GEN_AI_RESPONSE_MODEL) or evaluated.attributes.get(
+            GEN_AI_REQUEST_MODEL
+        )
+    return {
+        "model": None if model is None else str(model),
+        "input_tokens": total(GEN_AI_USAGE_INPUT_TOKENS),
+        "output_tokens": total(GEN_AI_USAGE_OUTPUT_TOKENS),
+        "cost_usd": None if cost is None else round(float(cost), 10),
+    }
 
 
 def _target_name(target: Target | None) -> str | None:
