@@ -33,13 +33,18 @@ class JudgeSettings:
     model: str
 
     @classmethod
-    def openai(cls, model: str, base_url: str | None = None) -> JudgeSettings:
-        """A judge through the openai SDK (key from ``OPENAI_API_KEY``, base URL else ``OPENAI_BASE_URL``)."""
+    def openai(cls, model: str, base_url: str | None = None, max_retries: int = 3) -> JudgeSettings:
+        """A judge through the openai SDK (key from ``OPENAI_API_KEY``, base URL else ``OPENAI_BASE_URL``);
+        failed calls (connection errors, 408, 409, 429, 5xx) are retried ``max_retries`` times by the
+        SDK, with exponential backoff and jitter, honouring ``Retry-After``."""
 
         def client() -> Any:
             import openai
 
-            return openai.OpenAI(base_url=base_url) if base_url else openai.OpenAI()
+            options: dict[str, Any] = {"max_retries": max_retries}
+            if base_url:
+                options["base_url"] = base_url
+            return openai.OpenAI(**options)
 
         return cls(client, model)
 
