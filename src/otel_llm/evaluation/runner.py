@@ -90,6 +90,8 @@ class OfflineRunner:
         self.target = target
         self.evaluators = list(evaluators)
         self._assertions = tuple(Assertion(evaluator) for evaluator in evaluators)
+        for evaluator in self.evaluators:
+            self._bind(evaluator)
         self.concurrency = max(1, concurrency)
         self._hooks = install_span_hooks()
         self._tracer = trace.get_tracer("otel_llm.evaluation", __version__)
@@ -116,6 +118,8 @@ class OfflineRunner:
                 _check_unique(assertion.evaluator.name for assertion in example.assertions)
             elif not self._assertions:
                 raise ValueError(f"example {example.id!r} has no assertions and the runner no evaluators")
+            for assertion in example.assertions:
+                self._bind(assertion.evaluator)
         started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         clock = time.perf_counter()
 
@@ -146,6 +150,11 @@ class OfflineRunner:
         summaries = run.summaries()
         run.thresholds = [threshold.check(summaries) for threshold in thresholds]
         return run
+
+    def _bind(self, evaluator: Evaluator) -> None:
+        """Evaluators that call the target themselves (counterfactual checks) get the run's."""
+        if getattr(evaluator, "uses_target", False):
+            evaluator.target = self.target  # type: ignore[attr-defined]
 
     def run_example(self, example: Example, attempt: int = 0) -> ExampleResult:
         clock = time.perf_counter()

@@ -102,6 +102,19 @@ def _valued(module: str, name: str, convert: Callable[[Any], Any], needs_value: 
     return _Kind(build, needs_value=needs_value)
 
 
+def _counterfactual(value: Any, threshold: float | None, judge: JudgeSettings | None) -> Evaluator:
+    from otel_llm.evaluation.counterfactual import CounterfactualConsistency
+
+    options: dict[str, Any] = {} if threshold is None else {"pass_at": threshold}
+    if isinstance(value, Mapping):
+        options.update({key: value[key] for key in ("dimensions", "terms", "max_variants") if key in value})
+    elif value:
+        options["dimensions"] = (
+            [part.strip() for part in str(value).split(",")] if isinstance(value, str) else value
+        )
+    return CounterfactualConsistency(**options)
+
+
 KINDS: dict[str, _Kind] = {
     "exact_match": _Kind(lambda value, _t, _j: _class("text", "ExactMatch")(strict=value == "strict")),
     "contains": _valued("text", "Contains", str),
@@ -119,6 +132,7 @@ KINDS: dict[str, _Kind] = {
     "llm_judge": _judged("RubricJudge"),
     "answer_relevance": _judged("AnswerRelevance"),
     "faithfulness": _judged("Faithfulness"),
+    "counterfactual": _Kind(_counterfactual, graded=True),
 }
 KNOWN = tuple(KINDS)
 
