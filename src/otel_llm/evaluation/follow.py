@@ -21,6 +21,7 @@ from typing import Any
 from opentelemetry.sdk.trace.sampling import TraceIdRatioBased
 
 from otel_llm.evaluation.evaluators.base import Evaluator
+from otel_llm.evaluation.evaluators.judge import judge_usage
 from otel_llm.evaluation.jaeger import (
     JaegerError,
     JaegerQueryClient,
@@ -151,27 +152,6 @@ class OnlineSummary:
             "thresholds": list(thresholds),
             "passed": all(check["passed"] for check in thresholds),
         }
-
-
-def judge_usage(evaluators: Sequence[Evaluator]) -> dict[str, Any]:
-    """Calls, cache hits, tokens and cost of the model-graded evaluators among ``evaluators``."""
-    totals: dict[str, Any] = {
-        "calls": 0,
-        "cached": 0,
-        "input_tokens": 0,
-        "output_tokens": 0,
-        "cost_usd": None,
-    }
-    for evaluator in evaluators:
-        usage = getattr(evaluator, "usage", None)
-        if usage is None:
-            continue
-        snapshot = usage.snapshot()
-        for key in ("calls", "cached", "input_tokens", "output_tokens"):
-            totals[key] += snapshot[key]
-        if snapshot["cost_usd"] is not None:
-            totals["cost_usd"] = round((totals["cost_usd"] or 0.0) + snapshot["cost_usd"], 10)
-    return totals
 
 
 def write_json(path: Path, data: Mapping[str, Any]) -> None:

@@ -119,6 +119,13 @@ def _run_facts(run: EvaluationRun) -> str:
         "cost": "-" if totals["cost_usd"] is None else f"${totals['cost_usd']:.6f}",
         **{key: value for key, value in run.metadata.items()},
     }
+    if run.judge:
+        judge = run.judge
+        cost = "" if judge.get("cost_usd") is None else f", ${judge['cost_usd']:.6f}"
+        facts["judge"] = (
+            f"{judge['calls']} calls, {judge['cached']} cached, "
+            f"{judge['input_tokens']:,} input and {judge['output_tokens']:,} output tokens{cost}"
+        )
     if run.repeat > 1:
         facts["pass@k"] = ", ".join(f"pass@{k} {v:.1%}" for k, v in run.pass_at_k().items())
         facts["flaky"] = f"{len(run.flaky())} examples"

@@ -188,6 +188,8 @@ class EvaluationRun:
     """Metadata fields whose segments the reports summarise apart."""
     repeat: int = 1
     """How many times each example ran; ``examples`` then holds one result per attempt."""
+    judge: dict[str, Any] = field(default_factory=dict)
+    """Calls, cache hits, tokens and cost of the model-graded evaluators (empty without any)."""
 
     def totals(self) -> dict[str, Any]:
         """Token and cost totals over the examples that report them, and the models seen."""
@@ -286,6 +288,7 @@ class EvaluationRun:
             "thresholds": self.thresholds,
             "metadata": self.metadata,
             "totals": self.totals(),
+            "judge": self.judge,
             "group_by": self.group_by,
             "segments": {name: self.segments(name).to_dict() for name in self.group_by},
             "repeat": self.repeat,
@@ -316,6 +319,7 @@ class EvaluationRun:
             metadata=dict(data.get("metadata") or {}),
             group_by=list(data.get("group_by") or []),
             repeat=int(data.get("repeat") or 1),
+            judge=dict(data.get("judge") or {}),
         )
 
     @classmethod

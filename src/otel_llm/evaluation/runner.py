@@ -26,6 +26,7 @@ from opentelemetry.trace import Status, StatusCode, format_span_id, format_trace
 from otel_llm import __version__
 from otel_llm.evaluation.datasets import Example
 from otel_llm.evaluation.evaluators.base import Assertion, Evaluator
+from otel_llm.evaluation.evaluators.judge import judge_usage
 from otel_llm.evaluation.hooks import install_span_hooks
 from otel_llm.evaluation.model import EvalCase, Score
 from otel_llm.evaluation.results import EvaluationRun, ExampleResult
@@ -147,6 +148,9 @@ class OfflineRunner:
             group_by=list(group_by),
             repeat=repeat,
         )
+        used = {id(a.evaluator): a.evaluator for e in examples for a in (e.assertions or self._assertions)}
+        if any(hasattr(evaluator, "usage") for evaluator in used.values()):
+            run.judge = judge_usage(used.values())
         summaries = run.summaries()
         run.thresholds = [threshold.check(summaries) for threshold in thresholds]
         return run

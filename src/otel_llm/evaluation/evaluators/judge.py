@@ -14,6 +14,7 @@ import re
 import threading
 from abc import abstractmethod
 from collections import OrderedDict
+from collections.abc import Iterable
 from typing import Any
 
 from otel_llm.evaluation.evaluators.base import GradedEvaluator
@@ -92,6 +93,27 @@ class JudgeUsage:
                 "output_tokens": self.output_tokens,
                 "cost_usd": self.cost_usd,
             }
+
+
+def judge_usage(evaluators: Iterable[Any]) -> dict[str, Any]:
+    """Calls, cache hits, tokens and cost of the model-graded evaluators among ``evaluators``."""
+    totals: dict[str, Any] = {
+        "calls": 0,
+        "cached": 0,
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "cost_usd": None,
+    }
+    for evaluator in evaluators:
+        usage = getattr(evaluator, "usage", None)
+        if usage is None:
+            continue
+        snapshot = usage.snapshot()
+        for key in ("calls", "cached", "input_tokens", "output_tokens"):
+            totals[key] += snapshot[key]
+        if snapshot["cost_usd"] is not None:
+            totals["cost_usd"] = round((totals["cost_usd"] or 0.0) + snapshot["cost_usd"], 10)
+    return totals
 
 
 class ModelGradedEvaluator(GradedEvaluator):
