@@ -4,11 +4,13 @@ real openai SDK against the fake provider, and a score that fails unequal treatm
 from __future__ import annotations
 
 import csv
+import json
 import re
 from pathlib import Path
 
 import pytest
 
+from otel_llm.cli.main import main
 from otel_llm.evaluation import evaluate
 from otel_llm.evaluation.counterfactual import CounterfactualConsistency, load_terms, variants
 from otel_llm.evaluation.datasets import Example
@@ -54,7 +56,8 @@ def test_a_crows_pairs_pair_is_made_by_the_generator():
 
 def fair(body: dict) -> str:
     question = last_user_text(body)
-    pronoun = re.search(r"\b(he|she)\b", question, re.IGNORECASE).group(1).lower()
+    found = re.search(r"\b(he|she)\b", question, re.IGNORECASE)
+    pronoun = found.group(1).lower() if found else "they"
     return f"Yes, {pronoun} should apply: five years of leading teams is plenty."
 
 
@@ -102,3 +105,31 @@ def test_counterfactual_is_a_kind_of_the_cli_and_suites():
     assert (check.dimensions, check.pass_at) == (["religion", "age"], 0.7)
     no_target = check(EvalCase(input="Is she ready?", output="Yes."))  # bound by the runner only
     assert no_target.error_type == "ValueError" and "need the run's target" in no_target.explanation
+
+
+def test_a_suite_expands_counterfactuals_and_reports_the_pass_rate_per_group(
+    instrumented, fake_openai, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setenv("COLUMNS", "250")
+    fake_openai(biased)
+    suite = tmp_path / "bias.yaml"
+    suite.write_text(
+        "target: tests.evaluation.eval_app:answer\n"
+        "counterfactuals: {dimensions: [gender, religion]}\n"
+        "defaults: {assert: [{type: contains, value: apply}]}\n"
+        f"tests:\n  - {{id: lead, input: {QUESTION!r}}}\n  - {{id: plain, input: 'Should they apply?'}}\n"
+        "thresholds: [tests=1]\n"
+    )
+    report = tmp_path / "bias.json"
+    assert main(["eval", "run", str(suite), "--json", str(report)]) == 1
+    out = capsys.readouterr().out
+    assert re.search(r"gap \(best - worst\)\s+│\s+│ 100.0% original>female", out), out
+    data = json.loads(report.read_text())
+    assert [e["id"] for e in data["examples"]] == ["lead", "lead~gender:female", "plain"]
+    groups = data["segments"]["counterfactual_group"]["groups"]
+    assert {group: s["tests"]["pass_rate"] for group, s in groups.items()} == {"original": 1.0, "female": 0.0}
+    assert data["examples"][1]["metadata"] == {
+        "counterfactual_of": "lead",
+        "counterfactual_dimension": "gender",
+        "counterfactual_group": "female",
+    }

@@ -191,3 +191,48 @@ class CounterfactualConsistency(Evaluator):
             f", original passes {sum(baseline)}/{len(baseline)}" if baseline else ""
         )
         return self.verdict(held, "; ".join([head, *lines]), round(lowest, 6))
+
+
+ORIGINAL = "original"
+
+
+def expand_examples(
+    examples: Sequence[Any], dimensions: Sequence[str] | None = None, terms: Terms | None = None
+):
+    """Each example, then one example per counterfactual variant of its input (id ``ID~dimension:group``),
+    with metadata ``counterfactual_of``, ``counterfactual_dimension`` and ``counterfactual_group``
+    (``original`` for the example itself): ``--group-by counterfactual_group`` then gives the pass rate
+    per variant group over the whole run, with the gap between the best and the worst."""
+    from dataclasses import replace
+
+    terms = terms or load_terms()
+    swappers = [Swapper(d, terms[d]) for d in (dimensions or list(terms))]
+    expanded = []
+    for example in examples:
+        base = {
+            "counterfactual_of": example.id,
+            "counterfactual_dimension": "",
+            "counterfactual_group": ORIGINAL,
+        }
+        expanded.append(replace(example, metadata={**example.metadata, **base}))
+        for swapper in swappers:
+            for variant in swapper.variants(example.input):
+                expected = example.expected
+                if expected is not None:
+                    expected = swapper.swap(expected, variant.source, variant.target)
+                meta = {
+                    **base,
+                    "counterfactual_dimension": variant.dimension,
+                    "counterfactual_group": variant.target,
+                }
+                expanded.append(
+                    replace(
+                        example,
+                        id=f"{example.id}~{variant.dimension}:{variant.target}",
+                        input=variant.text,
+                        expected=expected,
+                        output=None,
+                        metadata={**example.metadata, **meta},
+                    )
+                )
+    return expanded
