@@ -99,7 +99,7 @@ def test_recent_llm_spans_are_evaluated_and_linked(otel, production_spans):
         (item.span.span_id, [s.label or s.error_type for s in item.scores]) for item in result.evaluated
     ] == [
         (instrumented_chat.context.span_id, ["pass", "pass", "pass"]),
-        (guarded_chat.context.span_id, ["missing_output", "fail", "pass"]),
+        (guarded_chat.context.span_id, ["not_evaluable", "fail", "pass"]),  # no content: not a failure
     ]
     events = [r for r in otel.logs() if r.event_name == "gen_ai.evaluation.result"]
     assert [(e.trace_id, e.span_id) for e in events] == [
@@ -107,6 +107,12 @@ def test_recent_llm_spans_are_evaluated_and_linked(otel, production_spans):
         for chat in (instrumented_chat, guarded_chat)
         for _ in range(3)
     ]
+    assert dict(events[3].attributes) == {
+        "gen_ai.evaluation.name": "regex",
+        "gen_ai.evaluation.score.label": "not_evaluable",
+        "gen_ai.evaluation.explanation": "the case has no output",
+        "gen_ai.response.id": "chatcmpl-guarded",
+    }
     guardrail_event = dict(events[4].attributes)
     assert guardrail_event == {
         "gen_ai.evaluation.name": "guardrail_findings",

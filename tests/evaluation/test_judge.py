@@ -8,7 +8,7 @@ import pytest
 
 import openai
 from otel_llm.cli.main import main
-from otel_llm.evaluation import evaluate
+from otel_llm.evaluation import evaluate, render_html
 from otel_llm.evaluation.datasets import Example
 from otel_llm.evaluation.evaluators import AnswerRelevance, Faithfulness, RubricJudge
 from otel_llm.evaluation.evaluators.judge import parse_judge_reply
@@ -46,6 +46,9 @@ def test_rubric_judge_is_traced_under_the_evaluated_span_and_marked(instrumented
         True,
         "Correct but terse.",
     )
+    assert (run.judge["calls"], run.judge["cached"]) == (1, 0)  # the run reports what its judge spent
+    assert run.judge["input_tokens"] > 0 and run.judge["cost_usd"] > 0
+    assert f"<dt>judge</dt><dd>1 calls, 0 cached, {run.judge['input_tokens']:,} input" in render_html(run)
     judge_request = server.requests[1]["body"]
     assert judge_request["temperature"] == 0
     assert last_user_text(judge_request) == (

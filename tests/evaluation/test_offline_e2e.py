@@ -119,7 +119,7 @@ def test_gsm8k_cli_run_fails_its_threshold_with_exact_telemetry(instrumented, fa
     html = page.read_text()
     assert "<h1>Evaluation gsm8k-sample</h1>" in html
     trace_id = data["examples"][0]["trace_id"]
-    assert f'<a href="http://127.0.0.1:16686/trace/{trace_id}"><code>{trace_id}</code></a>' in html
+    assert f'"trace_href": "http://127.0.0.1:16686/trace/{trace_id}"' in html
 
     chats = [span for span in otel.spans() if span.name == "chat gpt-4o-mini"]
     roots = {span.context.span_id: span for span in otel.spans() if span.name == "eval.example"}

@@ -103,18 +103,56 @@ def test_json_report_round_trips(tmp_path):
         EvaluationRun.from_dict({"format": "other"})
 
 
+def report_data(page: str) -> dict:
+    """The examples a report embeds, as its script reads them."""
+    raw = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', page, re.S).group(1)
+    return json.loads(raw)
+
+
 def test_html_report_is_self_contained_and_escaped():
-    page = render_html(run_with(WORSE, ["exact_match=0.75"], name="nightly"))
+    run = run_with(WORSE, ["exact_match=0.75"], name="nightly </script><b>")
+    page = render_html(run)
     assert page.startswith("<!DOCTYPE html>")
-    assert "<title>nightly</title>" in page
-    assert "capital of &lt;Peru&gt;?" in page and "<Peru>" not in page
+    assert "<title>nightly &lt;/script&gt;&lt;b&gt;</title>" in page
     assert "<h2>Thresholds: FAILED</h2>" in page
-    assert '<td class="fail" title="">0.000 fail</td>' in page  # Milan vs Rome
-    assert (
-        '<td class="error" title="the target failed: no answer for capital of &lt;Peru&gt;?">LookupError</td>'
-        in page
+    assert not re.search(r"<link|<script[^>]*src=|@import|https?://|<img", page)  # nothing from outside
+    assert page.count("</script>") == 2  # the data's own "</" is escaped: user text cannot end it
+    data = report_data(page)
+    assert data["evaluators"] == ["exact_match", "contains", "rouge_l"]
+    fourth = data["examples"][3]
+    assert (fourth["input"], fourth["error"]) == (
+        "capital of <Peru>?",
+        "LookupError: no answer for capital of <Peru>?",
     )
-    assert not re.search(r"<script|<link|src=|href=", page)
+    assert fourth["scores"][0] == {
+        "name": "exact_match",
+        "value": None,
+        "label": None,
+        "explanation": "the target failed: no answer for capital of <Peru>?",
+        "passed": None,
+        "error_type": "LookupError",
+    }
+    assert [e["passed"] for e in data["examples"]] == [True, False, True, False]
+    assert '<option value="e1">failed contains</option>' in page
+    assert 'aria-label="score distribution of rouge_l"' in page
+
+
+def test_html_report_shows_run_facts_and_links_traces(otel):
+    run = run_with(GOOD, name="facts")
+    run.metadata = {"prompt_version": "v7", "git_revision": "abc123"}
+    run.examples[0].input_tokens, run.examples[0].output_tokens, run.examples[0].cost_usd = 12, 5, 0.0004
+    run.examples[0].model = "gpt-4o-mini"
+    page = render_html(run, trace_url="http://127.0.0.1:16686/trace/{trace_id}")
+    for fact in (
+        "<dt>models</dt><dd>gpt-4o-mini</dd>",
+        "<dt>tokens</dt><dd>12 input, 5 output</dd>",
+        "<dt>cost</dt><dd>$0.000400</dd>",
+        "<dt>prompt_version</dt><dd>v7</dd>",
+        "<dt>git_revision</dt><dd>abc123</dd>",
+    ):
+        assert fact in page
+    example = report_data(page)["examples"][0]
+    assert example["trace_href"] == f"http://127.0.0.1:16686/trace/{example['trace_id']}"
 
 
 def test_terminal_report_lists_summary_failures_and_thresholds():
@@ -294,4 +332,9 @@ def test_segments_summarise_each_metadata_value_and_the_gap(capsys):
     assert re.search(r"de\s+│\s+2 │\s+50.0% │\s+50.0%", console.file.getvalue())
     page = render_html(run)
     assert "<h2>By lang</h2>" in page and "<td>100.0% (en &gt; fr)</td>" in page
-    assert "<td><div>lang: de</div></td>" in page
+    assert [e["metadata"] for e in report_data(page)["examples"]][2:] == [
+        {"lang": "de"},
+        {"lang": "de"},
+        {"lang": "fr"},
+        {},
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,11 @@ def test_support_suite_runs_each_test_with_its_own_assertions(instrumented, fake
 
     data = json.loads(report.read_text())
     assert data["name"] == "support-smoke"
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert data["metadata"].pop("git_revision") == head  # the CLI records where the run came from
+    assert data["metadata"].pop("git_dirty") in ("yes", "no")
     assert data["metadata"] == {
         "prompt_version": "v3",
         "description": "Support answers and GSM8K arithmetic through the instrumented openai SDK",
@@ -143,7 +149,6 @@ DOCS_SUITE = ROOT / "docs" / "examples" / "support-suite.yaml"
 def test_the_docs_example_suite_runs_as_written(tmp_path):
     """The command in the example's header, in a fresh process from the repository root."""
     import os
-    import subprocess
     import sys
 
     command = next(line for line in DOCS_SUITE.read_text().splitlines() if "otel-llm eval run" in line)

@@ -50,6 +50,12 @@ def _judge_options() -> argparse.ArgumentParser:
     options.add_argument(
         "--judge-base-url", help="OpenAI-compatible base URL of the judge (default: OPENAI_BASE_URL)"
     )
+    options.add_argument(
+        "--judge-retries",
+        type=int,
+        default=3,
+        help="retries of a failed judge call, with backoff (default 3)",
+    )
     return options
 
 
@@ -103,7 +109,9 @@ def _run_options() -> argparse.ArgumentParser:
 def _judge_settings(args: argparse.Namespace) -> Any:
     from otel_llm.evaluation.evaluators.specs import JudgeSettings
 
-    return JudgeSettings.openai(args.judge_model, args.judge_base_url) if args.judge_model else None
+    if not args.judge_model:
+        return None
+    return JudgeSettings.openai(args.judge_model, args.judge_base_url, args.judge_retries)
 
 
 def _evaluators(args: argparse.Namespace, required: bool = True) -> list[Any]:
@@ -225,6 +233,7 @@ def _run(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from otel_llm.evaluation.html_report import write_html
+    from otel_llm.evaluation.provenance import git_revision
     from otel_llm.evaluation.runner import OfflineRunner, load_target
     from otel_llm.evaluation.terminal import plain, plain_console, print_run
     from otel_llm.sdk_setup import configure_sdk_from_env
@@ -259,7 +268,7 @@ def _run(args: argparse.Namespace) -> int:
                 dataset=plan.dataset,
                 target_name=plan.target,
                 on_result=lambda _: progress.advance(task),
-                metadata=plan.metadata,
+                metadata={**git_revision(Path.cwd()), **plan.metadata},
                 group_by=plan.group_by,
                 repeat=plan.repeat,
             )
@@ -306,50 +315,70 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _online(args: argparse.Namespace) -> int:
-    from rich.table import Table
+    import signal
+    import threading
 
-    from otel_llm.evaluation.jaeger import (
-        JaegerError,
-        JaegerQueryClient,
-        SeenSpans,
-        evaluate_jaeger_traces,
-        parse_lookback,
-    )
+    from otel_llm.evaluation.follow import Follower, SpanFilter, trace_sampler, write_json
+    from otel_llm.evaluation.jaeger import JaegerError, JaegerQueryClient, SeenSpans, parse_lookback
     from otel_llm.evaluation.results import fmt
-    from otel_llm.evaluation.terminal import plain, plain_console
+    from otel_llm.evaluation.terminal import plain, plain_console, print_online_batch, print_online_line
     from otel_llm.sdk_setup import configure_sdk_from_env
 
     evaluators = _evaluators(args)
+    thresholds = _thresholds(args.threshold, [evaluator.name for evaluator in evaluators])
     try:
         lookback = parse_lookback(args.lookback)
+        span_filter = SpanFilter.parse(args.model, args.operation, args.attribute)
+        trace_sampler(args.sample_rate)
     except ValueError as exc:
         _usage(str(exc))
+    if args.interval <= 0:
+        _usage("--interval must be above 0")
+    console = plain_console()
+    follower = Follower(
+        JaegerQueryClient(args.jaeger),
+        args.service,
+        evaluators,
+        lookback,
+        args.limit,
+        SeenSpans(args.state),
+        span_filter,
+        args.sample_rate,
+        thresholds,
+    )
+
+    def keep(batch: Any, problem: str | None) -> None:
+        follower.seen.save()
+        if args.json is not None:
+            write_json(args.json, follower.report())
+        if args.follow:
+            print_online_line(console, follower, batch, problem)
+
     shutdown = configure_sdk_from_env(require_endpoint=True).shutdown
     try:
-        seen = SeenSpans(args.state) if args.state else None
-        client = JaegerQueryClient(args.jaeger)
-        result = evaluate_jaeger_traces(client, args.service, lookback, evaluators, args.limit, seen)
-    except JaegerError as exc:
-        _usage(str(exc))
+        if args.follow:
+            stop = threading.Event()
+            previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+            try:
+                follower.follow(args.interval, stop, args.max_batches, keep)
+            except KeyboardInterrupt:
+                console.print(plain("stopped"))
+            finally:
+                signal.signal(signal.SIGTERM, previous)
+        else:
+            try:
+                batch = follower.poll()
+            except JaegerError as exc:
+                _usage(str(exc))
+            keep(batch, None)
+            print_online_batch(console, batch, evaluators, args.service)
     finally:
         shutdown()
-    skipped = f", {result.skipped} evaluated before" if result.skipped else ""
-    table = Table()
-    table.add_column("trace", no_wrap=True)
-    table.add_column("span", no_wrap=True)
-    for column in ("operation", *(e.name for e in evaluators)):
-        table.add_column(plain(column))
-    for item in result.evaluated:
-        cells = [s.error_type or f"{fmt(s.value)} {s.label or ''}".strip() for s in item.scores]
-        table.add_row(
-            f"{item.span.trace_id:032x}", f"{item.span.span_id:016x}", *map(plain, (item.span.name, *cells))
-        )
-    console = plain_console()
-    summary = f"{len(result.evaluated)} LLM spans in {result.traces} traces of {args.service}{skipped}"
-    console.print(plain(summary))
-    if result.evaluated:
-        console.print(table)
-    return EXIT_PASSED
+    checks = follower.checks()
+    for check in checks:
+        mark = "PASS" if check["passed"] else "FAIL"
+        console.print(plain(f"{mark} threshold {check['threshold']} (actual {fmt(check['actual'])})"))
+    return EXIT_PASSED if all(check["passed"] for check in checks) else EXIT_THRESHOLD_FAILED
 
 
 def _bind(handler: Callable[[argparse.Namespace], int], parser: argparse.ArgumentParser):
@@ -422,5 +451,34 @@ def register(subparsers: Any) -> None:
     online.add_argument("--limit", type=int, default=100, help="most traces to fetch (default 100)")
     online.add_argument(
         "--state", type=Path, metavar="PATH", help="file of evaluated span ids: skip them, add the new ones"
+    )
+    online.add_argument(
+        "--follow", action="store_true", help="keep polling, evaluating new spans, until stopped"
+    )
+    online.add_argument("--interval", type=float, default=60.0, help="seconds between polls with --follow")
+    online.add_argument("--max-batches", type=int, help="with --follow: stop after this many polls")
+    online.add_argument(
+        "--sample-rate", type=float, default=1.0, help="share of traces evaluated, by trace id (default 1)"
+    )
+    online.add_argument("--model", action="append", default=[], help="only spans of this model (repeatable)")
+    online.add_argument(
+        "--operation", action="append", default=[], help="only this gen_ai.operation.name (repeatable)"
+    )
+    online.add_argument(
+        "--attribute",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="only spans whose attribute KEY has this value (repeatable)",
+    )
+    online.add_argument(
+        "--json", type=Path, metavar="PATH", help="write the running summary here (each poll)"
+    )
+    online.add_argument(
+        "--threshold",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="gate on the pass rate over evaluable spans, e.g. json_valid=0.95: exit 1 when it fails",
     )
     online.set_defaults(func=_bind(_online, online))

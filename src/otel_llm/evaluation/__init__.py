@@ -36,6 +36,10 @@ _EXPORTS = {
     "JaegerQueryClient": "jaeger",
     "evaluate_jaeger_traces": "jaeger",
     "record_feedback": "feedback",
+    "feedback_token": "feedback",
+    "configure_feedback": "feedback",
+    "FeedbackConfig": "feedback",
+    "FeedbackError": "feedback",
     "install_span_hooks": "hooks",
     "judge_scope": "hooks",
 }

@@ -11,7 +11,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -132,6 +132,10 @@ class OnlineBatchResult:
     evaluated: list[SpanScores] = field(default_factory=list)
     skipped: int = 0
     """LLM spans left out because an earlier batch had evaluated them."""
+    filtered_out: int = 0
+    """LLM spans the span filter left out."""
+    not_sampled: int = 0
+    """LLM spans of traces the sampling rate left out."""
 
 
 def span_key(span: SpanView) -> str:
@@ -139,12 +143,13 @@ def span_key(span: SpanView) -> str:
 
 
 class SeenSpans:
-    """Keys of the spans already evaluated, kept in a text file (one per line, newest last, bounded)."""
+    """Keys of the spans already evaluated, kept in a text file (one per line, newest last, bounded);
+    in memory only without a path."""
 
-    def __init__(self, path: Path, keep: int = 100_000) -> None:
+    def __init__(self, path: Path | None = None, keep: int = 100_000) -> None:
         self.path = path
         self.keep = keep
-        lines = path.read_text(encoding="utf-8").split() if path.exists() else []
+        lines = path.read_text(encoding="utf-8").split() if path is not None and path.exists() else []
         self._keys = dict.fromkeys(lines[-keep:])
 
     def __contains__(self, key: str) -> bool:
@@ -152,8 +157,12 @@ class SeenSpans:
 
     def add(self, key: str) -> None:
         self._keys[key] = None
+        if len(self._keys) > 2 * self.keep:  # a long-running follower stays bounded in memory too
+            self._keys = dict.fromkeys(list(self._keys)[-self.keep :])
 
     def save(self) -> None:
+        if self.path is None:
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text("".join(f"{key}\n" for key in list(self._keys)[-self.keep :]), encoding="utf-8")
 
@@ -165,10 +174,13 @@ def evaluate_jaeger_traces(
     evaluators: Sequence[Evaluator],
     limit: int = 100,
     seen: SeenSpans | None = None,
+    span_filter: Callable[[SpanView], bool] | None = None,
+    sampled: Callable[[int], bool] | None = None,
 ) -> OnlineBatchResult:
     """Evaluate every LLM span of the service's recent traces; each score is parented to its span.
 
     With ``seen``, spans evaluated by an earlier batch are skipped and the new ones recorded in it.
+    ``span_filter`` picks spans, ``sampled`` traces (by trace id); both are decided anew each batch.
     """
     recorder = ScoreRecorder(OtelLlmEvaluationSourceValues.ONLINE)
     traces = client.find_traces(service, lookback, limit)
@@ -177,6 +189,12 @@ def evaluate_jaeger_traces(
         for span in filter(lambda s: s.is_llm, spans):
             if seen is not None and span_key(span) in seen:
                 result.skipped += 1
+                continue
+            if span_filter is not None and not span_filter(span):
+                result.filtered_out += 1
+                continue
+            if sampled is not None and not sampled(span.trace_id):
+                result.not_sampled += 1
                 continue
             scores = evaluate_span(span, evaluators, recorder, descendants(span, spans))
             result.evaluated.append(SpanScores(span, scores))

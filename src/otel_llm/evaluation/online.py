@@ -31,20 +31,33 @@ logger = logging.getLogger(__name__)
 _STOP = object()
 
 
+NOT_EVALUABLE = "not_evaluable"
+"""The label of an online score whose evaluator lacked a field: content not captured, or no reference."""
+
+
+def not_evaluable(score: Score) -> Score:
+    """A score whose evaluator missed a field (``missing_*``) as "not evaluable": no value, no verdict,
+    no error; online, that is a fact about the telemetry (content capture is off), not about the answer."""
+    if not (score.error_type or "").startswith("missing_"):
+        return score
+    return Score(score.name, label=NOT_EVALUABLE, explanation=score.explanation)
+
+
 def evaluate_span(
     span: SpanView,
     evaluators: Sequence[Evaluator],
     recorder: ScoreRecorder,
     related: Sequence[SpanView] = (),
 ) -> list[Score]:
-    """Score one recorded LLM span (content comes from its message attributes when captured)."""
+    """Score one recorded LLM span (content comes from its message attributes when captured); a score
+    that needs content the span does not carry is :data:`NOT_EVALUABLE`."""
     case = EvalCase(
         input=span.input_text(),
         output=span.output_text(),
         span=span,
         spans=(span, *related),
     )
-    scores = [evaluator(case) for evaluator in evaluators]
+    scores = [not_evaluable(evaluator(case)) for evaluator in evaluators]
     for score in scores:
         recorder.record(score, span.span_context(), span.response_id)
     return scores

@@ -52,6 +52,12 @@ class ExampleResult:
     """Weighted share of the example's assertions that passed."""
     attempt: int = 0
     """Which run of the example this is, when each ran several times (``--repeat``)."""
+    model: str | None = None
+    """Model of the evaluated LLM span (response model, else request model)."""
+    input_tokens: int | None = None
+    """Summed over the example's LLM spans (judge calls excluded), when they report usage."""
+    output_tokens: int | None = None
+    cost_usd: float | None = None
 
     @property
     def verdict(self) -> Score | None:
@@ -66,8 +72,9 @@ class ExampleResult:
         return next((score for score in self.scores if score.name == name), None)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}  # shallow: asdict is slow
         data["scores"] = [score.to_dict() for score in self.scores]
+        data["metadata"] = dict(self.metadata)
         return data
 
     @classmethod
@@ -181,6 +188,23 @@ class EvaluationRun:
     """Metadata fields whose segments the reports summarise apart."""
     repeat: int = 1
     """How many times each example ran; ``examples`` then holds one result per attempt."""
+    judge: dict[str, Any] = field(default_factory=dict)
+    """Calls, cache hits, tokens and cost of the model-graded evaluators (empty without any)."""
+
+    def totals(self) -> dict[str, Any]:
+        """Token and cost totals over the examples that report them, and the models seen."""
+
+        def total(values: list[Any]) -> Any:
+            known = [value for value in values if value is not None]
+            return sum(known) if known else None
+
+        cost = total([e.cost_usd for e in self.examples])
+        return {
+            "input_tokens": total([e.input_tokens for e in self.examples]),
+            "output_tokens": total([e.output_tokens for e in self.examples]),
+            "cost_usd": None if cost is None else round(cost, 10),
+            "models": sorted({e.model for e in self.examples if e.model}),
+        }
 
     def outcomes(self, name: str = TESTS) -> dict[str, float]:
         """Per example id, the share of its attempts whose score ``name`` passed (1 or 0 without repeats)."""
@@ -219,12 +243,19 @@ class EvaluationRun:
         return self._summaries(self.examples, keep_empty=True)
 
     def _summaries(self, examples: Sequence[ExampleResult], keep_empty: bool) -> dict[str, EvaluatorSummary]:
-        summaries = {}
-        for name in (*self.evaluators, TESTS):
-            scores = [s for e in examples if (s := e.score(name)) is not None]
-            if scores or keep_empty:
-                summaries[name] = EvaluatorSummary.of(name, scores)
-        return summaries
+        grouped: dict[str, list[Score]] = {name: [] for name in (*self.evaluators, TESTS)}
+        for example in examples:  # one pass: names are unique within an example, `tests` is reserved
+            for score in example.scores:
+                if score.name in grouped:
+                    grouped[score.name].append(score)
+            verdict = example.verdict
+            if verdict is not None:
+                grouped[TESTS].append(verdict)
+        return {
+            name: EvaluatorSummary.of(name, scores)
+            for name, scores in grouped.items()
+            if scores or keep_empty
+        }
 
     def segments(self, field_name: str) -> Segments:
         """The run's summaries per value of metadata field ``field_name`` (in order of first appearance)."""
@@ -256,6 +287,8 @@ class EvaluationRun:
             "summary": {name: summary.to_dict() for name, summary in self.summaries().items()},
             "thresholds": self.thresholds,
             "metadata": self.metadata,
+            "totals": self.totals(),
+            "judge": self.judge,
             "group_by": self.group_by,
             "segments": {name: self.segments(name).to_dict() for name in self.group_by},
             "repeat": self.repeat,
@@ -266,7 +299,7 @@ class EvaluationRun:
         }
 
     def save(self, path: str | Path) -> Path:
-        text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(self.to_dict(), ensure_ascii=False) + "\n"  # compact: the C encoder
         # A lone surrogate (from a model's broken output) is written as its JSON escape: it reads back.
         return write_text(path, text, "backslashreplace")
 
@@ -286,6 +319,7 @@ class EvaluationRun:
             metadata=dict(data.get("metadata") or {}),
             group_by=list(data.get("group_by") or []),
             repeat=int(data.get("repeat") or 1),
+            judge=dict(data.get("judge") or {}),
         )
 
     @classmethod

@@ -24,13 +24,21 @@ from opentelemetry.trace import Status, StatusCode, format_span_id, format_trace
 
 from otel_llm.evaluation.datasets import Example
 from otel_llm.evaluation.evaluators.base import Assertion, Evaluator
+from otel_llm.evaluation.evaluators.judge import judge_usage
 from otel_llm.evaluation.hooks import install_span_hooks
 from otel_llm.evaluation.model import EvalCase, Score
 from otel_llm.evaluation.results import EvaluationRun, ExampleResult
 from otel_llm.evaluation.spans import SpanView
 from otel_llm.evaluation.telemetry import ScoreRecorder
 from otel_llm.evaluation.thresholds import Threshold
-from otel_llm.semconv.attributes import OtelLlmEvaluationSourceValues
+from otel_llm.semconv.attributes import (
+    GEN_AI_REQUEST_MODEL,
+    GEN_AI_RESPONSE_MODEL,
+    GEN_AI_USAGE_INPUT_TOKENS,
+    GEN_AI_USAGE_OUTPUT_TOKENS,
+    OTEL_LLM_USAGE_COST_USD,
+    OtelLlmEvaluationSourceValues,
+)
 from otel_llm.telemetry.invocation import GenAITelemetry
 
 EXAMPLE_SPAN_NAME = "eval.example"
@@ -86,6 +94,8 @@ class OfflineRunner:
         self.target = target
         self.evaluators = list(evaluators)
         self._assertions = tuple(Assertion(evaluator) for evaluator in evaluators)
+        for evaluator in self.evaluators:
+            self._bind(evaluator)
         self.concurrency = max(1, concurrency)
         self._hooks = install_span_hooks()
         config = telemetry or GenAITelemetry()
@@ -113,6 +123,8 @@ class OfflineRunner:
                 _check_unique(assertion.evaluator.name for assertion in example.assertions)
             elif not self._assertions:
                 raise ValueError(f"example {example.id!r} has no assertions and the runner no evaluators")
+            for assertion in example.assertions:
+                self._bind(assertion.evaluator)
         started_at = datetime.now(UTC).isoformat(timespec="seconds")
         clock = time.perf_counter()
 
@@ -140,9 +152,17 @@ class OfflineRunner:
             group_by=list(group_by),
             repeat=repeat,
         )
+        used = {id(a.evaluator): a.evaluator for e in examples for a in (e.assertions or self._assertions)}
+        if any(hasattr(evaluator, "usage") for evaluator in used.values()):
+            run.judge = judge_usage(used.values())
         summaries = run.summaries()
         run.thresholds = [threshold.check(summaries) for threshold in thresholds]
         return run
+
+    def _bind(self, evaluator: Evaluator) -> None:
+        """Evaluators that call the target themselves (counterfactual checks) get the run's."""
+        if getattr(evaluator, "uses_target", False):
+            evaluator.target = self.target  # type: ignore[attr-defined]
 
     def run_example(self, example: Example, attempt: int = 0) -> ExampleResult:
         clock = time.perf_counter()
@@ -197,6 +217,7 @@ class OfflineRunner:
             passed=passed,
             weighted_score=weighted,
             attempt=attempt,
+            **_usage(spans, evaluated),
         )
 
     @staticmethod
@@ -236,6 +257,30 @@ def _names(defaults: Sequence[Assertion], examples: Sequence[Example]) -> list[s
     for example in examples:
         names.update(dict.fromkeys(a.evaluator.name for a in example.assertions))
     return list(names)
+
+
+def _usage(spans: Sequence[SpanView], evaluated: SpanView | None) -> dict[str, Any]:
+    """Model of the evaluated span; tokens and cost summed over the LLM spans that report them."""
+    llm = [span.attributes for span in spans if span.is_llm]
+
+    def total(key: str) -> Any:
+        values = [
+            a[key] for a in llm if isinstance(a.get(key), (int, float)) and not isinstance(a[key], bool)
+        ]
+        return sum(values) if values else None
+
+    cost = total(OTEL_LLM_USAGE_COST_USD)
+    model = None
+    if evaluated is not None:
+        model = evaluated.attributes.get(GEN_AI_RESPONSE_MODEL) or evaluated.attributes.get(
+            GEN_AI_REQUEST_MODEL
+        )
+    return {
+        "model": None if model is None else str(model),
+        "input_tokens": total(GEN_AI_USAGE_INPUT_TOKENS),
+        "output_tokens": total(GEN_AI_USAGE_OUTPUT_TOKENS),
+        "cost_usd": None if cost is None else round(float(cost), 10),
+    }
 
 
 def _target_name(target: Target | None) -> str | None:

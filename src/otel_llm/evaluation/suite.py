@@ -126,6 +126,7 @@ SCHEMA: dict[str, Any] = _object(
         "thresholds": _array(_STRING),
         "group_by": _array(_STRING),
         "repeat": {"type": "integer", "minimum": 1},
+        "counterfactuals": _object({"dimensions": _array(_STRING), "terms": _STRING}),
     }
 )
 
@@ -269,6 +270,17 @@ def load_suite(path: str | Path, judge: JudgeSettings | None = None) -> Suite:
             output=_text(raw.get("output")),
         )
         examples.append(complete(example, raw, f"{path}: tests/{index}", {}))
+    group_by = list(document.get("group_by") or ())
+    if "counterfactuals" in document:
+        from otel_llm.evaluation.counterfactual import expand_examples, load_terms
+
+        options = document["counterfactuals"]
+        try:
+            terms = load_terms(path.parent / options["terms"] if "terms" in options else None)
+            examples = expand_examples(examples, options.get("dimensions"), terms)
+        except (ValueError, KeyError, OSError) as exc:
+            raise SuiteError(f"{path}: counterfactuals: {exc}") from exc
+        group_by = list(dict.fromkeys([*group_by, "counterfactual_group"]))
     names = list(dict.fromkeys(a.evaluator.name for example in examples for a in example.assertions))
     metadata = dict(document.get("metadata") or {})
     if "description" in document:
@@ -282,6 +294,6 @@ def load_suite(path: str | Path, judge: JudgeSettings | None = None) -> Suite:
         evaluator_names=names,
         concurrency=int(document.get("concurrency", 1)),
         metadata=metadata,
-        group_by=list(document.get("group_by") or ()),
+        group_by=group_by,
         repeat=int(document.get("repeat", 1)),
     )

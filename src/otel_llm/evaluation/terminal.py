@@ -8,6 +8,7 @@ written and an escape sequence in a model's output cannot drive the terminal.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -181,3 +182,62 @@ def print_comparison(comparison: Comparison, console: Console) -> None:
         )
     verdict = "REGRESSED" if comparison.has_regressions else "no significant regression"
     console.print(plain(verdict, "bold red" if comparison.has_regressions else "bold green"))
+
+
+def _tally_text(summary: dict) -> str:
+    parts = []
+    for name, tally in summary["evaluators"].items():
+        rate = f"{tally['pass_rate']:.1%}" if tally["count"] else "-"
+        parts.append(
+            f"{name} {rate} of {tally['count']}"
+            + (f" ({tally['not_evaluable']} n/e)" if tally["not_evaluable"] else "")
+        )
+    return "; ".join(parts)
+
+
+def print_online_line(console: Console, follower: Any, batch: Any, problem: str | None) -> None:
+    """One line per poll of ``eval online --follow``: what was new, and the running pass rates."""
+    report = follower.report()
+    if problem is not None:
+        console.print(plain(f"poll {report['batches'] + report['failed_batches']}: {problem}", "yellow"))
+        return
+    console.print(
+        plain(
+            f"poll {report['batches'] + report['failed_batches']}: {len(batch.evaluated)} new LLM spans in "
+            f"{batch.traces} traces ({batch.skipped} seen, {batch.filtered_out} filtered, "
+            f"{batch.not_sampled} not sampled); total {report['evaluated_spans']}: {_tally_text(report)}"
+            + _judge_text(report["judge"])
+        )
+    )
+
+
+def _judge_text(judge: dict) -> str:
+    if not judge["calls"] and not judge["cached"]:
+        return ""
+    cost = "" if judge["cost_usd"] is None else f", ${judge['cost_usd']:.6f}"
+    return f"; judge {judge['calls']} calls, {judge['cached']} cached{cost}"
+
+
+def print_online_batch(console: Console, batch: Any, evaluators: list, service: str) -> None:
+    """The table of a one-shot ``eval online``: each evaluated span with its scores."""
+    table = Table()
+    table.add_column("trace", no_wrap=True)
+    table.add_column("span", no_wrap=True)
+    for column in ("operation", *(e.name for e in evaluators)):
+        table.add_column(plain(column))
+    for item in batch.evaluated:
+        cells = [
+            s.error_type or f"{fmt(s.value) if s.value is not None else ''} {s.label or ''}".strip()
+            for s in item.scores
+        ]
+        table.add_row(
+            f"{item.span.trace_id:032x}", f"{item.span.span_id:016x}", *map(plain, (item.span.name, *cells))
+        )
+    skipped = f", {batch.skipped} evaluated before" if batch.skipped else ""
+    left_out = batch.filtered_out + batch.not_sampled
+    others = f", {left_out} filtered or not sampled" if left_out else ""
+    console.print(
+        plain(f"{len(batch.evaluated)} LLM spans in {batch.traces} traces of {service}{skipped}{others}")
+    )
+    if batch.evaluated:
+        console.print(table)

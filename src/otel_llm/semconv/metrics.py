@@ -239,6 +239,12 @@ OTEL_LLM_CLIENT_OPERATION_COST_UNIT: Final[str] = "{USD}"
 OTEL_LLM_CLIENT_OPERATION_COST_INSTRUMENT: Final[str] = "counter"
 OTEL_LLM_CLIENT_OPERATION_COST_BRIEF: Final[str] = "Estimated cost of GenAI operations in US dollars."
 
+OTEL_LLM_EVALUATION_FEEDBACK: Final[str] = "otel_llm.evaluation.feedback"
+"""User feedback recorded, by label."""
+OTEL_LLM_EVALUATION_FEEDBACK_UNIT: Final[str] = "{feedback}"
+OTEL_LLM_EVALUATION_FEEDBACK_INSTRUMENT: Final[str] = "counter"
+OTEL_LLM_EVALUATION_FEEDBACK_BRIEF: Final[str] = "User feedback recorded, by label."
+
 OTEL_LLM_EVALUATION_SCORE: Final[str] = "otel_llm.evaluation.score"
 """Scores produced by evaluations of GenAI output."""
 OTEL_LLM_EVALUATION_SCORE_UNIT: Final[str] = "1"

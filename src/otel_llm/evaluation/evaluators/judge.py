@@ -8,9 +8,13 @@ instrumented judge call is traced beside the response it grades and marked
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import threading
 from abc import abstractmethod
+from collections import OrderedDict
+from collections.abc import Iterable
 from typing import Any
 
 from otel_llm.evaluation.evaluators.base import GradedEvaluator
@@ -43,16 +47,94 @@ def parse_judge_reply(text: str, required: tuple[str, ...]) -> dict[str, Any]:
     return reply
 
 
+_prices: Any = None
+
+
+def _price(model: str) -> Any:
+    """The price of ``model`` in the bundled price table (loaded once), or ``None``."""
+    global _prices
+    if _prices is None:
+        from otel_llm.telemetry.pricing import load_price_table
+
+        _prices = load_price_table()
+    return _prices.lookup(model)
+
+
+class JudgeUsage:
+    """What a judge spent: calls made, answers served from its cache, tokens, and cost when priced."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.calls = self.cached = self.input_tokens = self.output_tokens = 0
+        self.cost_usd: float | None = None
+
+    def add_call(self, model: str, completion: Any) -> None:
+        usage = getattr(completion, "usage", None)
+        tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
+        tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)
+        price = _price(getattr(completion, "model", None) or model)
+        with self._lock:
+            self.calls += 1
+            self.input_tokens += tokens_in
+            self.output_tokens += tokens_out
+            if price is not None:
+                self.cost_usd = round((self.cost_usd or 0.0) + price.cost(tokens_in, tokens_out), 10)
+
+    def add_cached(self) -> None:
+        with self._lock:
+            self.cached += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "calls": self.calls,
+                "cached": self.cached,
+                "input_tokens": self.input_tokens,
+                "output_tokens": self.output_tokens,
+                "cost_usd": self.cost_usd,
+            }
+
+
+def judge_usage(evaluators: Iterable[Any]) -> dict[str, Any]:
+    """Calls, cache hits, tokens and cost of the model-graded evaluators among ``evaluators``."""
+    totals: dict[str, Any] = {
+        "calls": 0,
+        "cached": 0,
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "cost_usd": None,
+    }
+    for evaluator in evaluators:
+        usage = getattr(evaluator, "usage", None)
+        if usage is None:
+            continue
+        snapshot = usage.snapshot()
+        for key in ("calls", "cached", "input_tokens", "output_tokens"):
+            totals[key] += snapshot[key]
+        if snapshot["cost_usd"] is not None:
+            totals["cost_usd"] = round((totals["cost_usd"] or 0.0) + snapshot["cost_usd"], 10)
+    return totals
+
+
 class ModelGradedEvaluator(GradedEvaluator):
-    """Base of the judges: sends a system and a user prompt, turns the JSON reply into a score."""
+    """Base of the judges: sends a system and a user prompt, turns the JSON reply into a score.
+
+    Replies are cached by (model, prompts), at most ``cache_size`` of them, so an answer seen again is
+    not paid for twice; ``usage`` counts calls, cache hits, tokens and cost. Retries with backoff are
+    the client's (the openai SDK's ``max_retries``).
+    """
 
     system_prompt: str
     required_keys: tuple[str, ...] = ("rating",)
 
-    def __init__(self, client: Any, model: str, name: str, pass_at: float) -> None:
+    def __init__(self, client: Any, model: str, name: str, pass_at: float, cache_size: int = 10_000) -> None:
         super().__init__(name, pass_at)
         self.client = client
         self.model = model
+        self.usage = JudgeUsage()
+        self._cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._cache_size = cache_size
+        self._cache_lock = threading.Lock()
 
     @abstractmethod
     def user_prompt(self, case: EvalCase) -> str:
@@ -67,6 +149,12 @@ class ModelGradedEvaluator(GradedEvaluator):
 
     def evaluate(self, case: EvalCase) -> Score:
         prompt = self.user_prompt(case)
+        key = hashlib.sha256(json.dumps([self.model, self.system_prompt, prompt]).encode()).hexdigest()
+        with self._cache_lock:
+            reply = self._cache.get(key)
+        if reply is not None:
+            self.usage.add_cached()
+            return self.score_reply(reply)
         install_span_hooks()
         with judge_scope(case.span.span_context() if case.span else None):
             completion = self.client.chat.completions.create(
@@ -77,7 +165,14 @@ class ModelGradedEvaluator(GradedEvaluator):
                     {"role": "user", "content": prompt},
                 ],
             )
-        return self.score_reply(parse_judge_reply(completion.choices[0].message.content, self.required_keys))
+        self.usage.add_call(self.model, completion)
+        reply = parse_judge_reply(completion.choices[0].message.content, self.required_keys)
+        score = self.score_reply(reply)  # a reply that does not score is not cached
+        with self._cache_lock:
+            self._cache[key] = reply
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return score
 
 
 class RubricJudge(ModelGradedEvaluator):

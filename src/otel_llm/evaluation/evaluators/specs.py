@@ -33,13 +33,18 @@ class JudgeSettings:
     model: str
 
     @classmethod
-    def openai(cls, model: str, base_url: str | None = None) -> JudgeSettings:
-        """A judge through the openai SDK (key from ``OPENAI_API_KEY``, base URL else ``OPENAI_BASE_URL``)."""
+    def openai(cls, model: str, base_url: str | None = None, max_retries: int = 3) -> JudgeSettings:
+        """A judge through the openai SDK (key from ``OPENAI_API_KEY``, base URL else ``OPENAI_BASE_URL``);
+        failed calls (connection errors, 408, 409, 429, 5xx) are retried ``max_retries`` times by the
+        SDK, with exponential backoff and jitter, honouring ``Retry-After``."""
 
         def client() -> Any:
             import openai
 
-            return openai.OpenAI(base_url=base_url) if base_url else openai.OpenAI()
+            options: dict[str, Any] = {"max_retries": max_retries}
+            if base_url:
+                options["base_url"] = base_url
+            return openai.OpenAI(**options)
 
         return cls(client, model)
 
@@ -97,6 +102,19 @@ def _valued(module: str, name: str, convert: Callable[[Any], Any], needs_value: 
     return _Kind(build, needs_value=needs_value)
 
 
+def _counterfactual(value: Any, threshold: float | None, judge: JudgeSettings | None) -> Evaluator:
+    from otel_llm.evaluation.counterfactual import CounterfactualConsistency
+
+    options: dict[str, Any] = {} if threshold is None else {"pass_at": threshold}
+    if isinstance(value, Mapping):
+        options.update({key: value[key] for key in ("dimensions", "terms", "max_variants") if key in value})
+    elif value:
+        options["dimensions"] = (
+            [part.strip() for part in str(value).split(",")] if isinstance(value, str) else value
+        )
+    return CounterfactualConsistency(**options)
+
+
 KINDS: dict[str, _Kind] = {
     "exact_match": _Kind(lambda value, _t, _j: _class("text", "ExactMatch")(strict=value == "strict")),
     "contains": _valued("text", "Contains", str),
@@ -114,6 +132,7 @@ KINDS: dict[str, _Kind] = {
     "llm_judge": _judged("RubricJudge"),
     "answer_relevance": _judged("AnswerRelevance"),
     "faithfulness": _judged("Faithfulness"),
+    "counterfactual": _Kind(_counterfactual, graded=True),
 }
 KNOWN = tuple(KINDS)
 

@@ -31,8 +31,9 @@ class JsonValid(Evaluator):
         self.name = name
 
     def evaluate(self, case: EvalCase) -> Score:
+        output = case.require("output")  # outside the try: a missing output is no invalid JSON
         try:
-            parse_json_output(case.require("output"))
+            parse_json_output(output)
         except ValueError as exc:
             return self.verdict(False, f"invalid JSON: {exc}")
         return self.verdict(True)
@@ -47,8 +48,9 @@ class JsonSchemaMatch(Evaluator):
         self.validator = Draft202012Validator(schema)
 
     def evaluate(self, case: EvalCase) -> Score:
+        output = case.require("output")
         try:
-            document = parse_json_output(case.require("output"))
+            document = parse_json_output(output)
         except ValueError as exc:
             return self.verdict(False, f"invalid JSON: {exc}")
         error = best_match(self.validator.iter_errors(document))
