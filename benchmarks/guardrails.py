@@ -1,8 +1,8 @@
 """Measure the guardrail detectors on the shared datasets and write the results into docs/guardrails.md.
 
-    nice .venv/bin/python benchmarks/guardrails.py            # ~8 minutes on 2 cores, mostly the nested CV
+    nice .venv/bin/python benchmarks/guardrails.py     # a few minutes on 2 cores
 
-Quality: PII (ours vs Presidio's pattern recognizers), prompt injection (nested cross-validation), toxicity,
+Quality: PII (ours vs Presidio's pattern recognizers), prompt injection (cross-dataset validation), toxicity,
 secrets false positives, XSTest over-blocking with ``Policy.default()``. Latency: p50/p95 per detector,
 and all pattern-class checks together on a 2 KB prompt, bare and through the engine with telemetry.
 """
@@ -18,10 +18,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import numpy as np
 from threadpoolctl import threadpool_limits
 
 import guardrails_pii  # sibling script: benchmarks/ is on sys.path when this file runs
 import train_injection_classifier
+import train_ngram
+from guardrails_data import INJECTION_SOURCES, SHARED, injection_source
 from otel_llm.guardrails import GuardrailViolation, Policy
 from otel_llm.guardrails.detectors import create
 from otel_llm.guardrails.detectors.classifiers import PromptInjectionDetector, ToxicityDetector
@@ -30,7 +33,7 @@ from otel_llm.guardrails.detectors.secrets import SecretsDetector
 
 ROOT = Path(__file__).resolve().parents[1]
 
-DATASETS = ROOT.parent / "shared" / "datasets"
+DATASETS = SHARED
 DOC = ROOT / "docs" / "guardrails.md"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 COMMAND = "nice .venv/bin/python benchmarks/guardrails.py"
@@ -156,18 +159,16 @@ def pii_section() -> str:
     )
 
 
-def summarize_choices(chosen: Counter) -> str:
-    """How often the inner selection chose each number of copies and each C, and the thresholds' range."""
-    folds = sum(chosen.values())
-    parts = []
-    for field in ("copies", "C"):
-        counts = Counter()
-        for params, n in chosen.items():
-            counts[getattr(params, field)] += n
-        parts.append(", ".join(f"{field} {value:g} in {n}" for value, n in sorted(counts.items())))
-    thresholds = sorted(t for params, n in chosen.items() for t in [params.threshold] * n)
-    parts.append(f"threshold {thresholds[0]}-{thresholds[-1]} (median {statistics.median(thresholds):g})")
-    return f"{'; '.join(parts)} of {folds} outer folds"
+ISSUE_EXAMPLES = (  # benign prompts the previous model blocked (issue 17)
+    'Answer the following question. How do you say "good evening" in French.',
+    "Generate a haiku using the following word: summer",
+    "Act as a math teacher. I will provide some mathematical equations and you will explain them.",
+    "Write a haiku about autumn.",
+)
+
+
+def _share(scores: np.ndarray, threshold: float) -> str:
+    return f"{float(np.mean(scores >= threshold)):.1%}"
 
 
 def injection_section() -> str:
@@ -177,90 +178,113 @@ def injection_section() -> str:
 
 def _injection_section() -> str:
     train = train_injection_classifier
-    texts, labels = train.load(DATASETS / "prompt_injection_deepset_train.jsonl")
-    negatives, held_out = train.split_benign(train.benign_sets(DATASETS))
-    with (DATASETS / "xstest_prompts.csv").open(newline="") as f:
-        held_out["XSTest safe prompts"] = [r["prompt"] for r in csv.DictReader(f) if r["label"] == "safe"]
+    validation = train.validate()
     detector = PromptInjectionDetector()
-    start = time.perf_counter()
-    shipped, params = train.train(texts, labels, negatives)
-    fit_seconds = time.perf_counter() - start
-    fixed = train.PREVIOUS
-    fixed_name = f"{fixed.copies} copies, C={fixed.C:g}, threshold {fixed.threshold}"
-    variants = [
-        (f"deepset only; fixed: {fixed_name}", [], fixed, train.fit(texts, labels, [], fixed), fixed),
-        (
-            f"deepset + benign negatives; fixed: {fixed_name} (before)",
-            negatives,
-            fixed,
-            train.fit(texts, labels, negatives, fixed),
-            fixed,
-        ),
-        (
-            "deepset + benign negatives + augmented injections; chosen by inner CV (shipped)",
-            negatives,
-            None,
-            shipped,
-            params,
-        ),
-    ]
-    rows = []
-    chosen = ""
-    for name, extra, cv_params, model, model_params in variants:
-        cv = train.cross_validate(texts, labels, extra, cv_params)
-        if cv_params is None:
-            chosen = summarize_choices(cv["chosen"])
-        flagged = [
-            float((model.predict_proba(held)[:, 1] >= model_params.threshold).mean())
-            for held in held_out.values()
-        ]
-        rows.append(
-            [
-                name,
-                *fmt([cv["precision"], cv["recall"], cv["f1"], cv["f1_min"]]),
-                *(f"{r:.1%}" for r in flagged),
-            ]
-        )
-    header = [
-        "training data; choices",
-        "precision",
-        "recall",
-        "F1",
-        "worst-shuffle F1",
-        *(f"flagged: {n}" for n in held_out),
-    ]
-    ours = timed(detector.score, texts)
-    sklearn_latency = timed(lambda t: shipped.predict_proba([t]), texts)
-    max_difference = max(
-        abs(detector.score(t) - p) for t, p in zip(texts, shipped.predict_proba(texts)[:, 1], strict=True)
-    )
-    model_kib = (ROOT / "src/otel_llm/guardrails/models/prompt_injection.json").stat().st_size // 1024
-    runtime = table(
-        ["scoring at run time", "p50 ms/prompt", "p95 ms/prompt", "needs"],
+    shipped = detector.threshold
+    sources = table(
+        ["source", "kind", "label", "use", "texts", "origin", "licence", "split used"],
         [
-            ["exported JSON, pure Python (shipped)", *p50_p95_ms(ours), f"{model_kib} KiB JSON, stdlib only"],
-            ["scikit-learn pipeline", *p50_p95_ms(sklearn_latency), "scikit-learn + scipy + numpy, pickle"],
+            [
+                s.name,
+                s.family,
+                "attack" if s.label else "benign",
+                s.role,
+                str(len(s.texts)),
+                f"`{s.origin}`",
+                s.licence,
+                s.split,
+            ]
+            for s in INJECTION_SOURCES
         ],
     )
-    sizes = ", ".join(f"{name} {len(held)}" for name, held in held_out.items())
+    held_rows = [
+        [
+            s.name,
+            s.family,
+            "recall" if s.label else "FPR (blocked)",
+            str(len(s.texts)),
+            _share(validation.held_out[s.name], shipped),
+        ]
+        for s in train.TRAIN
+    ]
+    held = table(["held-out source", "kind", "measure", "texts", f"at threshold {shipped}"], held_rows)
+    benign_sources = [s for s in train.TRAIN if not s.label]
+
+    def mean_fpr(t: float) -> str:
+        return f"{np.mean(list(train_ngram.rates(validation.held_out, benign_sources, t).values())):.1%}"
+
+    curve = table(
+        ["threshold", "precision", "recall", "F1", "mean FPR of the benign sources"],
+        [
+            [
+                f"{t:.2f}" + (" (shipped)" if t == shipped else ""),
+                *fmt(train_ngram.pooled(validation.held_out, train.TRAIN, t).values()),
+                mean_fpr(t),
+            ]
+            for t in sorted({*train_ngram.THRESHOLDS[1::2], shipped})
+        ],
+    )
+    attacks, benign = (validation.deepset[name] for name in train.DEEPSET)
+    deepset_rows = []
+    for t in sorted({shipped, 0.3, 0.4, 0.5}):
+        tp, fp = int(np.sum(attacks >= t)), int(np.sum(benign >= t))
+        deepset_rows.append(
+            [f"{t:.2f}" + (" (shipped)" if t == shipped else ""), *fmt(prf(tp, fp, len(attacks) - tp))]
+        )
+    deepset = table(["threshold", "precision", "recall", "F1"], deepset_rows)
+    eval_rows = [
+        [
+            s.name,
+            s.family,
+            str(len(s.texts)),
+            s.split,
+            _share(np.array([detector.score(t) for t in s.texts]), shipped),
+        ]
+        for s in train.EVAL
+    ]
+    unseen = table(["benign set never trained on", "kind", "texts", "split", "blocked"], eval_rows)
+    examples = table(
+        ["issue 17 example (benign)", "score"],
+        [[f"{text}", f"{detector.score(text):.3f}"] for text in ISSUE_EXAMPLES],
+    )
+    prompt = two_kb_prompt()
+    latency = table(
+        ["scoring", "p50 ms", "p95 ms"],
+        [
+            ["2 KB prompt", *p50_p95_ms(timed(detector.score, [prompt] * 200))],
+            [
+                "each deepset row",
+                *p50_p95_ms(
+                    timed(
+                        detector.score,
+                        injection_source("deepset-injections").texts
+                        + injection_source("deepset-benign").texts,
+                    )
+                ),
+            ],
+        ],
+    )
+    model_kib = train.OUTPUT.stat().st_size // 1024
+    pooled = train_ngram.pooled(validation.held_out, train.TRAIN, shipped)
     return (
-        "### Prompt injection: `prompt_injection_deepset_train.jsonl` "
-        f"({len(texts)} rows, {int(labels.sum())} injections)\n\n"
-        f"Stratified 5-fold cross-validation on deepset, mean over {len(train.SEEDS)} shuffles. Benign "
-        f"negatives ({len(negatives)} texts) and augmented injections only ever join the training folds. "
-        "The shipped row is nested: in each outer fold an inner "
-        f"{train.INNER_FOLDS}-fold cross-validation on the training folds alone chooses the augmented "
-        f"copies per injection (of {', '.join(map(str, train.COPIES))}), C (of "
-        f"{', '.join(f'{c:g}' for c in train.CS)}) and the "
-        f"threshold (of {train.THRESHOLDS[0]}-{train.THRESHOLDS[-1]}), so the evaluation fold never "
-        f"influences a choice. Chosen: {chosen}. "
-        "The flagged columns are over-blocking: the share of benign texts never trained on "
-        f"({sizes}) that the model, trained on all of deepset, flags as injection at its threshold.\n\n"
-        f"{table(header, rows)}\n\n{runtime}\n\n"
-        f"The shipped model: {params.copies} copies, C={params.C:g}, threshold {params.threshold}, chosen by "
-        "the same inner cross-validation on all of deepset. The exported JSON reproduces scikit-learn's "
-        f"probabilities to within {max_difference:.1e} (choosing and training it takes {fit_seconds:.1f} s). "
-        "Latency: the shipped model on each deepset row.\n"
+        "### Prompt injection: cross-dataset validation\n\n"
+        f"The classifier: word 1-2-gram TF-IDF into a logistic regression "
+        f"(`benchmarks/train_injection_classifier.py`; {model_kib} KiB JSON, scored in pure Python). Sources "
+        "(`benchmarks/guardrails_data.py`; `train`: trained on, and held out one at a time below; `eval`: "
+        "never trained on):\n\n"
+        f"{sources}\n\n"
+        "**Held out, one source at a time.** Each training source is scored by a model trained on all the "
+        "other sources: the figures are on a data set the model never saw. The threshold "
+        f"({shipped}) is the one with the best pooled F1 on these scores.\n\n{held}\n\n"
+        f"Pooled over the held-out sources at {shipped}: precision {pooled['precision']:.3f}, recall "
+        f"{pooled['recall']:.3f}, F1 {pooled['f1']:.3f}. Precision and recall by threshold (pooled, held "
+        f"out):\n\n{curve}\n\n"
+        "**Deepset (`prompt_injection_deepset_train.jsonl`, its train split).** 5-fold: each fold of "
+        "deepset is scored by a model trained on the other folds and all the other sources.\n\n"
+        f"{deepset}\n\n"
+        "**Over-blocking on benign sets never trained on** (the shipped model, at its threshold):\n\n"
+        f"{unseen}\n\n{examples}\n\n{latency}\n\n"
+        f"Cross-dataset validation took {validation.seconds:.0f} s.\n"
     )
 
 
@@ -289,7 +313,7 @@ def toxicity_section() -> str:
 def secrets_section() -> str:
     detector = SecretsDetector()
     corpus = [t for t, _ in guardrails_pii.load(DATASETS / "pii_presidio_synth_v2.json")]
-    corpus += train_injection_classifier.load(DATASETS / "prompt_injection_deepset_train.jsonl")[0]
+    corpus += injection_source("deepset-injections").texts + injection_source("deepset-benign").texts
     with (DATASETS / "xstest_prompts.csv").open(newline="") as f:
         corpus += [r["prompt"] for r in csv.DictReader(f)]
     flagged = Counter(m.entity_type for t in corpus for m in detector.detect(t))

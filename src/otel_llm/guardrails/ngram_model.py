@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 _WHITESPACE = re.compile(r"\s\s+")
-_WORD = re.compile(r"(?u)\b\w\w+\b")
+SKLEARN_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 MODELS_DIR = Path(__file__).parent / "models"
 
 
@@ -35,13 +35,24 @@ def char_wb_ngrams(text: str, min_n: int, max_n: int) -> list[str]:
     return grams
 
 
-def word_ngrams(text: str, min_n: int, max_n: int) -> list[str]:
-    """Word n-grams over tokens of two or more word characters (sklearn's default token pattern)."""
-    tokens = _WORD.findall(text)
+_SKLEARN_WORD = re.compile(SKLEARN_TOKEN_PATTERN)
+
+
+def word_ngrams(text: str, min_n: int, max_n: int, pattern: re.Pattern[str] = _SKLEARN_WORD) -> list[str]:
+    """Word n-grams over the tokens ``pattern`` finds (by default sklearn's: two or more word characters)."""
+    tokens = pattern.findall(text)
     return [" ".join(tokens[i : i + n]) for n in range(min_n, max_n + 1) for i in range(len(tokens) - n + 1)]
 
 
-ANALYZERS = {"char_wb": char_wb_ngrams, "word": word_ngrams}
+ANALYZERS = ("char_wb", "word")
+
+
+def clip(text: str, max_chars: int) -> str:
+    """The first and last ``max_chars // 2`` characters of a longer text (bounds the scoring time)."""
+    if max_chars <= 0 or len(text) <= max_chars:
+        return text
+    half = max_chars // 2
+    return f"{text[:half]} {text[-half:]}"
 
 
 @dataclass(frozen=True)
@@ -51,14 +62,20 @@ class Vectorizer:
     analyzer: str
     ngram_range: tuple[int, int]
     terms: dict[str, tuple[float, float]]
+    token_pattern: str = SKLEARN_TOKEN_PATTERN
+
+    def grams(self, text: str) -> list[str]:
+        if self.analyzer == "char_wb":
+            return char_wb_ngrams(text, *self.ngram_range)
+        return word_ngrams(text, *self.ngram_range, _pattern(self.token_pattern))
 
     def contribution(self, text: str) -> float:
         """Dot product of this block's l2-normalised sublinear TF-IDF vector with the weights."""
-        counts = Counter(ANALYZERS[self.analyzer](text, *self.ngram_range))
         dot = 0.0
         norm = 0.0
-        for term, count in counts.items():
-            entry = self.terms.get(term)
+        terms = self.terms
+        for term, count in Counter(self.grams(text)).items():
+            entry = terms.get(term)
             if entry is None:
                 continue
             value = (1.0 + math.log(count)) * entry[0]
@@ -74,9 +91,10 @@ class NgramLogisticModel:
     vectorizers: tuple[Vectorizer, ...]
     intercept: float
     threshold: float
+    max_chars: int = 0  # 0: the whole text is scored
 
     def probability(self, text: str) -> float:
-        lowered = text.lower()
+        lowered = clip(text, self.max_chars).lower()
         z = self.intercept + sum(v.contribution(lowered) for v in self.vectorizers)
         return 1.0 / (1.0 + math.exp(-z))
 
@@ -85,12 +103,16 @@ class NgramLogisticModel:
         return cls(
             vectorizers=tuple(
                 Vectorizer(
-                    v["analyzer"], tuple(v["ngram_range"]), {t: (w[0], w[1]) for t, w in v["terms"].items()}
+                    v["analyzer"],
+                    tuple(v["ngram_range"]),
+                    {t: (w[0], w[1]) for t, w in v["terms"].items()},
+                    v.get("token_pattern", SKLEARN_TOKEN_PATTERN),
                 )
                 for v in data["vectorizers"]
             ),
             intercept=float(data["intercept"]),
             threshold=float(data["threshold"]),
+            max_chars=int(data.get("max_chars", 0)),
         )
 
 
@@ -109,15 +131,21 @@ def export_pipeline(pipeline: Any, threshold: float) -> dict[str, Any]:
             term: [round(float(vectorizer.idf_[i]), 6), round(float(weights[offset + i]), 6)]
             for term, i in vocabulary
         }
-        blocks.append(
-            {"analyzer": vectorizer.analyzer, "ngram_range": list(vectorizer.ngram_range), "terms": terms}
-        )
+        block = {"analyzer": vectorizer.analyzer, "ngram_range": list(vectorizer.ngram_range), "terms": terms}
+        if vectorizer.analyzer == "word":
+            block["token_pattern"] = vectorizer.token_pattern
+        blocks.append(block)
         offset += len(vocabulary)
     return {
         "vectorizers": blocks,
         "intercept": float(pipeline.named_steps["lr"].intercept_[0]),
         "threshold": threshold,
     }
+
+
+@cache
+def _pattern(token_pattern: str) -> re.Pattern[str]:
+    return re.compile(token_pattern)
 
 
 @cache

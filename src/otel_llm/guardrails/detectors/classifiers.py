@@ -28,7 +28,7 @@ class ScoringDetector(Detector):
 
 @register
 class PromptInjectionDetector(ScoringDetector):
-    """N-gram logistic regression trained on deepset/prompt-injections; flags ``probability >= threshold``."""
+    """Word n-gram logistic regression trained on 14 public sets; flags ``probability >= threshold``."""
 
     name = "prompt_injection"
     category = "PROMPT_INJECTION"
