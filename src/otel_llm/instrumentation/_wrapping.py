@@ -21,6 +21,7 @@ from opentelemetry import context
 from opentelemetry.instrumentation.utils import unwrap
 
 from otel_llm.instrumentation._guarded_texts import tailed
+from otel_llm.instrumentation._refusals import build_refusal
 from otel_llm.telemetry.guarding import (
     ChunkGuard,
     Guard,
@@ -28,6 +29,7 @@ from otel_llm.telemetry.guarding import (
     current_guard,
     guard_input,
     guard_output,
+    refusal_of,
 )
 from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
 from otel_llm.telemetry.streams import (
@@ -59,6 +61,9 @@ class Operation:
     """Where the call's input and output texts are, for guardrails."""
     stream_window: Callable[[Invocation], int | None] | None = None
     """How many of a stream's last chunks ``finish_stream`` needs (besides the first); ``None``: all."""
+    refusal: str | None = None
+    """The response format (a key of ``_refusals.BUILDERS``) in which a ``respond`` guardrail rule's
+    refusal is returned when it stops the input; without one, the block is raised."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,26 @@ def _guarded_arguments(
     named = operation.arguments(args, kwargs)
     checked = guard_input(guard, texts, named)
     return (args, kwargs) if checked is named else ((), checked)
+
+
+def _refusal(
+    operation: Operation,
+    error: BaseException,
+    args: tuple,
+    kwargs: dict[str, Any],
+    invocation: Invocation,
+    is_async: bool,
+) -> Any:
+    """The SDK-typed refusal answering a call whose input a ``respond`` rule stopped, else ``None``."""
+    text = refusal_of(error) if isinstance(error, Exception) and _is_block(error) else None
+    if text is None or operation.refusal is None:
+        return None
+    named = operation.arguments(args, kwargs) if operation.arguments is not None else kwargs
+    try:
+        return build_refusal(operation.refusal, named, text, invocation.stream, is_async)
+    except Exception:
+        logger.exception("otel-llm could not build the %s refusal; the block is raised", operation.refusal)
+        return None
 
 
 def _is_block(error: Exception) -> bool:
@@ -168,6 +193,8 @@ def _sync_call_proxy(result: Any) -> type | None:
         return StreamProxy
     if inspect.isasyncgen(result):  # e.g. Cohere's AsyncV2Client.chat_stream: not awaited
         return AsyncGeneratorStreamProxy
+    if hasattr(result, "__anext__"):  # the refusal answering such a call
+        return AsyncStreamProxy
     return None
 
 
@@ -189,8 +216,13 @@ def sync_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[..
                 args, kwargs = _guarded_arguments(guard, operation, args, kwargs)
             result = wrapped(*args, **kwargs)
         except BaseException as error:
-            invocation.fail(error)
-            raise
+            # an SDK method that is an async generator (not awaited) is answered with an async stream
+            is_async = inspect.isasyncgenfunction(wrapped)
+            refusal = _refusal(operation, error, args, kwargs, invocation, is_async)
+            if refusal is None:
+                invocation.fail(error)
+                raise
+            result, guard = refusal, None  # answered with the refusal; the SDK is not called
         finally:
             context.detach(token)
         proxy = _sync_call_proxy(result) if invocation.stream else None
@@ -211,8 +243,11 @@ def async_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[.
                 args, kwargs = _guarded_arguments(guard, operation, args, kwargs)
             result = await wrapped(*args, **kwargs)
         except BaseException as error:
-            invocation.fail(error)
-            raise
+            refusal = _refusal(operation, error, args, kwargs, invocation, is_async=True)
+            if refusal is None:
+                invocation.fail(error)
+                raise
+            result, guard = refusal, None  # answered with the refusal; the SDK is not called
         finally:
             context.detach(token)
         proxy = _async_call_proxy(result) if invocation.stream else None

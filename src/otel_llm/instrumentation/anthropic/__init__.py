@@ -68,7 +68,9 @@ def start_stream_helper(
     return _start(telemetry, instance, kwargs, True)
 
 
-CREATE = Operation(start_create, _messages.read_message, _messages.read_events, texts=TEXTS)
+CREATE = Operation(
+    start_create, _messages.read_message, _messages.read_events, texts=TEXTS, refusal="anthropic.messages"
+)
 STREAM_HELPER = Operation(start_stream_helper, _messages.read_message, _messages.read_events, texts=TEXTS)
 _RAW_STREAM = "_raw_stream"  # the attribute of MessageStream / BetaMessageStream the events come from
 _MODULES = (

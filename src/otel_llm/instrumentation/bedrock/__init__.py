@@ -131,6 +131,7 @@ API_CALL = Operation(
     arguments=positional_arguments("operation_name", "api_params"),
     inner_stream=inner_stream,
     texts=_texts.TEXTS,
+    refusal="bedrock.converse",
 )
 _API_CALL = ("botocore.client", "BaseClient._make_api_call")
 

@@ -15,8 +15,10 @@ from otel_llm.instrumentation._base import GenAIInstrumentor
 from otel_llm.instrumentation._wrapping import Operation, Patch
 from otel_llm.instrumentation.cohere import _chat, _embed, _texts
 
-CHAT = Operation(_chat.start, _chat.on_response, texts=_texts.TEXTS)
-CHAT_STREAM = Operation(_chat.start_stream, _chat.on_response, _chat.finish_stream, texts=_texts.TEXTS)
+CHAT = Operation(_chat.start, _chat.on_response, texts=_texts.TEXTS, refusal="cohere.chat")
+CHAT_STREAM = Operation(
+    _chat.start_stream, _chat.on_response, _chat.finish_stream, texts=_texts.TEXTS, refusal="cohere.chat"
+)
 EMBED = Operation(_embed.start_embed, _embed.on_embed_response)
 RERANK = Operation(_embed.start_rerank, _embed.on_rerank_response)
 

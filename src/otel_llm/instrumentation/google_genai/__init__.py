@@ -18,9 +18,10 @@ from otel_llm.instrumentation._wrapping import Operation, Patch
 from otel_llm.instrumentation.google_genai import _mapping as m
 from otel_llm.instrumentation.google_genai._texts import TEXTS
 
-GENERATE = Operation(m.start_generate, m.on_generate_response, texts=TEXTS)
+REFUSAL = "google_genai.generate"
+GENERATE = Operation(m.start_generate, m.on_generate_response, texts=TEXTS, refusal=REFUSAL)
 GENERATE_STREAM = Operation(
-    m.start_generate_stream, m.on_generate_response, m.finish_generate_stream, texts=TEXTS
+    m.start_generate_stream, m.on_generate_response, m.finish_generate_stream, texts=TEXTS, refusal=REFUSAL
 )
 EMBED = Operation(m.start_embed, m.on_embed_response)
 _MODULE = "google.genai.models"

@@ -53,7 +53,7 @@ def finish_stream(invocation: Invocation, chunks: list[Any]) -> None:
         _common.read_usage(invocation, usage, "prompt_tokens", "completion_tokens")
 
 
-CHAT = Operation(start, on_response, finish_stream, texts=CHAT_TEXTS)
+CHAT = Operation(start, on_response, finish_stream, texts=CHAT_TEXTS, refusal="groq.chat")
 
 
 class GroqInstrumentor(GenAIInstrumentor):

@@ -30,6 +30,7 @@ COMPLETION = Operation(
     m.finish_completion_stream,
     arguments=positional_arguments("model", "messages"),
     texts=CHAT_TEXTS,
+    refusal="litellm.completion",
 )
 EMBEDDING = Operation(
     m.start_embedding, m.on_embedding_response, arguments=positional_arguments("model", "input")

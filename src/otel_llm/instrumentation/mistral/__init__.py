@@ -14,9 +14,13 @@ from otel_llm.instrumentation._wrapping import Operation, Patch
 from otel_llm.instrumentation.mistral import _mapping
 from otel_llm.instrumentation.mistral._texts import CHAT_TEXTS
 
-CHAT = Operation(_mapping.start_chat, _mapping.on_chat_response, texts=CHAT_TEXTS)
+CHAT = Operation(_mapping.start_chat, _mapping.on_chat_response, texts=CHAT_TEXTS, refusal="mistral.chat")
 CHAT_STREAM = Operation(
-    _mapping.start_chat_stream, _mapping.on_chat_response, _mapping.finish_chat_stream, texts=CHAT_TEXTS
+    _mapping.start_chat_stream,
+    _mapping.on_chat_response,
+    _mapping.finish_chat_stream,
+    texts=CHAT_TEXTS,
+    refusal="mistral.chat",
 )
 EMBEDDINGS = Operation(_mapping.start_embeddings, _mapping.on_embeddings_response)
 

@@ -17,7 +17,12 @@ from otel_llm.instrumentation.ollama import _mapping as m
 from otel_llm.instrumentation.ollama._texts import CHAT_TEXTS, GENERATE_TEXTS
 
 CHAT = Operation(
-    m.start_chat, m.on_chat_response, m.finish_chat_stream, arguments=m.chat_arguments, texts=CHAT_TEXTS
+    m.start_chat,
+    m.on_chat_response,
+    m.finish_chat_stream,
+    arguments=m.chat_arguments,
+    texts=CHAT_TEXTS,
+    refusal="ollama.chat",
 )
 GENERATE = Operation(
     m.start_generate,
@@ -25,6 +30,7 @@ GENERATE = Operation(
     m.finish_generate_stream,
     arguments=m.generate_arguments,
     texts=GENERATE_TEXTS,
+    refusal="ollama.generate",
 )
 EMBED = Operation(m.start_embeddings, m.on_embeddings_response, arguments=m.embed_arguments)
 EMBEDDINGS = Operation(m.start_embeddings, m.on_embeddings_response, arguments=m.generate_arguments)

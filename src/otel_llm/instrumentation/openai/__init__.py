@@ -21,7 +21,12 @@ CHAT_TEXTS = TextMapping(
     _chat.set_chunk_text,
 )
 CHAT = Operation(
-    _chat.start, _chat.on_response, _chat.finish_stream, texts=CHAT_TEXTS, stream_window=_chat.stream_window
+    _chat.start,
+    _chat.on_response,
+    _chat.finish_stream,
+    texts=CHAT_TEXTS,
+    stream_window=_chat.stream_window,
+    refusal="openai.chat",
 )
 RESPONSES = Operation(
     _responses.start,
@@ -29,6 +34,7 @@ RESPONSES = Operation(
     _responses.finish_stream,
     texts=_responses.TEXTS,
     stream_window=_responses.stream_window,
+    refusal="openai.responses",
 )
 EMBEDDINGS = Operation(_embeddings.start, _embeddings.on_response)
 
