@@ -20,9 +20,10 @@ import io
 import json
 import os
 import random
+import re
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -130,6 +131,8 @@ SELF_INSTRUCT = ("yizhongw/self-instruct", "0b26ccaa415992100fa32df62d41b994cf92
 FASTCHAT = ("lm-sys/FastChat", "0e6d3e4beaab66f4d3f93db72541a4abab8af28d")
 INSTRUCTION_WILD = ("XueFuzhao/InstructionWild", "047fa6b9abd4a0b2d5ed6f0f9bbc14df5bd6b1d6")
 BIPIA = ("microsoft/BIPIA", "1a2a91da6bb12838e05d1b2e54d98e2f37b835f3")
+DAVIDSON = ("t-davidson/hate-speech-and-offensive-language", "cb50f7e9eb855a99abc51423bf40df0e26d6fe30")
+TOXIGEN = ("microsoft/TOXIGEN", "01517e814639e0334c920a3c502036c8158aac87")
 
 
 def _origin(repo: tuple[str, str], path: str) -> str:
@@ -263,6 +266,29 @@ def surge_comments() -> list[str]:
     return [r["text"] for r in _shared_csv("toxicity_surge_en.csv")]
 
 
+SELF_INSTRUCT_SEEDS = Source(
+    "self-instruct-seeds",
+    "instructions",
+    0,
+    "train",
+    _origin(SELF_INSTRUCT, "data/seed_tasks.jsonl + human_eval/user_oriented_instructions.jsonl"),
+    "Apache-2.0",
+    "seed tasks, user-oriented tasks",
+    self_instruct,
+)
+
+P3_PROMPTS = Source(
+    "p3-t0-prompts",
+    "task prompts",
+    0,
+    "train",
+    _origin(SELF_INSTRUCT, "data/finetuning/t0_train_50k/"),
+    "Apache-2.0",
+    "train",
+    t0_prompts,
+)
+
+
 INJECTION_SOURCES: tuple[Source, ...] = (
     # attacks
     Source(
@@ -386,26 +412,8 @@ INJECTION_SOURCES: tuple[Source, ...] = (
         "all",
         fabric_patterns,
     ),
-    Source(
-        "self-instruct-seeds",
-        "instructions",
-        0,
-        "train",
-        _origin(SELF_INSTRUCT, "data/seed_tasks.jsonl + human_eval/user_oriented_instructions.jsonl"),
-        "Apache-2.0",
-        "seed tasks, user-oriented tasks",
-        self_instruct,
-    ),
-    Source(
-        "p3-t0-prompts",
-        "task prompts",
-        0,
-        "train",
-        _origin(SELF_INSTRUCT, "data/finetuning/t0_train_50k/"),
-        "Apache-2.0",
-        "train",
-        t0_prompts,
-    ),
+    SELF_INSTRUCT_SEEDS,
+    P3_PROMPTS,
     # measured only
     Source(
         "mt-bench-vicuna",
@@ -424,7 +432,7 @@ INJECTION_SOURCES: tuple[Source, ...] = (
         "eval",
         _origin(INSTRUCTION_WILD, "data_v2/user_{1,2,3}.jsonl"),
         "research, non-commercial",
-        "all (1500 sampled)",
+        "user_1-3 (1500 sampled)",
         instruction_wild,
     ),
     Source(
@@ -434,7 +442,7 @@ INJECTION_SOURCES: tuple[Source, ...] = (
         "eval",
         _origin(BIPIA, "benchmark/{email,table}/test.jsonl"),
         "MIT",
-        "test (500 sampled)",
+        "test (e-mail and table tasks)",
         bipia_contexts,
     ),
     Source("gsm8k-test", "questions", 0, "eval", "shared:gsm8k_test.jsonl", "MIT", "test", gsm8k),
@@ -471,13 +479,110 @@ INJECTION_SOURCES: tuple[Source, ...] = (
 )
 
 
+# retweet marks, mentions, links and HTML entities: only Davidson's tweets have them, so a model would
+# learn them as "not abusive" rather than learn the words
+_TWEET_MARKUP = re.compile(r"\bRT\b|@\w+:?|https?://\S+|&#?\w+;")
+
+
+def davidson(abusive: bool) -> Callable[[], list[str]]:
+    """Davidson et al.'s tweets: class 0 hate speech, 1 offensive, 2 neither (3000 sampled per side)."""
+
+    def read() -> list[str]:
+        rows = _csv(_file(DAVIDSON, "data/labeled_data.csv"))
+        return _sample(
+            [_TWEET_MARKUP.sub(" ", r["tweet"]) for r in rows if (r["class"] != "2") == abusive], 3000
+        )
+
+    return read
+
+
+def toxigen(kind: str) -> Callable[[], list[str]]:
+    """ToxiGen's human-written seed statements about 13 groups: implicitly hateful or neutral (sampled)."""
+
+    def read() -> list[str]:
+        texts = []
+        for path in git_paths(*TOXIGEN, "prompts/", ".txt"):
+            if path.split("/")[-1].startswith(f"{kind}_"):
+                for line in _file(TOXIGEN, path).splitlines():
+                    texts.extend(part.strip(" -") for part in line.split("\\n-"))
+        return _sample(texts, 3000)
+
+    return read
+
+
+def surge(toxic: bool) -> Callable[[], list[str]]:
+    return lambda: [
+        r["text"] for r in _shared_csv("toxicity_surge_en.csv") if (r["is_toxic"] == "Toxic") == toxic
+    ]
+
+
+TOXICITY_SOURCES: tuple[Source, ...] = (
+    Source(
+        "davidson-abusive",
+        "tweets: hate speech or offensive",
+        1,
+        "train",
+        _origin(DAVIDSON, "data/labeled_data.csv"),
+        "MIT",
+        "all (3000 sampled)",
+        davidson(True),
+    ),
+    Source(
+        "davidson-neither",
+        "tweets: neither",
+        0,
+        "train",
+        _origin(DAVIDSON, "data/labeled_data.csv"),
+        "MIT",
+        "all (3000 sampled)",
+        davidson(False),
+    ),
+    Source(
+        "toxigen-hate",
+        "implicit hate statements",
+        1,
+        "train",
+        _origin(TOXIGEN, "prompts/hate_*_1k.txt"),
+        "MIT",
+        "prompts (3000 sampled)",
+        toxigen("hate"),
+    ),
+    Source(
+        "toxigen-neutral",
+        "neutral statements about groups",
+        0,
+        "train",
+        _origin(TOXIGEN, "prompts/neutral_*_1k.txt"),
+        "MIT",
+        "prompts (3000 sampled)",
+        toxigen("neutral"),
+    ),
+    Source(
+        "surge-toxic", "toxic comments", 1, "train", "shared:toxicity_surge_en.csv", "MIT", "all", surge(True)
+    ),
+    replace(SELF_INSTRUCT_SEEDS, name="selfinstruct-instructions", family="instructions (no abuse)"),
+    replace(P3_PROMPTS, name="p3-prompts", family="task prompts (no abuse)"),
+    Source(
+        "surge-not-toxic",
+        "comments, incl. non-abusive profanity",
+        0,
+        "train",
+        "shared:toxicity_surge_en.csv",
+        "MIT",
+        "all",
+        surge(False),
+    ),
+)
+"""Grouped by data set (the part of the name before its first ``-``) for cross-dataset validation."""
+
+
 @cache
 def injection_source(name: str) -> Source:
     return next(s for s in INJECTION_SOURCES if s.name == name)
 
 
 def main() -> None:
-    for source in INJECTION_SOURCES:
+    for source in INJECTION_SOURCES + TOXICITY_SOURCES:
         print(
             f"{source.name:26} {source.role:5} label={source.label} n={len(source.texts):5}  {source.origin}"
         )

@@ -48,7 +48,7 @@ def validate(config: Config = CONFIG) -> Validation:
     start = time.perf_counter()
     counts = train_ngram.Counts(TRAIN, config)
     held_out = train_ngram.leave_one_source_out(counts)
-    deepset = {name: train_ngram.k_fold_within(counts, name) for name in DEEPSET}
+    deepset = train_ngram.k_fold_within(counts, DEEPSET)
     threshold = train_ngram.best_f1_threshold(held_out, TRAIN)
     return Validation(held_out, deepset, threshold, time.perf_counter() - start)
 

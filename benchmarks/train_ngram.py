@@ -13,7 +13,7 @@ reproduces it exactly), and exported as JSON for ``otel_llm.guardrails.ngram_mod
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -160,24 +160,36 @@ class Counts:
         return model.predict_proba(x_other)[:, 1]
 
 
-def leave_one_source_out(counts: Counts) -> dict[str, np.ndarray]:
-    """Scores of each training source from a model trained on all the other training sources."""
-    return {
-        name: counts.held_out_scores(counts.source_of == name) for name in dict.fromkeys(counts.source_of)
-    }
+def leave_one_source_out(
+    counts: Counts, group: Callable[[str], str] = lambda name: name
+) -> dict[str, np.ndarray]:
+    """Scores of each training source from a model trained without it (and without the other sources of
+    its ``group``, e.g. the other class of the same data set)."""
+    names = list(dict.fromkeys(counts.source_of))
+    groups = np.array([group(name) for name in counts.source_of])
+    held_out = {}
+    for held in dict.fromkeys(group(name) for name in names):
+        mask = groups == held
+        scores = counts.held_out_scores(mask)
+        for name in names:
+            if group(name) == held:
+                held_out[name] = scores[counts.source_of[mask] == name]
+    return held_out
 
 
-def k_fold_within(counts: Counts, name: str, folds: int = 5, seed: int = 0) -> np.ndarray:
-    """Scores of source ``name``'s rows, each from a model trained without its fold of that source
-    (all the other sources always train)."""
-    rows = np.flatnonzero(counts.source_of == name)
+def k_fold_within(
+    counts: Counts, names: Sequence[str], folds: int = 5, seed: int = 0
+) -> dict[str, np.ndarray]:
+    """Scores of the rows of sources ``names`` (e.g. both classes of one data set), each from a model
+    trained without its fold of them (all the other sources always train)."""
+    rows = np.flatnonzero(np.isin(counts.source_of, names))
     fold_of = np.random.default_rng(seed).permutation(len(rows)) % folds
     result = np.empty(len(rows))
     for fold in range(folds):
         held_out = np.zeros(len(counts.texts), dtype=bool)
         held_out[rows[fold_of == fold]] = True
         result[fold_of == fold] = counts.held_out_scores(held_out)
-    return result
+    return {name: result[counts.source_of[rows] == name] for name in names}
 
 
 def rates(held_out: dict[str, np.ndarray], sources: Sequence[Source], threshold: float) -> dict[str, float]:

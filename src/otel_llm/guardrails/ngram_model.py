@@ -12,7 +12,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -64,17 +64,12 @@ class Vectorizer:
     terms: dict[str, tuple[float, float]]
     token_pattern: str = SKLEARN_TOKEN_PATTERN
 
-    def grams(self, text: str) -> list[str]:
-        if self.analyzer == "char_wb":
-            return char_wb_ngrams(text, *self.ngram_range)
-        return word_ngrams(text, *self.ngram_range, _pattern(self.token_pattern))
-
     def contribution(self, text: str) -> float:
         """Dot product of this block's l2-normalised sublinear TF-IDF vector with the weights."""
         dot = 0.0
         norm = 0.0
         terms = self.terms
-        for term, count in Counter(self.grams(text)).items():
+        for term, count in gram_counts(text, self.analyzer, self.ngram_range, self.token_pattern).items():
             entry = terms.get(term)
             if entry is None:
                 continue
@@ -141,6 +136,15 @@ def export_pipeline(pipeline: Any, threshold: float) -> dict[str, Any]:
         "intercept": float(pipeline.named_steps["lr"].intercept_[0]),
         "threshold": threshold,
     }
+
+
+@lru_cache(maxsize=4)
+def gram_counts(text: str, analyzer: str, ngram_range: tuple[int, int], token_pattern: str) -> Counter[str]:
+    """The n-gram counts of a (lower-cased) text; cached, because the classifiers of one policy score
+    the same text with the same analyzer (the injection and toxicity models). Read only."""
+    if analyzer == "char_wb":
+        return Counter(char_wb_ngrams(text, *ngram_range))
+    return Counter(word_ngrams(text, *ngram_range, _pattern(token_pattern)))
 
 
 @cache
