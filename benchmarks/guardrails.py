@@ -1,8 +1,8 @@
 """Measure the guardrail detectors on the shared datasets and write the results into docs/guardrails.md.
 
-    nice .venv/bin/python benchmarks/guardrails.py            # ~8 minutes on 2 cores, mostly the nested CV
+    nice .venv/bin/python benchmarks/guardrails.py     # a few minutes on 2 cores
 
-Quality: PII (ours vs Presidio's pattern recognizers), prompt injection (nested cross-validation), toxicity,
+Quality: PII (ours vs Presidio's pattern recognizers), prompt injection (cross-dataset validation), toxicity,
 secrets false positives, XSTest over-blocking with ``Policy.default()``. Latency: p50/p95 per detector,
 and all pattern-class checks together on a 2 KB prompt, bare and through the engine with telemetry.
 """
@@ -18,19 +18,27 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import numpy as np
 from threadpoolctl import threadpool_limits
 
 import guardrails_pii  # sibling script: benchmarks/ is on sys.path when this file runs
 import train_injection_classifier
+import train_ngram
+import train_toxicity_classifier
+from guardrails_data import INJECTION_SOURCES, SHARED, TOXICITY_SOURCES, injection_source
 from otel_llm.guardrails import GuardrailViolation, Policy
 from otel_llm.guardrails.detectors import create
-from otel_llm.guardrails.detectors.classifiers import PromptInjectionDetector, ToxicityDetector
+from otel_llm.guardrails.detectors.classifiers import (
+    ProfanityDetector,
+    PromptInjectionDetector,
+    ToxicityDetector,
+)
 from otel_llm.guardrails.detectors.pii import ENTITY_TYPES
 from otel_llm.guardrails.detectors.secrets import SecretsDetector
 
 ROOT = Path(__file__).resolve().parents[1]
 
-DATASETS = ROOT.parent / "shared" / "datasets"
+DATASETS = SHARED
 DOC = ROOT / "docs" / "guardrails.md"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 COMMAND = "nice .venv/bin/python benchmarks/guardrails.py"
@@ -81,15 +89,21 @@ def timed(
     return samples
 
 
+def variants(text: str, n: int) -> list[str]:
+    """``n`` rotations of ``text``: the same characters and length, each a different string."""
+    return [text[i % len(text) :] + text[: i % len(text)] for i in range(n)]
+
+
 def timed_interleaved(
     functions: list[Callable[[str], object]], text: str, runs: int
 ) -> list[tuple[list[float], list[float]]]:
-    """Wall-clock and CPU seconds per call of each function on ``text``, taking turns run by run."""
+    """Wall-clock and CPU seconds per call of each function on ``text``, taking turns run by run. Each
+    run gets its own rotation of ``text`` (``variants``), so no cache of an earlier run can answer it."""
     samples: list[tuple[list[float], list[float]]] = [([], []) for _ in functions]
-    for _ in range(runs):
+    for text_of_run in variants(text, runs):
         for function, (wall, cpu) in zip(functions, samples, strict=True):
             start_wall, start_cpu = time.perf_counter(), time.thread_time()
-            function(text)
+            function(text_of_run)
             cpu.append(time.thread_time() - start_cpu)
             wall.append(time.perf_counter() - start_wall)
     return samples
@@ -156,18 +170,16 @@ def pii_section() -> str:
     )
 
 
-def summarize_choices(chosen: Counter) -> str:
-    """How often the inner selection chose each number of copies and each C, and the thresholds' range."""
-    folds = sum(chosen.values())
-    parts = []
-    for field in ("copies", "C"):
-        counts = Counter()
-        for params, n in chosen.items():
-            counts[getattr(params, field)] += n
-        parts.append(", ".join(f"{field} {value:g} in {n}" for value, n in sorted(counts.items())))
-    thresholds = sorted(t for params, n in chosen.items() for t in [params.threshold] * n)
-    parts.append(f"threshold {thresholds[0]}-{thresholds[-1]} (median {statistics.median(thresholds):g})")
-    return f"{'; '.join(parts)} of {folds} outer folds"
+ISSUE_EXAMPLES = (  # benign prompts the previous model blocked (issue 17)
+    'Answer the following question. How do you say "good evening" in French.',
+    "Generate a haiku using the following word: summer",
+    "Act as a math teacher. I will provide some mathematical equations and you will explain them.",
+    "Write a haiku about autumn.",
+)
+
+
+def _share(scores: np.ndarray, threshold: float) -> str:
+    return f"{float(np.mean(scores >= threshold)):.1%}"
 
 
 def injection_section() -> str:
@@ -177,119 +189,218 @@ def injection_section() -> str:
 
 def _injection_section() -> str:
     train = train_injection_classifier
-    texts, labels = train.load(DATASETS / "prompt_injection_deepset_train.jsonl")
-    negatives, held_out = train.split_benign(train.benign_sets(DATASETS))
-    with (DATASETS / "xstest_prompts.csv").open(newline="") as f:
-        held_out["XSTest safe prompts"] = [r["prompt"] for r in csv.DictReader(f) if r["label"] == "safe"]
+    validation = train.validate()
     detector = PromptInjectionDetector()
-    start = time.perf_counter()
-    shipped, params = train.train(texts, labels, negatives)
-    fit_seconds = time.perf_counter() - start
-    fixed = train.PREVIOUS
-    fixed_name = f"{fixed.copies} copies, C={fixed.C:g}, threshold {fixed.threshold}"
-    variants = [
-        (f"deepset only; fixed: {fixed_name}", [], fixed, train.fit(texts, labels, [], fixed), fixed),
-        (
-            f"deepset + benign negatives; fixed: {fixed_name} (before)",
-            negatives,
-            fixed,
-            train.fit(texts, labels, negatives, fixed),
-            fixed,
-        ),
-        (
-            "deepset + benign negatives + augmented injections; chosen by inner CV (shipped)",
-            negatives,
-            None,
-            shipped,
-            params,
-        ),
-    ]
-    rows = []
-    chosen = ""
-    for name, extra, cv_params, model, model_params in variants:
-        cv = train.cross_validate(texts, labels, extra, cv_params)
-        if cv_params is None:
-            chosen = summarize_choices(cv["chosen"])
-        flagged = [
-            float((model.predict_proba(held)[:, 1] >= model_params.threshold).mean())
-            for held in held_out.values()
-        ]
-        rows.append(
-            [
-                name,
-                *fmt([cv["precision"], cv["recall"], cv["f1"], cv["f1_min"]]),
-                *(f"{r:.1%}" for r in flagged),
-            ]
-        )
-    header = [
-        "training data; choices",
-        "precision",
-        "recall",
-        "F1",
-        "worst-shuffle F1",
-        *(f"flagged: {n}" for n in held_out),
-    ]
-    ours = timed(detector.score, texts)
-    sklearn_latency = timed(lambda t: shipped.predict_proba([t]), texts)
-    max_difference = max(
-        abs(detector.score(t) - p) for t, p in zip(texts, shipped.predict_proba(texts)[:, 1], strict=True)
-    )
-    model_kib = (ROOT / "src/otel_llm/guardrails/models/prompt_injection.json").stat().st_size // 1024
-    runtime = table(
-        ["scoring at run time", "p50 ms/prompt", "p95 ms/prompt", "needs"],
+    shipped = detector.threshold
+    sources = table(
+        ["source", "kind", "label", "use", "texts", "origin", "licence", "split used"],
         [
-            ["exported JSON, pure Python (shipped)", *p50_p95_ms(ours), f"{model_kib} KiB JSON, stdlib only"],
-            ["scikit-learn pipeline", *p50_p95_ms(sklearn_latency), "scikit-learn + scipy + numpy, pickle"],
+            [
+                s.name,
+                s.family,
+                "attack" if s.label else "benign",
+                s.role,
+                str(len(s.texts)),
+                f"`{s.origin}`",
+                s.licence,
+                s.split,
+            ]
+            for s in INJECTION_SOURCES
         ],
     )
-    sizes = ", ".join(f"{name} {len(held)}" for name, held in held_out.items())
-    return (
-        "### Prompt injection: `prompt_injection_deepset_train.jsonl` "
-        f"({len(texts)} rows, {int(labels.sum())} injections)\n\n"
-        f"Stratified 5-fold cross-validation on deepset, mean over {len(train.SEEDS)} shuffles. Benign "
-        f"negatives ({len(negatives)} texts) and augmented injections only ever join the training folds. "
-        "The shipped row is nested: in each outer fold an inner "
-        f"{train.INNER_FOLDS}-fold cross-validation on the training folds alone chooses the augmented "
-        f"copies per injection (of {', '.join(map(str, train.COPIES))}), C (of "
-        f"{', '.join(f'{c:g}' for c in train.CS)}) and the "
-        f"threshold (of {train.THRESHOLDS[0]}-{train.THRESHOLDS[-1]}), so the evaluation fold never "
-        f"influences a choice. Chosen: {chosen}. "
-        "The flagged columns are over-blocking: the share of benign texts never trained on "
-        f"({sizes}) that the model, trained on all of deepset, flags as injection at its threshold.\n\n"
-        f"{table(header, rows)}\n\n{runtime}\n\n"
-        f"The shipped model: {params.copies} copies, C={params.C:g}, threshold {params.threshold}, chosen by "
-        "the same inner cross-validation on all of deepset. The exported JSON reproduces scikit-learn's "
-        f"probabilities to within {max_difference:.1e} (choosing and training it takes {fit_seconds:.1f} s). "
-        "Latency: the shipped model on each deepset row.\n"
+    held_rows = [
+        [
+            s.name,
+            s.family,
+            "recall" if s.label else "FPR (blocked)",
+            str(len(s.texts)),
+            _share(validation.held_out[s.name], shipped),
+        ]
+        for s in train.TRAIN
+    ]
+    held = table(["held-out source", "kind", "measure", "texts", f"at threshold {shipped}"], held_rows)
+    benign_sources = [s for s in train.TRAIN if not s.label]
+
+    def mean_fpr(t: float) -> str:
+        return f"{np.mean(list(train_ngram.rates(validation.held_out, benign_sources, t).values())):.1%}"
+
+    curve = table(
+        ["threshold", "precision", "recall", "F1", "mean FPR of the benign sources"],
+        [
+            [
+                f"{t:.2f}" + (" (shipped)" if t == shipped else ""),
+                *fmt(train_ngram.pooled(validation.held_out, train.TRAIN, t).values()),
+                mean_fpr(t),
+            ]
+            for t in sorted({*train_ngram.THRESHOLDS[1::2], shipped})
+        ],
     )
+    attacks, benign = (validation.deepset[name] for name in train.DEEPSET)
+    deepset_rows = []
+    for t in sorted({shipped, 0.3, 0.4, 0.5}):
+        tp, fp = int(np.sum(attacks >= t)), int(np.sum(benign >= t))
+        deepset_rows.append(
+            [f"{t:.2f}" + (" (shipped)" if t == shipped else ""), *fmt(prf(tp, fp, len(attacks) - tp))]
+        )
+    deepset = table(["threshold", "precision", "recall", "F1"], deepset_rows)
+    eval_rows = [
+        [
+            s.name,
+            s.family,
+            str(len(s.texts)),
+            s.split,
+            _share(np.array([detector.score(t) for t in s.texts]), shipped),
+        ]
+        for s in train.EVAL
+    ]
+    unseen = table(["benign set never trained on", "kind", "texts", "split", "blocked"], eval_rows)
+    examples = table(
+        ["issue 17 example (benign)", "score"],
+        [[f"{text}", f"{detector.score(text):.3f}"] for text in ISSUE_EXAMPLES],
+    )
+    prompt = two_kb_prompt()
+    latency = table(
+        ["scoring", "p50 ms", "p95 ms"],
+        [
+            ["2 KB prompt", *p50_p95_ms(timed(detector.score, variants(prompt, 200)))],
+            [
+                "each deepset row",
+                *p50_p95_ms(
+                    timed(
+                        detector.score,
+                        injection_source("deepset-injections").texts
+                        + injection_source("deepset-benign").texts,
+                    )
+                ),
+            ],
+        ],
+    )
+    model_kib = train.OUTPUT.stat().st_size // 1024
+    pooled = train_ngram.pooled(validation.held_out, train.TRAIN, shipped)
+    return (
+        "### Prompt injection: cross-dataset validation\n\n"
+        f"The classifier: word 1-2-gram TF-IDF into a logistic regression "
+        f"(`benchmarks/train_injection_classifier.py`; {model_kib} KiB JSON, scored in pure Python). Sources "
+        "(`benchmarks/guardrails_data.py`; `train`: trained on, and held out one at a time below; `eval`: "
+        "never trained on):\n\n"
+        f"{sources}\n\n"
+        "**Held out, one source at a time.** Each training source is scored by a model trained on all the "
+        "other sources: the figures are on a data set the model never saw. The threshold "
+        f"({shipped}) is the one with the best pooled F1 on these scores.\n\n{held}\n\n"
+        f"Pooled over the held-out sources at {shipped}: precision {pooled['precision']:.3f}, recall "
+        f"{pooled['recall']:.3f}, F1 {pooled['f1']:.3f}. Precision and recall by threshold (pooled, held "
+        f"out):\n\n{curve}\n\n"
+        "**Deepset (`prompt_injection_deepset_train.jsonl`, its train split).** 5-fold: each fold of "
+        "deepset is scored by a model trained on the other folds and all the other sources.\n\n"
+        f"{deepset}\n\n"
+        "**Over-blocking on benign sets never trained on** (the shipped model, at its threshold):\n\n"
+        f"{unseen}\n\n{examples}\n\n{latency}\n\n"
+        f"Cross-dataset validation took {validation.seconds:.0f} s.\n"
+    )
+
+
+def _f1_rows(scores: dict[str, np.ndarray], sources: list, threshold: float) -> list[str]:
+    return fmt(train_ngram.pooled(scores, sources, threshold).values())
 
 
 def toxicity_section() -> str:
-    with (DATASETS / "toxicity_surge_en.csv").open(newline="") as f:
-        rows = list(csv.DictReader(f))
-    detector = ToxicityDetector()
-    texts = [r["text"] for r in rows]
-    gold = [r["is_toxic"] == "Toxic" for r in rows]
-    scores = [detector.score(t) for t in texts]
-    lines = []
-    for threshold in (0.3, 0.5, 0.7):
-        predicted = [s >= threshold for s in scores]
-        tp = sum(p and g for p, g in zip(predicted, gold, strict=True))
-        fp = sum(p and not g for p, g in zip(predicted, gold, strict=True))
-        fn = sum(g and not p for p, g in zip(predicted, gold, strict=True))
-        lines.append([f"toxicity (alt-profanity-check), threshold {threshold}", *fmt(prf(tp, fp, fn))])
-    latency = p50_p95_ms(timed(detector.score, texts))
-    lines = [[*line, *latency] for line in lines]
-    return (
-        f"### Toxicity: `toxicity_surge_en.csv` ({len(rows)} rows, {sum(gold)} toxic)\n\n"
-        f"{table(['detector', 'precision', 'recall', 'F1', 'p50 ms', 'p95 ms'], lines)}\n"
+    with threadpool_limits(1):
+        validation = train_toxicity_classifier.validate()
+    toxicity = ToxicityDetector()
+    profanity = ProfanityDetector()
+    shipped = toxicity.threshold
+    train = train_toxicity_classifier
+    sources = table(
+        ["source", "kind", "label", "texts", "origin", "licence", "split used"],
+        [
+            [
+                s.name,
+                s.family,
+                "abusive" if s.label else "not abusive",
+                str(len(s.texts)),
+                f"`{s.origin}`",
+                s.licence,
+                s.split,
+            ]
+            for s in train.TRAIN
+        ],
     )
+    rows = []
+    for dataset in train.DATASETS:
+        group = [s for s in train.TRAIN if train.dataset_of(s.name) == dataset]
+        if not any(s.label for s in group):  # benign only: its share flagged
+            rows.append(
+                [
+                    dataset,
+                    "-",
+                    "-",
+                    f"FPR {_share(validation.held_out[group[0].name], shipped)}",
+                    "-",
+                    "-",
+                    f"FPR {_share(validation.within[group[0].name], shipped)}",
+                ]
+            )
+            continue
+        rows.append(
+            [
+                dataset,
+                *_f1_rows(validation.held_out, group, shipped),
+                *_f1_rows(validation.within, group, shipped),
+            ]
+        )
+    figures = table(
+        ["data set", "held out: precision", "recall", "F1", "5-fold: precision", "recall", "F1"], rows
+    )
+    unseen = [s for s in INJECTION_SOURCES if s.role == "eval" and s.name != "surge-comments"]
+    benign = table(
+        ["benign set never trained on", "texts", "flagged toxic", "with profanity"],
+        [
+            [
+                s.name,
+                str(len(s.texts)),
+                _share(np.array([toxicity.score(t) for t in s.texts]), shipped),
+                f"{np.mean([bool(profanity.detect(t)) for t in s.texts]):.1%}",
+            ]
+            for s in unseen
+        ],
+    )
+    surge_clean = toxicity_texts("surge-not-toxic")
+    swearing = [t for t in surge_clean if profanity.detect(t)]
+    trained = _share(np.array([toxicity.score(t) for t in swearing]), shipped)
+    held = validation.held_out["surge-not-toxic"][[t in set(swearing) for t in surge_clean]]
+    kept_apart = (
+        f"Of surge-ai's {len(surge_clean)} non-toxic comments, {len(swearing)} swear (the `profanity` "
+        f"detector finds a word of its list); the shipped toxicity model flags {trained} of those (trained "
+        f"on them), and {_share(held, shipped)} when surge is held out."
+    )
+    prompt = two_kb_prompt()
+    latency = table(
+        ["detector", "p50 ms (2 KB prompt)", "p95 ms"],
+        [
+            ["toxicity", *p50_p95_ms(timed(toxicity.score, variants(prompt, 200)))],
+            ["profanity", *p50_p95_ms(timed(profanity.detect, variants(prompt, 200)))],
+        ],
+    )
+    return (
+        "### Toxicity: cross-dataset validation\n\n"
+        "Word 1-2-gram TF-IDF into a logistic regression (`benchmarks/train_toxicity_classifier.py`), on "
+        f"these sources:\n\n{sources}\n\n"
+        f"At the shipped threshold ({shipped}, the best pooled F1 on the held-out scores). *Held out*: a "
+        "model trained without the whole data set (both its classes). *5-fold*: each fold of the data set "
+        "scored by a model trained on its other folds and the other data sets.\n\n"
+        f"{figures}\n\n{benign}\n\n{kept_apart}\n\n{latency}\n\n"
+        f"Cross-dataset validation took {validation.seconds:.0f} s.\n"
+    )
+
+
+def toxicity_texts(name: str) -> list[str]:
+    return next(s for s in TOXICITY_SOURCES if s.name == name).texts
 
 
 def secrets_section() -> str:
     detector = SecretsDetector()
     corpus = [t for t, _ in guardrails_pii.load(DATASETS / "pii_presidio_synth_v2.json")]
-    corpus += train_injection_classifier.load(DATASETS / "prompt_injection_deepset_train.jsonl")[0]
+    corpus += injection_source("deepset-injections").texts + injection_source("deepset-benign").texts
     with (DATASETS / "xstest_prompts.csv").open(newline="") as f:
         corpus += [r["prompt"] for r in csv.DictReader(f)]
     flagged = Counter(m.entity_type for t in corpus for m in detector.detect(t))
@@ -402,16 +513,36 @@ def latency_section() -> str:
             lambda t: sdk.evaluate([t], "input"),
         ),
     ]
+    default = Policy.default()
+    classifiers = [
+        (rule.id, rule.detector) for rule in default.rules if rule.id in ("prompt-injection", "toxicity")
+    ]
+    checks += [
+        (f"{rule_id} (`{d.name}`)", str(len(d.detect(prompt))), d.detect) for rule_id, d in classifiers
+    ]
+    checks.append(
+        (
+            "**`Policy.default()` on inputs, through the engine, no-op OTel API**",
+            "",
+            lambda t: default.engine.evaluate([t], "input"),
+        )
+    )
     speed_before = machine_speed()
     samples = timed_interleaved([check for _, _, check in checks], prompt, RUNS)
     rows = [
-        [name, findings, *p50_p95_ms(wall), p50_p95_ms(cpu)[0], f"{fastest_round_p50(cpu) * 1000:.3f}"]
+        [name, findings, *p50_p95_ms(wall), *p50_p95_ms(cpu), f"{fastest_round_p50(cpu) * 1000:.3f}"]
         for (name, findings, _), (wall, cpu) in zip(checks, samples, strict=True)
     ]
     return (
-        f"### Latency: pattern-class checks on a {len(prompt)}-character prompt ({RUNS} runs)\n\n"
+        f"### Latency: checks on a {len(prompt)}-character prompt ({RUNS} runs)\n\n"
         "The prompt is real text from the datasets (XSTest prompts and PII sentences), so it holds "
-        "entities to find. Rules as in `PATTERN_RULES` of the benchmark script. The SDK row includes "
+        "entities to find. Pattern rules as in `PATTERN_RULES` of the benchmark script; then the two "
+        "classifiers of the default policy, and the whole default input policy (PII, secrets, invisible "
+        "Unicode, prompt injection, toxicity). The two classifiers count the same word n-grams, and a "
+        "text's counts are cached (four texts): so the toxicity row, timed right after the injection row "
+        "on the same text, shows its cost when it shares them, as in the default policy (alone it costs "
+        "what the toxicity section gives). Each run uses another rotation of the prompt, so no run reuses "
+        "an earlier run's counts. The SDK row includes "
         "the span, the metrics and one event per finding; with the no-op API no event is built. CPU time "
         "(`time.thread_time`) is shown beside wall-clock time because the machine is shared: wall-clock "
         "includes waiting for a core. The rows are measured interleaved (each run times every row once), "
@@ -427,6 +558,7 @@ def latency_section() -> str:
                 "p50 ms (wall)",
                 "p95 ms (wall)",
                 "p50 ms (CPU)",
+                "p95 ms (CPU)",
                 "p50 ms (CPU, fastest round)",
             ],
             rows,

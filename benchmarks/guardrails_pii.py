@@ -11,10 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from guardrails_data import SHARED
 from otel_llm.guardrails.detectors.pii import ENTITY_TYPES, PIIDetector
 from otel_llm.guardrails.results import Match
 
-DATASET = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "pii_presidio_synth_v2.json"
+DATASET = SHARED / "pii_presidio_synth_v2.json"
 Span = tuple[int, int, str]
 
 

@@ -29,6 +29,7 @@ def test_registry_names():
         "json_schema",
         "max_length",
         "pii",
+        "profanity",
         "prompt_injection",
         "refusal",
         "secrets",

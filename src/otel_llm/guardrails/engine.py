@@ -121,10 +121,16 @@ def worst(outcomes: Sequence[Outcome]) -> Outcome:
 
 
 def raise_if_blocked(policy: Policy, source: Source, results: Sequence[CheckResult]) -> None:
+    """Raise ``GuardrailViolation`` if a text is stopped; with the first respond rule's refusal as its
+    ``response`` when no ``block`` rule or failed-closed detector stopped any text."""
     if any(r.blocked for r in results):
         findings = [f for r in results for f in r.findings]
         errors = [e for r in results for e in r.errors]
-        raise GuardrailViolation(policy.id, source, findings, errors)
+        response = None
+        if all(r.outcome is not Outcome.BLOCK for r in results):
+            rule_id = next(f.rule_id for f in findings if f.action is Action.RESPOND)
+            response = next(rule.response for rule in policy.rules if rule.id == rule_id)
+        raise GuardrailViolation(policy.id, source, findings, errors, response)
 
 
 class GuardrailEngine:
@@ -278,7 +284,7 @@ class StreamGuard:
             self._outcomes[rule_id] = worst([self._outcomes.get(rule_id, Outcome.PASS), run.outcome])
             if run.error:
                 self._errors.setdefault(rule_id, run.error)
-        if any(run.outcome is Outcome.BLOCK for run in runs):
+        if any(run.outcome is Outcome.BLOCK or run.outcome is Outcome.RESPOND for run in runs):
             self._findings.extend(f for run in runs for f in to_findings(run, self.source, 0, self._released))
             self._end()
         return runs

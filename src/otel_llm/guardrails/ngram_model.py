@@ -12,12 +12,12 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 _WHITESPACE = re.compile(r"\s\s+")
-_WORD = re.compile(r"(?u)\b\w\w+\b")
+SKLEARN_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 MODELS_DIR = Path(__file__).parent / "models"
 
 
@@ -35,13 +35,24 @@ def char_wb_ngrams(text: str, min_n: int, max_n: int) -> list[str]:
     return grams
 
 
-def word_ngrams(text: str, min_n: int, max_n: int) -> list[str]:
-    """Word n-grams over tokens of two or more word characters (sklearn's default token pattern)."""
-    tokens = _WORD.findall(text)
+_SKLEARN_WORD = re.compile(SKLEARN_TOKEN_PATTERN)
+
+
+def word_ngrams(text: str, min_n: int, max_n: int, pattern: re.Pattern[str] = _SKLEARN_WORD) -> list[str]:
+    """Word n-grams over the tokens ``pattern`` finds (by default sklearn's: two or more word characters)."""
+    tokens = pattern.findall(text)
     return [" ".join(tokens[i : i + n]) for n in range(min_n, max_n + 1) for i in range(len(tokens) - n + 1)]
 
 
-ANALYZERS = {"char_wb": char_wb_ngrams, "word": word_ngrams}
+ANALYZERS = ("char_wb", "word")
+
+
+def clip(text: str, max_chars: int) -> str:
+    """The first and last ``max_chars // 2`` characters of a longer text (bounds the scoring time)."""
+    if max_chars <= 0 or len(text) <= max_chars:
+        return text
+    half = max_chars // 2
+    return f"{text[:half]} {text[-half:]}"
 
 
 @dataclass(frozen=True)
@@ -51,14 +62,15 @@ class Vectorizer:
     analyzer: str
     ngram_range: tuple[int, int]
     terms: dict[str, tuple[float, float]]
+    token_pattern: str = SKLEARN_TOKEN_PATTERN
 
     def contribution(self, text: str) -> float:
         """Dot product of this block's l2-normalised sublinear TF-IDF vector with the weights."""
-        counts = Counter(ANALYZERS[self.analyzer](text, *self.ngram_range))
         dot = 0.0
         norm = 0.0
-        for term, count in counts.items():
-            entry = self.terms.get(term)
+        terms = self.terms
+        for term, count in gram_counts(text, self.analyzer, self.ngram_range, self.token_pattern).items():
+            entry = terms.get(term)
             if entry is None:
                 continue
             value = (1.0 + math.log(count)) * entry[0]
@@ -74,9 +86,10 @@ class NgramLogisticModel:
     vectorizers: tuple[Vectorizer, ...]
     intercept: float
     threshold: float
+    max_chars: int = 0  # 0: the whole text is scored
 
     def probability(self, text: str) -> float:
-        lowered = text.lower()
+        lowered = clip(text, self.max_chars).lower()
         z = self.intercept + sum(v.contribution(lowered) for v in self.vectorizers)
         return 1.0 / (1.0 + math.exp(-z))
 
@@ -85,12 +98,16 @@ class NgramLogisticModel:
         return cls(
             vectorizers=tuple(
                 Vectorizer(
-                    v["analyzer"], tuple(v["ngram_range"]), {t: (w[0], w[1]) for t, w in v["terms"].items()}
+                    v["analyzer"],
+                    tuple(v["ngram_range"]),
+                    {t: (w[0], w[1]) for t, w in v["terms"].items()},
+                    v.get("token_pattern", SKLEARN_TOKEN_PATTERN),
                 )
                 for v in data["vectorizers"]
             ),
             intercept=float(data["intercept"]),
             threshold=float(data["threshold"]),
+            max_chars=int(data.get("max_chars", 0)),
         )
 
 
@@ -109,15 +126,30 @@ def export_pipeline(pipeline: Any, threshold: float) -> dict[str, Any]:
             term: [round(float(vectorizer.idf_[i]), 6), round(float(weights[offset + i]), 6)]
             for term, i in vocabulary
         }
-        blocks.append(
-            {"analyzer": vectorizer.analyzer, "ngram_range": list(vectorizer.ngram_range), "terms": terms}
-        )
+        block = {"analyzer": vectorizer.analyzer, "ngram_range": list(vectorizer.ngram_range), "terms": terms}
+        if vectorizer.analyzer == "word":
+            block["token_pattern"] = vectorizer.token_pattern
+        blocks.append(block)
         offset += len(vocabulary)
     return {
         "vectorizers": blocks,
         "intercept": float(pipeline.named_steps["lr"].intercept_[0]),
         "threshold": threshold,
     }
+
+
+@lru_cache(maxsize=4)
+def gram_counts(text: str, analyzer: str, ngram_range: tuple[int, int], token_pattern: str) -> Counter[str]:
+    """The n-gram counts of a (lower-cased) text; cached, because the classifiers of one policy score
+    the same text with the same analyzer (the injection and toxicity models). Read only."""
+    if analyzer == "char_wb":
+        return Counter(char_wb_ngrams(text, *ngram_range))
+    return Counter(word_ngrams(text, *ngram_range, _pattern(token_pattern)))
+
+
+@cache
+def _pattern(token_pattern: str) -> re.Pattern[str]:
+    return re.compile(token_pattern)
 
 
 @cache

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from otel_llm.telemetry.invocation import GenAITelemetry
 
 COMPONENT_NAME = "otel-llm guardrails"
+DEFAULT_RESPONSE = "Sorry, I can't help with that request."
 POLICIES_DIR = Path(__file__).parent / "policies"
 _SOURCES = {
     "input": frozenset({Source.INPUT}),
@@ -30,7 +31,8 @@ _SOURCES = {
 class Rule:
     """``detector`` findings on texts from ``source`` (input, output or both) trigger ``action``.
 
-    ``fail_open`` overrides the policy's choice for when this rule's detector raises.
+    ``fail_open`` overrides the policy's choice for when this rule's detector raises. ``response`` is
+    the refusal a ``respond`` rule answers with.
     """
 
     id: str
@@ -38,6 +40,7 @@ class Rule:
     action: Action | str
     source: Source | str = "both"
     fail_open: bool | None = None
+    response: str = DEFAULT_RESPONSE
     sources: frozenset[Source] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -53,7 +56,7 @@ class Rule:
 
     @classmethod
     def from_dict(cls, spec: dict[str, Any]) -> Rule:
-        """``{id, detector, action, source?, options?, fail_open?}``, as written in a YAML policy."""
+        """``{id, detector, action, source?, options?, fail_open?, response?}``, as written in YAML."""
         detector = create(spec["detector"], spec.get("options"))
         return cls(
             spec.get("id", spec["detector"]),
@@ -61,6 +64,7 @@ class Rule:
             spec["action"],
             spec.get("source", "both"),
             spec.get("fail_open"),
+            str(spec.get("response", DEFAULT_RESPONSE)),
         )
 
 

@@ -12,8 +12,13 @@ class Action(str, Enum):
     """What a rule does when its detector finds something."""
 
     BLOCK = "block"
+    RESPOND = "respond"
+    """Block, and answer the call with the rule's refusal instead of raising (instrumented calls)."""
     REDACT = "redact"
     WARN = "warn"
+
+
+STOPPING = frozenset({Action.BLOCK, Action.RESPOND})
 
 
 class Outcome(str, Enum):
@@ -22,6 +27,7 @@ class Outcome(str, Enum):
     PASS = "pass"
     WARN = "warn"
     REDACT = "redact"
+    RESPOND = "respond"
     BLOCK = "block"
     ERROR = "error"
 
@@ -33,7 +39,14 @@ class Source(str, Enum):
     OUTPUT = "output"
 
 
-OUTCOME_SEVERITY = {Outcome.PASS: 0, Outcome.ERROR: 1, Outcome.WARN: 2, Outcome.REDACT: 3, Outcome.BLOCK: 4}
+OUTCOME_SEVERITY = {
+    Outcome.PASS: 0,
+    Outcome.ERROR: 1,
+    Outcome.WARN: 2,
+    Outcome.REDACT: 3,
+    Outcome.RESPOND: 4,
+    Outcome.BLOCK: 5,
+}
 
 
 @dataclass(frozen=True)
@@ -83,7 +96,8 @@ class CheckResult:
 
     @property
     def blocked(self) -> bool:
-        return self.outcome is Outcome.BLOCK
+        """The text must not go on: a ``block`` or a ``respond`` rule stopped it."""
+        return self.outcome is Outcome.BLOCK or self.outcome is Outcome.RESPOND
 
     @property
     def redacted(self) -> bool:
@@ -91,18 +105,31 @@ class CheckResult:
 
 
 class GuardrailViolation(GuardrailBlock):
-    """Raised when a policy blocks content. The message never contains the checked content."""
+    """Raised when a policy blocks content. The message never contains the checked content.
 
-    def __init__(self, policy_id: str, source: Source, findings: list[Finding], errors: list[DetectorError]):
+    ``response`` is the refusal to answer with when only ``respond`` rules stopped the text (no
+    ``block`` rule, no detector that failed closed); instrumented calls then return it in the SDK's
+    own response type instead of raising. It is ``None`` otherwise.
+    """
+
+    def __init__(
+        self,
+        policy_id: str,
+        source: Source,
+        findings: list[Finding],
+        errors: list[DetectorError],
+        response: str | None = None,
+    ):
         self.policy_id = policy_id
         self.source = source
         self.findings = findings
         self.errors = errors
+        self.response = response
         blocking = sorted(
-            {f.rule_id for f in findings if f.action is Action.BLOCK}
+            {f.rule_id for f in findings if f.action in STOPPING}
             | {e.rule_id for e in errors if e.outcome is Outcome.BLOCK}
         )
-        categories = sorted({f.entity_type for f in findings if f.action is Action.BLOCK})
+        categories = sorted({f.entity_type for f in findings if f.action in STOPPING})
         detail = f"rules {', '.join(blocking)}"
         if categories:
             detail += f" ({', '.join(categories)})"

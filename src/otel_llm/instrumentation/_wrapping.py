@@ -22,6 +22,7 @@ import wrapt
 from opentelemetry import context
 from opentelemetry.instrumentation.utils import unwrap
 
+from otel_llm.instrumentation._refusals import build_refusal
 from otel_llm.telemetry.guarding import (
     ChunkGuard,
     Guard,
@@ -30,6 +31,7 @@ from otel_llm.telemetry.guarding import (
     current_guard,
     guard_input,
     guard_output,
+    refusal_of,
 )
 from otel_llm.telemetry.invocation import GENAI_SPAN_KEY, GenAITelemetry, Invocation
 from otel_llm.telemetry.scrub import client_secrets
@@ -67,6 +69,9 @@ class Operation:
     """For SDKs that call the app's functions back (automatic function calling): ``app_callbacks(kwargs,
     outside)`` returns the kwargs with each app function ``f`` replaced by ``outside(f)``, which runs it
     as app code (our span its parent, nothing suppressed); the user's objects are not mutated."""
+    refusal: str | None = None
+    """The response format (a key of ``_refusals.BUILDERS``) in which a ``respond`` guardrail rule's
+    refusal is returned when it stops the input; without one, the block is raised."""
 
 
 @dataclass(frozen=True)
@@ -209,6 +214,26 @@ def _guarded_arguments(
     return (args, kwargs) if checked is named else ((), checked)
 
 
+def _refusal(
+    operation: Operation,
+    error: BaseException,
+    args: tuple,
+    kwargs: dict[str, Any],
+    invocation: Invocation,
+    is_async: bool,
+) -> Any:
+    """The SDK-typed refusal answering a call whose input a ``respond`` rule stopped, else ``None``."""
+    text = refusal_of(error) if isinstance(error, GuardrailBlock) else None
+    if text is None or operation.refusal is None:
+        return None
+    named = operation.arguments(args, kwargs) if operation.arguments is not None else kwargs
+    try:
+        return build_refusal(operation.refusal, named, text, invocation.stream, is_async)
+    except Exception:
+        logger.exception("otel-llm could not build the %s refusal; the block is raised", operation.refusal)
+        return None
+
+
 def _complete(
     invocation: Invocation, operation: Operation, result: Any, proxy: type | None, guard: Guard | None
 ) -> Any:
@@ -274,6 +299,8 @@ def _sync_call_proxy(result: Any) -> type | None:
         return StreamProxy
     if inspect.isasyncgen(result):  # e.g. Cohere's AsyncV2Client.chat_stream: not awaited
         return AsyncGeneratorStreamProxy
+    if hasattr(result, "__anext__"):  # the refusal answering such a call
+        return AsyncStreamProxy
     return None
 
 
@@ -297,8 +324,13 @@ def sync_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[..
                 args, kwargs = _guarded_arguments(guard, operation, args, kwargs, invocation)
             result = wrapped(*args, **kwargs)
         except BaseException as error:
-            invocation.fail(error)
-            raise
+            # an SDK method that is an async generator (not awaited) is answered with an async stream
+            is_async = inspect.isasyncgenfunction(wrapped)
+            refusal = _refusal(operation, error, args, kwargs, invocation, is_async)
+            if refusal is None:
+                invocation.fail(error)
+                raise
+            result, guard = refusal, None  # answered with the refusal; the SDK is not called
         finally:
             context.detach(token)
         proxy = _sync_call_proxy(result) if invocation.stream else None
@@ -321,8 +353,11 @@ def async_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[.
                 args, kwargs = _guarded_arguments(guard, operation, args, kwargs, invocation)
             result = await wrapped(*args, **kwargs)
         except BaseException as error:
-            invocation.fail(error)
-            raise
+            refusal = _refusal(operation, error, args, kwargs, invocation, is_async=True)
+            if refusal is None:
+                invocation.fail(error)
+                raise
+            result, guard = refusal, None  # answered with the refusal; the SDK is not called
         finally:
             context.detach(token)
         proxy = _async_call_proxy(result) if invocation.stream else None

@@ -735,6 +735,11 @@ class OtelLlmGuardrailOutcomeValues:
     REDACT: Final = "redact"
     """The check found a problem; the offending content was redacted before it went on."""
 
+    RESPOND: Final = "respond"
+    """The check found a problem; the request or response was stopped and the call answered with the rule's
+    configured refusal, in the SDK's own response type.
+    """
+
     BLOCK: Final = "block"
     """The check found a problem; the request or response was blocked."""
 

@@ -108,10 +108,24 @@ def guard_input(
     return redacted
 
 
+def refusal_of(error: BaseException) -> str | None:
+    """The refusal a guard's block carries when the call is to be answered instead of failed."""
+    response = getattr(error, "response", None)
+    return response if isinstance(response, str) else None
+
+
 def guard_output(guard: Guard, mapping: TextMapping, response: Any) -> None:
+    """Check the response's texts; redact them in place, or put a ``respond`` rule's refusal in the
+    first text (the others emptied). A block propagates."""
     texts = _read(mapping.output_texts, response)
     if texts:
-        checked = guard.apply(texts, "output")
+        try:
+            checked = guard.apply(texts, "output")
+        except Exception as error:
+            refusal = refusal_of(error)
+            if refusal is None:
+                raise
+            checked = [refusal] + [""] * (len(texts) - 1)
         if checked != texts:
             mapping.set_output_texts(response, checked)
 

@@ -35,6 +35,7 @@ CREATE = Operation(
     messages.read_message,
     messages.read_events,
     texts=TEXTS,
+    refusal="anthropic.messages",
 )
 STREAM_HELPER = Operation(
     starter(endpoint, _CHAT, messages.request_attributes, messages.input_content, stream=True),

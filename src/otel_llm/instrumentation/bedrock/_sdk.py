@@ -128,5 +128,6 @@ API_CALL = Operation(
     arguments=positional_arguments("operation_name", "api_params"),
     inner_stream=inner_stream,
     texts=_texts.TEXTS,
+    refusal="bedrock.converse",
 )
 API_CALL_METHOD = ("botocore.client", "BaseClient._make_api_call")

@@ -25,8 +25,10 @@ def _chat(stream: bool) -> Any:
     )
 
 
-CHAT = Operation(_chat(False), cohere_chat.on_response, texts=TEXTS)
-CHAT_STREAM = Operation(_chat(True), cohere_chat.on_response, cohere_chat.finish_stream, texts=TEXTS)
+CHAT = Operation(_chat(False), cohere_chat.on_response, texts=TEXTS, refusal="cohere.chat")
+CHAT_STREAM = Operation(
+    _chat(True), cohere_chat.on_response, cohere_chat.finish_stream, texts=TEXTS, refusal="cohere.chat"
+)
 EMBED = Operation(
     starter(endpoint, _OP.EMBEDDINGS, cohere_embed.embed_attributes, stream=False),
     cohere_embed.on_embed_response,

@@ -37,7 +37,8 @@ def _generate(stream: bool) -> Any:
 
 
 GENERATE = Operation(
-    _generate(False), genai.on_generate_response, texts=TEXTS, app_callbacks=genai.with_app_tools
+    _generate(False), genai.on_generate_response, texts=TEXTS, app_callbacks=genai.with_app_tools,
+    refusal="google_genai.generate",
 )
 GENERATE_STREAM = Operation(
     _generate(True),
@@ -45,6 +46,7 @@ GENERATE_STREAM = Operation(
     genai.finish_generate_stream,
     texts=TEXTS,
     app_callbacks=genai.with_app_tools,
+    refusal="google_genai.generate",
 )
 EMBED = Operation(
     starter(endpoint, _OP.EMBEDDINGS, genai.embed_attributes, stream=False, model=genai.model_name),

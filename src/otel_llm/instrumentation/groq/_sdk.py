@@ -40,4 +40,5 @@ CHAT = Operation(
     on_response,
     finish_stream,
     texts=openai_chat.TEXTS,
+    refusal="groq.chat",
 )

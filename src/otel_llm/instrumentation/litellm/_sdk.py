@@ -80,6 +80,7 @@ COMPLETION = Operation(
     openai_chat.finish_stream,
     arguments=positional_arguments("model", "messages"),
     texts=openai_chat.TEXTS,
+    refusal="litellm.completion",
 )
 EMBEDDING = Operation(
     start_embedding, openai_embeddings.on_response, arguments=positional_arguments("model", "input")

@@ -26,12 +26,14 @@ CHAT = Operation(
     starter(endpoint, _OP.CHAT, mistral_chat.chat_request_attributes, openai_chat.input_content),
     mistral_chat.on_chat_response,
     texts=CHAT_TEXTS,
+    refusal="mistral.chat",
 )
 CHAT_STREAM = Operation(
     starter(endpoint, _OP.CHAT, mistral_chat.chat_request_attributes, openai_chat.input_content, stream=True),
     mistral_chat.on_chat_response,
     mistral_chat.finish_chat_stream,
     texts=CHAT_TEXTS,
+    refusal="mistral.chat",
 )
 EMBEDDINGS = Operation(
     starter(endpoint, _OP.EMBEDDINGS, mistral_chat.embeddings_attributes), mistral_chat.on_embeddings_response

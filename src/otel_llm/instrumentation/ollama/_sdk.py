@@ -26,6 +26,7 @@ CHAT = Operation(
     ollama.finish_chat_stream,
     arguments=positional_arguments("model", "messages"),
     texts=CHAT_TEXTS,
+    refusal="ollama.chat",
 )
 GENERATE = Operation(
     starter(endpoint, _OP.TEXT_COMPLETION, ollama.request_attributes, ollama.generate_content),
@@ -33,6 +34,7 @@ GENERATE = Operation(
     ollama.finish_generate_stream,
     arguments=_PROMPT,
     texts=GENERATE_TEXTS,
+    refusal="ollama.generate",
 )
 EMBED = Operation(
     _EMBEDDINGS, ollama.on_embeddings_response, arguments=positional_arguments("model", "input")

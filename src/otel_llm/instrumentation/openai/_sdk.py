@@ -31,6 +31,7 @@ CHAT = Operation(
     openai_chat.finish_stream,
     texts=openai_chat.TEXTS,
     stream_window=openai_chat.stream_window,
+    refusal="openai.chat",
 )
 RESPONSES = Operation(
     starter(endpoint, _OP.CHAT, openai_responses.request_attributes, openai_responses.input_content),
@@ -38,6 +39,7 @@ RESPONSES = Operation(
     openai_responses.finish_stream,
     texts=openai_responses.TEXTS,
     stream_window=openai_responses.stream_window,
+    refusal="openai.responses",
 )
 EMBEDDINGS = Operation(
     starter(endpoint, _OP.EMBEDDINGS, openai_embeddings.request_attributes), openai_embeddings.on_response
