@@ -155,4 +155,5 @@ def test_cli_judge_options_reach_the_judge(instrumented, fake_openai, tmp_path, 
     assert code == 1
     assert "FAIL threshold llm_judge.pass_rate >= 1 (actual 0.000)" in capsys.readouterr().out
     assert last_user_text(server.requests[1]["body"]).startswith("Rubric:\nNames the city and nothing else.")
-    assert server.requests[1]["headers"]["authorization"] == "Bearer judge-key"
+    headers = {key.lower(): value for key, value in server.requests[1]["headers"].items()}
+    assert headers["authorization"] == "Bearer judge-key"

@@ -310,7 +310,7 @@ def test_metric_violations(pipeline):
             "missing required 'gen_ai.provider.name'",
             "metric 'otel_llm.guardrail.checks': [enum_value] "
             "'otel_llm.guardrail.outcome' value 'allow' is not one of "
-            "['block', 'error', 'pass', 'redact', 'warn']",
+            "['block', 'error', 'pass', 'redact', 'respond', 'warn']",
         ]
     )
 

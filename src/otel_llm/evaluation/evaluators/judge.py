@@ -50,14 +50,14 @@ def parse_judge_reply(text: str, required: tuple[str, ...]) -> dict[str, Any]:
 _prices: Any = None
 
 
-def _price(model: str) -> Any:
-    """The price of ``model`` in the bundled price table (loaded once), or ``None``."""
+def _cost(model: str, input_tokens: int, output_tokens: int) -> float | None:
+    """What one judge call of ``model`` cost, from the bundled price table (loaded once), or ``None``."""
     global _prices
     if _prices is None:
         from otel_llm.telemetry.pricing import load_price_table
 
         _prices = load_price_table()
-    return _prices.lookup(model)
+    return _prices.cost(None, (model,), input_tokens, output_tokens)
 
 
 class JudgeUsage:
@@ -72,13 +72,13 @@ class JudgeUsage:
         usage = getattr(completion, "usage", None)
         tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
         tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)
-        price = _price(getattr(completion, "model", None) or model)
+        cost = _cost(getattr(completion, "model", None) or model, tokens_in, tokens_out)
         with self._lock:
             self.calls += 1
             self.input_tokens += tokens_in
             self.output_tokens += tokens_out
-            if price is not None:
-                self.cost_usd = round((self.cost_usd or 0.0) + price.cost(tokens_in, tokens_out), 10)
+            if cost is not None:
+                self.cost_usd = round((self.cost_usd or 0.0) + cost, 10)
 
     def add_cached(self) -> None:
         with self._lock:
