@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import wrapt
 from opentelemetry.instrumentation.dependencies import DependencyConflictError
-from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
+from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-defined]  # mypy reads it as Any
+    BaseInstrumentor,
+)
 
 if TYPE_CHECKING:  # loaded by instrument(): importing an instrumentor loads only its declaration
     from otel_llm.instrumentation._wrapping import Patch
@@ -39,6 +41,7 @@ class GenAIInstrumentor(BaseInstrumentor):
     _generation: _Generation | None = None
     _pending_kwargs: dict[str, Any] | None = None  # instrument() arguments kept until the SDK is imported
     telemetry: GenAITelemetry | None = None
+    _is_instrumented_by_opentelemetry: bool  # BaseInstrumentor's flag
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return self.requirements

@@ -116,7 +116,7 @@ _SHORTEST_RUN: dict[str, int | tuple[int, ...]] = {
 
 def entity_type_of(plugin: type[RegexBasedDetector]) -> str:
     """detect-secrets' human name as an upper-snake entity type: 'AWS Access Key' -> 'AWS_ACCESS_KEY'."""
-    return re.sub(r"\W+", "_", plugin.secret_type).strip("_").upper()
+    return re.sub(r"\W+", "_", str(plugin.secret_type)).strip("_").upper()
 
 
 def shortest_run(entity: str, index: int) -> int:
