@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Collection, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import wrapt
 from opentelemetry.instrumentation.dependencies import DependencyConflictError
@@ -18,6 +18,9 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
 if TYPE_CHECKING:  # loaded by instrument(): importing an instrumentor loads only its declaration
     from otel_llm.instrumentation._wrapping import Patch
     from otel_llm.telemetry.invocation import GenAITelemetry
+
+Patches: TypeAlias = "Sequence[Patch]"
+"""What ``patches()`` returns."""
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +49,7 @@ class GenAIInstrumentor(BaseInstrumentor):
     def instrumentation_dependencies(self) -> Collection[str]:
         return self.requirements
 
-    def patches(self) -> Sequence[Patch]:
+    def patches(self) -> Patches:
         """The SDK methods to wrap; providers import their operations here, not at module level."""
         raise NotImplementedError
 
