@@ -105,6 +105,7 @@ def instrument(
         meter_provider=meter_provider,
         logger_provider=logger_provider,
     )
+    telemetry.prices  # noqa: B018 - starts loading genai-prices in the background, before the first call
     instrumentors = []
     for instrumentor in available_instrumentors():
         if not instrumentor.is_instrumented_by_opentelemetry:

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from opentelemetry import _logs, metrics, trace
@@ -119,7 +120,7 @@ class ConfiguredSDK:
 
     def flush(self, timeout: float | None = None) -> bool:
         wait = self.timeout if timeout is None else timeout
-        return _within([lambda p=p: p.force_flush(int(wait * 1000)) for p in self.providers], wait)
+        return _within([partial(p.force_flush, int(wait * 1000)) for p in self.providers], wait)
 
     def shutdown(self, timeout: float | None = None) -> bool:
         """Shut the providers down (once); also run at process exit."""

@@ -133,6 +133,7 @@ def tails() -> Tail:
     event_tails: dict[Any, Tail] = {}
 
     def tail(event: dict[str, Any]) -> Any:
+        texts: TextMapping | None
         if "chunk" not in event:
             texts, data = _converse.TEXTS, event
         else:

@@ -326,7 +326,7 @@ def _replace_texts(message: Any, texts: list[str]) -> dict[str, Any]:
         replacements = iter(texts)
         copy["content"] = [
             with_fields(part, text=next(replacements)) if get(part, "type") == "text" else part
-            for part in value
+            for part in value or ()
         ]
     return copy
 

@@ -7,15 +7,20 @@ import logging
 import sys
 from collections.abc import Collection, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import wrapt
 from opentelemetry.instrumentation.dependencies import DependencyConflictError
-from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
+from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-defined]  # mypy reads it as Any
+    BaseInstrumentor,
+)
 
 if TYPE_CHECKING:  # loaded by instrument(): importing an instrumentor loads only its declaration
     from otel_llm.instrumentation._wrapping import Patch
     from otel_llm.telemetry.invocation import GenAITelemetry
+
+Patches: TypeAlias = "Sequence[Patch]"
+"""What ``patches()`` returns."""
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +44,12 @@ class GenAIInstrumentor(BaseInstrumentor):
     _generation: _Generation | None = None
     _pending_kwargs: dict[str, Any] | None = None  # instrument() arguments kept until the SDK is imported
     telemetry: GenAITelemetry | None = None
+    _is_instrumented_by_opentelemetry: bool  # BaseInstrumentor's flag
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return self.requirements
 
-    def patches(self) -> Sequence[Patch]:
+    def patches(self) -> Patches:
         """The SDK methods to wrap; providers import their operations here, not at module level."""
         raise NotImplementedError
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
+
+from typing_extensions import TypeIs
 
 from otel_llm.semconv import attributes as A
 
@@ -23,6 +25,7 @@ _REQUEST_ATTRIBUTES = {
 
 SAMPLING = ("temperature", "top_p", "top_k", "frequency_penalty", "presence_penalty", "seed")
 """The sampling parameters of formats that name them as the conventions do."""
+_T = TypeVar("_T")
 Parameters = tuple[tuple[str, str], ...]
 """``(SDK parameter, attribute)`` pairs of one request format."""
 
@@ -34,7 +37,7 @@ def get(obj: Any, key: str, default: Any = None) -> Any:
     return getattr(obj, key, default)
 
 
-def given(value: Any) -> bool:
+def given(value: _T | None) -> TypeIs[_T]:
     """Not ``None`` and not one of the SDKs' "not given" markers."""
     return value is not None and type(value).__name__ not in _SENTINEL_TYPES
 

@@ -163,7 +163,7 @@ def pem_blocks(regex: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
 
 def entity_type_of(plugin: type[RegexBasedDetector]) -> str:
     """detect-secrets' human name as an upper-snake entity type: 'AWS Access Key' -> 'AWS_ACCESS_KEY'."""
-    return re.sub(r"\W+", "_", plugin.secret_type).strip("_").upper()
+    return re.sub(r"\W+", "_", str(plugin.secret_type)).strip("_").upper()
 
 
 def shortest_run(entity: str, index: int) -> int:

@@ -17,16 +17,12 @@ instrument keep the SDK's span.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import wrapt
 from opentelemetry.instrumentation.utils import unwrap
 
-from otel_llm.instrumentation._base import GenAIInstrumentor
-
-if TYPE_CHECKING:
-    from otel_llm.instrumentation._wrapping import Patch
+from otel_llm.instrumentation._base import GenAIInstrumentor, Patches
 
 
 class AnthropicInstrumentor(GenAIInstrumentor):
@@ -48,7 +44,7 @@ class AnthropicInstrumentor(GenAIInstrumentor):
 
             unwrap(base_client, SDK_SPAN[1])
 
-    def patches(self) -> Sequence[Patch]:
+    def patches(self) -> Patches:
         from otel_llm.instrumentation._wrapping import sync_and_async
         from otel_llm.instrumentation.anthropic._sdk import CREATE, MODULES, RAW_STREAM, STREAM_HELPER
 

@@ -13,19 +13,13 @@ shared wrapper checks them by name (``Operation.arguments``) and passes redacted
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
-from otel_llm.instrumentation._base import GenAIInstrumentor
-
-if TYPE_CHECKING:
-    from otel_llm.instrumentation._wrapping import Patch
+from otel_llm.instrumentation._base import GenAIInstrumentor, Patches
 
 
 class BedrockInstrumentor(GenAIInstrumentor):
     requirements = ("botocore >= 1.34.116",)  # the first with converse_stream
 
-    def patches(self) -> Sequence[Patch]:
+    def patches(self) -> Patches:
         from otel_llm.instrumentation._wrapping import Patch
         from otel_llm.instrumentation.bedrock._sdk import API_CALL, API_CALL_METHOD
 

@@ -95,7 +95,7 @@ def finish_stream(invocation: Invocation, events: list[Any]) -> None:
         return
     chunks = [_invoke.decode(event["chunk"].get("bytes")) for event in events if "chunk" in event]
     _family(invocation).read_chunks(invocation, chunks)
-    metrics = next(
+    metrics: dict[str, Any] = next(
         (chunk[_INVOCATION_METRICS] for chunk in reversed(chunks) if _INVOCATION_METRICS in chunk), {}
     )
     _bedrock_token_counts(invocation, metrics.get("inputTokenCount"), metrics.get("outputTokenCount"))

@@ -10,13 +10,7 @@ and rerank inputs are not guarded.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
-from otel_llm.instrumentation._base import GenAIInstrumentor
-
-if TYPE_CHECKING:
-    from otel_llm.instrumentation._wrapping import Patch
+from otel_llm.instrumentation._base import GenAIInstrumentor, Patches
 
 _MODULE = "cohere.v2.client"
 
@@ -24,7 +18,7 @@ _MODULE = "cohere.v2.client"
 class CohereInstrumentor(GenAIInstrumentor):
     requirements = ("cohere >= 5.11",)
 
-    def patches(self) -> Sequence[Patch]:
+    def patches(self) -> Patches:
         from otel_llm.instrumentation._wrapping import Patch, sync_and_async
         from otel_llm.instrumentation.cohere._sdk import CHAT, CHAT_STREAM, EMBED, RERANK
 

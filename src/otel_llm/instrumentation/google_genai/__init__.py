@@ -12,13 +12,7 @@ tools) the SDK loops over several model calls inside one ``generate_content``: t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
-from otel_llm.instrumentation._base import GenAIInstrumentor
-
-if TYPE_CHECKING:
-    from otel_llm.instrumentation._wrapping import Patch
+from otel_llm.instrumentation._base import GenAIInstrumentor, Patches
 
 _MODULE = "google.genai.models"
 
@@ -26,7 +20,7 @@ _MODULE = "google.genai.models"
 class GoogleGenAIInstrumentor(GenAIInstrumentor):
     requirements = ("google-genai >= 1.0",)
 
-    def patches(self) -> Sequence[Patch]:
+    def patches(self) -> Patches:
         from otel_llm.instrumentation._wrapping import sync_and_async
         from otel_llm.instrumentation.google_genai._sdk import EMBED, GENERATE, GENERATE_STREAM
 

@@ -8,19 +8,13 @@ read and redact texts through the OpenAI chat text mapping too.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
-from otel_llm.instrumentation._base import GenAIInstrumentor
-
-if TYPE_CHECKING:
-    from otel_llm.instrumentation._wrapping import Patch
+from otel_llm.instrumentation._base import GenAIInstrumentor, Patches
 
 
 class GroqInstrumentor(GenAIInstrumentor):
     requirements = ("groq >= 0.9",)
 
-    def patches(self) -> Sequence[Patch]:
+    def patches(self) -> Patches:
         from otel_llm.instrumentation._wrapping import sync_and_async
         from otel_llm.instrumentation.groq._sdk import CHAT
 

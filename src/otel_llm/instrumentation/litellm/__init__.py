@@ -17,13 +17,7 @@ responses and chunks are OpenAI-shaped), once, on the LiteLLM call; embedding in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
-from otel_llm.instrumentation._base import GenAIInstrumentor
-
-if TYPE_CHECKING:
-    from otel_llm.instrumentation._wrapping import Patch
+from otel_llm.instrumentation._base import GenAIInstrumentor, Patches
 
 
 class LiteLLMInstrumentor(GenAIInstrumentor):
@@ -34,7 +28,7 @@ class LiteLLMInstrumentor(GenAIInstrumentor):
 
     requirements = ("litellm >= 1.40",)
 
-    def patches(self) -> Sequence[Patch]:
+    def patches(self) -> Patches:
         from otel_llm.instrumentation._wrapping import sync_and_async
         from otel_llm.instrumentation.litellm._sdk import COMPLETION, EMBEDDING
 

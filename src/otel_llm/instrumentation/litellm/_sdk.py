@@ -45,7 +45,7 @@ def _resolve(kwargs: dict[str, Any]) -> tuple[str, str | None, str | None, int |
     api_base = kwargs.get("api_base") or kwargs.get("base_url")
     try:
         model_id, provider, _, resolved_base = litellm.get_llm_provider(
-            model=model, custom_llm_provider=kwargs.get("custom_llm_provider"), api_base=api_base
+            model=model or "", custom_llm_provider=kwargs.get("custom_llm_provider"), api_base=api_base
         )
     except Exception:  # an unknown provider: LiteLLM itself will reject the call
         return _P.LITELLM, model, None, None

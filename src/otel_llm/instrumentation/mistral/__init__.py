@@ -7,19 +7,13 @@ check and redact chat texts (``otel_llm.formats.mistral_chat_texts``); embedding
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
-from otel_llm.instrumentation._base import GenAIInstrumentor
-
-if TYPE_CHECKING:
-    from otel_llm.instrumentation._wrapping import Patch
+from otel_llm.instrumentation._base import GenAIInstrumentor, Patches
 
 
 class MistralInstrumentor(GenAIInstrumentor):
     requirements = ("mistralai >= 1.0",)
 
-    def patches(self) -> Sequence[Patch]:
+    def patches(self) -> Patches:
         from otel_llm.instrumentation.mistral._sdk import CHAT, CHAT_STREAM, EMBEDDINGS, SDK_SPANS, patches
 
         return (

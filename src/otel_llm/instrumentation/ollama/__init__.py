@@ -10,19 +10,13 @@ not embeddings inputs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
-from otel_llm.instrumentation._base import GenAIInstrumentor
-
-if TYPE_CHECKING:
-    from otel_llm.instrumentation._wrapping import Patch
+from otel_llm.instrumentation._base import GenAIInstrumentor, Patches
 
 
 class OllamaInstrumentor(GenAIInstrumentor):
     requirements = ("ollama >= 0.4",)
 
-    def patches(self) -> Sequence[Patch]:
+    def patches(self) -> Patches:
         from otel_llm.instrumentation._wrapping import Patch, sync_and_async
         from otel_llm.instrumentation.ollama._sdk import METHODS
 

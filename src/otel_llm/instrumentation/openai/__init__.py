@@ -5,19 +5,13 @@ Azure OpenAI clients are reported with ``gen_ai.provider.name = azure.ai.openai`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
-from otel_llm.instrumentation._base import GenAIInstrumentor
-
-if TYPE_CHECKING:
-    from otel_llm.instrumentation._wrapping import Patch
+from otel_llm.instrumentation._base import GenAIInstrumentor, Patches
 
 
 class OpenAIInstrumentor(GenAIInstrumentor):
     requirements = ("openai >= 1.0",)
 
-    def patches(self) -> Sequence[Patch]:
+    def patches(self) -> Patches:
         from otel_llm.instrumentation._wrapping import sync_and_async
         from otel_llm.instrumentation.openai._sdk import CHAT, EMBEDDINGS, RESPONSES, helper_closing
 
