@@ -29,6 +29,8 @@ PROVIDER_SUITES = (
     "mistral",
     "ollama",
     "litellm",
+    "langchain",
+    "llamaindex",
 )
 MODES = ("sync", "async", "stream", "async_stream")
 BASIC = "basic"  # a test that covers a cell without a named feature

@@ -372,7 +372,11 @@ class OtelLLMCallbackHandler(BaseCallbackHandler):
     def on_llm_new_token(self, token: str, *, run_id: UUID, **kwargs: Any) -> None:
         run = self._runs.get(run_id)
         if run is not None and run.invocation is not None:
-            run.invocation.chunk_times.append(perf_counter())
+            invocation = run.invocation
+            if not invocation.stream:  # ``.stream()`` of a model not configured to stream says so only here
+                invocation.stream = True
+                invocation.extra_attributes[A.GEN_AI_REQUEST_STREAM] = True
+            invocation.chunk_times.append(perf_counter())
 
     @_safe
     def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
