@@ -204,12 +204,9 @@ def test_prebuilt_react_agent_is_an_agent(otel, instrument, server) -> None:
     agent.invoke({"messages": [("user", "Weather in Paris?")]})
     assert span_tree(otel.spans()) == [
         "invoke_agent weather_bot [INTERNAL]",
-        "  agent [INTERNAL]",
-        "    chat gpt-4o-mini [CLIENT]",
-        "  tools [INTERNAL]",
-        "    execute_tool get_weather [INTERNAL]",
-        "  agent [INTERNAL]",
-        "    chat gpt-4o-mini [CLIENT]",
+        "  chat gpt-4o-mini [CLIENT]",
+        "  execute_tool get_weather [INTERNAL]",
+        "  chat gpt-4o-mini [CLIENT]",
     ]
 
 
