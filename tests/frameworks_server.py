@@ -145,3 +145,22 @@ def instrument_fixture(framework_instrumentor: type) -> Any:
             instrumentor.uninstrument()
 
     return instrument
+
+
+def run_instrumented_script(script: str) -> str:
+    """Run ``script`` in a fresh interpreter with spans printed by the console exporter; its stdout."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "OTEL_TRACES_EXPORTER": "console",
+        "OTEL_METRICS_EXPORTER": "none",
+        "OTEL_LOGS_EXPORTER": "none",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
