@@ -4,11 +4,13 @@ The app: ``langchain.agents.create_agent`` (a LangGraph ReAct loop) with one too
 OpenAI-compatible server on loopback that asks for the tool until 9 results are in, then answers: 10 model
 calls and 9 tool calls per run, i.e. 10 steps (a step is a model call and the tool call it asks for).
 
-Each variant runs in its own process (instrumentors patch LangChain globally), in pairs of runs: one
-uninstrumented, one instrumented (instrument, run, uninstrument), in alternating order. The overhead of a
-pair is the difference of their thread CPU times (the server thread is not counted) divided by 10; the
-figures are the median and interquartile range over pairs. Every variant exports to the same in-memory
-exporter through a ``SimpleSpanProcessor`` and records metrics to an in-memory reader.
+Each variant runs in a fresh process, instrumented from the start (OpenLLMetry's ``uninstrument()`` leaves
+its callback handler active, so instrument/uninstrument cycles in one process cannot give a baseline); a
+round runs the uninstrumented app and every variant once each. The overhead of a variant in a round is the
+difference of its median run and the uninstrumented median run of that round (thread CPU time: the server
+thread is not counted), divided by 10; the figures are the median and interquartile range over rounds.
+Every variant exports to the same in-memory exporter through a ``SimpleSpanProcessor`` and records
+metrics to an in-memory reader.
 
 Variants: otel-llm's LangChain instrumentor alone (model spans from the callbacks); otel-llm's LangChain
 and OpenAI instrumentors (model spans from the SDK); OpenLLMetry's
@@ -21,8 +23,10 @@ Run from the project root (needs ``.[frameworks-bench]``):
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import platform
+import pstats
 import statistics
 import subprocess
 import sys
@@ -100,7 +104,15 @@ def _instrumentor(variant: str, providers: dict):
     return (lambda: peer.instrument(**providers)), peer.uninstrument
 
 
-def run_variant(variant: str, rounds: int) -> dict:
+def _calls(function, *args) -> int:
+    """Python function calls made by ``function(*args)``: a count the machine's load does not blur."""
+    profile = cProfile.Profile()
+    profile.runcall(function, *args)
+    return pstats.Stats(profile).total_calls
+
+
+def run_variant(variant: str, runs: int) -> dict:
+    """``runs`` timed runs of the agent, instrumented by ``variant`` from the start (``bare``: never)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from langchain.agents import create_agent
     from langchain_core.tools import tool
@@ -116,8 +128,9 @@ def run_variant(variant: str, rounds: int) -> dict:
     tracer_provider = TracerProvider()
     tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
     meter_provider = MeterProvider([InMemoryMetricReader()])
-    providers = {"tracer_provider": tracer_provider, "meter_provider": meter_provider}
-    on, off = _instrumentor(variant, providers)
+    if variant != "bare":
+        on, _ = _instrumentor(variant, {"tracer_provider": tracer_provider, "meter_provider": meter_provider})
+        on()
 
     @tool
     def next_step() -> str:
@@ -125,50 +138,29 @@ def run_variant(variant: str, rounds: int) -> dict:
         return "ok"
 
     with WireServer(_route) as server:
-        url = f"{server.base_url}/v1"
+        llm = ChatOpenAI(
+            model="gpt-4o-mini", base_url=f"{server.base_url}/v1", api_key="sk-bench", max_retries=0
+        )
+        agent = create_agent(llm, [next_step], name="stepper")
         question = {"messages": [("user", "go")]}
-
-        def new_agent():
-            llm = ChatOpenAI(model="gpt-4o-mini", base_url=url, api_key="sk-bench", max_retries=0)
-            agent = create_agent(llm, [next_step], name="stepper")
-            for _ in range(2):  # warm: connection, caches
-                agent.invoke(question)
-            return agent
-
-        def timed(agent) -> int:
+        for _ in range(2):  # warm: connection, caches
+            agent.invoke(question)
+        exporter.clear()
+        agent.invoke(question)
+        spans = exporter.get_finished_spans()
+        calls = _calls(agent.invoke, question)
+        times = []
+        for _ in range(runs):
             start = thread_time_ns()
             agent.invoke(question)
-            return thread_time_ns() - start
-
-        # The OpenAI SDK caches ``with_raw_response`` (how LangChain calls it) per client on first use:
-        # one agent is only ever run uninstrumented, the other only instrumented.
-        bare_agent = new_agent()
-        on()
-        instrumented_agent = new_agent()
-        exporter.clear()
-        instrumented_agent.invoke(question)
-        spans = exporter.get_finished_spans()
-        tree = {
-            "spans": len(spans),
-            "client": sum(1 for s in spans if s.kind.name == "CLIENT"),
-            "roots": sum(1 for s in spans if s.parent is None),
-        }
-        off()
-        bare, overhead = [], []
-        for index in range(rounds):  # pairs of runs, in alternating order
-            if index % 2:
-                on()
-                instrumented = timed(instrumented_agent)
-                off()
-                base = timed(bare_agent)
-            else:
-                base = timed(bare_agent)
-                on()
-                instrumented = timed(instrumented_agent)
-                off()
-            bare.append(base / 1e3)
-            overhead.append((instrumented - base) / 1e3 / STEPS)
-    return {"bare_run_us": statistics.median(bare), "overhead_us": overhead, **tree}
+            times.append(thread_time_ns() - start)
+    return {
+        "run_us": statistics.median(times) / 1e3,
+        "calls": calls,
+        "spans": len(spans),
+        "client": sum(1 for s in spans if s.kind.name == "CLIENT"),
+        "roots": sum(1 for s in spans if s.parent is None),
+    }
 
 
 # -- the comparison ---------------------------------------------------------------------------
@@ -196,47 +188,70 @@ def document(results: dict[str, dict], command: str) -> str:
         "",
         "Generated by `benchmarks/frameworks.py`; do not edit by hand. A 10-step LangGraph agent loop",
         "(`langchain.agents.create_agent`, 10 model calls and 9 tool calls against a fake OpenAI server on",
-        "loopback), each instrumentation in its own process, in pairs of an uninstrumented and an",
-        "instrumented run (alternating order); overhead per step = difference of their thread CPU time / 10;",
-        "median and interquartile range over the pairs.",
+        "loopback). Each round runs the uninstrumented app and each instrumentation in a fresh process;",
+        "overhead per step = (median run of the variant - median uninstrumented run of the round) / 10, in",
+        "thread CPU time; median and interquartile range over the rounds.",
         "",
         f"Command: `{command}`  ",
         f"Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; Python {platform.python_version()}; "
         f"{_versions()}.",
         "",
-        "| instrumentation | overhead per step | spans per run | CLIENT spans | root spans |",
-        "|---|---|---|---|---|",
+        "| instrumentation | overhead per step (CPU) | Python calls added per step | spans per run |"
+        " CLIENT spans | root spans |",
+        "|---|---|---|---|---|---|",
     ]
     bare = statistics.median(r["bare_run_us"] for r in results.values())
     for name, result in results.items():
         lines.append(
-            f"| {name} | {_spread(result['overhead_us'])} | {result['spans']} | {result['client']} |"
-            f" {result['roots']} |"
+            f"| {name} | {_spread(result['overhead_us'])} | {result['calls_per_step']:.0f} |"
+            f" {result['spans']} | {result['client']} | {result['roots']} |"
         )
-    lines += ["", f"Uninstrumented run (10 steps): {bare / 1e3:.1f} ms of thread CPU time (median).", END]
+    lines += [
+        "",
+        f"Uninstrumented run (10 steps): {bare / 1e3:.1f} ms of thread CPU time (median).",
+        "Python calls added per step: the function calls cProfile counts in one instrumented run less one",
+        "uninstrumented run, / 10 (deterministic; the CPU-time figures carry the noise of other load).",
+        f"Rounds: {len(next(iter(results.values()))['overhead_us'])}.",
+        END,
+    ]
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=60, help="pairs of runs per variant")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of one process per variant")
+    parser.add_argument("--runs", type=int, default=9, help="timed runs per process")
     parser.add_argument("--variant", help=argparse.SUPPRESS)
     parser.add_argument("--write", type=Path, help="put the results section into this Markdown file")
     args = parser.parse_args(argv)
     if args.variant:
-        print(json.dumps(run_variant(args.variant, args.rounds)))
+        print(json.dumps(run_variant(args.variant, args.runs)))
         return 0
+    rounds: list[dict[str, dict]] = []
+    for _ in range(args.rounds):  # every variant once per round, each in a fresh process
+        measured = {}
+        for variant in ("bare", *VARIANTS.values()):
+            done = subprocess.run(
+                [sys.executable, __file__, "--variant", variant, "--runs", str(args.runs)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            measured[variant] = json.loads(done.stdout.strip().splitlines()[-1])
+        rounds.append(measured)
+        print({v: round(m["run_us"]) for v, m in measured.items()}, flush=True)
     results = {}
     for name, variant in VARIANTS.items():
-        options = ["--rounds", str(args.rounds)]
-        done = subprocess.run(
-            [sys.executable, __file__, "--variant", variant, *options],
-            capture_output=True,
-            text=True,
-            check=True,
+        last, bare = rounds[-1][variant], rounds[-1]["bare"]
+        results[name] = {
+            **{key: last[key] for key in ("spans", "client", "roots")},
+            "overhead_us": [(r[variant]["run_us"] - r["bare"]["run_us"]) / STEPS for r in rounds],
+            "calls_per_step": (last["calls"] - bare["calls"]) / STEPS,
+            "bare_run_us": statistics.median(r["bare"]["run_us"] for r in rounds),
+        }
+        print(
+            name, _spread(results[name]["overhead_us"]), f"{results[name]['calls_per_step']:.0f} calls/step"
         )
-        results[name] = json.loads(done.stdout.strip().splitlines()[-1])
-        print(name, _spread(results[name]["overhead_us"]), f"{results[name]['spans']} spans", flush=True)
     command = ".venv/bin/python benchmarks/frameworks.py " + " ".join(argv or sys.argv[1:])
     section = document(results, command.strip())
     if args.write:
