@@ -60,6 +60,7 @@ ITERATION = " (reading)"  # suffix of the sample keys that time only the reading
 REFERENCE = "N-1 Histogram.record calls"  # timed alongside, as the machine's unit of SDK cost
 OFF_BLOCK_BARE = "bare (chunk-metric-off block)"  # the bare reference run next to the off variant
 FLOOR_CHUNK_METRIC = "floor + time_per_output_chunk"  # the floor recording the per-chunk metric too
+FRAMEWORKS_SECTION = "<!-- frameworks:start -->"  # benchmarks/frameworks.py's section, kept on --write
 
 
 class Bench:
@@ -509,7 +510,9 @@ def main(argv: list[str] | None = None) -> int:
     env = environment(load_before, args)
     print(*env, "", *(report(result) for result in results), profile or "", sep="\n")
     if args.write:
-        args.write.write_text(document(results, env, profile))
+        old = args.write.read_text(encoding="utf-8") if args.write.exists() else ""
+        kept = old[old.index(FRAMEWORKS_SECTION) :] if FRAMEWORKS_SECTION in old else ""  # frameworks.py's
+        args.write.write_text(document(results, env, profile) + ("\n" + kept if kept else ""))
         print(f"wrote {args.write}")
     return 0
 

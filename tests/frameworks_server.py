@@ -118,3 +118,49 @@ class ScriptedOpenAI:
         tokens = sum(max(1, len(str(text)) // 4) for text in inputs)
         usage = {"prompt_tokens": tokens, "total_tokens": tokens}
         return Reply(json_body={"object": "list", "data": data, "model": body["model"], "usage": usage})
+
+
+def instrument_fixture(framework_instrumentor: type) -> Any:
+    """A fixture ``instrument(sdk=False, **settings)``: the framework's instrumentor (and, with ``sdk=True``,
+    the OpenAI SDK's) on the test's global providers, sharing one telemetry; undone after the test."""
+    import pytest
+
+    from otel_llm.config import load_settings
+    from otel_llm.instrumentation.openai import OpenAIInstrumentor
+    from otel_llm.telemetry.invocation import GenAITelemetry
+
+    @pytest.fixture
+    def instrument(otel):
+        done = []
+
+        def run(sdk: bool = False, **settings):
+            telemetry = GenAITelemetry(load_settings(env={}, **settings))
+            for instrumentor in [framework_instrumentor()] + ([OpenAIInstrumentor()] if sdk else []):
+                instrumentor.instrument(telemetry=telemetry)
+                done.append(instrumentor)
+            return telemetry
+
+        yield run
+        for instrumentor in done:
+            instrumentor.uninstrument()
+
+    return instrument
+
+
+def run_instrumented_script(script: str) -> str:
+    """Run ``script`` in a fresh interpreter with spans printed by the console exporter; its stdout."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "OTEL_TRACES_EXPORTER": "console",
+        "OTEL_METRICS_EXPORTER": "none",
+        "OTEL_LOGS_EXPORTER": "none",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout

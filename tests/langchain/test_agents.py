@@ -43,18 +43,13 @@ class Outage(RuntimeError):
 
 QUESTION = {"messages": [("user", "Weather and time in Paris?")]}
 
-AGENT_TREE = [
+AGENT_TREE = [  # an agent's model and tools nodes get no spans: its chat and tool spans are its loop
     "invoke_agent travel_agent [INTERNAL]",
-    "  model [INTERNAL]",
-    "    chat gpt-4o-mini [CLIENT]",
-    "  tools [INTERNAL]",
-    "    execute_tool get_weather [INTERNAL]",
-    "  model [INTERNAL]",
-    "    chat gpt-4o-mini [CLIENT]",
-    "  tools [INTERNAL]",
-    "    execute_tool get_time [INTERNAL]",
-    "  model [INTERNAL]",
-    "    chat gpt-4o-mini [CLIENT]",
+    "  chat gpt-4o-mini [CLIENT]",
+    "  execute_tool get_weather [INTERNAL]",
+    "  chat gpt-4o-mini [CLIENT]",
+    "  execute_tool get_time [INTERNAL]",
+    "  chat gpt-4o-mini [CLIENT]",
 ]
 
 
@@ -86,6 +81,8 @@ def assert_counted_once(otel, server) -> dict[str, list]:
     return points
 
 
+@pytest.mark.covers(provider="langchain", operation="invoke_agent", mode="sync", feature="react_agent")
+@pytest.mark.covers(provider="langchain", operation="execute_tool", mode="sync", feature="basic")
 def test_react_agent_with_two_tools_is_one_tree(otel, instrument, server) -> None:
     instrument()
     result = build_agent(server).invoke(QUESTION, config={"configurable": {"thread_id": "th-1"}})
@@ -138,6 +135,7 @@ def test_react_agent_with_two_tools_is_one_tree(otel, instrument, server) -> Non
     assert sum(p.count for p in points["gen_ai.execute_tool.duration"]) == 2
 
 
+@pytest.mark.covers(provider="langchain", operation="invoke_agent", mode="sync", feature="sdk_model_spans")
 def test_with_the_openai_sdk_instrumented_its_span_is_the_only_model_span(otel, instrument, server) -> None:
     instrument(sdk=True)
     build_agent(server).invoke(QUESTION)
@@ -147,10 +145,11 @@ def test_with_the_openai_sdk_instrumented_its_span_is_the_only_model_span(otel, 
         assert span.attributes[A.SERVER_ADDRESS] == "127.0.0.1"
         assert span.attributes[A.OPENAI_API_TYPE] == "chat_completions"
         (parent,) = [s for s in spans if s.context.span_id == span.parent.span_id]
-        assert parent.name == "model"
+        assert parent.name == "invoke_agent travel_agent"
     assert_counted_once(otel, server)
 
 
+@pytest.mark.covers(provider="langchain", operation="invoke_agent", mode="sync", feature="content")
 def test_content_capture_records_instructions_messages_and_tool_io(otel, instrument, server) -> None:
     instrument(capture_mode="SPAN_ONLY")
     build_agent(server).invoke(QUESTION)
@@ -184,6 +183,7 @@ def test_content_capture_records_instructions_messages_and_tool_io(otel, instrum
     ]
 
 
+@pytest.mark.covers(provider="langchain", operation="invoke_agent", mode="async", feature="react_agent")
 async def test_async_run_is_one_tree(otel, instrument, server) -> None:
     instrument()
     result = await build_agent(server).ainvoke(QUESTION)
@@ -192,6 +192,7 @@ async def test_async_run_is_one_tree(otel, instrument, server) -> None:
     assert_counted_once(otel, server)
 
 
+@pytest.mark.covers(provider="langchain", operation="invoke_agent", mode="stream", feature="react_agent")
 @pytest.mark.parametrize("sdk", [False, True], ids=["framework-span", "sdk-span"])
 def test_streamed_run_counts_streamed_usage_once(otel, instrument, server, sdk) -> None:
     instrument(sdk=sdk)
@@ -207,6 +208,9 @@ def test_streamed_run_counts_streamed_usage_once(otel, instrument, server, sdk) 
     assert_counted_once(otel, server)
 
 
+@pytest.mark.covers(
+    provider="langchain", operation="invoke_agent", mode="async_stream", feature="react_agent"
+)
 async def test_async_stream(otel, instrument, server) -> None:
     instrument()
     agent = build_agent(server, streaming=True, stream_usage=True)
@@ -235,6 +239,7 @@ def _assert_separate_runs(otel, conversations: set[str]) -> None:
         assert len({s.attributes[A.GEN_AI_CONVERSATION_ID] for s in trace_spans}) == 1
 
 
+@pytest.mark.covers(provider="langchain", operation="invoke_agent", mode="async", feature="concurrency")
 async def test_two_agents_with_asyncio_gather(otel, instrument, server) -> None:
     instrument()
     agent = build_agent(server)
@@ -244,6 +249,7 @@ async def test_two_agents_with_asyncio_gather(otel, instrument, server) -> None:
     _assert_separate_runs(otel, {"a", "b"})
 
 
+@pytest.mark.covers(provider="langchain", operation="invoke_agent", mode="sync", feature="concurrency")
 def test_two_agents_in_threads(otel, instrument, server) -> None:
     instrument()
     agent = build_agent(server)
@@ -264,6 +270,7 @@ def test_two_agents_in_threads(otel, instrument, server) -> None:
     _assert_separate_runs(otel, {"x", "y"})
 
 
+@pytest.mark.covers(provider="langchain", operation="invoke_agent", mode="sync", feature="conversation")
 def test_conversation_scope_of_the_app(otel, instrument, server) -> None:
     instrument()
     with otel_llm.conversation("session-7"):
@@ -271,6 +278,7 @@ def test_conversation_scope_of_the_app(otel, instrument, server) -> None:
     assert {s.attributes[A.GEN_AI_CONVERSATION_ID] for s in otel.spans()} == {"session-7"}
 
 
+@pytest.mark.covers(provider="langchain", operation="execute_tool", mode="sync", feature="errors")
 def test_a_failing_tool_reports_on_its_span_and_the_app_sees_the_exception(otel, instrument, server) -> None:
     instrument()
     raised = Outage("weather service down")

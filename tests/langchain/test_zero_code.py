@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
+
+from tests.frameworks_server import run_instrumented_script
 
 SCRIPT = """
 import json, otel_llm
@@ -29,16 +28,7 @@ handle.shutdown()
 @pytest.mark.parametrize("imported_first", [True, False], ids=["imported-before", "imported-after"])
 def test_instrument_picks_up_langchain(imported_first: bool) -> None:
     script = textwrap.dedent(SCRIPT.format(before="import langchain_core.tools" if imported_first else ""))
-    env = {
-        **os.environ,
-        "OTEL_TRACES_EXPORTER": "console",
-        "OTEL_METRICS_EXPORTER": "none",
-        "OTEL_LOGS_EXPORTER": "none",
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
-    assert result.returncode == 0, result.stderr
-    assert "LangChainInstrumentor" in result.stdout
-    assert '"name": "execute_tool shout"' in result.stdout
-    assert '"gen_ai.tool.name": "shout"' in result.stdout
+    stdout = run_instrumented_script(script)
+    assert "LangChainInstrumentor" in stdout
+    assert '"name": "execute_tool shout"' in stdout
+    assert '"gen_ai.tool.name": "shout"' in stdout

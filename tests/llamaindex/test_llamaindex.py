@@ -46,6 +46,8 @@ def _rag_tree(index_id: str, embeddings: bool) -> list[str]:
     ]
 
 
+@pytest.mark.covers(provider="llamaindex", operation="invoke_workflow", mode="sync", feature="query_engine")
+@pytest.mark.covers(provider="llamaindex", operation="retrieval", mode="sync", feature="basic")
 @pytest.mark.parametrize("sdk", [False, True], ids=["framework-spans", "sdk-spans"])
 def test_rag_query_engine(otel, instrument, server, index, sdk) -> None:
     instrument(sdk=sdk, capture_mode="SPAN_ONLY")
@@ -91,6 +93,8 @@ def _agent(server) -> FunctionAgent:
     )
 
 
+@pytest.mark.covers(provider="llamaindex", operation="invoke_agent", mode="async", feature="function_agent")
+@pytest.mark.covers(provider="llamaindex", operation="execute_tool", mode="async", feature="basic")
 @pytest.mark.parametrize("sdk", [False, True], ids=["framework-spans", "sdk-spans"])
 async def test_function_agent(otel, instrument, server, sdk) -> None:
     instrument(sdk=sdk, capture_mode="SPAN_ONLY")
@@ -121,6 +125,7 @@ async def test_function_agent(otel, instrument, server, sdk) -> None:
     assert {s.attributes[A.GEN_AI_CONVERSATION_ID] for s in spans} == {"s-1"}
 
 
+@pytest.mark.covers(provider="llamaindex", operation="invoke_workflow", mode="async", feature="handoff")
 async def test_agent_workflow_with_a_handoff(otel, instrument, server) -> None:
     instrument()
     triage = FunctionAgent(
@@ -152,6 +157,7 @@ def _per_trace(spans) -> list[list[str]]:
     return [span_tree(group) for group in traces.values()]
 
 
+@pytest.mark.covers(provider="llamaindex", operation="invoke_agent", mode="async", feature="concurrency")
 async def test_two_agents_with_asyncio_gather(otel, instrument, server) -> None:
     instrument()
     agent = _agent(server)
@@ -160,6 +166,7 @@ async def test_two_agents_with_asyncio_gather(otel, instrument, server) -> None:
     assert _per_trace(otel.spans()) == [AGENT_TREE, AGENT_TREE]
 
 
+@pytest.mark.covers(provider="llamaindex", operation="invoke_workflow", mode="sync", feature="concurrency")
 def test_two_query_engines_in_threads(otel, instrument, server, index) -> None:
     instrument(sdk=True)
     engine = index.as_query_engine(llm=_llm(server), similarity_top_k=1)
@@ -179,6 +186,7 @@ class Outage(RuntimeError):
     pass
 
 
+@pytest.mark.covers(provider="llamaindex", operation="retrieval", mode="sync", feature="errors")
 def test_a_failing_retriever_reports_on_its_span_and_the_app_sees_the_exception(
     otel, instrument, server
 ) -> None:

@@ -6,8 +6,10 @@ Run -> span:
   (or LangGraph's prebuilt ``create_react_agent``) -> ``invoke_agent {agent name}``. LangGraph reports a
   graph like any other chain, so a run becomes a graph span when its first node starts (the span keeps
   the run's own start time).
-- each execution of a graph node -> a node span (``otel_llm.workflow.node.internal``) named by the node:
-  parallel branches show side by side, and every model and tool call sits under the node that made it.
+- each execution of a node of a workflow graph -> a node span (``otel_llm.workflow.node.internal``) named
+  by the node: parallel branches show side by side, and every model and tool call sits under the node that
+  made it. The nodes of an agent's graph (its model -> tools loop) get none: the agent's chat and tool
+  spans, in order, already are that loop.
 - a tool -> ``execute_tool {tool name}``; a retriever -> ``retrieval {retriever run name}``.
 - a chat model or LLM -> the CLIENT span of the model call. When otel-llm instruments the provider SDK
   underneath (``ls_provider``), that SDK's span is the one span of the call; otherwise the handler
@@ -171,6 +173,9 @@ class OtelLLMCallbackHandler(BaseCallbackHandler):
             if parent.op is None:
                 self._promote_graph(parent)
                 run.ctx, run.agent = parent.ctx, parent.agent
+            if parent.agent is parent:  # an agent's own loop: its chat and tool spans already show it
+                run.token = activate(run.ctx)
+                return
             step = metadata.get("langgraph_step")
             op = start_operation(
                 self.telemetry,
@@ -372,7 +377,11 @@ class OtelLLMCallbackHandler(BaseCallbackHandler):
     def on_llm_new_token(self, token: str, *, run_id: UUID, **kwargs: Any) -> None:
         run = self._runs.get(run_id)
         if run is not None and run.invocation is not None:
-            run.invocation.chunk_times.append(perf_counter())
+            invocation = run.invocation
+            if not invocation.stream:  # ``.stream()`` of a model not configured to stream says so only here
+                invocation.stream = True
+                invocation.extra_attributes[A.GEN_AI_REQUEST_STREAM] = True
+            invocation.chunk_times.append(perf_counter())
 
     @_safe
     def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
