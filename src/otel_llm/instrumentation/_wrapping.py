@@ -21,6 +21,7 @@ from opentelemetry import context
 from opentelemetry.instrumentation.utils import unwrap
 
 from otel_llm.instrumentation._guarded_texts import tailed
+from otel_llm.instrumentation._raw_responses import RawResponseProxy, is_raw_response
 from otel_llm.telemetry.guarding import (
     ChunkGuard,
     Guard,
@@ -177,6 +178,19 @@ def _async_call_proxy(result: Any) -> type | None:
     return AsyncStreamProxy if hasattr(result, "__anext__") else None
 
 
+def _parsed_later(invocation: Invocation, operation: Operation, raw: Any, guard: Guard | None) -> Any:
+    """A raw response (``with_raw_response``/``with_streaming_response``): complete from what it parses to."""
+
+    def complete(parsed: Any) -> Any:
+        proxy = None
+        if invocation.stream:
+            is_async = hasattr(parsed, "__anext__") or inspect.isasyncgen(parsed)
+            proxy = _async_call_proxy(parsed) if is_async else _sync_call_proxy(parsed)
+        return _complete(invocation, operation, parsed, proxy, guard)
+
+    return RawResponseProxy(raw, invocation, complete)
+
+
 def sync_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[..., Any]:
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
         invocation = _start(telemetry, operation, instance, kwargs, args)
@@ -193,6 +207,8 @@ def sync_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[..
             raise
         finally:
             context.detach(token)
+        if is_raw_response(result):
+            return _parsed_later(invocation, operation, result, guard)
         proxy = _sync_call_proxy(result) if invocation.stream else None
         return _complete(invocation, operation, result, proxy, guard)
 
@@ -215,6 +231,8 @@ def async_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[.
             raise
         finally:
             context.detach(token)
+        if is_raw_response(result):
+            return _parsed_later(invocation, operation, result, guard)
         proxy = _async_call_proxy(result) if invocation.stream else None
         return _complete(invocation, operation, result, proxy, guard)
 
