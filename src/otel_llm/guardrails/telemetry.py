@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from opentelemetry import _logs, metrics, trace
 from opentelemetry.context import Context
+from opentelemetry.metrics import Counter, Histogram
 from opentelemetry.trace import Span, StatusCode
 
 from otel_llm import __version__
@@ -31,6 +32,29 @@ def content_capture_enabled() -> bool:
     return parse_capture_mode(os.environ.get(CAPTURE_CONTENT_ENV)).on_event
 
 
+def guardrail_signals(
+    tracer_provider: trace.TracerProvider | None = None,
+    meter_provider: metrics.MeterProvider | None = None,
+    logger_provider: _logs.LoggerProvider | None = None,
+) -> tuple[trace.Tracer, _logs.Logger, Counter, Histogram]:
+    """The tracer, event logger, check counter and duration histogram of guardrail checks (ours and the
+    agent SDKs' own guardrails alike)."""
+    meter = metrics.get_meter(SCOPE, __version__, meter_provider)
+    checks = meter.create_counter(
+        M.OTEL_LLM_GUARDRAIL_CHECKS,
+        unit=M.OTEL_LLM_GUARDRAIL_CHECKS_UNIT,
+        description=M.OTEL_LLM_GUARDRAIL_CHECKS_BRIEF,
+    )
+    duration = meter.create_histogram(
+        M.OTEL_LLM_GUARDRAIL_CHECK_DURATION,
+        unit=M.OTEL_LLM_GUARDRAIL_CHECK_DURATION_UNIT,
+        description=M.OTEL_LLM_GUARDRAIL_CHECK_DURATION_BRIEF,
+        explicit_bucket_boundaries_advisory=M.OTEL_LLM_GUARDRAIL_CHECK_DURATION_BUCKETS,
+    )
+    tracer = trace.get_tracer(SCOPE, __version__, tracer_provider)
+    return tracer, _logs.get_logger(SCOPE, __version__, logger_provider=logger_provider), checks, duration
+
+
 class GuardrailTelemetry:
     """Instruments for one policy; attribute sets that do not vary per call are built once."""
 
@@ -42,19 +66,8 @@ class GuardrailTelemetry:
         logger_provider: _logs.LoggerProvider | None = None,
     ) -> None:
         self.policy = policy
-        self.tracer = trace.get_tracer(SCOPE, __version__, tracer_provider)
-        meter = metrics.get_meter(SCOPE, __version__, meter_provider)
-        self.logger = _logs.get_logger(SCOPE, __version__, logger_provider=logger_provider)
-        self.checks = meter.create_counter(
-            M.OTEL_LLM_GUARDRAIL_CHECKS,
-            unit=M.OTEL_LLM_GUARDRAIL_CHECKS_UNIT,
-            description=M.OTEL_LLM_GUARDRAIL_CHECKS_BRIEF,
-        )
-        self.duration = meter.create_histogram(
-            M.OTEL_LLM_GUARDRAIL_CHECK_DURATION,
-            unit=M.OTEL_LLM_GUARDRAIL_CHECK_DURATION_UNIT,
-            description=M.OTEL_LLM_GUARDRAIL_CHECK_DURATION_BRIEF,
-            explicit_bucket_boundaries_advisory=M.OTEL_LLM_GUARDRAIL_CHECK_DURATION_BUCKETS,
+        self.tracer, self.logger, self.checks, self.duration = guardrail_signals(
+            tracer_provider, meter_provider, logger_provider
         )
         self.span_name = f"{A.GenAiOperationNameValues.APPLY_GUARDRAIL} {policy.component_name}"
         self._rule_attributes: dict[tuple[str, Source, Outcome], dict[str, str]] = {}

@@ -1,0 +1,126 @@
+"""Agent guardrails of the OpenAI Agents SDK, recorded the way otel-llm records its own guardrail checks.
+
+Each ``InputGuardrail.run`` / ``OutputGuardrail.run`` becomes an ``apply_guardrail OpenAI Agents``
+INTERNAL span (``gen_ai.guardrail.component.name`` ``OpenAI Agents``, the guardrail's name as
+``gen_ai.guardrail.policy.id``, ``gen_ai.guardrail.source`` ``input`` or ``output``) with the SDK's own
+result, ``gen_ai.guardrail.result.type`` ``tripwire_triggered`` and its value ``true``/``false``, and our
+normalized ``otel_llm.guardrail.outcome``: ``block`` when the tripwire fired (the SDK stops the run),
+``pass`` when not, ``error`` when the guardrail function raised. The ``otel_llm.guardrail.checks``
+counter and ``otel_llm.guardrail.check.duration`` histogram count them, and a fired tripwire emits a
+``gen_ai.guardrail.result`` event, as otel-llm's own guardrails do for their findings.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from time import perf_counter
+from typing import Any
+
+from opentelemetry import _logs, context, metrics, trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from otel_llm.guardrails.results import Outcome, Source
+from otel_llm.guardrails.telemetry import guardrail_signals
+from otel_llm.semconv import attributes as A
+from otel_llm.semconv import events as E
+
+logger = logging.getLogger(__name__)
+
+COMPONENT = "OpenAI Agents"
+RESULT_TYPE = "tripwire_triggered"
+SPAN_NAME = f"{A.GenAiOperationNameValues.APPLY_GUARDRAIL} {COMPONENT}"
+
+
+class AgentGuardrailTelemetry:
+    """Spans, metrics and events of the SDK's guardrail checks."""
+
+    def __init__(
+        self,
+        tracer_provider: trace.TracerProvider | None = None,
+        meter_provider: metrics.MeterProvider | None = None,
+        logger_provider: _logs.LoggerProvider | None = None,
+    ) -> None:
+        self.tracer, self.logger, self.checks, self.duration = guardrail_signals(
+            tracer_provider, meter_provider, logger_provider
+        )
+
+    def wrapper(self, source: Source) -> Callable[..., Any]:
+        """The wrapt wrapper of ``InputGuardrail.run`` (``source`` input) or ``OutputGuardrail.run``."""
+
+        async def run(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
+            check = self._start(instance, source)
+            if check is None:
+                return await wrapped(*args, **kwargs)
+            span, attributes, started = check
+            token = context.attach(trace.set_span_in_context(span))  # a guardrail agent nests beneath
+            try:
+                result = await wrapped(*args, **kwargs)
+            except BaseException as error:
+                self._end(span, attributes, started, None, error)
+                raise
+            finally:
+                context.detach(token)
+            self._end(span, attributes, started, result, None)
+            return result
+
+        return run
+
+    def _start(self, guardrail: Any, source: Source) -> tuple[trace.Span, dict[str, str], float] | None:
+        try:
+            attributes = {
+                A.GEN_AI_GUARDRAIL_COMPONENT_NAME: COMPONENT,
+                A.GEN_AI_GUARDRAIL_POLICY_ID: str(guardrail.get_name()),
+                A.GEN_AI_GUARDRAIL_SOURCE: source.value,
+            }
+            span = self.tracer.start_span(
+                SPAN_NAME,
+                kind=SpanKind.INTERNAL,
+                attributes={
+                    A.GEN_AI_OPERATION_NAME: A.GenAiOperationNameValues.APPLY_GUARDRAIL,
+                    **attributes,
+                },
+            )
+            return span, attributes, perf_counter()
+        except Exception:
+            logger.exception("otel-llm could not start a guardrail span")
+            return None
+
+    def _end(
+        self,
+        span: trace.Span,
+        attributes: dict[str, str],
+        started: float,
+        result: Any,
+        error: BaseException | None,
+    ) -> None:
+        try:
+            if error is not None:
+                outcome = Outcome.ERROR
+                span.set_attribute(A.ERROR_TYPE, type(error).__qualname__)
+                span.set_status(Status(StatusCode.ERROR, str(error)[:1024]))
+            else:
+                triggered = bool(result.output.tripwire_triggered)
+                outcome = Outcome.BLOCK if triggered else Outcome.PASS
+                value = "true" if triggered else "false"
+                span.set_attributes(
+                    {A.GEN_AI_GUARDRAIL_RESULT_TYPE: RESULT_TYPE, A.GEN_AI_GUARDRAIL_RESULT_VALUE: value}
+                )
+                if triggered:
+                    self.logger.emit(
+                        event_name=E.GEN_AI_GUARDRAIL_RESULT,
+                        attributes={
+                            **attributes,
+                            A.GEN_AI_GUARDRAIL_RESULT_TYPE: RESULT_TYPE,
+                            A.GEN_AI_GUARDRAIL_RESULT_VALUE: value,
+                        },
+                        context=trace.set_span_in_context(span),
+                    )
+            span.set_attribute(A.OTEL_LLM_GUARDRAIL_OUTCOME, outcome.value)
+            metric_attributes = {**attributes, A.OTEL_LLM_GUARDRAIL_OUTCOME: outcome.value}
+            self.checks.add(1, metric_attributes)
+            self.duration.record(perf_counter() - started, metric_attributes)
+        except Exception:
+            logger.exception("otel-llm could not record a guardrail check")
+        finally:
+            span.end()
