@@ -69,3 +69,26 @@ def under(span: Any, ancestor: Any, spans: Iterable[Any]) -> bool:
         if current is None:
             return False
     return False
+
+
+def framework_fixture(framework: type) -> Any:
+    """A fixture ``instrument(openai=True, **settings)``: the framework's instrumentor and, unless told
+    otherwise, our OpenAI instrumentor (whose CLIENT spans are then the model spans), for one test."""
+    import pytest
+
+    from otel_llm.instrumentation.openai import OpenAIInstrumentor
+
+    @pytest.fixture
+    def instrument(otel: Any) -> Any:
+        applied = []
+
+        def apply(openai: bool = True, **settings: Any) -> None:
+            for instrumentor in (framework(), *((OpenAIInstrumentor(),) if openai else ())):
+                instrumentor.instrument(**settings)
+                applied.append(instrumentor)
+
+        yield apply
+        for instrumentor in applied:
+            instrumentor.uninstrument()
+
+    return instrument

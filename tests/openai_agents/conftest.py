@@ -6,8 +6,8 @@ agents = pytest.importorskip("agents")
 
 from agents.tracing import TracingProcessor  # noqa: E402
 
-from otel_llm.instrumentation.openai import OpenAIInstrumentor  # noqa: E402
 from otel_llm.instrumentation.openai_agents import OpenAIAgentsInstrumentor  # noqa: E402
+from tests.agent_trees import framework_fixture  # noqa: E402
 
 
 class AppProcessor(TracingProcessor):
@@ -45,17 +45,4 @@ def app_processor() -> AppProcessor:
     return APP_PROCESSOR
 
 
-@pytest.fixture
-def instrument(otel):
-    """``instrument(openai=True, **settings)``: the Agents SDK, and our OpenAI instrumentor unless told."""
-    applied = []
-
-    def apply(openai: bool = True, **settings):
-        instrumentors = [OpenAIAgentsInstrumentor(), *([OpenAIInstrumentor()] if openai else [])]
-        for instrumentor in instrumentors:
-            instrumentor.instrument(**settings)
-            applied.append(instrumentor)
-
-    yield apply
-    for instrumentor in applied:
-        instrumentor.uninstrument()
+instrument = framework_fixture(OpenAIAgentsInstrumentor)
