@@ -111,8 +111,10 @@ class ScriptedLLM:
             turn = self._next_turn(body or {})
         except AssertionError as error:
             return _error(500, "server_error", str(error))
+        if turn.status == 429:
+            return _error(429, "rate_limit_exceeded", "Rate limit reached for requests")
         if turn.status is not None:
-            return _error(turn.status, "rate_limit_exceeded", "Rate limit reached for requests")
+            return _error(turn.status, "invalid_request", "The request was rejected")
         if path.endswith("/chat/completions"):
             return self._chat(body, turn)
         if path.endswith("/responses"):

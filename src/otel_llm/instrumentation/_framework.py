@@ -9,15 +9,17 @@ Agent frameworks instead run agents, tools and handoffs around those calls: thei
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import wrapt
+from opentelemetry import context
 
 from otel_llm.instrumentation._base import GenAIInstrumentor
 from otel_llm.instrumentation._wrapping import Patch, remove_patches
 from otel_llm.telemetry.invocation import GenAITelemetry
+from otel_llm.telemetry.operations import Operation
 
 logger = logging.getLogger(__name__)
 
@@ -73,3 +75,47 @@ class FrameworkInstrumentor(GenAIInstrumentor):
         self.detach()
         remove_patches(self._hooked)  # hooks name their module and method as patches do
         self._hooked = ()
+
+
+def call_within(operation: Operation | None, call: Callable[[], Any]) -> Any:
+    """``call()`` with ``operation`` current, ending it with the outcome; the result is unchanged."""
+    if operation is None:
+        return call()
+    token = context.attach(operation.context())
+    try:
+        result = call()
+    except BaseException as error:
+        operation.fail(error)
+        raise
+    finally:
+        context.detach(token)
+    operation.end()
+    return result
+
+
+def iterate_within(operation: Operation | None, steps: Iterator[Any]) -> Iterator[Any]:
+    """The framework's step generator with ``operation`` current while each step runs; the operation ends
+    when the steps run out, fail, or the app stops reading (a close is not a failure)."""
+    if operation is None:
+        yield from steps
+        return
+    try:
+        while True:
+            token = context.attach(operation.context())
+            try:
+                step = next(steps)
+            except StopIteration:
+                break
+            finally:
+                context.detach(token)
+            yield step
+    except GeneratorExit:
+        close = getattr(steps, "close", None)
+        if close is not None:
+            close()
+        operation.end()
+        raise
+    except BaseException as error:
+        operation.fail(error)
+        raise
+    operation.end()
