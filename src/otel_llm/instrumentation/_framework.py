@@ -93,6 +93,22 @@ def call_within(operation: Operation | None, call: Callable[[], Any]) -> Any:
     return result
 
 
+async def await_within(operation: Operation | None, call: Callable[[], Any]) -> Any:
+    """:func:`call_within` for a ``call`` returning an awaitable."""
+    if operation is None:
+        return await call()
+    token = context.attach(operation.context())
+    try:
+        result = await call()
+    except BaseException as error:
+        operation.fail(error)
+        raise
+    finally:
+        context.detach(token)
+    operation.end()
+    return result
+
+
 def iterate_within(operation: Operation | None, steps: Iterator[Any]) -> Iterator[Any]:
     """The framework's step generator with ``operation`` current while each step runs; the operation ends
     when the steps run out, fail, or the app stops reading (a close is not a failure)."""

@@ -24,9 +24,10 @@ from opentelemetry import context
 from opentelemetry.trace import NoOpTracer
 from pydantic_ai.capabilities import AbstractCapability
 
+from otel_llm.instrumentation._framework import await_within
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry.invocation import GENAI_SPAN_KEY, HTTP_SUPPRESS_KEY, GenAITelemetry
-from otel_llm.telemetry.operations import Operation, OperationKind, start_operation
+from otel_llm.telemetry.operations import OperationKind, start_operation
 
 TOOL_TYPE_FUNCTION = "function"
 
@@ -34,22 +35,6 @@ TOOL_TYPE_FUNCTION = "function"
 def _own_instrumentation(ctx: Any) -> bool:
     """Whether Pydantic AI's own instrumentation records this run (its tracer is a real one)."""
     return not isinstance(getattr(ctx, "tracer", None), (NoOpTracer, type(None)))
-
-
-async def _within(operation: Operation | None, call: Any) -> Any:
-    """Await ``call()`` with ``operation`` current, ending it with the outcome (results unchanged)."""
-    if operation is None:
-        return await call()
-    token = context.attach(operation.context())
-    try:
-        result = await call()
-    except BaseException as error:
-        operation.fail(error)
-        raise
-    finally:
-        context.detach(token)
-    operation.end()
-    return result
 
 
 @dataclass
@@ -69,7 +54,7 @@ class OTelLLMCapability(AbstractCapability[Any]):
             attributes[A.GEN_AI_REQUEST_MODEL] = getattr(model, "model_name", None)
             attributes[A.GEN_AI_PROVIDER_NAME] = getattr(model, "system", None)
         operation = start_operation(self.telemetry, OperationKind.INVOKE_AGENT, name, attributes=attributes)
-        return await _within(operation, handler)
+        return await await_within(operation, handler)
 
     async def wrap_tool_execute(self, ctx: Any, *, call: Any, tool_def: Any, args: Any, handler: Any) -> Any:
         if _own_instrumentation(ctx):
@@ -92,7 +77,7 @@ class OTelLLMCapability(AbstractCapability[Any]):
                 operation.content[A.GEN_AI_TOOL_CALL_RESULT] = result
             return result
 
-        return await _within(operation, execute)
+        return await await_within(operation, execute)
 
     async def wrap_model_request(self, ctx: Any, *, request_context: Any, handler: Any) -> Any:
         if not _own_instrumentation(ctx):
