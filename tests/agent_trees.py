@@ -71,9 +71,9 @@ def under(span: Any, ancestor: Any, spans: Iterable[Any]) -> bool:
     return False
 
 
-def framework_fixture(framework: type) -> Any:
-    """A fixture ``instrument(openai=True, **settings)``: the framework's instrumentor and, unless told
-    otherwise, our OpenAI instrumentor (whose CLIENT spans are then the model spans), for one test."""
+def framework_fixture(framework: type, providers: tuple[type, ...] = ()) -> Any:
+    """A fixture ``instrument(openai=True, **settings)``: the framework's instrumentor, ``providers``
+    and, unless told otherwise, our OpenAI instrumentor (their CLIENT spans are the model spans)."""
     import pytest
 
     from otel_llm.instrumentation.openai import OpenAIInstrumentor
@@ -83,7 +83,8 @@ def framework_fixture(framework: type) -> Any:
         applied = []
 
         def apply(openai: bool = True, **settings: Any) -> None:
-            for instrumentor in (framework(), *((OpenAIInstrumentor(),) if openai else ())):
+            chosen = (framework, *providers, *((OpenAIInstrumentor,) if openai else ()))
+            for instrumentor in (cls() for cls in chosen):
                 instrumentor.instrument(**settings)
                 applied.append(instrumentor)
 
