@@ -32,6 +32,16 @@ def tree(spans: Iterable[Any]) -> list[tuple[int, str, str]]:
     return rows
 
 
+def tool_loop_tree(agent: str, depth: int = 0, model: str = "gpt-4o-mini") -> list[tuple[int, str, str]]:
+    """The tree of ``scripted_llm.TOOL_LOOP`` under the span ``agent`` at ``depth``."""
+    return [
+        (depth, agent, "INTERNAL"),
+        (depth + 1, f"chat {model}", "CLIENT"),
+        (depth + 1, "execute_tool get_weather", "INTERNAL"),
+        (depth + 1, f"chat {model}", "CLIENT"),
+    ]
+
+
 def named(spans: Iterable[Any], name: str) -> list[Any]:
     return [s for s in spans if s.name == name]
 
@@ -69,6 +79,32 @@ def under(span: Any, ancestor: Any, spans: Iterable[Any]) -> bool:
         if current is None:
             return False
     return False
+
+
+def assert_counted_once(spans: list[Any], requests: list[Any], tokens: tuple[int, int]) -> list[Any]:
+    """One CLIENT span per model request the server saw; tokens (over all spans) and cost on those only."""
+    models = client_spans(spans)
+    assert len(models) == len(requests)
+    assert token_sums(spans) == tokens
+    assert [s for s in spans if A.OTEL_LLM_USAGE_COST_USD in s.attributes] == models
+    return models
+
+
+def assert_runs_apart(spans: list[Any], root: str, expected: list[tuple[int, str, str]], runs: int) -> None:
+    """``runs`` traces, one per concurrent run, each rooted at a ``root`` span with exactly ``expected``."""
+    roots = named(spans, root)
+    assert len(roots) == runs and len({r.context.trace_id for r in roots}) == runs
+    for span in roots:
+        assert tree([s for s in spans if s.context.trace_id == span.context.trace_id]) == expected
+
+
+def tool_content(spans: list[Any], name: str) -> tuple[Any, Any]:
+    """The captured arguments (JSON) and result (as recorded) of the tool span ``name``."""
+    import json
+
+    (tool,) = named(spans, name)
+    attributes = tool.attributes
+    return json.loads(attributes[A.GEN_AI_TOOL_CALL_ARGUMENTS]), attributes[A.GEN_AI_TOOL_CALL_RESULT]
 
 
 def framework_fixture(framework: type, providers: tuple[type, ...] = ()) -> Any:

@@ -47,6 +47,12 @@ def call(name: str, input_tokens: int = 20, output_tokens: int = 5, **arguments:
     )
 
 
+# The scenario every agent SDK test runs: one tool call, then the answer.
+PROMPT = "What is the weather in Paris?"
+ANSWER = "It is sunny in Paris."
+TOOL_LOOP = (call("get_weather", 20, 5, city="Paris"), say(ANSWER, 30, 7))
+
+
 @dataclass
 class _Script:
     turns: Sequence[Turn]

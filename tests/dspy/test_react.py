@@ -10,11 +10,14 @@ import pytest
 
 import dspy
 from otel_llm.semconv import attributes as A
-from tests.agent_trees import client_spans, named, token_sums, tree
-from tests.scripted_llm import MODEL, ScriptedLLM, Turn, say
-
-PROMPT = "What is the weather in Paris?"
-ANSWER = "It is sunny in Paris."
+from tests.agent_trees import (
+    assert_counted_once,
+    assert_runs_apart,
+    named,
+    tool_content,
+    tree,
+)
+from tests.scripted_llm import ANSWER, MODEL, PROMPT, ScriptedLLM, Turn, say
 
 
 def step(thought: str, tool: str, tokens: tuple[int, int] = (20, 5), **arguments: str) -> Turn:
@@ -91,11 +94,8 @@ def test_react_tree_tokens_and_cost_once(otel, instrument, engine, mode) -> None
         A.GEN_AI_TOOL_TYPE: "function",
         A.GEN_AI_TOOL_DESCRIPTION: "The weather in a city.",
     }
-    models = client_spans(spans)
-    assert len(models) == len(llm.requests) == 3
-    assert {s.instrumentation_scope.name for s in models} == {"otel_llm"}
-    assert token_sums(spans) == (75, 18)
-    assert [s for s in spans if A.OTEL_LLM_USAGE_COST_USD in s.attributes] == models
+    models = assert_counted_once(spans, llm.requests, (75, 18))
+    assert len(models) == 3 and {s.instrumentation_scope.name for s in models} == {"otel_llm"}
 
 
 @pytest.mark.covers("dspy", "invoke_agent", "sync", "content")
@@ -103,9 +103,7 @@ def test_tool_arguments_and_result_with_content_capture(otel, instrument) -> Non
     instrument(capture_mode="SPAN_ONLY")
     with ScriptedLLM({PROMPT: TOOL_LOOP}) as llm:
         run(llm, PROMPT, "sync")
-    (tool,) = named(otel.spans(), "execute_tool get_weather")
-    assert json.loads(tool.attributes[A.GEN_AI_TOOL_CALL_ARGUMENTS]) == {"city": "Paris"}
-    assert tool.attributes[A.GEN_AI_TOOL_CALL_RESULT] == "Sunny in Paris"
+    assert tool_content(otel.spans(), "execute_tool get_weather") == ({"city": "Paris"}, "Sunny in Paris")
 
 
 @pytest.mark.covers("dspy", "invoke_agent", "sync", "errors")
@@ -141,8 +139,4 @@ def test_concurrent_runs_each_get_their_own_tree(otel, instrument) -> None:
 
     with ScriptedLLM(scripts) as llm:
         assert asyncio.run(main(llm)) == [f"Sunny {i}." for i in range(3)]
-    spans = otel.spans()
-    agents = named(spans, "invoke_agent")
-    assert len({a.context.trace_id for a in agents}) == 3
-    for agent in agents:
-        assert tree([s for s in spans if s.context.trace_id == agent.context.trace_id]) == TOOL_TREE
+    assert_runs_apart(otel.spans(), "invoke_agent", TOOL_TREE, 3)

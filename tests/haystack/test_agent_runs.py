@@ -4,7 +4,6 @@ CLIENT spans, sync, async and streamed."""
 from __future__ import annotations
 
 import asyncio
-import json
 
 import pytest
 from haystack.components.agents import Agent
@@ -15,18 +14,17 @@ from haystack.utils import Secret
 
 import openai
 from otel_llm.semconv import attributes as A
-from tests.agent_trees import client_spans, named, token_sums, tree
-from tests.scripted_llm import MODEL, ScriptedLLM, Turn, call, say
+from tests.agent_trees import (
+    assert_counted_once,
+    assert_runs_apart,
+    named,
+    tool_content,
+    tool_loop_tree,
+    tree,
+)
+from tests.scripted_llm import ANSWER, MODEL, PROMPT, TOOL_LOOP, ScriptedLLM, Turn, call, say
 
-PROMPT = "What is the weather in Paris?"
-ANSWER = "It is sunny in Paris."
-TOOL_LOOP = [call("get_weather", 20, 5, city="Paris"), say(ANSWER, 30, 7)]
-TOOL_TREE = [
-    (0, "invoke_agent", "INTERNAL"),
-    (1, f"chat {MODEL}", "CLIENT"),
-    (1, "execute_tool get_weather", "INTERNAL"),
-    (1, f"chat {MODEL}", "CLIENT"),
-]
+TOOL_TREE = tool_loop_tree("invoke_agent")
 
 
 def get_weather(city: str) -> str:
@@ -82,11 +80,8 @@ def test_tool_loop_tree_tokens_and_cost_once(otel, instrument, mode) -> None:
         A.GEN_AI_TOOL_TYPE: "function",
         A.GEN_AI_TOOL_DESCRIPTION: "The weather in a city.",
     }
-    models = client_spans(spans)
-    assert len(models) == len(llm.requests) == 2
+    models = assert_counted_once(spans, llm.requests, (50, 12))
     assert all(s.attributes.get(A.GEN_AI_REQUEST_STREAM, False) is (mode == "stream") for s in models)
-    assert token_sums(spans) == (50, 12)
-    assert [s for s in spans if A.OTEL_LLM_USAGE_COST_USD in s.attributes] == models
 
 
 @pytest.mark.covers("haystack", "invoke_agent", "sync", "content")
@@ -94,9 +89,7 @@ def test_tool_arguments_and_result_with_content_capture(otel, instrument) -> Non
     instrument(capture_mode="SPAN_ONLY")
     with ScriptedLLM({PROMPT: TOOL_LOOP}) as llm:
         run(make_agent(llm), PROMPT, "sync")
-    (tool,) = named(otel.spans(), "execute_tool get_weather")
-    assert json.loads(tool.attributes[A.GEN_AI_TOOL_CALL_ARGUMENTS]) == {"city": "Paris"}
-    assert tool.attributes[A.GEN_AI_TOOL_CALL_RESULT] == "Sunny in Paris"
+    assert tool_content(otel.spans(), "execute_tool get_weather") == ({"city": "Paris"}, "Sunny in Paris")
 
 
 @pytest.mark.covers("haystack", "invoke_agent", "sync", "errors")
@@ -141,8 +134,4 @@ def test_concurrent_runs_each_get_their_own_tree(otel, instrument) -> None:
 
     with ScriptedLLM(scripts) as llm:
         assert asyncio.run(main(llm)) == [f"Sunny {i}." for i in range(4)]
-    spans = otel.spans()
-    agents = named(spans, "invoke_agent")
-    assert len({a.context.trace_id for a in agents}) == 4
-    for agent in agents:
-        assert tree([s for s in spans if s.context.trace_id == agent.context.trace_id]) == TOOL_TREE
+    assert_runs_apart(otel.spans(), "invoke_agent", TOOL_TREE, 4)

@@ -4,7 +4,6 @@ call, tokens and cost once, errors on the failing span, and the app's results un
 from __future__ import annotations
 
 import asyncio
-import json
 
 import pytest
 from agents import (
@@ -22,20 +21,21 @@ from agents import (
 
 import openai
 from otel_llm.semconv import attributes as A
-from tests.agent_trees import client_spans, metric_sum, named, token_sums, tree, under
-from tests.scripted_llm import MODEL, RESOLVED_MODEL, ScriptedLLM, Turn, call, say
+from tests.agent_trees import (
+    assert_runs_apart,
+    client_spans,
+    metric_sum,
+    named,
+    token_sums,
+    tool_content,
+    tool_loop_tree,
+    tree,
+    under,
+)
+from tests.scripted_llm import ANSWER, MODEL, PROMPT, RESOLVED_MODEL, TOOL_LOOP, ScriptedLLM, Turn, call, say
 
-PROMPT = "What is the weather in Paris?"
-ANSWER = "It is sunny in Paris."
-TOOL_LOOP = [call("get_weather", 20, 5, city="Paris"), say(ANSWER, 30, 7)]
 WORKFLOW = (0, "invoke_workflow Agent workflow", "INTERNAL")
-TOOL_TREE = [
-    WORKFLOW,
-    (1, "invoke_agent Weather", "INTERNAL"),
-    (2, f"chat {MODEL}", "CLIENT"),
-    (2, "execute_tool get_weather", "INTERNAL"),
-    (2, f"chat {MODEL}", "CLIENT"),
-]
+TOOL_TREE = [WORKFLOW, *tool_loop_tree("invoke_agent Weather", depth=1)]
 
 
 @function_tool
@@ -149,9 +149,7 @@ def test_tool_arguments_and_result_with_content_capture(otel, instrument) -> Non
     instrument(capture_mode="SPAN_ONLY")
     with ScriptedLLM({PROMPT: TOOL_LOOP}) as llm:
         run(make_agent(llm), PROMPT, "sync")
-    (tool,) = named(otel.spans(), "execute_tool get_weather")
-    assert json.loads(tool.attributes[A.GEN_AI_TOOL_CALL_ARGUMENTS]) == {"city": "Paris"}
-    assert tool.attributes[A.GEN_AI_TOOL_CALL_RESULT] == "Sunny in Paris"  # text is recorded as it is
+    assert tool_content(otel.spans(), "execute_tool get_weather") == ({"city": "Paris"}, "Sunny in Paris")
 
 
 @pytest.mark.covers("openai_agents", "invoke_agent", "async", "handoffs")
@@ -311,12 +309,8 @@ def test_concurrent_runs_each_get_their_own_tree(otel, instrument) -> None:
         results = asyncio.run(main(llm))
     assert [r.final_output for r in results] == [f"Sunny {i}." for i in range(4)]
     spans = otel.spans()
-    workflows = named(spans, "invoke_workflow Agent workflow")
-    assert len(workflows) == 4 and len({w.context.trace_id for w in workflows}) == 4
     assert tree(spans) == TOOL_TREE * 4
-    for workflow in workflows:
-        mine = [s for s in spans if s.context.trace_id == workflow.context.trace_id]
-        assert tree(mine) == TOOL_TREE
+    assert_runs_apart(spans, "invoke_workflow Agent workflow", TOOL_TREE, 4)
 
 
 @pytest.mark.covers("openai_agents", "invoke_agent", "sync", "sdk_export_kept")

@@ -4,7 +4,6 @@ our OpenAI CLIENT spans, or Pydantic AI's own instrumentation with ours standing
 from __future__ import annotations
 
 import asyncio
-import json
 
 import pytest
 from pydantic_ai.exceptions import ModelHTTPError
@@ -14,18 +13,20 @@ from pydantic_ai.providers.openai import OpenAIProvider
 import openai
 from otel_llm.semconv import attributes as A
 from pydantic_ai import Agent
-from tests.agent_trees import client_spans, metric_sum, named, token_sums, tree
-from tests.scripted_llm import MODEL, ScriptedLLM, Turn, call, say
+from tests.agent_trees import (
+    assert_counted_once,
+    assert_runs_apart,
+    client_spans,
+    metric_sum,
+    named,
+    token_sums,
+    tool_content,
+    tool_loop_tree,
+    tree,
+)
+from tests.scripted_llm import ANSWER, MODEL, PROMPT, TOOL_LOOP, ScriptedLLM, Turn, call, say
 
-PROMPT = "What is the weather in Paris?"
-ANSWER = "It is sunny in Paris."
-TOOL_LOOP = [call("get_weather", 20, 5, city="Paris"), say(ANSWER, 30, 7)]
-TOOL_TREE = [
-    (0, "invoke_agent weather", "INTERNAL"),
-    (1, f"chat {MODEL}", "CLIENT"),
-    (1, "execute_tool get_weather", "INTERNAL"),
-    (1, f"chat {MODEL}", "CLIENT"),
-]
+TOOL_TREE = tool_loop_tree("invoke_agent weather")
 
 
 def make_agent(llm: ScriptedLLM, api: str = "chat") -> Agent:
@@ -88,8 +89,7 @@ def test_tool_loop_tree_tokens_and_cost_once(otel, instrument, api, mode) -> Non
         A.GEN_AI_TOOL_DESCRIPTION: "The weather in a city.",
         A.GEN_AI_AGENT_NAME: "weather",
     }
-    models = client_spans(spans)
-    assert len(models) == len(llm.requests) == 2
+    models = assert_counted_once(spans, llm.requests, (50, 12))
     assert [
         (s.attributes[A.GEN_AI_USAGE_INPUT_TOKENS], s.attributes[A.GEN_AI_USAGE_OUTPUT_TOKENS])
         for s in models
@@ -97,8 +97,6 @@ def test_tool_loop_tree_tokens_and_cost_once(otel, instrument, api, mode) -> Non
         (20, 5),
         (30, 7),
     ]
-    assert token_sums(spans) == (50, 12)
-    assert [s for s in spans if A.OTEL_LLM_USAGE_COST_USD in s.attributes] == models
     points = otel.metric_points()
     assert metric_sum(points, "gen_ai.client.token.usage", **{A.GEN_AI_TOKEN_TYPE: "input"}) == 50
     assert len(points["gen_ai.invoke_agent.duration"]) == 1
@@ -109,9 +107,7 @@ def test_tool_arguments_and_result_with_content_capture(otel, instrument) -> Non
     instrument(capture_mode="SPAN_ONLY")
     with ScriptedLLM({PROMPT: TOOL_LOOP}) as llm:
         run(make_agent(llm), PROMPT, "sync")
-    (tool,) = named(otel.spans(), "execute_tool get_weather")
-    assert json.loads(tool.attributes[A.GEN_AI_TOOL_CALL_ARGUMENTS]) == {"city": "Paris"}
-    assert tool.attributes[A.GEN_AI_TOOL_CALL_RESULT] == "Sunny in Paris"
+    assert tool_content(otel.spans(), "execute_tool get_weather") == ({"city": "Paris"}, "Sunny in Paris")
 
 
 @pytest.mark.covers("pydantic_ai", "invoke_agent", "sync", "errors")
@@ -161,11 +157,7 @@ def test_concurrent_runs_each_get_their_own_tree(otel, instrument) -> None:
 
     with ScriptedLLM(scripts) as llm:
         assert asyncio.run(main(llm)) == [f"Sunny {i}." for i in range(4)]
-    spans = otel.spans()
-    agents = named(spans, "invoke_agent weather")
-    assert len({a.context.trace_id for a in agents}) == 4
-    for agent in agents:
-        assert tree([s for s in spans if s.context.trace_id == agent.context.trace_id]) == TOOL_TREE
+    assert_runs_apart(otel.spans(), "invoke_agent weather", TOOL_TREE, 4)
 
 
 @pytest.mark.no_conformance  # Pydantic AI's own spans carry its keys (logfire.*, gen_ai.aggregated_usage.*)

@@ -3,7 +3,6 @@ our OpenAI CLIENT spans, run whole or as a stream of steps, in threads too."""
 
 from __future__ import annotations
 
-import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -11,11 +10,15 @@ from smolagents.utils import AgentGenerationError
 
 from otel_llm.semconv import attributes as A
 from smolagents import OpenAIServerModel, ToolCallingAgent, tool
-from tests.agent_trees import client_spans, named, token_sums, tree
-from tests.scripted_llm import MODEL, ScriptedLLM, Turn, call
+from tests.agent_trees import (
+    assert_counted_once,
+    assert_runs_apart,
+    named,
+    tool_content,
+    tree,
+)
+from tests.scripted_llm import ANSWER, MODEL, PROMPT, ScriptedLLM, Turn, call
 
-PROMPT = "What is the weather in Paris?"
-ANSWER = "It is sunny in Paris."
 TOOL_LOOP = [call("get_weather", 20, 5, city="Paris"), call("final_answer", 30, 7, answer=ANSWER)]
 TOOL_TREE = [
     (0, "invoke_agent weather", "INTERNAL"),
@@ -78,10 +81,7 @@ def test_tool_loop_tree_tokens_and_cost_once(otel, instrument, mode) -> None:
         A.GEN_AI_TOOL_TYPE: "function",
         A.GEN_AI_TOOL_DESCRIPTION: "The weather in a city.",
     }
-    models = client_spans(spans)
-    assert len(models) == len(llm.requests) == 2
-    assert token_sums(spans) == (50, 12)
-    assert [s for s in spans if A.OTEL_LLM_USAGE_COST_USD in s.attributes] == models
+    assert len(assert_counted_once(spans, llm.requests, (50, 12))) == 2
 
 
 @pytest.mark.covers("smolagents", "invoke_agent", "sync", "content")
@@ -89,9 +89,7 @@ def test_tool_arguments_and_result_with_content_capture(otel, instrument) -> Non
     instrument(capture_mode="SPAN_ONLY")
     with ScriptedLLM({PROMPT: TOOL_LOOP}) as llm:
         run(make_agent(llm), PROMPT, "sync")
-    (tool_span,) = named(otel.spans(), "execute_tool get_weather")
-    assert json.loads(tool_span.attributes[A.GEN_AI_TOOL_CALL_ARGUMENTS]) == {"city": "Paris"}
-    assert tool_span.attributes[A.GEN_AI_TOOL_CALL_RESULT] == "Sunny in Paris"
+    assert tool_content(otel.spans(), "execute_tool get_weather") == ({"city": "Paris"}, "Sunny in Paris")
 
 
 @pytest.mark.covers("smolagents", "invoke_agent", "sync", "errors")
@@ -134,8 +132,4 @@ def test_runs_in_threads_each_get_their_own_tree(otel, instrument) -> None:
     with ScriptedLLM(scripts) as llm, ThreadPoolExecutor(4) as pool:
         answers = list(pool.map(lambda p: make_agent(llm).run(p), prompts))
     assert answers == [f"Sunny {i}." for i in range(4)]
-    spans = otel.spans()
-    agents = named(spans, "invoke_agent weather")
-    assert len({a.context.trace_id for a in agents}) == 4
-    for agent in agents:
-        assert tree([s for s in spans if s.context.trace_id == agent.context.trace_id]) == TOOL_TREE
+    assert_runs_apart(otel.spans(), "invoke_agent weather", TOOL_TREE, 4)

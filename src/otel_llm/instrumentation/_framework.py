@@ -18,8 +18,9 @@ from opentelemetry import context
 
 from otel_llm.instrumentation._base import GenAIInstrumentor
 from otel_llm.instrumentation._wrapping import Patch, remove_patches
+from otel_llm.semconv import attributes as A
 from otel_llm.telemetry.invocation import GenAITelemetry
-from otel_llm.telemetry.operations import Operation
+from otel_llm.telemetry.operations import Operation, OperationKind, start_operation
 
 logger = logging.getLogger(__name__)
 
@@ -135,3 +136,66 @@ def iterate_within(operation: Operation | None, steps: Iterator[Any]) -> Iterato
         operation.fail(error)
         raise
     operation.end()
+
+
+TOOL_TYPE_FUNCTION = "function"
+
+Start = Callable[[GenAITelemetry, Any, tuple, dict[str, Any]], Operation | None]
+"""``start(telemetry, instance, args, kwargs)``: the operation of one wrapped call (or ``None``)."""
+
+
+def start_tool(
+    telemetry: GenAITelemetry,
+    name: str | None,
+    description: str | None,
+    arguments: Any,
+    attributes: dict[str, Any] | None = None,
+) -> Operation | None:
+    """An ``execute_tool`` operation for a function tool; its arguments are content (recorded if captured)."""
+    operation = start_operation(
+        telemetry,
+        OperationKind.EXECUTE_TOOL,
+        name,
+        attributes={
+            A.GEN_AI_TOOL_TYPE: TOOL_TYPE_FUNCTION,
+            A.GEN_AI_TOOL_DESCRIPTION: description,
+            **(attributes or {}),
+        },
+    )
+    if operation is not None and operation.capture:
+        operation.content[A.GEN_AI_TOOL_CALL_ARGUMENTS] = arguments
+    return operation
+
+
+def with_result(operation: Operation | None, result: Any) -> Any:
+    """``result``, recorded as the call's result when ``operation`` is a tool call capturing content."""
+    if (
+        operation is not None
+        and operation.capture
+        and operation.start_attributes.get(A.GEN_AI_OPERATION_NAME) == A.GenAiOperationNameValues.EXECUTE_TOOL
+    ):
+        operation.content[A.GEN_AI_TOOL_CALL_RESULT] = result
+    return result
+
+
+def operation_hook(start: Start, is_async: bool = False) -> Callable[[GenAITelemetry], Wrapper]:
+    """A :class:`Hook` wrapper factory: each wrapped call runs inside the operation ``start`` gives it."""
+
+    def factory(telemetry: GenAITelemetry) -> Wrapper:
+        def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
+            operation = start(telemetry, instance, args, kwargs)
+            return call_within(operation, lambda: with_result(operation, wrapped(*args, **kwargs)))
+
+        async def async_wrapper(
+            wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]
+        ) -> Any:
+            operation = start(telemetry, instance, args, kwargs)
+
+            async def call() -> Any:
+                return with_result(operation, await wrapped(*args, **kwargs))
+
+            return await await_within(operation, call)
+
+        return async_wrapper if is_async else wrapper
+
+    return factory

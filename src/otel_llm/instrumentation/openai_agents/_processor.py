@@ -39,6 +39,7 @@ from opentelemetry.context import Context
 from opentelemetry.trace import Status, StatusCode
 
 from otel_llm.instrumentation._endpoint import start_at
+from otel_llm.instrumentation._framework import TOOL_TYPE_FUNCTION
 from otel_llm.instrumentation.openai_agents._request_model import REQUEST_MODEL
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
@@ -46,7 +47,6 @@ from otel_llm.telemetry.operations import Operation, OperationKind, activate, de
 
 logger = logging.getLogger(__name__)
 
-TOOL_TYPE_FUNCTION = "function"
 TOOL_TYPE_EXTENSION = "extension"  # MCP tools run through the agent's MCP client
 
 

@@ -24,12 +24,10 @@ from opentelemetry import context
 from opentelemetry.trace import NoOpTracer
 from pydantic_ai.capabilities import AbstractCapability
 
-from otel_llm.instrumentation._framework import await_within
+from otel_llm.instrumentation._framework import await_within, start_tool, with_result
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry.invocation import GENAI_SPAN_KEY, HTTP_SUPPRESS_KEY, GenAITelemetry
 from otel_llm.telemetry.operations import OperationKind, start_operation
-
-TOOL_TYPE_FUNCTION = "function"
 
 
 def _own_instrumentation(ctx: Any) -> bool:
@@ -61,21 +59,13 @@ class OTelLLMCapability(AbstractCapability[Any]):
             return await handler(args)
         attributes = {
             A.GEN_AI_TOOL_CALL_ID: getattr(call, "tool_call_id", None),
-            A.GEN_AI_TOOL_TYPE: TOOL_TYPE_FUNCTION,
-            A.GEN_AI_TOOL_DESCRIPTION: getattr(tool_def, "description", None),
             A.GEN_AI_AGENT_NAME: getattr(getattr(ctx, "agent", None), "name", None),
         }
-        operation = start_operation(
-            self.telemetry, OperationKind.EXECUTE_TOOL, call.tool_name, attributes=attributes
-        )
-        if operation is not None and operation.capture:
-            operation.content[A.GEN_AI_TOOL_CALL_ARGUMENTS] = _arguments(call)
+        description = getattr(tool_def, "description", None)
+        operation = start_tool(self.telemetry, call.tool_name, description, _arguments(call), attributes)
 
         async def execute() -> Any:
-            result = await handler(args)
-            if operation is not None and operation.capture:
-                operation.content[A.GEN_AI_TOOL_CALL_RESULT] = result
-            return result
+            return with_result(operation, await handler(args))
 
         return await await_within(operation, execute)
 

@@ -21,12 +21,12 @@ from otel_llm.instrumentation._framework import (
     Wrapper,
     call_within,
     iterate_within,
+    operation_hook,
+    start_tool,
 )
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry.invocation import GenAITelemetry
-from otel_llm.telemetry.operations import OperationKind, start_operation
-
-TOOL_TYPE_FUNCTION = "function"
+from otel_llm.telemetry.operations import Operation, OperationKind, start_operation
 
 
 def _run_wrapper(telemetry: GenAITelemetry) -> Wrapper:
@@ -46,30 +46,9 @@ def _run_wrapper(telemetry: GenAITelemetry) -> Wrapper:
     return wrapper
 
 
-def _tool_wrapper(telemetry: GenAITelemetry) -> Wrapper:
-    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
-        attributes = {
-            A.GEN_AI_TOOL_TYPE: TOOL_TYPE_FUNCTION,
-            A.GEN_AI_TOOL_DESCRIPTION: getattr(instance, "description", None),
-        }
-        operation = start_operation(
-            telemetry, OperationKind.EXECUTE_TOOL, getattr(instance, "name", None), attributes=attributes
-        )
-        if operation is None:
-            return wrapped(*args, **kwargs)
-        if operation.capture:
-            arguments = {k: v for k, v in kwargs.items() if k != "sanitize_inputs_outputs"}
-            operation.content[A.GEN_AI_TOOL_CALL_ARGUMENTS] = arguments or list(args)
-
-        def call() -> Any:
-            result = wrapped(*args, **kwargs)
-            if operation.capture:
-                operation.content[A.GEN_AI_TOOL_CALL_RESULT] = result
-            return result
-
-        return call_within(operation, call)
-
-    return wrapper
+def _tool(telemetry: GenAITelemetry, tool: Any, args: tuple, kwargs: dict[str, Any]) -> Operation | None:
+    arguments = {k: v for k, v in kwargs.items() if k != "sanitize_inputs_outputs"} or list(args)
+    return start_tool(telemetry, getattr(tool, "name", None), getattr(tool, "description", None), arguments)
 
 
 class SmolagentsInstrumentor(FrameworkInstrumentor):
@@ -79,7 +58,7 @@ class SmolagentsInstrumentor(FrameworkInstrumentor):
     def hooks(self) -> Sequence[Hook]:
         return (
             Hook("smolagents.agents", "MultiStepAgent.run", _run_wrapper),
-            Hook("smolagents.tools", "Tool.__call__", _tool_wrapper),
+            Hook("smolagents.tools", "Tool.__call__", operation_hook(_tool)),
         )
 
 
