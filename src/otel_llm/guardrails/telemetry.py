@@ -9,50 +9,24 @@ from typing import TYPE_CHECKING
 
 from opentelemetry import _logs, metrics, trace
 from opentelemetry.context import Context
-from opentelemetry.metrics import Counter, Histogram
 from opentelemetry.trace import Span, StatusCode
 
-from otel_llm import __version__
 from otel_llm.config import CAPTURE_CONTENT_ENV, parse_capture_mode
 from otel_llm.guardrails.results import CheckResult, DetectorError, Finding, Outcome, Source
 from otel_llm.semconv import attributes as A
 from otel_llm.semconv import events as E
-from otel_llm.semconv import metrics as M
 from otel_llm.semconv import spans as S
+from otel_llm.telemetry.guardrail_signals import guardrail_signals
 
 if TYPE_CHECKING:
     from otel_llm.guardrails.policy import Policy, Rule
 
-SCOPE = "otel_llm.guardrails"
 RESULT_TYPE = "action"  # our native result: the action the rule took
 
 
 def content_capture_enabled() -> bool:
     """Whether checked content may go on events (``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT``)."""
     return parse_capture_mode(os.environ.get(CAPTURE_CONTENT_ENV)).on_event
-
-
-def guardrail_signals(
-    tracer_provider: trace.TracerProvider | None = None,
-    meter_provider: metrics.MeterProvider | None = None,
-    logger_provider: _logs.LoggerProvider | None = None,
-) -> tuple[trace.Tracer, _logs.Logger, Counter, Histogram]:
-    """The tracer, event logger, check counter and duration histogram of guardrail checks (ours and the
-    agent SDKs' own guardrails alike)."""
-    meter = metrics.get_meter(SCOPE, __version__, meter_provider)
-    checks = meter.create_counter(
-        M.OTEL_LLM_GUARDRAIL_CHECKS,
-        unit=M.OTEL_LLM_GUARDRAIL_CHECKS_UNIT,
-        description=M.OTEL_LLM_GUARDRAIL_CHECKS_BRIEF,
-    )
-    duration = meter.create_histogram(
-        M.OTEL_LLM_GUARDRAIL_CHECK_DURATION,
-        unit=M.OTEL_LLM_GUARDRAIL_CHECK_DURATION_UNIT,
-        description=M.OTEL_LLM_GUARDRAIL_CHECK_DURATION_BRIEF,
-        explicit_bucket_boundaries_advisory=M.OTEL_LLM_GUARDRAIL_CHECK_DURATION_BUCKETS,
-    )
-    tracer = trace.get_tracer(SCOPE, __version__, tracer_provider)
-    return tracer, _logs.get_logger(SCOPE, __version__, logger_provider=logger_provider), checks, duration
 
 
 class GuardrailTelemetry:

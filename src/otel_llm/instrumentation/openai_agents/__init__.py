@@ -17,7 +17,6 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
-from otel_llm.guardrails.results import Source
 from otel_llm.instrumentation._framework import FrameworkInstrumentor, Hook, Wrapper
 from otel_llm.instrumentation.openai_agents import _request_model
 from otel_llm.telemetry.invocation import GenAITelemetry
@@ -25,6 +24,7 @@ from otel_llm.telemetry.invocation import GenAITelemetry
 logger = logging.getLogger(__name__)
 
 _RESPONSES_MODEL = "agents.models.openai_responses"
+INPUT, OUTPUT = "input", "output"  # gen_ai.guardrail.source of the SDK's input and output guardrails
 
 
 def _openai_recorded() -> bool:
@@ -59,8 +59,8 @@ class OpenAIAgentsInstrumentor(FrameworkInstrumentor):
     def hooks(self) -> Sequence[Hook]:
         guardrails = self._guardrail_telemetry
         return (
-            Hook("agents.guardrail", "InputGuardrail.run", lambda _: guardrails.wrapper(Source.INPUT)),
-            Hook("agents.guardrail", "OutputGuardrail.run", lambda _: guardrails.wrapper(Source.OUTPUT)),
+            Hook("agents.guardrail", "InputGuardrail.run", lambda _: guardrails.wrapper(INPUT)),
+            Hook("agents.guardrail", "OutputGuardrail.run", lambda _: guardrails.wrapper(OUTPUT)),
             Hook("agents.util._error_tracing", "attach_error_to_span", self._error_hook),
             Hook(_RESPONSES_MODEL, "OpenAIResponsesModel.get_response", _request_model.get_response_wrapper),
             Hook(

@@ -20,10 +20,9 @@ from typing import Any
 from opentelemetry import _logs, context, metrics, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from otel_llm.guardrails.results import Outcome, Source
-from otel_llm.guardrails.telemetry import guardrail_signals
 from otel_llm.semconv import attributes as A
 from otel_llm.semconv import events as E
+from otel_llm.telemetry.guardrail_signals import guardrail_signals
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ class AgentGuardrailTelemetry:
             tracer_provider, meter_provider, logger_provider
         )
 
-    def wrapper(self, source: Source) -> Callable[..., Any]:
+    def wrapper(self, source: str) -> Callable[..., Any]:
         """The wrapt wrapper of ``InputGuardrail.run`` (``source`` input) or ``OutputGuardrail.run``."""
 
         async def run(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
@@ -66,12 +65,12 @@ class AgentGuardrailTelemetry:
 
         return run
 
-    def _start(self, guardrail: Any, source: Source) -> tuple[trace.Span, dict[str, str], float] | None:
+    def _start(self, guardrail: Any, source: str) -> tuple[trace.Span, dict[str, str], float] | None:
         try:
             attributes = {
                 A.GEN_AI_GUARDRAIL_COMPONENT_NAME: COMPONENT,
                 A.GEN_AI_GUARDRAIL_POLICY_ID: str(guardrail.get_name()),
-                A.GEN_AI_GUARDRAIL_SOURCE: source.value,
+                A.GEN_AI_GUARDRAIL_SOURCE: source,
             }
             span = self.tracer.start_span(
                 SPAN_NAME,
@@ -96,12 +95,16 @@ class AgentGuardrailTelemetry:
     ) -> None:
         try:
             if error is not None:
-                outcome = Outcome.ERROR
+                outcome = A.OtelLlmGuardrailOutcomeValues.ERROR
                 span.set_attribute(A.ERROR_TYPE, type(error).__qualname__)
                 span.set_status(Status(StatusCode.ERROR, str(error)[:1024]))
             else:
                 triggered = bool(result.output.tripwire_triggered)
-                outcome = Outcome.BLOCK if triggered else Outcome.PASS
+                outcome = (
+                    A.OtelLlmGuardrailOutcomeValues.BLOCK
+                    if triggered
+                    else A.OtelLlmGuardrailOutcomeValues.PASS
+                )
                 value = "true" if triggered else "false"
                 span.set_attributes(
                     {A.GEN_AI_GUARDRAIL_RESULT_TYPE: RESULT_TYPE, A.GEN_AI_GUARDRAIL_RESULT_VALUE: value}
@@ -116,8 +119,8 @@ class AgentGuardrailTelemetry:
                         },
                         context=trace.set_span_in_context(span),
                     )
-            span.set_attribute(A.OTEL_LLM_GUARDRAIL_OUTCOME, outcome.value)
-            metric_attributes = {**attributes, A.OTEL_LLM_GUARDRAIL_OUTCOME: outcome.value}
+            span.set_attribute(A.OTEL_LLM_GUARDRAIL_OUTCOME, outcome)
+            metric_attributes = {**attributes, A.OTEL_LLM_GUARDRAIL_OUTCOME: outcome}
             self.checks.add(1, metric_attributes)
             self.duration.record(perf_counter() - started, metric_attributes)
         except Exception:
