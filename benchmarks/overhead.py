@@ -508,8 +508,10 @@ def main(argv: list[str] | None = None) -> int:
         bench.providers.shutdown()
     env = environment(load_before, args)
     print(*env, "", *(report(result) for result in results), profile or "", sep="\n")
-    if args.write:
-        args.write.write_text(document(results, env, profile))
+    if args.write:  # sections other benchmarks write (``<!-- name:start -->`` ... at the end) are kept
+        old = args.write.read_text() if args.write.exists() else ""
+        kept = old[old.index("\n<!-- ") :] if "\n<!-- " in old else ""
+        args.write.write_text(document(results, env, profile) + kept)
         print(f"wrote {args.write}")
     return 0
 
