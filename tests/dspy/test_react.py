@@ -77,7 +77,13 @@ def run(llm: ScriptedLLM, prompt: str, mode: str, engine: str = "auto") -> str:
 @pytest.mark.parametrize(
     ("engine", "mode"),
     [
-        pytest.param(engine, mode, marks=pytest.mark.covers("dspy", "invoke_agent", mode, f"tools_{engine}"))
+        pytest.param(
+            engine,
+            mode,
+            marks=pytest.mark.covers(
+                provider="dspy", operation="invoke_agent", mode=mode, feature=f"tools_{engine}"
+            ),
+        )
         for engine, mode in [("lm15", "sync"), ("lm15", "async"), ("litellm", "sync"), ("litellm", "async")]
     ],
 )
@@ -98,7 +104,7 @@ def test_react_tree_tokens_and_cost_once(otel, instrument, engine, mode) -> None
     assert len(models) == 3 and {s.instrumentation_scope.name for s in models} == {"otel_llm"}
 
 
-@pytest.mark.covers("dspy", "invoke_agent", "sync", "content")
+@pytest.mark.covers(provider="dspy", operation="invoke_agent", mode="sync", feature="content")
 def test_tool_arguments_and_result_with_content_capture(otel, instrument) -> None:
     instrument(capture_mode="SPAN_ONLY")
     with ScriptedLLM({PROMPT: TOOL_LOOP}) as llm:
@@ -106,7 +112,7 @@ def test_tool_arguments_and_result_with_content_capture(otel, instrument) -> Non
     assert tool_content(otel.spans(), "execute_tool get_weather") == ({"city": "Paris"}, "Sunny in Paris")
 
 
-@pytest.mark.covers("dspy", "invoke_agent", "sync", "errors")
+@pytest.mark.covers(provider="dspy", operation="invoke_agent", mode="sync", feature="errors")
 def test_failing_tool_has_error_type_and_the_agent_goes_on(otel, instrument) -> None:
     instrument()
     prompt = "Weather in Atlantis?"
@@ -123,7 +129,7 @@ def test_failing_tool_has_error_type_and_the_agent_goes_on(otel, instrument) -> 
     assert [s.name for s in spans if A.ERROR_TYPE in s.attributes] == [tool.name]
 
 
-@pytest.mark.covers("dspy", "invoke_agent", "async", "concurrency")
+@pytest.mark.covers(provider="dspy", operation="invoke_agent", mode="async", feature="concurrency")
 def test_concurrent_runs_each_get_their_own_tree(otel, instrument) -> None:
     instrument()
     prompts = [f"What is the weather in city {i}?" for i in range(3)]

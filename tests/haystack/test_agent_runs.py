@@ -61,7 +61,12 @@ def run(agent: Agent, prompt: str, mode: str) -> str:
 @pytest.mark.parametrize(
     "mode",
     [
-        pytest.param(mode, marks=pytest.mark.covers("haystack", "invoke_agent", mode, "tools"))
+        pytest.param(
+            mode,
+            marks=pytest.mark.covers(
+                provider="haystack", operation="invoke_agent", mode=mode, feature="tools"
+            ),
+        )
         for mode in ("sync", "async", "stream")
     ],
 )
@@ -84,7 +89,7 @@ def test_tool_loop_tree_tokens_and_cost_once(otel, instrument, mode) -> None:
     assert all(s.attributes.get(A.GEN_AI_REQUEST_STREAM, False) is (mode == "stream") for s in models)
 
 
-@pytest.mark.covers("haystack", "invoke_agent", "sync", "content")
+@pytest.mark.covers(provider="haystack", operation="invoke_agent", mode="sync", feature="content")
 def test_tool_arguments_and_result_with_content_capture(otel, instrument) -> None:
     instrument(capture_mode="SPAN_ONLY")
     with ScriptedLLM({PROMPT: TOOL_LOOP}) as llm:
@@ -92,7 +97,7 @@ def test_tool_arguments_and_result_with_content_capture(otel, instrument) -> Non
     assert tool_content(otel.spans(), "execute_tool get_weather") == ({"city": "Paris"}, "Sunny in Paris")
 
 
-@pytest.mark.covers("haystack", "invoke_agent", "sync", "errors")
+@pytest.mark.covers(provider="haystack", operation="invoke_agent", mode="sync", feature="errors")
 def test_failing_tool_has_error_type_and_the_agent_goes_on(otel, instrument) -> None:
     instrument()
     prompt = "Weather in Atlantis?"
@@ -106,7 +111,7 @@ def test_failing_tool_has_error_type_and_the_agent_goes_on(otel, instrument) -> 
     assert [s.name for s in spans if A.ERROR_TYPE in s.attributes] == [tool.name]
 
 
-@pytest.mark.covers("haystack", "invoke_agent", "async", "errors")
+@pytest.mark.covers(provider="haystack", operation="invoke_agent", mode="async", feature="errors")
 def test_failing_model_call_reaches_the_app_unchanged(otel, instrument) -> None:
     instrument()
     prompt = "Weather in Rome?"
@@ -121,7 +126,7 @@ def test_failing_model_call_reaches_the_app_unchanged(otel, instrument) -> None:
     }
 
 
-@pytest.mark.covers("haystack", "invoke_agent", "async", "concurrency")
+@pytest.mark.covers(provider="haystack", operation="invoke_agent", mode="async", feature="concurrency")
 def test_concurrent_runs_each_get_their_own_tree(otel, instrument) -> None:
     instrument()
     prompts = [f"What is the weather in city {i}?" for i in range(4)]

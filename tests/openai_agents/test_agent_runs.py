@@ -70,7 +70,13 @@ def run(agent: Agent, prompt: str, mode: str):
 
 
 RUNS = [
-    pytest.param(api, mode, marks=pytest.mark.covers("openai_agents", "invoke_agent", mode, f"tools_{api}"))
+    pytest.param(
+        api,
+        mode,
+        marks=pytest.mark.covers(
+            provider="openai_agents", operation="invoke_agent", mode=mode, feature=f"tools_{api}"
+        ),
+    )
     for api, mode in [
         ("responses", "sync"),
         ("responses", "async"),
@@ -125,7 +131,9 @@ def test_tool_loop_tree_tokens_and_cost_once(otel, instrument, api, mode) -> Non
     assert len(points["gen_ai.execute_tool.duration"]) == 1
 
 
-@pytest.mark.covers("openai_agents", "invoke_agent", "sync", "no_provider_instrumentor")
+@pytest.mark.covers(
+    provider="openai_agents", operation="invoke_agent", mode="sync", feature="no_provider_instrumentor"
+)
 @pytest.mark.parametrize("api", ["responses", "chat"])
 def test_model_calls_from_the_sdk_when_openai_is_not_instrumented(otel, instrument, api) -> None:
     instrument(openai=False)
@@ -144,7 +152,7 @@ def test_model_calls_from_the_sdk_when_openai_is_not_instrumented(otel, instrume
     assert token_sums(spans) == (50, 12)
 
 
-@pytest.mark.covers("openai_agents", "invoke_agent", "sync", "content")
+@pytest.mark.covers(provider="openai_agents", operation="invoke_agent", mode="sync", feature="content")
 def test_tool_arguments_and_result_with_content_capture(otel, instrument) -> None:
     instrument(capture_mode="SPAN_ONLY")
     with ScriptedLLM({PROMPT: TOOL_LOOP}) as llm:
@@ -152,7 +160,7 @@ def test_tool_arguments_and_result_with_content_capture(otel, instrument) -> Non
     assert tool_content(otel.spans(), "execute_tool get_weather") == ({"city": "Paris"}, "Sunny in Paris")
 
 
-@pytest.mark.covers("openai_agents", "invoke_agent", "async", "handoffs")
+@pytest.mark.covers(provider="openai_agents", operation="invoke_agent", mode="async", feature="handoffs")
 def test_handoff_is_a_transfer_tool_between_agent_spans(otel, instrument) -> None:
     instrument()
     prompt = "I was charged twice"
@@ -182,7 +190,7 @@ def test_handoff_is_a_transfer_tool_between_agent_spans(otel, instrument) -> Non
     assert token_sums(spans) == (40, 7)
 
 
-@pytest.mark.covers("openai_agents", "invoke_agent", "sync", "errors")
+@pytest.mark.covers(provider="openai_agents", operation="invoke_agent", mode="sync", feature="errors")
 def test_failing_tool_has_error_type_and_the_run_goes_on(otel, instrument) -> None:
     instrument()
     prompt = "Weather in Atlantis?"
@@ -198,7 +206,7 @@ def test_failing_tool_has_error_type_and_the_run_goes_on(otel, instrument) -> No
     assert point.attributes[A.ERROR_TYPE] == "ValueError"
 
 
-@pytest.mark.covers("openai_agents", "invoke_agent", "async", "errors")
+@pytest.mark.covers(provider="openai_agents", operation="invoke_agent", mode="async", feature="errors")
 @pytest.mark.parametrize("mode", ["async", "stream"])
 def test_failing_model_call_reaches_the_app_unchanged(otel, instrument, mode) -> None:
     instrument()
@@ -234,7 +242,7 @@ def _guardrail_spans(spans) -> dict[str, dict]:
     }
 
 
-@pytest.mark.covers("openai_agents", "invoke_agent", "sync", "guardrails")
+@pytest.mark.covers(provider="openai_agents", operation="invoke_agent", mode="sync", feature="guardrails")
 def test_guardrails_that_pass(otel, instrument) -> None:
     instrument()
     with ScriptedLLM({PROMPT: TOOL_LOOP}) as llm:
@@ -269,7 +277,7 @@ def test_guardrails_that_pass(otel, instrument) -> None:
     assert not [r for r in otel.logs() if r.event_name == "gen_ai.guardrail.result"]
 
 
-@pytest.mark.covers("openai_agents", "invoke_agent", "async", "guardrails")
+@pytest.mark.covers(provider="openai_agents", operation="invoke_agent", mode="async", feature="guardrails")
 def test_tripped_guardrail_blocks_and_the_app_sees_the_sdk_exception(otel, instrument) -> None:
     instrument()
     prompt = "Do my homework please"
@@ -296,7 +304,7 @@ def test_tripped_guardrail_blocks_and_the_app_sees_the_sdk_exception(otel, instr
     assert event.span_id == check.context.span_id
 
 
-@pytest.mark.covers("openai_agents", "invoke_agent", "async", "concurrency")
+@pytest.mark.covers(provider="openai_agents", operation="invoke_agent", mode="async", feature="concurrency")
 def test_concurrent_runs_each_get_their_own_tree(otel, instrument) -> None:
     instrument()
     prompts = [f"What is the weather in city {i}?" for i in range(4)]
@@ -313,7 +321,9 @@ def test_concurrent_runs_each_get_their_own_tree(otel, instrument) -> None:
     assert_runs_apart(spans, "invoke_workflow Agent workflow", TOOL_TREE, 4)
 
 
-@pytest.mark.covers("openai_agents", "invoke_agent", "sync", "sdk_export_kept")
+@pytest.mark.covers(
+    provider="openai_agents", operation="invoke_agent", mode="sync", feature="sdk_export_kept"
+)
 def test_the_apps_own_processors_keep_receiving_the_sdk_spans(otel, instrument, app_processor) -> None:
     instrument()
     with ScriptedLLM({PROMPT: TOOL_LOOP}) as llm, trace("Forecast", group_id="conv-42"):

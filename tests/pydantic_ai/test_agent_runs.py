@@ -59,7 +59,13 @@ def run(agent: Agent, prompt: str, mode: str) -> str:
 
 
 RUNS = [
-    pytest.param(api, mode, marks=pytest.mark.covers("pydantic_ai", "invoke_agent", mode, f"tools_{api}"))
+    pytest.param(
+        api,
+        mode,
+        marks=pytest.mark.covers(
+            provider="pydantic_ai", operation="invoke_agent", mode=mode, feature=f"tools_{api}"
+        ),
+    )
     for api, mode in [("chat", "sync"), ("chat", "async"), ("chat", "stream"), ("responses", "async")]
 ]
 
@@ -102,7 +108,7 @@ def test_tool_loop_tree_tokens_and_cost_once(otel, instrument, api, mode) -> Non
     assert len(points["gen_ai.invoke_agent.duration"]) == 1
 
 
-@pytest.mark.covers("pydantic_ai", "invoke_agent", "sync", "content")
+@pytest.mark.covers(provider="pydantic_ai", operation="invoke_agent", mode="sync", feature="content")
 def test_tool_arguments_and_result_with_content_capture(otel, instrument) -> None:
     instrument(capture_mode="SPAN_ONLY")
     with ScriptedLLM({PROMPT: TOOL_LOOP}) as llm:
@@ -110,7 +116,7 @@ def test_tool_arguments_and_result_with_content_capture(otel, instrument) -> Non
     assert tool_content(otel.spans(), "execute_tool get_weather") == ({"city": "Paris"}, "Sunny in Paris")
 
 
-@pytest.mark.covers("pydantic_ai", "invoke_agent", "sync", "errors")
+@pytest.mark.covers(provider="pydantic_ai", operation="invoke_agent", mode="sync", feature="errors")
 def test_failing_tool_fails_its_span_and_reaches_the_app(otel, instrument) -> None:
     instrument()
     prompt = "Weather in Atlantis?"
@@ -129,7 +135,7 @@ def test_failing_tool_fails_its_span_and_reaches_the_app(otel, instrument) -> No
     }
 
 
-@pytest.mark.covers("pydantic_ai", "invoke_agent", "async", "errors")
+@pytest.mark.covers(provider="pydantic_ai", operation="invoke_agent", mode="async", feature="errors")
 @pytest.mark.parametrize("mode", ["async", "stream"])
 def test_failing_model_call(otel, instrument, mode) -> None:
     instrument()
@@ -145,7 +151,7 @@ def test_failing_model_call(otel, instrument, mode) -> None:
     }
 
 
-@pytest.mark.covers("pydantic_ai", "invoke_agent", "async", "concurrency")
+@pytest.mark.covers(provider="pydantic_ai", operation="invoke_agent", mode="async", feature="concurrency")
 def test_concurrent_runs_each_get_their_own_tree(otel, instrument) -> None:
     instrument()
     prompts = [f"What is the weather in city {i}?" for i in range(4)]
@@ -161,7 +167,9 @@ def test_concurrent_runs_each_get_their_own_tree(otel, instrument) -> None:
 
 
 @pytest.mark.no_conformance  # Pydantic AI's own spans carry its keys (logfire.*, gen_ai.aggregated_usage.*)
-@pytest.mark.covers("pydantic_ai", "invoke_agent", "sync", "own_instrumentation")
+@pytest.mark.covers(
+    provider="pydantic_ai", operation="invoke_agent", mode="sync", feature="own_instrumentation"
+)
 def test_with_pydantic_ais_own_instrumentation_ours_stands_aside(otel, instrument) -> None:
     instrument()
     with ScriptedLLM({PROMPT: TOOL_LOOP}) as llm:

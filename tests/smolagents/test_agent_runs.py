@@ -58,8 +58,18 @@ def run(agent: ToolCallingAgent, prompt: str, mode: str):
 @pytest.mark.parametrize(
     "mode",
     [
-        pytest.param("sync", marks=pytest.mark.covers("smolagents", "invoke_agent", "sync", "tools")),
-        pytest.param("stream", marks=pytest.mark.covers("smolagents", "invoke_agent", "stream", "tools")),
+        pytest.param(
+            "sync",
+            marks=pytest.mark.covers(
+                provider="smolagents", operation="invoke_agent", mode="sync", feature="tools"
+            ),
+        ),
+        pytest.param(
+            "stream",
+            marks=pytest.mark.covers(
+                provider="smolagents", operation="invoke_agent", mode="stream", feature="tools"
+            ),
+        ),
     ],
 )
 def test_tool_loop_tree_tokens_and_cost_once(otel, instrument, mode) -> None:
@@ -84,7 +94,7 @@ def test_tool_loop_tree_tokens_and_cost_once(otel, instrument, mode) -> None:
     assert len(assert_counted_once(spans, llm.requests, (50, 12))) == 2
 
 
-@pytest.mark.covers("smolagents", "invoke_agent", "sync", "content")
+@pytest.mark.covers(provider="smolagents", operation="invoke_agent", mode="sync", feature="content")
 def test_tool_arguments_and_result_with_content_capture(otel, instrument) -> None:
     instrument(capture_mode="SPAN_ONLY")
     with ScriptedLLM({PROMPT: TOOL_LOOP}) as llm:
@@ -92,7 +102,7 @@ def test_tool_arguments_and_result_with_content_capture(otel, instrument) -> Non
     assert tool_content(otel.spans(), "execute_tool get_weather") == ({"city": "Paris"}, "Sunny in Paris")
 
 
-@pytest.mark.covers("smolagents", "invoke_agent", "sync", "errors")
+@pytest.mark.covers(provider="smolagents", operation="invoke_agent", mode="sync", feature="errors")
 def test_failing_tool_has_error_type_and_the_agent_goes_on(otel, instrument) -> None:
     instrument()
     prompt = "Weather in Atlantis?"
@@ -107,7 +117,7 @@ def test_failing_tool_has_error_type_and_the_agent_goes_on(otel, instrument) -> 
     }
 
 
-@pytest.mark.covers("smolagents", "invoke_agent", "sync", "errors")
+@pytest.mark.covers(provider="smolagents", operation="invoke_agent", mode="sync", feature="errors")
 def test_failing_model_call(otel, instrument) -> None:
     instrument()
     prompt = "Weather in Rome?"
@@ -121,7 +131,7 @@ def test_failing_model_call(otel, instrument) -> None:
     }
 
 
-@pytest.mark.covers("smolagents", "invoke_agent", "sync", "concurrency")
+@pytest.mark.covers(provider="smolagents", operation="invoke_agent", mode="sync", feature="concurrency")
 def test_runs_in_threads_each_get_their_own_tree(otel, instrument) -> None:
     instrument()
     prompts = [f"What is the weather in city {i}?" for i in range(4)]
