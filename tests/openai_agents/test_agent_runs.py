@@ -4,6 +4,7 @@ call, tokens and cost once, errors on the failing span, and the app's results un
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from agents import (
@@ -13,9 +14,12 @@ from agents import (
     OpenAIChatCompletionsModel,
     OpenAIResponsesModel,
     Runner,
+    ToolGuardrailFunctionOutput,
     function_tool,
     input_guardrail,
     output_guardrail,
+    tool_input_guardrail,
+    tool_output_guardrail,
     trace,
 )
 
@@ -346,3 +350,56 @@ def test_uninstrumented_records_nothing(otel, instrument) -> None:
     with ScriptedLLM({PROMPT: TOOL_LOOP}) as llm:
         assert run(make_agent(llm), PROMPT, "sync").final_output == ANSWER
     assert otel.spans() == []
+
+
+@tool_input_guardrail
+def no_atlantis(data) -> ToolGuardrailFunctionOutput:
+    if "Atlantis" in data.context.tool_arguments:
+        return ToolGuardrailFunctionOutput.reject_content("Atlantis is off limits.")
+    return ToolGuardrailFunctionOutput.allow()
+
+
+@tool_output_guardrail
+def short_output(data) -> ToolGuardrailFunctionOutput:
+    return ToolGuardrailFunctionOutput.allow()
+
+
+@function_tool(tool_input_guardrails=[no_atlantis], tool_output_guardrails=[short_output])
+def guarded_weather(city: str) -> str:
+    """The weather in a city, for allowed cities."""
+    return f"Sunny in {city}"
+
+
+@pytest.mark.covers(
+    provider="openai_agents", operation="invoke_agent", mode="async", feature="tool_guardrails"
+)
+def test_tool_guardrails_allow_and_reject(otel, instrument) -> None:
+    instrument()
+    prompts = {"Weather in Paris?": "Paris", "Weather in Atlantis?": "Atlantis"}
+    scripts = {p: [call("guarded_weather", city=c), say("Done.")] for p, c in prompts.items()}
+    with ScriptedLLM(scripts) as llm:
+        for prompt in prompts:
+            assert run(make_agent(llm, tools=[guarded_weather]), prompt, "async").final_output == "Done."
+        rejected = json.dumps(llm.requests[-1]["body"]["input"])
+    assert "Atlantis is off limits." in rejected  # the model got the guardrail's message, not the result
+    spans = otel.spans()
+    checks = named(spans, "apply_guardrail OpenAI Agents")
+    results = sorted(
+        (
+            s.attributes[A.GEN_AI_GUARDRAIL_POLICY_ID],
+            s.attributes[A.GEN_AI_GUARDRAIL_SOURCE],
+            s.attributes[A.GEN_AI_GUARDRAIL_RESULT_TYPE],
+            s.attributes[A.GEN_AI_GUARDRAIL_RESULT_VALUE],
+            s.attributes[A.OTEL_LLM_GUARDRAIL_OUTCOME],
+        )
+        for s in checks
+    )
+    assert results == [
+        ("no_atlantis", "tool_input", "behavior", "allow", "pass"),
+        ("no_atlantis", "tool_input", "behavior", "reject_content", "block"),
+        ("short_output", "tool_output", "behavior", "allow", "pass"),
+    ]
+    tools = named(spans, "execute_tool guarded_weather")
+    assert all(any(under(c, t, spans) for t in tools) for c in checks)
+    (event,) = [r for r in otel.logs() if r.event_name == "gen_ai.guardrail.result"]
+    assert event.attributes[A.GEN_AI_GUARDRAIL_RESULT_VALUE] == "reject_content"

@@ -24,7 +24,9 @@ from otel_llm.telemetry.invocation import GenAITelemetry
 logger = logging.getLogger(__name__)
 
 _RESPONSES_MODEL = "agents.models.openai_responses"
-INPUT, OUTPUT = "input", "output"  # gen_ai.guardrail.source of the SDK's input and output guardrails
+_TOOL_GUARDRAILS = "agents.tool_guardrails"
+# gen_ai.guardrail.source of the SDK's input, output and tool guardrails
+INPUT, OUTPUT, TOOL_INPUT, TOOL_OUTPUT = "input", "output", "tool_input", "tool_output"
 
 
 def _openai_recorded() -> bool:
@@ -47,9 +49,12 @@ class OpenAIAgentsInstrumentor(FrameworkInstrumentor):
     # One processor for the process: the SDK has no public way to remove one, so it is disabled instead.
     _processor: ClassVar[Any] = None
     _guardrail_telemetry: Any = None
+    _tool_result: Any = None
 
     def _instrument(self, **kwargs: Any) -> None:
-        from otel_llm.instrumentation.openai_agents._guardrails import AgentGuardrailTelemetry
+        from otel_llm.instrumentation.openai_agents._guardrails import AgentGuardrailTelemetry, tool_result
+
+        self._tool_result = tool_result
 
         self._guardrail_telemetry = AgentGuardrailTelemetry(
             kwargs.get("tracer_provider"), kwargs.get("meter_provider"), kwargs.get("logger_provider")
@@ -57,10 +62,20 @@ class OpenAIAgentsInstrumentor(FrameworkInstrumentor):
         super()._instrument(**kwargs)
 
     def hooks(self) -> Sequence[Hook]:
-        guardrails = self._guardrail_telemetry
+        guardrails, tool_result = self._guardrail_telemetry, self._tool_result
         return (
             Hook("agents.guardrail", "InputGuardrail.run", lambda _: guardrails.wrapper(INPUT)),
             Hook("agents.guardrail", "OutputGuardrail.run", lambda _: guardrails.wrapper(OUTPUT)),
+            Hook(
+                _TOOL_GUARDRAILS,
+                "ToolInputGuardrail.run",
+                lambda _: guardrails.wrapper(TOOL_INPUT, tool_result),
+            ),
+            Hook(
+                _TOOL_GUARDRAILS,
+                "ToolOutputGuardrail.run",
+                lambda _: guardrails.wrapper(TOOL_OUTPUT, tool_result),
+            ),
             Hook("agents.util._error_tracing", "attach_error_to_span", self._error_hook),
             Hook(_RESPONSES_MODEL, "OpenAIResponsesModel.get_response", _request_model.get_response_wrapper),
             Hook(

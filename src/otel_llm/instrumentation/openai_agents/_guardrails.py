@@ -5,9 +5,12 @@ INTERNAL span (``gen_ai.guardrail.component.name`` ``OpenAI Agents``, the guardr
 ``gen_ai.guardrail.policy.id``, ``gen_ai.guardrail.source`` ``input`` or ``output``) with the SDK's own
 result, ``gen_ai.guardrail.result.type`` ``tripwire_triggered`` and its value ``true``/``false``, and our
 normalized ``otel_llm.guardrail.outcome``: ``block`` when the tripwire fired (the SDK stops the run),
-``pass`` when not, ``error`` when the guardrail function raised. The ``otel_llm.guardrail.checks``
-counter and ``otel_llm.guardrail.check.duration`` histogram count them, and a fired tripwire emits a
-``gen_ai.guardrail.result`` event, as otel-llm's own guardrails do for their findings.
+``pass`` when not, ``error`` when the guardrail function raised. Tool guardrails
+(``ToolInputGuardrail.run`` / ``ToolOutputGuardrail.run``) likewise, with sources ``tool_input`` /
+``tool_output`` and the native result ``behavior`` (``allow``; ``reject_content`` and ``raise_exception``
+block). The ``otel_llm.guardrail.checks`` counter and ``otel_llm.guardrail.check.duration`` histogram
+count them, and a blocking result emits a ``gen_ai.guardrail.result`` event, as otel-llm's own guardrails
+do for their findings.
 """
 
 from __future__ import annotations
@@ -28,7 +31,24 @@ logger = logging.getLogger(__name__)
 
 COMPONENT = "OpenAI Agents"
 RESULT_TYPE = "tripwire_triggered"
+TOOL_RESULT_TYPE = "behavior"
 SPAN_NAME = f"{A.GenAiOperationNameValues.APPLY_GUARDRAIL} {COMPONENT}"
+
+Reading = tuple[str, str, bool]
+"""A guardrail's native result as ``(gen_ai.guardrail.result.type, its value, whether it blocked)``."""
+
+
+def agent_result(result: Any) -> Reading:
+    """Input and output guardrails: the tripwire (a fired one stops the run)."""
+    triggered = bool(result.output.tripwire_triggered)
+    return RESULT_TYPE, "true" if triggered else "false", triggered
+
+
+def tool_result(output: Any) -> Reading:
+    """Tool guardrails: the behavior, ``allow``, ``reject_content`` (the model gets a message in place of the
+    call or its result) or ``raise_exception`` (the run stops); the last two block."""
+    behavior = str(output.behavior["type"])
+    return TOOL_RESULT_TYPE, behavior, behavior != "allow"
 
 
 class AgentGuardrailTelemetry:
@@ -44,7 +64,7 @@ class AgentGuardrailTelemetry:
             tracer_provider, meter_provider, logger_provider
         )
 
-    def wrapper(self, source: str) -> Callable[..., Any]:
+    def wrapper(self, source: str, read: Callable[[Any], Reading] = agent_result) -> Callable[..., Any]:
         """The wrapt wrapper of ``InputGuardrail.run`` (``source`` input) or ``OutputGuardrail.run``."""
 
         async def run(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
@@ -56,11 +76,11 @@ class AgentGuardrailTelemetry:
             try:
                 result = await wrapped(*args, **kwargs)
             except BaseException as error:
-                self._end(span, attributes, started, None, error)
+                self._end(span, attributes, started, None, error, read)
                 raise
             finally:
                 context.detach(token)
-            self._end(span, attributes, started, result, None)
+            self._end(span, attributes, started, result, None, read)
             return result
 
         return run
@@ -92,6 +112,7 @@ class AgentGuardrailTelemetry:
         started: float,
         result: Any,
         error: BaseException | None,
+        read: Callable[[Any], Reading],
     ) -> None:
         try:
             if error is not None:
@@ -99,22 +120,21 @@ class AgentGuardrailTelemetry:
                 span.set_attribute(A.ERROR_TYPE, type(error).__qualname__)
                 span.set_status(Status(StatusCode.ERROR, str(error)[:1024]))
             else:
-                triggered = bool(result.output.tripwire_triggered)
+                result_type, value, triggered = read(result)
                 outcome = (
                     A.OtelLlmGuardrailOutcomeValues.BLOCK
                     if triggered
                     else A.OtelLlmGuardrailOutcomeValues.PASS
                 )
-                value = "true" if triggered else "false"
                 span.set_attributes(
-                    {A.GEN_AI_GUARDRAIL_RESULT_TYPE: RESULT_TYPE, A.GEN_AI_GUARDRAIL_RESULT_VALUE: value}
+                    {A.GEN_AI_GUARDRAIL_RESULT_TYPE: result_type, A.GEN_AI_GUARDRAIL_RESULT_VALUE: value}
                 )
                 if triggered:
                     self.logger.emit(
                         event_name=E.GEN_AI_GUARDRAIL_RESULT,
                         attributes={
                             **attributes,
-                            A.GEN_AI_GUARDRAIL_RESULT_TYPE: RESULT_TYPE,
+                            A.GEN_AI_GUARDRAIL_RESULT_TYPE: result_type,
                             A.GEN_AI_GUARDRAIL_RESULT_VALUE: value,
                         },
                         context=trace.set_span_in_context(span),
