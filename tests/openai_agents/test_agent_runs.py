@@ -210,8 +210,18 @@ def test_failing_tool_has_error_type_and_the_run_goes_on(otel, instrument) -> No
     assert point.attributes[A.ERROR_TYPE] == "ValueError"
 
 
-@pytest.mark.covers(provider="openai_agents", operation="invoke_agent", mode="async", feature="errors")
-@pytest.mark.parametrize("mode", ["async", "stream"])
+@pytest.mark.parametrize(
+    "mode",
+    [
+        pytest.param(
+            m,
+            marks=pytest.mark.covers(
+                provider="openai_agents", operation="invoke_agent", mode=m, feature="errors"
+            ),
+        )
+        for m in ("async", "stream")
+    ],
+)
 def test_failing_model_call_reaches_the_app_unchanged(otel, instrument, mode) -> None:
     instrument()
     prompt = "Weather in Rome?"

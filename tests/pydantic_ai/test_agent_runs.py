@@ -135,8 +135,18 @@ def test_failing_tool_fails_its_span_and_reaches_the_app(otel, instrument) -> No
     }
 
 
-@pytest.mark.covers(provider="pydantic_ai", operation="invoke_agent", mode="async", feature="errors")
-@pytest.mark.parametrize("mode", ["async", "stream"])
+@pytest.mark.parametrize(
+    "mode",
+    [
+        pytest.param(
+            m,
+            marks=pytest.mark.covers(
+                provider="pydantic_ai", operation="invoke_agent", mode=m, feature="errors"
+            ),
+        )
+        for m in ("async", "stream")
+    ],
+)
 def test_failing_model_call(otel, instrument, mode) -> None:
     instrument()
     prompt = "Weather in Rome?"
