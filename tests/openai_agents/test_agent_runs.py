@@ -413,3 +413,16 @@ def test_tool_guardrails_allow_and_reject(otel, instrument) -> None:
     assert all(any(under(c, t, spans) for t in tools) for c in checks)
     (event,) = [r for r in otel.logs() if r.event_name == "gen_ai.guardrail.result"]
     assert event.attributes[A.GEN_AI_GUARDRAIL_RESULT_VALUE] == "reject_content"
+
+
+def test_a_failure_of_ours_never_reaches_the_app(otel, instrument, monkeypatch) -> None:
+    from otel_llm.instrumentation.openai_agents import _processor
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("instrumentation bug")
+
+    instrument()
+    monkeypatch.setattr(_processor, "start_operation", broken)
+    with ScriptedLLM({PROMPT: TOOL_LOOP}) as llm:
+        assert run(make_agent(llm), PROMPT, "sync").final_output == ANSWER
+    assert [s.kind.name for s in otel.spans()] == ["CLIENT", "CLIENT"]  # the OpenAI instrumentor's still

@@ -176,17 +176,19 @@ class OTelTracingProcessor(TracingProcessor):
 
     def _finish(self, step: _Step, span: Any) -> None:
         """End the step (failed when the SDK reports an error or one is propagating) and leave it."""
-        in_flight = sys.exc_info()[1]
-        sdk_error = getattr(span, "error", None) if span is not None else None
-        error = step.error or in_flight
         ending: Any = step.operation or step.invocation
         try:
+            error = step.error or sys.exc_info()[1]
+            sdk_error = getattr(span, "error", None) if span is not None else None
             if error is not None:
                 ending.fail(error)
             elif sdk_error:
                 _fail_as_reported(ending, sdk_error)
             else:
                 ending.end()
+        except Exception:
+            logger.exception("otel-llm could not end an OpenAI Agents span")
+            ending.end()  # idempotent: ends the span if reading the SDK's error failed
         finally:
             if step.token is not None:
                 deactivate(step.token)

@@ -9,6 +9,7 @@ Pydantic AI's own OpenTelemetry instrumentation stays as the app configured it (
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,7 +18,14 @@ from otel_llm.telemetry.invocation import GenAITelemetry
 
 
 def _iter_wrapper(telemetry: GenAITelemetry) -> Wrapper:
+    from pydantic_ai.agent import Agent
+
     from otel_llm.instrumentation.pydantic_ai._capability import OTelLLMCapability
+
+    if (
+        "capabilities" not in inspect.signature(Agent.iter).parameters
+    ):  # a version without per-run capabilities
+        raise AttributeError("Agent.iter takes no capabilities")  # the hook is skipped, the app unchanged
 
     capability = OTelLLMCapability(telemetry=telemetry)
 
