@@ -90,6 +90,7 @@ def test_tool_loop_tree_tokens_and_cost_once(otel, instrument, mode) -> None:
         A.GEN_AI_TOOL_NAME: "get_weather",
         A.GEN_AI_TOOL_TYPE: "function",
         A.GEN_AI_TOOL_DESCRIPTION: "The weather in a city.",
+        A.GEN_AI_AGENT_NAME: "weather",  # the agent whose span is current
     }
     assert len(assert_counted_once(spans, llm.requests, (50, 12))) == 2
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import wrapt
-from opentelemetry import context
+from opentelemetry import context, trace
 
 from otel_llm.instrumentation._base import GenAIInstrumentor
 from otel_llm.instrumentation._wrapping import Patch, remove_patches
@@ -144,6 +144,14 @@ Start = Callable[[GenAITelemetry, Any, tuple, dict[str, Any]], Operation | None]
 """``start(telemetry, instance, args, kwargs)``: the operation of one wrapped call (or ``None``)."""
 
 
+def current_agent_name() -> str | None:
+    """The ``gen_ai.agent.name`` of the current span when it is an agent's (the agent running a tool)."""
+    attributes = getattr(trace.get_current_span(), "attributes", None) or {}
+    if attributes.get(A.GEN_AI_OPERATION_NAME) == A.GenAiOperationNameValues.INVOKE_AGENT:
+        return attributes.get(A.GEN_AI_AGENT_NAME)
+    return None
+
+
 def start_tool(
     telemetry: GenAITelemetry,
     name: str | None,
@@ -159,6 +167,7 @@ def start_tool(
         attributes={
             A.GEN_AI_TOOL_TYPE: TOOL_TYPE_FUNCTION,
             A.GEN_AI_TOOL_DESCRIPTION: description,
+            A.GEN_AI_AGENT_NAME: current_agent_name(),
             **(attributes or {}),
         },
     )
