@@ -5,6 +5,7 @@ Runs the provider test suites with ``src/otel_llm/testing/coverage.py`` (tests m
 least one test of it passed and none failed. Usage::
 
     .venv/bin/python benchmarks/coverage_matrix.py            # run the suites, write docs/coverage.md
+    .venv/bin/python benchmarks/coverage_matrix.py --frameworks   # agent SDKs: docs/agent-coverage.md
     .venv/bin/python benchmarks/coverage_matrix.py --json results.json   # from an earlier plugin run
 """
 
@@ -22,6 +23,8 @@ from otel_llm.instrumentation.registry import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVIDER_SUITES = tuple(entry.name for entry in REGISTRY)  # each instrumented library's tests/<name>/
+FRAMEWORK_SUITES = ("openai_agents", "pydantic_ai", "smolagents", "haystack", "dspy")
+"""Agent SDK suites (``--frameworks``): their tests mark the framework as ``provider``."""
 MODES = ("sync", "async", "stream", "async_stream")
 BASIC = "basic"  # a test that covers a cell without a named feature
 
@@ -58,14 +61,16 @@ def _cell_text(features: dict[str, dict[str, int]]) -> str:
     return "<br>".join(shown)
 
 
-def render(counts: dict[tuple[str, str, str, str], dict[str, int]], command: str) -> str:
+def render(
+    counts: dict[tuple[str, str, str, str], dict[str, int]], command: str, subject: str = "provider"
+) -> str:
     grid: dict[tuple[str, str], dict[str, dict[str, dict[str, int]]]] = defaultdict(lambda: defaultdict(dict))
     for (provider, operation, mode, feature), outcome in counts.items():
         grid[(provider, operation)][mode][feature] = outcome
     passed = sum(o.get("passed", 0) for o in counts.values())
     failed = sum(o.get("failed", 0) for o in counts.values())
     lines = [
-        "# Provider coverage matrix",
+        f"# {subject.capitalize()} coverage matrix",
         "",
         "Generated from the test suite by `benchmarks/coverage_matrix.py` (do not edit by hand).",
         "A cell lists the features whose tests passed, with the number of passing test cases (recorded",
@@ -76,7 +81,7 @@ def render(counts: dict[tuple[str, str, str, str], dict[str, int]], command: str
         "",
         f"Test cases counted: {passed} passed, {failed} failed.",
         "",
-        "| provider | operation | sync | async | stream | async stream |",
+        f"| {subject} | operation | sync | async | stream | async stream |",
         "|---|---|---|---|---|---|",
     ]
     for (provider, operation), modes in sorted(grid.items()):
@@ -88,16 +93,20 @@ def render(counts: dict[tuple[str, str, str, str], dict[str, int]], command: str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="read this plugin output instead of running the suites")
-    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "coverage.md")
-    parser.add_argument("suites", nargs="*", default=list(PROVIDER_SUITES))
+    parser.add_argument("--output", type=Path, help="default: docs/coverage.md (docs/agent-coverage.md)")
+    parser.add_argument("--frameworks", action="store_true", help="the agent SDK suites instead")
+    parser.add_argument("suites", nargs="*")
     args = parser.parse_args()
+    subject = "framework" if args.frameworks else "provider"
+    args.suites = args.suites or list(FRAMEWORK_SUITES if args.frameworks else PROVIDER_SUITES)
+    args.output = args.output or ROOT / "docs" / ("agent-coverage.md" if args.frameworks else "coverage.md")
     if args.json:
         results_file, command = args.json, f"(plugin output {args.json.name})"
     else:
         results_file = Path(tempfile.mkstemp(suffix=".json")[1])
         command = run_suites(args.suites, results_file)
     counts = tally(json.loads(results_file.read_text()))
-    args.output.write_text(render(counts, command))
+    args.output.write_text(render(counts, command, subject))
     print(f"wrote {args.output}")
 
 

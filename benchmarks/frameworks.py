@@ -30,7 +30,7 @@ import pstats
 import statistics
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from time import thread_time_ns
@@ -193,7 +193,7 @@ def document(results: dict[str, dict], command: str) -> str:
         "thread CPU time; median and interquartile range over the rounds.",
         "",
         f"Command: `{command}`  ",
-        f"Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; Python {platform.python_version()}; "
+        f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; Python {platform.python_version()}; "
         f"{_versions()}.",
         "",
         "| instrumentation | overhead per step (CPU) | Python calls added per step | spans per run |"

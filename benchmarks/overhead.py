@@ -509,10 +509,10 @@ def main(argv: list[str] | None = None) -> int:
         bench.providers.shutdown()
     env = environment(load_before, args)
     print(*env, "", *(report(result) for result in results), profile or "", sep="\n")
-    if args.write:
-        old = args.write.read_text(encoding="utf-8") if args.write.exists() else ""
-        kept = old[old.index(FRAMEWORKS_SECTION) :] if FRAMEWORKS_SECTION in old else ""  # frameworks.py's
-        args.write.write_text(document(results, env, profile) + ("\n" + kept if kept else ""))
+    if args.write:  # sections other benchmarks write (``<!-- name:start -->`` ... at the end) are kept
+        old = args.write.read_text() if args.write.exists() else ""
+        kept = old[old.index("\n<!-- ") :] if "\n<!-- " in old else ""
+        args.write.write_text(document(results, env, profile) + kept)
         print(f"wrote {args.write}")
     return 0
 

@@ -35,13 +35,13 @@ def _only_duration_point(otel) -> None:
 
 
 def test_openai_instrumentor_alone_traces_the_inner_call(otel, instrument_openai, fake_server) -> None:
-    """The inner span reads LiteLLM's raw (unparsed) response: no usage, no response model."""
+    """LiteLLM calls ``with_raw_response``: the inner span completes from the response LiteLLM parses."""
     instrument_openai()
     _embed(fake_server, "sk-openai-alone")
     (span,) = otel.spans()
     assert span.name == "embeddings text-embedding-3-small"
-    assert A.GEN_AI_USAGE_INPUT_TOKENS not in span.attributes
-    assert A.GEN_AI_RESPONSE_MODEL not in span.attributes
+    assert span.attributes[A.GEN_AI_USAGE_INPUT_TOKENS] == 1
+    assert span.attributes[A.GEN_AI_RESPONSE_MODEL] == "text-embedding-3-small"
 
 
 def test_one_embedding_span_with_both_instrumentors(otel, instrument, instrument_openai, fake_server) -> None:

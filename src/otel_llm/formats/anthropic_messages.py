@@ -121,7 +121,7 @@ def _output_message(blocks: list[dict[str, Any]], stop_reason: str | None) -> li
 def read_message(invocation: Invocation, message: Any) -> None:
     """A complete Messages API response (SDK ``Message`` or JSON dict)."""
     if not isinstance(message, dict) and hasattr(message, "parse"):
-        return  # a ``with_raw_response`` wrapper: the app parses it (async parsing can't be done here)
+        return  # a raw response wrapper: read when the app parses it (``_raw_responses``)
     invocation.response_id = get(message, "id")
     invocation.response_model = get(message, "model")
     stop_reason = get(message, "stop_reason")

@@ -75,7 +75,7 @@ def with_input_texts(body: dict[str, Any], texts: list[str]) -> dict[str, Any]:
 
 def _text_blocks(message: Any) -> list[Any]:
     if not isinstance(message, dict) and hasattr(message, "parse"):
-        return []  # a ``with_raw_response`` wrapper: the app parses it, unchecked
+        return []  # a raw response wrapper: checked when the app parses it (``_raw_responses``)
     return [block for block in get(message, "content") or () if get(block, "type") == "text"]
 
 

@@ -13,15 +13,14 @@ from opentelemetry.trace import Span, StatusCode
 from otel_llm.guardrails.results import CheckResult, DetectorError, Finding, Outcome, Source
 from otel_llm.semconv import attributes as A
 from otel_llm.semconv import events as E
-from otel_llm.semconv import metrics as M
 from otel_llm.semconv import spans as S
 from otel_llm.telemetry.ending import end_span
+from otel_llm.telemetry.guardrail_signals import guardrail_signals
 from otel_llm.telemetry.invocation import GenAITelemetry
 
 if TYPE_CHECKING:
     from otel_llm.guardrails.policy import Policy, Rule
 
-SCOPE = "otel_llm.guardrails"
 RESULT_TYPE = "action"  # our native result: the action the rule took
 
 
@@ -43,20 +42,7 @@ class GuardrailTelemetry:
         self.config = telemetry or GenAITelemetry(
             tracer_provider=tracer_provider, meter_provider=meter_provider, logger_provider=logger_provider
         )
-        self.tracer = self.config.get_tracer(SCOPE)
-        meter = self.config.get_meter(SCOPE)
-        self.logger = self.config.get_logger(SCOPE)
-        self.checks = meter.create_counter(
-            M.OTEL_LLM_GUARDRAIL_CHECKS,
-            unit=M.OTEL_LLM_GUARDRAIL_CHECKS_UNIT,
-            description=M.OTEL_LLM_GUARDRAIL_CHECKS_BRIEF,
-        )
-        self.duration = meter.create_histogram(
-            M.OTEL_LLM_GUARDRAIL_CHECK_DURATION,
-            unit=M.OTEL_LLM_GUARDRAIL_CHECK_DURATION_UNIT,
-            description=M.OTEL_LLM_GUARDRAIL_CHECK_DURATION_BRIEF,
-            explicit_bucket_boundaries_advisory=M.OTEL_LLM_GUARDRAIL_CHECK_DURATION_BUCKETS,
-        )
+        self.tracer, self.logger, self.checks, self.duration = guardrail_signals(self.config)
         self.span_name = f"{A.GenAiOperationNameValues.APPLY_GUARDRAIL} {policy.component_name}"
         self._rule_attributes: dict[tuple[str, Source, Outcome], dict[str, str]] = {}
         self.common = {

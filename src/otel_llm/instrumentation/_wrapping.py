@@ -22,6 +22,7 @@ import wrapt
 from opentelemetry import context
 from opentelemetry.instrumentation.utils import unwrap
 
+from otel_llm.instrumentation._raw_responses import RawResponseProxy, is_raw_response
 from otel_llm.instrumentation._refusals import build_refusal
 from otel_llm.telemetry.guarding import (
     ChunkGuard,
@@ -264,21 +265,13 @@ def _complete(
                 guard_output(guard, texts, result)
             finally:
                 context.detach(token)
-        operation.on_response(invocation, _parsed(result))
+        operation.on_response(invocation, result)
     except Exception as error:
         if isinstance(error, GuardrailBlock):  # a guardrail's block reaches the app; others are our bugs
             invocation.fail(error)
             raise
         logger.exception("otel-llm failed to read a response")
     invocation.end()
-    return result
-
-
-def _parsed(result: Any) -> Any:
-    """The body of a raw response (``with_raw_response`` of the Stainless-built SDKs, as LangChain calls
-    OpenAI): the SDK caches what ``parse()`` returns, so the app's own ``parse()`` gets the same object."""
-    if type(result).__name__ == "LegacyAPIResponse" and callable(getattr(result, "parse", None)):
-        return result.parse()
     return result
 
 
@@ -310,6 +303,19 @@ def _async_call_proxy(result: Any) -> type | None:
     return AsyncStreamProxy if hasattr(result, "__anext__") else None
 
 
+def _parsed_later(invocation: Invocation, operation: Operation, raw: Any, guard: Guard | None) -> Any:
+    """A raw response (``with_raw_response``/``with_streaming_response``): complete from what it parses to."""
+
+    def complete(parsed: Any) -> Any:
+        proxy = None
+        if invocation.stream:
+            is_async = hasattr(parsed, "__anext__") or inspect.isasyncgen(parsed)
+            proxy = _async_call_proxy(parsed) if is_async else _sync_call_proxy(parsed)
+        return _complete(invocation, operation, parsed, proxy, guard)
+
+    return RawResponseProxy(raw, invocation, complete)
+
+
 def sync_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[..., Any]:
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
         args, kwargs = materialised(args, kwargs)
@@ -333,6 +339,8 @@ def sync_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[..
             result, guard = refusal, None  # answered with the refusal; the SDK is not called
         finally:
             context.detach(token)
+        if is_raw_response(result):
+            return _parsed_later(invocation, operation, result, guard)
         proxy = _sync_call_proxy(result) if invocation.stream else None
         return _complete(invocation, operation, result, proxy, guard)
 
@@ -360,6 +368,8 @@ def async_wrapper(telemetry: GenAITelemetry, operation: Operation) -> Callable[.
             result, guard = refusal, None  # answered with the refusal; the SDK is not called
         finally:
             context.detach(token)
+        if is_raw_response(result):
+            return _parsed_later(invocation, operation, result, guard)
         proxy = _async_call_proxy(result) if invocation.stream else None
         return _complete(invocation, operation, result, proxy, guard)
 

@@ -65,6 +65,11 @@ REGISTRY: tuple[Instrumented, ...] = (
     Instrumented("litellm", P, "LiteLLMInstrumentor", "litellm>=1.40", "litellm"),
     Instrumented("langchain", F, "LangChainInstrumentor", "langchain-core>=0.3", "langchain_core"),
     Instrumented("llamaindex", F, "LlamaIndexInstrumentor", "llama-index-core>=0.12", "llama_index.core"),
+    Instrumented("openai_agents", F, "OpenAIAgentsInstrumentor", "openai-agents>=0.2", "agents"),
+    Instrumented("pydantic_ai", F, "PydanticAIInstrumentor", "pydantic-ai-slim[openai]>=2.0", "pydantic_ai"),
+    Instrumented("smolagents", F, "SmolagentsInstrumentor", "smolagents[openai]>=1.0", "smolagents"),
+    Instrumented("haystack", F, "HaystackInstrumentor", "haystack-ai>=2.9", "haystack"),
+    Instrumented("dspy", F, "DSPyInstrumentor", "dspy>=2.6", "dspy"),
     Instrumented("mcp", R, "MCPInstrumentor", "mcp>=2.0", "mcp"),
 )
 

@@ -1,0 +1,148 @@
+"""The real DSPy ReAct agent against a scripted model on loopback: agent and tool spans over the LiteLLM
+CLIENT span of each model call (DSPy calls LiteLLM), sync and async."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+import dspy
+from otel_llm.semconv import attributes as A
+from tests.agent_trees import (
+    assert_counted_once,
+    assert_runs_apart,
+    named,
+    tool_content,
+    tree,
+)
+from tests.scripted_llm import ANSWER, MODEL, PROMPT, ScriptedLLM, Turn, say
+
+
+def step(thought: str, tool: str, tokens: tuple[int, int] = (20, 5), **arguments: str) -> Turn:
+    """A ReAct step in DSPy's chat-adapter format: a thought and the tool to call next."""
+    text = (
+        f"[[ ## next_thought ## ]]\n{thought}\n\n[[ ## next_tool_name ## ]]\n{tool}\n\n"
+        f"[[ ## next_tool_args ## ]]\n{json.dumps(arguments)}\n\n[[ ## completed ## ]]"
+    )
+    return say(text, *tokens)
+
+
+def answer(text: str, tokens: tuple[int, int] = (30, 7)) -> Turn:
+    return say(
+        f"[[ ## reasoning ## ]]\nThe tool said so.\n\n[[ ## answer ## ]]\n{text}\n\n[[ ## completed ## ]]",
+        *tokens,
+    )
+
+
+TOOL_LOOP = [
+    step("I need the weather.", "get_weather", city="Paris"),
+    step("I know it now.", "finish", (25, 6)),
+    answer(ANSWER),
+]
+TOOL_TREE = [
+    (0, "invoke_agent", "INTERNAL"),
+    (1, f"chat {MODEL}", "CLIENT"),
+    (1, "execute_tool get_weather", "INTERNAL"),
+    (1, f"chat {MODEL}", "CLIENT"),
+    (1, "execute_tool finish", "INTERNAL"),
+    (1, f"chat {MODEL}", "CLIENT"),
+]
+
+
+def get_weather(city: str) -> str:
+    """The weather in a city."""
+    if city == "Atlantis":
+        raise ValueError("no weather under the sea")
+    return f"Sunny in {city}"
+
+
+def make_agent(llm: ScriptedLLM, engine: str = "auto") -> tuple[dspy.ReAct, dspy.LM]:
+    """``engine``: DSPy's own lm15 engine (``auto``) or LiteLLM."""
+    lm = dspy.LM(
+        f"openai/{MODEL}", api_base=llm.base_url, api_key="sk-test", cache=False, num_retries=0, engine=engine
+    )
+    return dspy.ReAct("question -> answer", tools=[get_weather], max_iters=3), lm
+
+
+def run(llm: ScriptedLLM, prompt: str, mode: str, engine: str = "auto") -> str:
+    agent, lm = make_agent(llm, engine)
+    with dspy.context(lm=lm):
+        if mode == "async":
+            return asyncio.run(agent.acall(question=prompt)).answer
+        return agent(question=prompt).answer
+
+
+@pytest.mark.parametrize(
+    ("engine", "mode"),
+    [
+        pytest.param(
+            engine,
+            mode,
+            marks=pytest.mark.covers(
+                provider="dspy", operation="invoke_agent", mode=mode, feature=f"tools_{engine}"
+            ),
+        )
+        for engine, mode in [("lm15", "sync"), ("lm15", "async"), ("litellm", "sync"), ("litellm", "async")]
+    ],
+)
+def test_react_tree_tokens_and_cost_once(otel, instrument, engine, mode) -> None:
+    instrument()
+    with ScriptedLLM({PROMPT: TOOL_LOOP}) as llm:
+        assert run(llm, PROMPT, mode, "auto" if engine == "lm15" else engine) == ANSWER
+    spans = otel.spans()
+    assert tree(spans) == TOOL_TREE
+    (tool,) = named(spans, "execute_tool get_weather")
+    assert dict(tool.attributes) == {
+        A.GEN_AI_OPERATION_NAME: "execute_tool",
+        A.GEN_AI_TOOL_NAME: "get_weather",
+        A.GEN_AI_TOOL_TYPE: "function",
+        A.GEN_AI_TOOL_DESCRIPTION: "The weather in a city.",
+    }
+    models = assert_counted_once(spans, llm.requests, (75, 18))
+    assert len(models) == 3 and {s.instrumentation_scope.name for s in models} == {"otel_llm"}
+
+
+@pytest.mark.covers(provider="dspy", operation="invoke_agent", mode="sync", feature="content")
+def test_tool_arguments_and_result_with_content_capture(otel, instrument) -> None:
+    instrument(capture_mode="SPAN_ONLY")
+    with ScriptedLLM({PROMPT: TOOL_LOOP}) as llm:
+        run(llm, PROMPT, "sync")
+    assert tool_content(otel.spans(), "execute_tool get_weather") == ({"city": "Paris"}, "Sunny in Paris")
+
+
+@pytest.mark.covers(provider="dspy", operation="invoke_agent", mode="sync", feature="errors")
+def test_failing_tool_has_error_type_and_the_agent_goes_on(otel, instrument) -> None:
+    instrument()
+    prompt = "Weather in Atlantis?"
+    script = [
+        step("Look it up.", "get_weather", city="Atlantis"),
+        step("Give up.", "finish"),
+        answer("Unknown."),
+    ]
+    with ScriptedLLM({prompt: script}) as llm:
+        assert run(llm, prompt, "sync") == "Unknown."  # DSPy shows the error to the model
+    spans = otel.spans()
+    (tool,) = named(spans, "execute_tool get_weather")
+    assert tool.attributes[A.ERROR_TYPE] == "ValueError"
+    assert [s.name for s in spans if A.ERROR_TYPE in s.attributes] == [tool.name]
+
+
+@pytest.mark.covers(provider="dspy", operation="invoke_agent", mode="async", feature="concurrency")
+def test_concurrent_runs_each_get_their_own_tree(otel, instrument) -> None:
+    instrument()
+    prompts = [f"What is the weather in city {i}?" for i in range(3)]
+    scripts = {
+        p: [step("Look.", "get_weather", city=f"City{i}"), step("Done.", "finish"), answer(f"Sunny {i}.")]
+        for i, p in enumerate(prompts)
+    }
+
+    async def main(llm: ScriptedLLM) -> list[str]:
+        agent, lm = make_agent(llm)
+        with dspy.context(lm=lm):
+            return [p.answer for p in await asyncio.gather(*(agent.acall(question=q) for q in prompts))]
+
+    with ScriptedLLM(scripts) as llm:
+        assert asyncio.run(main(llm)) == [f"Sunny {i}." for i in range(3)]
+    assert_runs_apart(otel.spans(), "invoke_agent", TOOL_TREE, 3)
