@@ -225,7 +225,7 @@ def test_a_failing_content_hook_never_reaches_the_app(otel, instrument, server, 
 
 @pytest.mark.no_conformance  # garbage in: no tool name, no provider to report
 def test_broken_callback_payloads_never_reach_the_app(otel, instrument) -> None:
-    from otel_llm.instrumentation.langchain import _ACTIVE
+    from otel_llm.instrumentation.langchain._hook import ACTIVE as _ACTIVE
 
     instrument(capture_mode="SPAN_ONLY")
     handler = _ACTIVE.handler

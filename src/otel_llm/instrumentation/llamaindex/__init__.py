@@ -7,14 +7,9 @@ handlers of its root dispatcher; ours map them onto the core (see ``_handlers``)
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Sequence
 from typing import Any
 
-from otel_llm.instrumentation._base import GenAIInstrumentor
-from otel_llm.instrumentation._wrapping import Patch
-
-logger = logging.getLogger(__name__)
+from otel_llm.instrumentation._base import GenAIInstrumentor, Patches
 
 
 class LlamaIndexInstrumentor(GenAIInstrumentor):
@@ -23,7 +18,7 @@ class LlamaIndexInstrumentor(GenAIInstrumentor):
     requirements = ("llama-index-core >= 0.12.0, < 0.15",)
     _handlers: tuple[Any, Any] | None = None
 
-    def patches(self) -> Sequence[Patch]:
+    def patches(self) -> Patches:
         return ()
 
     def sdk_package(self) -> str | None:

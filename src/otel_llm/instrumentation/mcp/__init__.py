@@ -11,51 +11,17 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import wrapt
 
-from otel_llm.instrumentation._base import GenAIInstrumentor
-from otel_llm.instrumentation._wrapping import unwrap_attribute
-from otel_llm.instrumentation.mcp import _client, _server
-from otel_llm.instrumentation.mcp._common import MCPInstruments
-from otel_llm.telemetry.invocation import GenAITelemetry
+from otel_llm.instrumentation._base import GenAIInstrumentor, Patches
+
+if TYPE_CHECKING:
+    from otel_llm.instrumentation.mcp._patches import Wrapper
 
 logger = logging.getLogger(__name__)
-
-_Wrapper = Callable[[Any, Any, tuple, dict], Any]
-
-
-def _wrappers(telemetry: GenAITelemetry) -> list[tuple[str, str, _Wrapper]]:
-    """(module, attribute path, wrapper) for every patch."""
-    instruments = MCPInstruments(telemetry.meter)
-    enter, exit_ = _client.session_wrappers(instruments)
-    return [
-        ("mcp.client.stdio", "_create_platform_compatible_process", _client.stdio_process_wrapper),
-        ("mcp.client.streamable_http", "StreamableHTTPTransport.__init__", _client.http_transport_wrapper),
-        ("mcp.client.session", "ClientSession.__init__", _client.session_init_wrapper),
-        ("mcp.client.session", "ClientSession.__aenter__", enter),
-        ("mcp.client.session", "ClientSession.__aexit__", exit_),
-        (
-            "mcp.shared.jsonrpc_dispatcher",
-            "JSONRPCDispatcher.send_raw_request",
-            _client.outbound_wrapper(telemetry, instruments, notification=False),
-        ),
-        (
-            "mcp.shared.jsonrpc_dispatcher",
-            "JSONRPCDispatcher.notify",
-            _client.outbound_wrapper(telemetry, instruments, notification=True),
-        ),
-        ("mcp.shared.jsonrpc_dispatcher", "otel_span", _client.adopt_sdk_span),
-        (
-            "mcp.server._otel",
-            "OpenTelemetryMiddleware.__call__",
-            _server.middleware_wrapper(telemetry, instruments),
-        ),
-        ("mcp.server.connection", "Connection.__init__", _server.connection_wrapper(instruments)),
-    ]
 
 
 class MCPInstrumentor(GenAIInstrumentor):
@@ -64,7 +30,7 @@ class MCPInstrumentor(GenAIInstrumentor):
     requirements = ("mcp >= 2.0",)
     _wrapped: tuple[tuple[str, str], ...] = ()
 
-    def patches(self):
+    def patches(self) -> Patches:
         return ()
 
     def sdk_package(self) -> str | None:
@@ -72,13 +38,15 @@ class MCPInstrumentor(GenAIInstrumentor):
 
     def _instrument(self, **kwargs: Any) -> None:
         super()._instrument(**kwargs)
+        from otel_llm.instrumentation.mcp._patches import wrappers
+
         generation = self._generation
         self._wrapped = ()
-        for module, attribute, wrapper in _wrappers(self.telemetry):  # type: ignore[arg-type]
+        for module, attribute, wrapper in wrappers(self.telemetry):  # type: ignore[arg-type]
             hook = partial(self._wrap_on_import, generation, attribute, wrapper)
             wrapt.register_post_import_hook(hook, module)
 
-    def _wrap_on_import(self, generation: Any, attribute: str, wrapper: _Wrapper, module: Any) -> None:
+    def _wrap_on_import(self, generation: Any, attribute: str, wrapper: Wrapper, module: Any) -> None:
         """Runs inside the app's import statement: it must never raise."""
         if generation is not self._generation:
             return
@@ -90,6 +58,8 @@ class MCPInstrumentor(GenAIInstrumentor):
 
     def _uninstrument(self, **kwargs: Any) -> None:
         super()._uninstrument(**kwargs)
+        from otel_llm.instrumentation._wrapping import unwrap_attribute
+
         for module, attribute in self._wrapped:
             unwrap_attribute(module, attribute)
         self._wrapped = ()
