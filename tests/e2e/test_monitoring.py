@@ -18,7 +18,12 @@ from .helpers import eventually
 
 
 @pytest.mark.parametrize(
-    ("rules", "tests", "count"), [("alerts.yaml", "alerts_test.yaml", 10), ("slo.yaml", "slo_test.yaml", 20)]
+    ("rules", "tests", "count"),
+    [
+        ("alerts.yaml", "alerts_test.yaml", 10),
+        ("slo.yaml", "slo_test.yaml", 20),
+        ("semconv_modes.yaml", "semconv_modes_test.yaml", 12),
+    ],
 )
 def test_alert_rules_pass_promtool_unit_tests(rules: str, tests: str, count: int) -> None:
     directory = collector_config_dir() / "prometheus"

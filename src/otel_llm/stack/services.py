@@ -17,7 +17,8 @@ from otel_llm.stack.processes import ManagedProcess
 
 ALERT_RULES = "prometheus/alerts.yaml"
 SLO_RULES = "prometheus/slo.yaml"
-RULE_FILES = (ALERT_RULES, SLO_RULES)
+SEMCONV_MODE_RULES = "prometheus/semconv_modes.yaml"  # latest-mode metrics under the names the rules query
+RULE_FILES = (SEMCONV_MODE_RULES, ALERT_RULES, SLO_RULES)
 """Rule files of the stack's Prometheus, in collector-config/."""
 
 
