@@ -24,11 +24,11 @@ import yaml
 SEMCONV_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(SEMCONV_DIR))
 
-from resolve import resolve  # noqa: E402
+from resolve import latest_changes, rename_strings, resolve, resolve_latest  # noqa: E402
 
 ROOT = SEMCONV_DIR.parent
 LINE_LENGTH = 110
-PYTHON_MODULES = ("__init__", "attributes", "metrics", "events", "spans")
+PYTHON_MODULES = ("__init__", "attributes", "metrics", "events", "spans")  # + latest.py
 DOC_PAGES = ("README", "attributes", "spans", "events", "metrics")
 GENERATED_ONLY_DIRS = (
     ROOT / "src/otel_llm/semconv",
@@ -131,10 +131,17 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def checker_data(registry: dict[str, Any]) -> dict[str, Any]:
-    """The resolved registry plus the checker's mapping rules from ``semconv/conformance.yaml``."""
+def checker_data(registry: dict[str, Any], renames: dict[str, str] | None = None) -> dict[str, Any]:
+    """The resolved registry plus the checker's mapping rules from ``semconv/conformance.yaml``, with the
+    span types renamed as in the registry (``renames``)."""
     rules = yaml.safe_load((SEMCONV_DIR / "conformance.yaml").read_text(encoding="utf-8"))
-    return {**registry, "rules": rules}
+    return {**registry, "rules": rename_strings(rules, renames or {})}
+
+
+def _differs(metric: dict[str, Any], default: dict[str, Any] | None) -> bool:
+    """Whether a latest-registry metric is new, or defined otherwise than the default registry's."""
+    fields = ("instrument", "unit", "brief", "buckets")
+    return default is None or any(metric[field] != default[field] for field in fields)
 
 
 def render() -> dict[Path, str]:
@@ -158,6 +165,23 @@ def render() -> dict[Path, str]:
         outputs[ROOT / "docs/semconv" / f"{page}.md"] = template.render(context)
     testing = ROOT / "src/otel_llm/testing"
     outputs[testing / "registry.json"] = json.dumps(checker_data(registry), indent=1, sort_keys=True) + "\n"
+    latest = resolve_latest(SEMCONV_DIR)
+    outputs[testing / "registry-latest.json"] = (
+        json.dumps(checker_data(latest, latest_changes(SEMCONV_DIR)["rename"]), indent=1, sort_keys=True)
+        + "\n"
+    )
+    default_metrics = registry["metrics"]
+    added = {
+        "attributes": [
+            spec for key, spec in latest["attributes"].items() if key not in registry["attributes"]
+        ],
+        "metrics": [
+            spec
+            for name, spec in sorted(latest["metrics"].items())
+            if _differs(spec, default_metrics.get(name))
+        ],
+    }
+    outputs[ROOT / "src/otel_llm/semconv/latest.py"] = env.get_template("python/latest.py.j2").render(added)
     for schema in sorted((SEMCONV_DIR / "schemas").glob("*.json")):
         outputs[testing / "schemas" / schema.name] = schema.read_text(encoding="utf-8")
     return outputs

@@ -166,9 +166,78 @@ class _Resolver:
         return resolved
 
 
+def overlay_files(
+    base_dir: Path, overlay_dir: Path, changes: dict[str, Any]
+) -> list[tuple[str, dict[str, Any]]]:
+    """The files of ``base_dir`` changed as ``changes`` says (see ``semconv/latest-changes.yaml``), plus
+    the files of ``overlay_dir``."""
+    dropped_files = set(changes.get("drop_files", ()))
+    dropped = {
+        "attributes": set(changes.get("drop_attributes", ())),
+        "metrics": set(changes.get("drop_metrics", ())),
+        "metric_refinements": set(changes.get("drop_metric_refinements", ())),
+    }
+    renames: dict[str, str] = changes.get("rename", {})
+    briefs: dict[str, str] = changes.get("briefs", {})
+
+    def keep(item: Any) -> bool:
+        return not (isinstance(item, dict) and item.get("ref") in dropped["attributes"])
+
+    def change(node: Any) -> Any:
+        if isinstance(node, dict):
+            node = {key: change(value) for key, value in node.items()}
+            name = node.get("key") or node.get("name") or node.get("type")
+            if isinstance(name, str) and name in briefs:
+                node["brief"] = briefs[name]
+            return node
+        if isinstance(node, list):
+            return [change(item) for item in node if keep(item)]
+        return renames.get(node, node) if isinstance(node, str) else node
+
+    files = []
+    for path, content in load_files(base_dir):
+        if path in dropped_files:
+            continue
+        content = dict(content)
+        for section, names in dropped.items():
+            if section in content:
+                content[section] = [
+                    spec
+                    for spec in content[section]
+                    if (spec.get("key") or spec.get("name") or spec.get("id")) not in names
+                ]
+        files.append((path, change(content)))
+    return files + [(f"{overlay_dir.name}/{path}", content) for path, content in load_files(overlay_dir)]
+
+
+def rename_strings(node: Any, renames: dict[str, str]) -> Any:
+    """``node`` with every string equal to a key of ``renames`` replaced by its value."""
+    if isinstance(node, dict):
+        return {key: rename_strings(value, renames) for key, value in node.items()}
+    if isinstance(node, list):
+        return [rename_strings(item, renames) for item in node]
+    return renames.get(node, node) if isinstance(node, str) else node
+
+
+def latest_changes(semconv_dir: Path) -> dict[str, Any]:
+    return yaml.safe_load((semconv_dir / "latest-changes.yaml").read_text(encoding="utf-8"))
+
+
+def resolve_latest(semconv_dir: Path) -> dict[str, Any]:
+    """The resolved ``gen_ai_latest_experimental`` registry: ``registry/`` changed by
+    ``latest-changes.yaml``, plus ``registry-latest/``."""
+    changes = latest_changes(semconv_dir)
+    return resolve_files(overlay_files(semconv_dir / "registry", semconv_dir / "registry-latest", changes))
+
+
 def resolve(registry_dir: Path) -> dict[str, Any]:
     """The resolved registry: attributes, spans, events and metrics with their attribute lists."""
-    resolver = _Resolver(load_files(registry_dir))
+    return resolve_files(load_files(registry_dir))
+
+
+def resolve_files(files: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """The resolved registry of the given (path, content) definition files."""
+    resolver = _Resolver(files)
 
     def common(spec: dict[str, Any]) -> dict[str, Any]:
         return {

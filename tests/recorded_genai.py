@@ -21,9 +21,19 @@ import pytest
 import vcr
 import yaml
 
+from otel_llm.config import SemconvMode
 from otel_llm.semconv import attributes as A
 from otel_llm.semconv import events as E
 from otel_llm.semconv import metrics as M
+from tests.semconv_modes import (
+    INFERENCE_OPERATIONS,
+    LATEST_TOKEN_METRICS,
+    chunk_metrics,
+    current_mode,
+    duration_metrics,
+    expected_metric_names,
+    mode_attributes,
+)
 
 MODES = ("NO_CONTENT", "SPAN_ONLY", "EVENT_ONLY")
 CONTENT_KEYS = (
@@ -105,12 +115,16 @@ class ExpectedTelemetry:
     def check(self, scenario: str, mode: str, otel: Any, results: list[Any]) -> None:
         """``results`` holds one entry per call: the response, or the list of chunks of a stream."""
         spans = otel.spans()
+        semconv_mode = current_mode()
         if UPDATE:
-            if mode != "SPAN_ONLY":
+            if mode != "SPAN_ONLY" or semconv_mode is not SemconvMode.DEFAULT:
                 pytest.skip("updating expected telemetry from the SPAN_ONLY runs")
             self.data[scenario] = [_loopback_port_placeholder(span_summary(span)) for span in spans]
             self.path.write_text(json.dumps(self.data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
-        expected = [_with_loopback_port(want, span) for want, span in zip(self.data[scenario], spans)]
+        expected = [
+            {**want, "attributes": mode_attributes(want["attributes"], semconv_mode)}
+            for want in (_with_loopback_port(want, span) for want, span in zip(self.data[scenario], spans))
+        ]
         assert len(spans) == len(results) == len(self.data[scenario])
         for span, want in zip(spans, expected):
             got = span_summary(span)
@@ -150,44 +164,75 @@ def _point(points: list[Any], attributes: dict[str, Any]) -> Any:
 
 
 def check_metrics(points: dict[str, list], expected: list[dict[str, Any]], results: list[Any]) -> None:
-    """Group the expected calls by metric attributes; each group's points hold exactly their values."""
+    """Group the expected calls by metric attributes; each group's points hold exactly their values, under
+    the names of the semconv mode the test runs in (``tests/semconv_modes.py``), and no other metric."""
+    mode = current_mode()
     groups: dict[frozenset, list[tuple[dict[str, Any], Any]]] = {}
     for want, result in zip(expected, results):
         attributes = want["attributes"]
         key = frozenset((k, attributes[k]) for k in METRIC_KEYS + EXTRA_METRIC_KEYS if k in attributes)
         groups.setdefault(key, []).append((attributes, result))
-    assert sum(p.count for p in points[M.GEN_AI_CLIENT_OPERATION_DURATION]) == len(expected)
+    names = expected_metric_names(mode, [want["attributes"] for want in expected])
     for key, members in groups.items():
         base = dict(key)
-        assert _point(points[M.GEN_AI_CLIENT_OPERATION_DURATION], base).count == len(members)
-        for token_type, usage_key in (
-            ("input", A.GEN_AI_USAGE_INPUT_TOKENS),
-            ("output", A.GEN_AI_USAGE_OUTPUT_TOKENS),
-        ):
-            values = [attributes[usage_key] for attributes, _ in members if usage_key in attributes]
-            point = _point(
-                points.get(M.GEN_AI_CLIENT_TOKEN_USAGE, []), {**base, A.GEN_AI_TOKEN_TYPE: token_type}
-            )
-            if values:
-                assert (point.count, point.sum) == (len(values), sum(values))
-            else:
-                assert point is None
+        operation = base[A.GEN_AI_OPERATION_NAME]
+        for name in duration_metrics(mode, operation):
+            assert _point(points[name], base).count == len(members), name
+        if mode.emits_default:
+            _check_token_usage(points, base, members)
+        if mode.emits_latest and operation in INFERENCE_OPERATIONS:
+            _check_latest_tokens(points, base, members)
         costs = [a[A.OTEL_LLM_USAGE_COST_USD] for a, _ in members if A.OTEL_LLM_USAGE_COST_USD in a]
         cost = _point(points.get(M.OTEL_LLM_CLIENT_OPERATION_COST, []), base)
         if costs:
             assert cost.value == pytest.approx(sum(costs))
         else:
             assert cost is None or cost.value == 0
+    chunk_groups: dict[frozenset, list[tuple[dict[str, Any], Any]]] = {}  # without the provider extras
+    for key, members in groups.items():
+        chunk_groups.setdefault(frozenset(i for i in key if i[0] not in EXTRA_METRIC_KEYS), []).extend(
+            members
+        )
+    for key, members in chunk_groups.items():
+        chunk_base = dict(key)
         streams = [result for attributes, result in members if attributes.get(A.GEN_AI_REQUEST_STREAM)]
-        chunk_base = {k: v for k, v in base.items() if k not in EXTRA_METRIC_KEYS}
-        first = _point(points.get(M.GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK, []), chunk_base)
-        per_chunk = _point(points.get(M.GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK, []), chunk_base)
-        if streams:
-            assert first.count == len(streams)
-            intervals = sum(len(chunks) - 1 for chunks in streams)
-            assert (per_chunk.count if per_chunk else 0) == intervals
+        intervals = sum(len(chunks) - 1 for chunks in streams)
+        for first_name, each_name in chunk_metrics(mode, chunk_base[A.GEN_AI_OPERATION_NAME]):
+            first = _point(points.get(first_name, []), chunk_base)
+            per_chunk = _point(points.get(each_name, []), chunk_base)
+            if streams:
+                assert first.count == len(streams)
+                assert (per_chunk.count if per_chunk else 0) == intervals
+                if intervals:
+                    names.add(each_name)
+            else:
+                assert first is None and per_chunk is None
+    assert {name for name, found in points.items() if found and name.startswith("gen_ai.")} == names
+
+
+def _check_token_usage(points: dict[str, list], base: dict[str, Any], members: list) -> None:
+    for token_type, usage_key in (
+        ("input", A.GEN_AI_USAGE_INPUT_TOKENS),
+        ("output", A.GEN_AI_USAGE_OUTPUT_TOKENS),
+    ):
+        values = [attributes[usage_key] for attributes, _ in members if usage_key in attributes]
+        point = _point(points.get(M.GEN_AI_CLIENT_TOKEN_USAGE, []), {**base, A.GEN_AI_TOKEN_TYPE: token_type})
+        if values:
+            assert (point.count, point.sum) == (len(values), sum(values))
         else:
-            assert first is None and per_chunk is None
+            assert point is None
+
+
+def _check_latest_tokens(points: dict[str, list], base: dict[str, Any], members: list) -> None:
+    for name, instrument, usage_key in LATEST_TOKEN_METRICS:
+        values = [attributes[usage_key] for attributes, _ in members if usage_key in attributes]
+        point = _point(points.get(name, []), base)
+        if not values:
+            assert point is None, name
+        elif instrument == "counter":
+            assert point.value == sum(values), name
+        else:
+            assert (point.count, point.sum) == (len(values), sum(values)), name
 
 
 def instrument_fixture(instrumentor_class: type) -> Any:
@@ -251,5 +296,6 @@ def check_failed_call(otel: Any, error: BaseException, span_name: str) -> None:
     assert span.status.status_code.name == "ERROR"
     exceptions = [log for log in otel.logs() if log.event_name == E.GEN_AI_CLIENT_OPERATION_EXCEPTION]
     assert [log.attributes[A.EXCEPTION_TYPE] for log in exceptions] == [error_type]
-    (point,) = otel.metric_points()[M.GEN_AI_CLIENT_OPERATION_DURATION]
-    assert point.attributes[A.ERROR_TYPE] == error_type
+    for name in duration_metrics(current_mode(), span.attributes[A.GEN_AI_OPERATION_NAME]):
+        (point,) = otel.metric_points()[name]
+        assert point.attributes[A.ERROR_TYPE] == error_type

@@ -88,7 +88,7 @@ def instrument(
     """Instrument every supported, installed LLM SDK.
 
     ``settings`` are :class:`otel_llm.config.Settings` fields (``capture_mode``, ``content_hook``,
-    ``content_max_length``, ``prices_file``, ``chunk_metric``) overriding the environment.
+    ``content_max_length``, ``prices_file``, ``chunk_metric``, ``semconv_mode``) overriding the environment.
     ``evaluation_hooks`` adds the span processor that lets ``record_feedback(response_id=...)`` find
     the span of a past response and marks LLM-as-judge calls (a dictionary look-up per span).
     ``resource_metrics`` (``"process,gpu"``, ``"process"``, ``"none"``...) overrides

@@ -15,6 +15,7 @@ CAPTURE_CONTENT_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 CONTENT_MAX_LENGTH_ENV = "OTEL_LLM_CONTENT_MAX_LENGTH"
 PRICES_FILE_ENV = "OTEL_LLM_PRICES_FILE"
 CHUNK_METRIC_ENV = "OTEL_LLM_CHUNK_METRIC"
+SEMCONV_OPT_IN_ENV = "OTEL_SEMCONV_STABILITY_OPT_IN"
 
 DEFAULT_CONTENT_MAX_LENGTH = 16384
 
@@ -66,6 +67,32 @@ class ChunkMetric(enum.Enum):
     OFF = "off"  # not recorded
 
 
+class SemconvMode(enum.Enum):
+    """Which GenAI convention names are emitted (``OTEL_SEMCONV_STABILITY_OPT_IN``, docs/semconv-modes.md)."""
+
+    DEFAULT = "default"  # the v1.41-era names
+    LATEST = "gen_ai_latest_experimental"  # the latest experimental names only
+    DUP = "gen_ai_latest_experimental/dup"  # both, for a migration window
+
+    @property
+    def emits_default(self) -> bool:
+        return self is not SemconvMode.LATEST
+
+    @property
+    def emits_latest(self) -> bool:
+        return self is not SemconvMode.DEFAULT
+
+
+def parse_semconv_mode(raw: str | None) -> SemconvMode:
+    """The GenAI mode in a comma-separated opt-in list (other domains' values, ``http``, are ignored);
+    ``/dup`` wins over the plain value, as in the OTel HTTP migration."""
+    values = {value.strip().lower() for value in (raw or "").split(",")}
+    for mode in (SemconvMode.DUP, SemconvMode.LATEST):
+        if mode.value in values:
+            return mode
+    return SemconvMode.DEFAULT
+
+
 @dataclass(frozen=True)
 class Settings:
     capture_mode: CaptureMode = CaptureMode.NO_CONTENT
@@ -73,6 +100,7 @@ class Settings:
     prices_file: str | None = None
     chunk_metric: ChunkMetric = ChunkMetric.EACH
     content_hook: ContentHook | None = None
+    semconv_mode: SemconvMode = SemconvMode.DEFAULT
 
     @property
     def captures_content(self) -> bool:
@@ -106,8 +134,11 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         content_max_length=_int(env, CONTENT_MAX_LENGTH_ENV, DEFAULT_CONTENT_MAX_LENGTH),
         prices_file=env.get(PRICES_FILE_ENV) or None,
         chunk_metric=_chunk_metric(env.get(CHUNK_METRIC_ENV)),
+        semconv_mode=parse_semconv_mode(env.get(SEMCONV_OPT_IN_ENV)),
     )
     fields = {k: v for k, v in overrides.items() if v is not None}
     if isinstance(fields.get("capture_mode"), str):
         fields["capture_mode"] = parse_capture_mode(fields["capture_mode"])
+    if isinstance(fields.get("semconv_mode"), str):
+        fields["semconv_mode"] = parse_semconv_mode(fields["semconv_mode"])
     return Settings(**{**settings.__dict__, **fields}) if fields else settings

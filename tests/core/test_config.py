@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from otel_llm.config import CaptureMode, ChunkMetric, load_settings, parse_capture_mode
+from otel_llm.config import (
+    CaptureMode,
+    ChunkMetric,
+    SemconvMode,
+    load_settings,
+    parse_capture_mode,
+    parse_semconv_mode,
+)
 
 
 @pytest.mark.parametrize(
@@ -38,3 +45,31 @@ def test_settings_from_environment_and_overrides() -> None:
     assert settings.chunk_metric is ChunkMetric.OFF
     assert load_settings(env, capture_mode="EVENT_ONLY").capture_mode is CaptureMode.EVENT_ONLY
     assert load_settings({"OTEL_LLM_CONTENT_MAX_LENGTH": "many"}).content_max_length == 16384
+
+
+@pytest.mark.parametrize(
+    ("raw", "mode"),
+    [
+        (None, SemconvMode.DEFAULT),
+        ("", SemconvMode.DEFAULT),
+        ("http", SemconvMode.DEFAULT),
+        ("gen_ai_latest_experimental", SemconvMode.LATEST),
+        ("http/dup, GEN_AI_LATEST_EXPERIMENTAL", SemconvMode.LATEST),
+        ("gen_ai_latest_experimental/dup", SemconvMode.DUP),
+        ("gen_ai_latest_experimental,gen_ai_latest_experimental/dup", SemconvMode.DUP),
+    ],
+)
+def test_semconv_mode(raw, mode) -> None:
+    assert parse_semconv_mode(raw) is mode
+    assert (
+        load_settings({"OTEL_SEMCONV_STABILITY_OPT_IN": raw} if raw is not None else {}).semconv_mode is mode
+    )
+
+
+def test_semconv_mode_override() -> None:
+    env = {"OTEL_SEMCONV_STABILITY_OPT_IN": "gen_ai_latest_experimental"}
+    assert load_settings(env, semconv_mode=None).semconv_mode is SemconvMode.LATEST
+    assert load_settings(env, semconv_mode="").semconv_mode is SemconvMode.DEFAULT
+    assert load_settings({}, semconv_mode="gen_ai_latest_experimental/dup").semconv_mode is SemconvMode.DUP
+    assert (SemconvMode.DUP.emits_default, SemconvMode.DUP.emits_latest) == (True, True)
+    assert (SemconvMode.LATEST.emits_default, SemconvMode.DEFAULT.emits_latest) == (False, False)

@@ -23,6 +23,7 @@ from .helpers import eventually
         ("alerts.yaml", "alerts_test.yaml", 10),
         ("slo.yaml", "slo_test.yaml", 22),
         ("pipeline.yaml", "pipeline_test.yaml", 4),
+        ("semconv_modes.yaml", "semconv_modes_test.yaml", 12),
     ],
 )
 def test_alert_rules_pass_promtool_unit_tests(rules: str, tests: str, count: int) -> None:

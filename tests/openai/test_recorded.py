@@ -14,7 +14,8 @@ import pytest
 
 from otel_llm.semconv import attributes as A
 from otel_llm.semconv import events as E
-from otel_llm.semconv import metrics as M
+from tests.recorded_genai import check_metrics
+from tests.semconv_modes import current_mode, mode_attributes
 
 from .recorded import recorded_calls, replay_async, replay_sync
 
@@ -82,10 +83,14 @@ def span_summary(span) -> dict:
 async def test_recorded_scenario(scenario: str, mode: str, otel, instrument_openai) -> None:
     instrument_openai(capture_mode=mode)
     results = await run_scenario(scenario)
-    expected = EXPECTED[scenario]
+    semconv_mode = current_mode()
+    expected = [
+        {**want, "attributes": mode_attributes(want["attributes"], semconv_mode)}
+        for want in EXPECTED[scenario]["spans"]
+    ]
     spans = otel.spans()
-    assert len(spans) == len(results) == len(expected["spans"])
-    for span, want in zip(spans, expected["spans"]):
+    assert len(spans) == len(results) == len(expected)
+    for span, want in zip(spans, expected):
         got = span_summary(span)
         assert got["name"] == want["name"]
         assert got["kind"] == "CLIENT"
@@ -98,8 +103,8 @@ async def test_recorded_scenario(scenario: str, mode: str, otel, instrument_open
             assert 0 < got["ttfc"] < (span.end_time - span.start_time) / 1e9
         else:
             assert got["ttfc"] is None
-    _check_events(otel.logs(), spans, expected["spans"], mode)
-    _check_metrics(otel, spans, expected["spans"], results)
+    _check_events(otel.logs(), spans, expected, mode)
+    check_metrics(otel.metric_points(), expected, results)
 
 
 def _check_events(logs, spans, expected_spans, mode: str) -> None:
@@ -117,77 +122,6 @@ def _check_events(logs, spans, expected_spans, mode: str) -> None:
         normalized = {k: list(v) if isinstance(v, tuple) else v for k, v in attributes.items()}
         assert normalized == want["attributes"]
         assert json.loads(json.dumps(content, default=list)) == want["content"]
-
-
-_METRIC_KEYS = (
-    A.GEN_AI_OPERATION_NAME,
-    A.GEN_AI_PROVIDER_NAME,
-    A.GEN_AI_REQUEST_MODEL,
-    A.SERVER_ADDRESS,
-    A.SERVER_PORT,
-    A.GEN_AI_RESPONSE_MODEL,
-    A.OPENAI_RESPONSE_SERVICE_TIER,
-    A.OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
-)
-
-
-def _point(points, attributes: dict):
-    matching = [p for p in points if dict(p.attributes) == attributes]
-    assert len(matching) <= 1
-    return matching[0] if matching else None
-
-
-def _check_metrics(otel, spans, expected_spans, results) -> None:
-    """Group the expected calls by metric attribute set; each set's points hold exactly their values."""
-    points = otel.metric_points()
-    groups: dict[frozenset, list] = {}
-    for want, result in zip(expected_spans, results):
-        attributes = want["attributes"]
-        key = frozenset((k, attributes[k]) for k in _METRIC_KEYS if k in attributes)
-        groups.setdefault(key, []).append((attributes, result))
-    assert sum(p.count for p in points[M.GEN_AI_CLIENT_OPERATION_DURATION]) == len(spans)
-    for key, members in groups.items():
-        metric_attributes = dict(key)
-        assert _point(points[M.GEN_AI_CLIENT_OPERATION_DURATION], metric_attributes).count == len(members)
-        for token_type, usage_key in (
-            ("input", A.GEN_AI_USAGE_INPUT_TOKENS),
-            ("output", A.GEN_AI_USAGE_OUTPUT_TOKENS),
-        ):
-            values = [attributes[usage_key] for attributes, _ in members if usage_key in attributes]
-            point = _point(
-                points.get(M.GEN_AI_CLIENT_TOKEN_USAGE, []),
-                {**metric_attributes, A.GEN_AI_TOKEN_TYPE: token_type},
-            )
-            if values:
-                assert (point.count, point.sum) == (len(values), sum(values))
-            else:
-                assert point is None
-        costs = [
-            attributes[A.OTEL_LLM_USAGE_COST_USD]
-            for attributes, _ in members
-            if A.OTEL_LLM_USAGE_COST_USD in attributes
-        ]
-        cost_point = _point(points.get(M.OTEL_LLM_CLIENT_OPERATION_COST, []), metric_attributes)
-        if costs:
-            assert cost_point.value == pytest.approx(sum(costs))
-        else:  # an asynchronous counter reports earlier attribute sets again, with a zero delta
-            assert cost_point is None or cost_point.value == 0
-    stream_groups: dict[frozenset, list] = {}  # the time-to-chunk metrics carry no openai.* attributes
-    for want, result in zip(expected_spans, results):
-        attributes = want["attributes"]
-        key = frozenset(
-            (k, attributes[k]) for k in _METRIC_KEYS if k in attributes and not k.startswith("openai.")
-        )
-        stream_groups.setdefault(key, []).append(result if attributes.get(A.GEN_AI_REQUEST_STREAM) else None)
-    for key, members in stream_groups.items():
-        streams = [chunks for chunks in members if chunks is not None]
-        first = _point(points.get(M.GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK, []), dict(key))
-        per_chunk = _point(points.get(M.GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK, []), dict(key))
-        if streams:
-            assert first.count == len(streams)
-            assert per_chunk.count == sum(len(chunks) - 1 for chunks in streams)
-        else:
-            assert first is None and per_chunk is None
 
 
 def test_every_scenario_replays_its_own_recorded_requests() -> None:

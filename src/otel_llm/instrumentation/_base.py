@@ -107,7 +107,14 @@ class GenAIInstrumentor(BaseInstrumentor):
         if telemetry is None:
             settings_fields = {
                 k: kwargs.get(k)
-                for k in ("capture_mode", "content_max_length", "prices_file", "chunk_metric", "content_hook")
+                for k in (
+                    "capture_mode",
+                    "content_max_length",
+                    "prices_file",
+                    "chunk_metric",
+                    "content_hook",
+                    "semconv_mode",
+                )
             }
             telemetry = GenAITelemetry(
                 load_settings(**settings_fields),

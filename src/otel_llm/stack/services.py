@@ -18,7 +18,8 @@ from otel_llm.stack.processes import ManagedProcess
 ALERT_RULES = "prometheus/alerts.yaml"
 SLO_RULES = "prometheus/slo.yaml"
 PIPELINE_RULES = "prometheus/pipeline.yaml"
-RULE_FILES = (ALERT_RULES, SLO_RULES, PIPELINE_RULES)
+SEMCONV_MODE_RULES = "prometheus/semconv_modes.yaml"  # latest-mode metrics under the names the rules query
+RULE_FILES = (SEMCONV_MODE_RULES, ALERT_RULES, SLO_RULES, PIPELINE_RULES)
 SELF_JOB = "otelcol-llm-self"
 """Prometheus job of the collectors' internal metrics (refused, sent and failed spans, queues)."""
 """Rule files of the stack's Prometheus, in collector-config/."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from functools import cached_property
-from itertools import pairwise
 from time import perf_counter
 from typing import Any
 
@@ -20,10 +19,11 @@ from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from otel_llm._version import __version__
-from otel_llm.config import ChunkMetric, Settings, load_settings
+from otel_llm.config import Settings, load_settings
 from otel_llm.semconv import attributes as A
 from otel_llm.semconv import events as E
 from otel_llm.telemetry import content, values
+from otel_llm.telemetry.conventions import ConventionMetrics, cache_write_keys
 from otel_llm.telemetry.conversation import current_conversation_id
 from otel_llm.telemetry.ending import end_span
 from otel_llm.telemetry.instruments import GenAIInstruments
@@ -80,6 +80,8 @@ class GenAITelemetry:
         self.tracer = self.get_tracer(INSTRUMENTATION_SCOPE, SCHEMA_URL)
         self.meter = self.get_meter(INSTRUMENTATION_SCOPE, SCHEMA_URL)
         self.instruments = GenAIInstruments(self.meter)
+        self.metrics = ConventionMetrics(self.meter, self.settings, self.instruments)
+        self.cache_write_keys = cache_write_keys(self.settings.semconv_mode)
         self.event_logger = self.get_logger(INSTRUMENTATION_SCOPE, SCHEMA_URL)
         self.capture = self.settings.captures_content
 
@@ -295,7 +297,7 @@ class Invocation:
         self.span.set_attributes(attributes)
         if self.telemetry.capture:
             self._record_content(attributes)
-        self._record_metrics(end_time, metric_attributes, base_attributes)
+        self.telemetry.metrics.record(self, end_time - self.start_time, metric_attributes, base_attributes)
         if error is not None:
             self._emit_exception(error, message)
 
@@ -314,7 +316,8 @@ class Invocation:
         if self.cache_read_tokens is not None:
             attributes[A.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = self.cache_read_tokens
         if self.cache_creation_tokens is not None:
-            attributes[A.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = self.cache_creation_tokens
+            for key in self.telemetry.cache_write_keys:
+                attributes[key] = self.cache_creation_tokens
         if self.reasoning_tokens is not None:
             attributes[A.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = self.reasoning_tokens
         if self.stream and self.chunk_times:
@@ -337,31 +340,6 @@ class Invocation:
             self.cache_creation_tokens or 0,
             self.reasoning_tokens or 0,
         )
-
-    def _record_metrics(
-        self, end_time: float, metric_attributes: dict[str, Any], base: dict[str, Any]
-    ) -> None:
-        instruments = self.telemetry.instruments
-        instruments.duration.record(end_time - self.start_time, metric_attributes)
-        if A.ERROR_TYPE in metric_attributes:  # only the duration carries error.type
-            metric_attributes = {k: v for k, v in metric_attributes.items() if k != A.ERROR_TYPE}
-        elif self.extra_attributes.get(A.OTEL_LLM_USAGE_COST_USD) is not None:
-            instruments.cost.add(self.extra_attributes[A.OTEL_LLM_USAGE_COST_USD], metric_attributes)
-        if self.input_tokens is not None:
-            instruments.token_usage.record(
-                self.input_tokens, {**metric_attributes, A.GEN_AI_TOKEN_TYPE: A.GenAiTokenTypeValues.INPUT}
-            )
-        if self.output_tokens is not None:
-            instruments.token_usage.record(
-                self.output_tokens, {**metric_attributes, A.GEN_AI_TOKEN_TYPE: A.GenAiTokenTypeValues.OUTPUT}
-            )
-        times = self.chunk_times
-        if self.stream and times:
-            instruments.time_to_first_chunk.record(times[0] - self.start_time, base)
-            if self.telemetry.settings.chunk_metric is ChunkMetric.EACH:
-                record = instruments.time_per_output_chunk.record
-                for previous, current in pairwise(times):
-                    record(current - previous, base)
 
     # -- content -------------------------------------------------------------------------------
 

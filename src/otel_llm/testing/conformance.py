@@ -22,6 +22,7 @@ from opentelemetry.sdk.metrics.export import Gauge, Histogram, MetricsData, Sum
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import StatusCode
 
+from otel_llm.config import SemconvMode
 from otel_llm.testing.registry import Registry, Requirement, expected_span_name, load_registry
 
 NAMESPACES = ("gen_ai.", "otel_llm.", "mcp.")
@@ -293,9 +294,10 @@ def check_telemetry(
     spans: Iterable[ReadableSpan] = (),
     logs: Iterable[Any] = (),
     metrics: Iterable[MetricsData | None] = (),
+    mode: SemconvMode = SemconvMode.DEFAULT,
 ) -> list[Violation]:
-    """Violations of the shipped registry in the given telemetry."""
-    return ConformanceChecker().check(spans, logs, metrics)
+    """Violations of the shipped registry of semconv ``mode`` in the given telemetry."""
+    return ConformanceChecker(load_registry(mode)).check(spans, logs, metrics)
 
 
 def format_violations(violations: Iterable[Violation]) -> str:

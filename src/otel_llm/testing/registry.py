@@ -16,6 +16,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from otel_llm.config import SemconvMode
+
 _HERE = Path(__file__).resolve().parent
 _NAME_TEMPLATE = re.compile(r"SHOULD (?:be|follow the format) `([^`]+)`")
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
@@ -170,8 +172,23 @@ def _render(template: str, attributes: Any) -> str:
     return " ".join(rendered.split())
 
 
+def _data(name: str) -> dict[str, Any]:
+    return json.loads((_HERE / name).read_text(encoding="utf-8"))
+
+
+# The registries are generated per mode; the duplicate mode accepts both sets of names (the latest rules,
+# span types and refinements, plus the default attributes, spans and metrics under their own names).
+_MERGED = ("attributes", "spans", "metrics")
+
+
 @cache
-def load_registry() -> Registry:
-    """The registry shipped with otel-llm (loaded once per process)."""
-    data = json.loads((_HERE / "registry.json").read_text(encoding="utf-8"))
+def load_registry(mode: SemconvMode = SemconvMode.DEFAULT) -> Registry:
+    """The registry shipped with otel-llm for a semconv mode (each loaded once per process)."""
+    if mode is SemconvMode.DEFAULT:
+        data = _data("registry.json")
+    else:
+        data = _data("registry-latest.json")
+        if mode is SemconvMode.DUP:
+            default = _data("registry.json")
+            data = {**data, **{key: {**default[key], **data[key]} for key in _MERGED}}
     return Registry(data, _HERE / "schemas")
