@@ -56,7 +56,8 @@ class _FailedRead(io.RawIOBase):
     (now in the state the app's own failed read would have left it)."""
 
     def __init__(self, body: Any, error: Exception) -> None:
-        self._body, self._error = body, error
+        self._body = body
+        self._error: Exception | None = error
 
     def readable(self) -> bool:
         return True

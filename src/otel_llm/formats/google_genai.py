@@ -221,9 +221,10 @@ def with_app_tools(kwargs: dict[str, Any], outside: Callable[[Callable], Callabl
     if not tools or not any(inspect.isfunction(t) or inspect.ismethod(t) for t in tools):
         return kwargs
     wrapped = [outside(t) if inspect.isfunction(t) or inspect.ismethod(t) else t for t in tools]
-    copied = (
-        {**config, "tools": wrapped}
-        if isinstance(config, dict)
-        else config.model_copy(update={"tools": wrapped})
-    )
+    if isinstance(config, dict):
+        copied: Any = {**config, "tools": wrapped}
+    elif config is not None:
+        copied = config.model_copy(update={"tools": wrapped})
+    else:
+        return kwargs
     return {**kwargs, "config": copied}

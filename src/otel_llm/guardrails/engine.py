@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import typing
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -71,12 +72,13 @@ def checked_matches(found: object, length: int) -> list[Match]:
     matches = []
     for item in found:  # type: ignore[attr-defined]
         match = item if isinstance(item, Match) else Match(*item)
+        fields: typing.Any = match  # a custom detector's Match may hold anything, whatever its types say
         if not (
-            isinstance(match.start, int)
-            and isinstance(match.end, int)
-            and 0 <= match.start <= match.end <= length
-            and isinstance(match.entity_type, str)
-            and isinstance(match.score, int | float)
+            isinstance(fields.start, int)
+            and isinstance(fields.end, int)
+            and 0 <= fields.start <= fields.end <= length
+            and isinstance(fields.entity_type, str)
+            and isinstance(fields.score, int | float)
         ):
             raise TypeError(f"not a match within the text: {type(item).__name__}")
         matches.append(match)

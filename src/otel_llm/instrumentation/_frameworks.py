@@ -19,7 +19,9 @@ _SDK_INSTRUMENTORS = {
 def sdk_instrumented(sdk: str | None) -> bool:
     """Whether otel-llm currently instruments ``sdk`` (``openai``, ``anthropic``, ``groq``, ``ollama``)."""
     target = _SDK_INSTRUMENTORS.get(sdk or "")
-    module = sys.modules.get(target[0]) if target else None  # never imported: never instrumented
+    if target is None:
+        return False
+    module = sys.modules.get(target[0])  # never imported: never instrumented
     cls = getattr(module, target[1], None) if module is not None else None
     instance = cls.__dict__.get("_instance") if cls is not None else None
     return bool(instance is not None and instance.is_instrumented_by_opentelemetry)

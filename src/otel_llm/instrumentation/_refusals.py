@@ -177,7 +177,7 @@ def _responses_chunks(kwargs: dict[str, Any], text: str) -> list[Any]:
     part = {"type": "output_text", "text": text, "annotations": []}
     item = {"type": "message", "id": REFUSAL_ID, "role": "assistant"}
     at = {"item_id": REFUSAL_ID, "output_index": 0, "content_index": 0}
-    events = [
+    events: list[dict[str, Any]] = [
         {"type": "response.created", "response": _responses_json(kwargs, text, "in_progress")},
         {
             "type": "response.output_item.added",
@@ -286,11 +286,12 @@ def _genai_whole(kwargs: dict[str, Any], text: str) -> Any:
 
 # --- Mistral ----------------------------------------------------------------------------------
 def _mistral_models() -> Any:
+    import importlib
+
     try:  # mistralai 2.x+ keeps the SDK under mistralai.client; 1.x at the top level
-        from mistralai.client import models
+        return importlib.import_module("mistralai.client.models")
     except ImportError:
-        from mistralai import models
-    return models
+        return importlib.import_module("mistralai.models")
 
 
 def _mistral_whole(kwargs: dict[str, Any], text: str) -> Any:
@@ -406,5 +407,5 @@ def build_refusal(
     refusal = BUILDERS[response_format]
     if not stream:
         return refusal.whole(kwargs, text)
-    chunks = refusal.chunks(kwargs, text)
+    chunks = refusal.chunks(kwargs, text) or []
     return refusal.stream_result(AsyncRefusalStream(chunks) if is_async else RefusalStream(chunks))

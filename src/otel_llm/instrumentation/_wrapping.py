@@ -594,7 +594,8 @@ def apply_patch(telemetry: GenAITelemetry, patch: Patch, module: Any) -> bool:
     return True
 
 
-def remove_patches(patches: Sequence[Patch]) -> None:
+def remove_patches(patches: Sequence[Patch] | Sequence[Any]) -> None:
+    """Unwrap each patch (or anything naming a ``module`` and ``method``, like a framework hook)."""
     for patch in patches:
         unwrap_attribute(patch.module, patch.method)
 

@@ -31,8 +31,8 @@ class ProcessMetrics:
 
     def __init__(self) -> None:
         self._process = psutil.Process(os.getpid())
-        self._cpus = len(self._process.cpu_affinity()) if hasattr(self._process, "cpu_affinity") else None
-        self._cpus = self._cpus or psutil.cpu_count() or 1
+        affinity = self._process.cpu_affinity() if hasattr(self._process, "cpu_affinity") else None
+        self._cpus: int = len(affinity or ()) or psutil.cpu_count() or 1
         self._lock = threading.Lock()
         self._last = (time.monotonic(), self._process.cpu_times())
 

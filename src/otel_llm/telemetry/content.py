@@ -134,7 +134,8 @@ def _fit(value: Any, budget: int) -> Any:
     if isinstance(value, list):
         return _fit_list(value, budget)
     if isinstance(value, dict):  # its first entries that fit, the last of them fitted into what is left
-        fitted, used = {}, 2  # the braces
+        fitted: dict[Any, Any] = {}
+        used = 2  # the braces
         for key, item in value.items():
             overhead = len(_dumps(key)) + 1 + (1 if fitted else 0)  # the colon and a comma
             room = budget - used - overhead

@@ -17,7 +17,8 @@ CONVERSATION_KEY = context.create_key("otel-llm-conversation-id")
 
 def current_conversation_id(ctx: Context | None = None) -> str | None:
     """The conversation id set for ``ctx`` (default: the current context), if any."""
-    return context.get_value(CONVERSATION_KEY, ctx)
+    value = context.get_value(CONVERSATION_KEY, ctx)
+    return value if isinstance(value, str) else None
 
 
 def with_conversation(conversation_id: str, ctx: Context | None = None) -> Context:

@@ -28,7 +28,7 @@ from otel_llm.telemetry.conversation import current_conversation_id
 from otel_llm.telemetry.ending import end_span
 from otel_llm.telemetry.instruments import GenAIInstruments
 from otel_llm.telemetry.pricing import PriceTable, load_price_table
-from otel_llm.telemetry.prompts import PROMPT_KEY
+from otel_llm.telemetry.prompts import current_prompt
 from otel_llm.telemetry.scrub import error_text
 
 logger = logging.getLogger(__name__)
@@ -131,7 +131,7 @@ class GenAITelemetry:
         conversation_id = current_conversation_id()
         if conversation_id:
             attributes[A.GEN_AI_CONVERSATION_ID] = conversation_id
-        tag = context.get_value(PROMPT_KEY)
+        tag = current_prompt()
         if tag is not None:
             attributes.update(tag.span_attributes)
             metric_attributes.update(tag.metric_attributes)
@@ -227,9 +227,8 @@ class Invocation:
         """Guardrails changed the call's input texts: the captured input content follows."""
         if self.input_content is not None:
             replacements = {o: r for o, r in zip(originals, redacted) if o and o != r}
-            self.input_content = tuple(  # type: ignore[assignment]
-                content.replace_texts(value, replacements) for value in self.input_content
-            )
+            system, messages, tools = (content.replace_texts(v, replacements) for v in self.input_content)
+            self.input_content = (system, messages, tools)
 
     def callback_context(self) -> context.Context:
         """The context to run the app's own code in when the SDK calls it back (a tool): our span

@@ -62,10 +62,8 @@ from otel_llm.telemetry.invocation import GENAI_SPAN_KEY, GenAITelemetry
 
 logger = logging.getLogger(__name__)
 
-try:  # the runtime context's own detach: silent when a token belongs to another context
-    from opentelemetry.context import _RUNTIME_CONTEXT
-except ImportError:  # pragma: no cover - the API has exported it since 1.0
-    _RUNTIME_CONTEXT = None
+# The runtime context's own detach: silent when a token belongs to another context (API >= 1.0).
+from opentelemetry.context import _RUNTIME_CONTEXT  # noqa: E402
 
 
 class OperationKind(enum.Enum):
@@ -290,9 +288,6 @@ def deactivate(token: object) -> None:
     valid here and there is nothing of ours to restore in this context.
     """
     try:
-        if _RUNTIME_CONTEXT is not None:
-            _RUNTIME_CONTEXT.detach(token)  # type: ignore[arg-type]
-        else:  # pragma: no cover
-            context.detach(token)  # type: ignore[arg-type]
+        _RUNTIME_CONTEXT.detach(token)  # type: ignore[arg-type]  # an attach() token, typed loosely
     except Exception:
         logger.debug("otel-llm: a framework step ended outside the context it started in")

@@ -223,7 +223,8 @@ class PIIDetector(Detector):
             start, limit = colon, max(searched, colon - _IPV6_MAX_LENGTH)
             while start > limit and text[start - 1] in _HEX_OR_COLON:
                 start -= 1
-            end = _HEX_COLON_RUN.match(text, colon).end()  # forward to the run's end, past every colon in it
+            run = _HEX_COLON_RUN.match(text, colon)  # forward to the run's end, past every colon in it
+            end = run.end() if run is not None else colon + 1
             bounded = not _WORD_CHAR.match(text, end) and (
                 start == 0 or not (text[start - 1] in _HEX_OR_COLON or _WORD_CHAR.match(text, start - 1))
             )

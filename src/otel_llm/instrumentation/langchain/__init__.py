@@ -33,6 +33,7 @@ class LangChainInstrumentor(GenAIInstrumentor):
         from otel_llm.instrumentation.langchain._handler import OtelLLMCallbackHandler
 
         _hook.register_hook()
+        assert self.telemetry is not None  # set by super()._instrument
         _hook.ACTIVE.handler = OtelLLMCallbackHandler(self.telemetry, _hook.sdk_instrumented)
         wrapt.register_post_import_hook(_hook.patch_prebuilt, _hook.PREBUILT)
 

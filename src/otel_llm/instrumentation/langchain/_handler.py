@@ -176,7 +176,7 @@ class OtelLLMCallbackHandler(BaseCallbackHandler):
             if parent.agent is parent:  # an agent's own loop: its chat and tool spans already show it
                 run.token = activate(run.ctx)
                 return
-            step = metadata.get("langgraph_step")
+            step = (metadata or {}).get("langgraph_step")
             op = start_operation(
                 self.telemetry,
                 OperationKind.WORKFLOW_NODE,

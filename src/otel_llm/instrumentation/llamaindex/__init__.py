@@ -30,6 +30,7 @@ class LlamaIndexInstrumentor(GenAIInstrumentor):
 
         from otel_llm.instrumentation.llamaindex._handlers import EventHandler, SpanHandler
 
+        assert self.telemetry is not None  # set by super()._instrument
         spans = SpanHandler(self.telemetry)
         events = EventHandler(spans)
         dispatcher = get_dispatcher()

@@ -98,7 +98,8 @@ class _Step:
         self.ctx = ctx
         self.parent = parent
         self.model: Any = None  # the LLM or embedding model of a model-call span
-        self.workflow = parent.workflow if parent is not None else None  # the nearest workflow or agent
+        # the nearest workflow or agent step
+        self.workflow: _Step | None = parent.workflow if parent is not None else None
         self.op: Operation | None = None
         self.token: object | None = None
         self.tool_id: str | None = None
@@ -122,7 +123,9 @@ class SpanHandler(BaseSpanHandler[SimpleSpan]):
         return "OtelLLMSpanHandler"
 
     # BaseSpanHandler's bookkeeping (open_spans, locks) is not needed: these three do everything.
-    def span_enter(self, id_: str, bound_args: Any, instance: Any = None, parent_id: str | None = None, **kw):
+    def span_enter(  # type: ignore[override]  # LlamaIndex's base signature varies between releases
+        self, id_: str, bound_args: Any, instance: Any = None, parent_id: str | None = None, **kw: Any
+    ) -> None:
         try:
             self._enter(id_, bound_args, instance, parent_id)
         except Exception:

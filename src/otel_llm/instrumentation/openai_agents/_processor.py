@@ -38,7 +38,7 @@ from opentelemetry import context
 from opentelemetry.context import Context
 from opentelemetry.trace import Status, StatusCode
 
-from otel_llm.instrumentation._endpoint import start_at
+from otel_llm.instrumentation._endpoint import host_and_port
 from otel_llm.instrumentation._framework import TOOL_TYPE_FUNCTION
 from otel_llm.instrumentation.openai_agents._request_model import REQUEST_MODEL
 from otel_llm.semconv import attributes as A
@@ -227,12 +227,13 @@ def _model_step(
     base_url = (getattr(data, "model_config", None) or {}).get("base_url")
     token = context.attach(parent)
     try:
-        invocation = start_at(
-            telemetry,
-            base_url,
+        address, port = host_and_port(base_url)
+        invocation = telemetry.start(
             A.GenAiOperationNameValues.CHAT,
             A.GenAiProviderNameValues.OPENAI,
             str(model) if model else None,
+            address,
+            port,
             {},
         )
     finally:
@@ -244,9 +245,9 @@ def _model_step(
 
 def _read_model_data(invocation: Invocation, data: Any) -> None:
     if isinstance(data, ResponseSpanData) and data.response is not None:
-        from otel_llm.instrumentation.openai import _responses
+        from otel_llm.formats import openai_responses
 
-        _responses.on_response(invocation, data.response)
+        openai_responses.on_response(invocation, data.response)
         if A.GEN_AI_REQUEST_MODEL not in invocation.start_attributes and invocation.response_model:
             invocation.span.update_name(f"{A.GenAiOperationNameValues.CHAT} {invocation.response_model}")
         return
