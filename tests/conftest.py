@@ -23,10 +23,17 @@ pytest_plugins = ["otel_llm.testing.pytest_plugin", "otel_llm.testing.coverage"]
 
 # The framework suites need the frameworks' OpenAI integrations (extra `frameworks-test`), which pin
 # openai below 3: tests/run runs them in their own virtualenv, and a venv without them leaves them out.
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        return False
+
+
 collect_ignore = [
     suite
     for suite, module in (("langchain", "langchain_openai"), ("llamaindex", "llama_index.llms.openai"))
-    if importlib.util.find_spec(module.split(".")[0]) is None or importlib.util.find_spec(module) is None
+    if not _installed(module)
 ]
 
 

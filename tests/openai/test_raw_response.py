@@ -1,4 +1,4 @@
-"""``with_raw_response``, as LangChain calls OpenAI: spans read the parsed body; the app gets the same."""
+"""``with_raw_response``, as LangChain calls OpenAI: the span ends with the parsed body; the app gets the same."""
 
 from __future__ import annotations
 
@@ -22,5 +22,7 @@ def test_raw_chat_response_is_read_and_parse_returns_the_same_object(otel, instr
 def test_raw_embeddings_response_is_read(otel, instrument_openai, client) -> None:
     instrument_openai()
     raw = client.embeddings.with_raw_response.create(model="text-embedding-3-small", input="hello")
+    assert otel.spans() == []  # the span ends with what the app parses the body into
+    parsed = raw.parse()
     (span,) = otel.spans()
-    assert span.attributes[A.GEN_AI_USAGE_INPUT_TOKENS] == raw.parse().usage.prompt_tokens
+    assert span.attributes[A.GEN_AI_USAGE_INPUT_TOKENS] == parsed.usage.prompt_tokens

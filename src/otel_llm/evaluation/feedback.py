@@ -27,7 +27,7 @@ from opentelemetry import metrics, trace
 from opentelemetry.trace import SpanContext
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-from otel_llm import __version__
+from otel_llm._version import __version__
 from otel_llm.evaluation.hooks import install_span_hooks
 from otel_llm.evaluation.model import Score
 from otel_llm.evaluation.telemetry import ScoreRecorder
