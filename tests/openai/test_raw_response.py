@@ -1,4 +1,4 @@
-"""``with_raw_response``, as LangChain calls OpenAI: the span ends with the parsed body, which the app gets."""
+"""``with_raw_response``, as LangChain calls OpenAI: the span ends with the parsed body the app gets."""
 
 from __future__ import annotations
 
