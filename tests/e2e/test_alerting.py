@@ -99,7 +99,8 @@ def test_error_rate_alert_reaches_a_webhook_through_alertmanager(
     )
     # every call to the missing model fails: its error ratio is 1, well above the rule's 5%
     env = workload_env(own_collector.url("otlp_http"), "e2e-alerting")
-    run_workload(env, "--rounds", "12", "--kinds", "fail,chat")
+    # spread over several scrapes: rate() sees a counter rise only between two scraped samples
+    run_workload(env, "--rounds", "12", "--interval", "0.5", "--kinds", "fail,chat")
     (alert, *_) = eventually(
         lambda: webhook.alerts("GenAIHighErrorRate", gen_ai_request_model="gpt-unavailable"), timeout=120
     )
