@@ -21,7 +21,10 @@ def response(status: int, body: bytes, content_type: str = "application/json", e
 
 
 def chunked(status: int, frames: list[bytes], content_type: str, end: bool = True) -> bytes:
-    head = f"HTTP/1.1 {status} OK\r\ncontent-type: {content_type}\r\ntransfer-encoding: chunked\r\n\r\n"
+    head = (
+        f"HTTP/1.1 {status} OK\r\ncontent-type: {content_type}\r\ntransfer-encoding: chunked\r\n"
+        "connection: close\r\n\r\n"  # clients are reused: none may keep a connection the server closes
+    )
     body = b"".join(f"{len(frame):x}\r\n".encode() + frame + b"\r\n" for frame in frames)
     return head.encode() + body + (b"0\r\n\r\n" if end else b"")
 
