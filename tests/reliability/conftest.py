@@ -1,40 +1,17 @@
-"""Fixtures of the reliability suite: the fake OpenAI server, instrumented clients, guardrail policies."""
+"""Fixtures of the reliability suite: the OpenAI tests' server, client and instrumentation; a policy."""
 
 from __future__ import annotations
 
 import pytest
 
-import openai
 from otel_llm import guardrails
-from otel_llm.demo.fake_server import FakeOpenAIServer
 from otel_llm.guardrails import Policy, Rule
 from otel_llm.guardrails.detectors.pii import PIIDetector
 from otel_llm.guardrails.detectors.secrets import SecretsDetector
-from otel_llm.instrumentation.openai import OpenAIInstrumentor
 
+from ..openai.conftest import client, fake_server, instrument_openai
 
-@pytest.fixture(scope="module")
-def openai_server():
-    with FakeOpenAIServer() as server:
-        yield server
-
-
-@pytest.fixture
-def openai_client(openai_server):
-    return openai.OpenAI(base_url=openai_server.base_url, api_key="sk-test", max_retries=0)
-
-
-@pytest.fixture
-def instrument_openai(otel):
-    """``instrument_openai(**settings)``: OpenAI instrumented for one test."""
-    instrumentor = OpenAIInstrumentor()
-
-    def instrument(**settings):
-        instrumentor.instrument(**settings)
-        return instrumentor
-
-    yield instrument
-    instrumentor.uninstrument()
+__all__ = ["client", "fake_server", "instrument_openai"]  # the OpenAI tests' fixtures, shared
 
 
 @pytest.fixture

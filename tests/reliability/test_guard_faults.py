@@ -139,15 +139,13 @@ def test_a_custom_detectors_malformed_result_is_a_detector_error(result, fail_op
             policy.engine.check("call me at noon", "input")
 
 
-def test_a_malformed_custom_detector_does_not_break_an_instrumented_call(
-    otel, openai_client, instrument_openai
-):
+def test_a_malformed_custom_detector_does_not_break_an_instrumented_call(otel, client, instrument_openai):
     instrument_openai()
     guardrails.install(
         Policy("custom", [Rule("custom", Returning([(0, 1)]), "redact", "both")], fail_open=True)
     )
     try:
-        response = openai_client.chat.completions.create(
+        response = client.chat.completions.create(
             model="gpt-4o-mini", messages=[{"role": "user", "content": "hello"}]
         )
     finally:

@@ -10,6 +10,7 @@ from otel_llm.instrumentation.google_genai import GoogleGenAIInstrumentor
 from otel_llm.semconv import attributes as A
 
 from ..wire_server import Reply, WireServer
+from .provider_calls import bedrock_client
 
 GENERATED = {
     "candidates": [
@@ -90,18 +91,6 @@ COHERE_COMMAND = {"id": "c-1", "generations": [{"id": "g", "text": "Spans.", "fi
 PROFILE = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6"
 
 
-def bedrock_client(url: str):
-    import boto3
-
-    return boto3.client(
-        "bedrock-runtime",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
-        aws_secret_access_key="secret",
-    )
-
-
 @pytest.mark.parametrize(
     ("model", "request_body", "response_body", "expected"),
     [
@@ -179,14 +168,14 @@ def afc_route(method, path, body):
 
 @pytest.mark.parametrize("is_async", [False, True])
 async def test_google_automatic_function_calling_runs_the_apps_tool_as_app_code(
-    otel, openai_client, instrument_openai, is_async
+    otel, client, instrument_openai, is_async
 ):
     """#10: the app's tool ran inside our suppression context: its own LLM and HTTP spans disappeared."""
     instrument_openai()
 
     def weather(city: str) -> str:
         """The weather in a city."""
-        reply = openai_client.chat.completions.create(
+        reply = client.chat.completions.create(
             model="gpt-4o-mini", messages=[{"role": "user", "content": f"Weather in {city}?"}]
         )
         return reply.choices[0].message.content
@@ -195,11 +184,11 @@ async def test_google_automatic_function_calling_runs_the_apps_tool_as_app_code(
     instrumentor.instrument()
     try:
         with WireServer(afc_route) as server:
-            client = genai.Client(
+            gemini = genai.Client(
                 api_key="test-key", http_options=types.HttpOptions(base_url=server.base_url)
             )
             config = types.GenerateContentConfig(tools=[weather])
-            models = client.aio.models if is_async else client.models
+            models = gemini.aio.models if is_async else gemini.models
             response = models.generate_content(
                 model="gemini-2.5-flash", contents="Weather in Oslo?", config=config
             )

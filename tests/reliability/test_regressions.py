@@ -29,13 +29,11 @@ def input_messages(otel) -> list:
     return json.loads(span.attributes[A.GEN_AI_INPUT_MESSAGES])
 
 
-def test_redacted_input_is_recorded_redacted(
-    otel, openai_server, openai_client, instrument_openai, redacting_policy
-):
+def test_redacted_input_is_recorded_redacted(otel, fake_server, client, instrument_openai, redacting_policy):
     """#3: input content was built before redaction: span and event kept what the provider never got."""
     instrument_openai(capture_mode="span_and_event")
-    chat(openai_client, messages=[{"role": "user", "content": PROMPT}])
-    assert openai_server.requests[-1]["body"]["messages"] == [{"role": "user", "content": REDACTED}]
+    chat(client, messages=[{"role": "user", "content": PROMPT}])
+    assert fake_server.requests[-1]["body"]["messages"] == [{"role": "user", "content": REDACTED}]
     assert input_messages(otel) == [{"role": "user", "parts": [{"type": "text", "content": REDACTED}]}]
     (event,) = [r for r in otel.logs() if A.GEN_AI_INPUT_MESSAGES in r.attributes]
     recorded = json.dumps(event.attributes[A.GEN_AI_INPUT_MESSAGES], default=str)
@@ -43,10 +41,10 @@ def test_redacted_input_is_recorded_redacted(
 
 
 def test_redacted_input_of_a_stream_is_recorded_redacted(
-    otel, openai_server, openai_client, instrument_openai, redacting_policy
+    otel, fake_server, client, instrument_openai, redacting_policy
 ):
     instrument_openai(capture_mode="span_only")
-    list(chat(openai_client, messages=[{"role": "user", "content": PROMPT}], stream=True))
+    list(chat(client, messages=[{"role": "user", "content": PROMPT}], stream=True))
     assert input_messages(otel) == [{"role": "user", "parts": [{"type": "text", "content": REDACTED}]}]
 
 
@@ -68,11 +66,11 @@ def raising_processor(otel):
 
 @pytest.mark.parametrize("stream", [False, True])
 def test_a_span_processor_that_raises_does_not_break_the_call(
-    otel, openai_client, instrument_openai, redacting_policy, raising_processor, stream
+    otel, client, instrument_openai, redacting_policy, raising_processor, stream
 ):
     """#12: a processor raising in ``on_end`` broke the app's call (the call's span and the guard's spans)."""
     instrument_openai()
-    result = chat(openai_client, messages=[{"role": "user", "content": PROMPT}], stream=stream)
+    result = chat(client, messages=[{"role": "user", "content": PROMPT}], stream=stream)
     text = (
         "".join(c.choices[0].delta.content or "" for c in result)
         if stream
@@ -85,7 +83,7 @@ def test_a_span_processor_that_raises_does_not_break_the_call(
 @pytest.mark.parametrize("policy", [False, True])
 @pytest.mark.parametrize("stream", [False, True])
 def test_messages_given_as_a_generator_are_sent(
-    otel, openai_server, openai_client, instrument_openai, request, policy, stream
+    otel, fake_server, client, instrument_openai, request, policy, stream
 ):
     """#18: capture or guardrails consumed a generator of messages, so the SDK sent ``messages: []``."""
     if policy:
@@ -94,10 +92,10 @@ def test_messages_given_as_a_generator_are_sent(
     messages = (
         {"role": role, "content": text} for role, text in [("system", "Be brief."), ("user", "Hi there")]
     )
-    result = chat(openai_client, messages=messages, stream=stream)
+    result = chat(client, messages=messages, stream=stream)
     if stream:
         list(result)
-    assert openai_server.requests[-1]["body"]["messages"] == [
+    assert fake_server.requests[-1]["body"]["messages"] == [
         {"role": "system", "content": "Be brief."},
         {"role": "user", "content": "Hi there"},
     ]

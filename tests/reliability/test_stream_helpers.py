@@ -47,7 +47,7 @@ def only_span(otel, name: str, error: str | None = None):
 
 
 @pytest.fixture(scope="module")
-def helper_server(openai_server):
+def helper_server(fake_server):
     """Chat completions from the fake OpenAI server; a recorded Responses event stream (which the
     ``responses.stream()`` helper checks event by event) for the Responses API."""
     events = yaml.safe_load(RECORDED.read_text())["interactions"][0]["response"]["body"]["string"]
@@ -57,7 +57,7 @@ def helper_server(openai_server):
         if path.endswith("/responses"):
             return Reply(frames=frames, content_type="text/event-stream")
         relayed = urllib.request.Request(
-            openai_server.base_url + path, json.dumps(body).encode(), {"content-type": "application/json"}
+            fake_server.base_url + path, json.dumps(body).encode(), {"content-type": "application/json"}
         )
         with urllib.request.urlopen(relayed) as answer:
             return Reply(frames=[answer.read()], content_type="text/event-stream")
@@ -67,7 +67,7 @@ def helper_server(openai_server):
 
 
 @pytest.fixture
-def openai_client(helper_server):
+def client(helper_server):
     return openai.OpenAI(base_url=helper_server.base_url, api_key="sk-test", max_retries=0)
 
 
@@ -77,21 +77,21 @@ def async_openai_client(helper_server):
 
 
 @pytest.mark.parametrize("helper", HELPERS)
-def test_fully_read(otel, openai_client, instrument_openai, helper):
+def test_fully_read(otel, client, instrument_openai, helper):
     make, name = HELPERS[helper]
     instrument_openai()
-    with make(openai_client) as stream:
+    with make(client) as stream:
         events = list(stream)
     assert len(events) >= 3
     only_span(otel, name)
 
 
 @pytest.mark.parametrize("helper", HELPERS)
-def test_left_early(otel, openai_client, instrument_openai, helper):
+def test_left_early(otel, client, instrument_openai, helper):
     make, name = HELPERS[helper]
     instrument_openai()
     stream_ref = None
-    with make(openai_client) as stream:
+    with make(client) as stream:
         stream_ref = stream  # the app keeps the helper alive: the span must not wait for collection
         next(iter(stream))
     span = only_span(otel, name)
@@ -100,20 +100,20 @@ def test_left_early(otel, openai_client, instrument_openai, helper):
 
 
 @pytest.mark.parametrize("helper", HELPERS)
-def test_app_error_inside_the_block(otel, openai_client, instrument_openai, helper):
+def test_app_error_inside_the_block(otel, client, instrument_openai, helper):
     make, name = HELPERS[helper]
     instrument_openai()
-    with pytest.raises(KeyError), make(openai_client) as stream:
+    with pytest.raises(KeyError), make(client) as stream:
         next(iter(stream))
         raise KeyError("app bug")
     only_span(otel, name, error="KeyError")
 
 
 @pytest.mark.parametrize("helper", HELPERS)
-def test_closed_explicitly(otel, openai_client, instrument_openai, helper):
+def test_closed_explicitly(otel, client, instrument_openai, helper):
     make, name = HELPERS[helper]
     instrument_openai()
-    with make(openai_client) as stream:
+    with make(client) as stream:
         next(iter(stream))
         stream.close()
         only_span(otel, name)
