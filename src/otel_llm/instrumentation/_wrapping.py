@@ -9,7 +9,6 @@ our own errors are logged, the SDK's results and exceptions pass through untouch
 
 from __future__ import annotations
 
-import functools
 import importlib
 import inspect
 import json
@@ -24,6 +23,7 @@ from opentelemetry.instrumentation.utils import unwrap
 
 from otel_llm.instrumentation._raw_responses import RawResponseProxy, is_raw_response
 from otel_llm.instrumentation._refusals import build_refusal
+from otel_llm.telemetry.contexts import in_context
 from otel_llm.telemetry.guarding import (
     ChunkGuard,
     Guard,
@@ -152,31 +152,7 @@ def _sensitive_texts(
 
 def _outside(invocation: Invocation) -> Callable[[Callable], Callable]:
     """Wraps an app function that the SDK calls back so that it runs in the app's context."""
-
-    def outside(function: Callable) -> Callable:
-        if inspect.iscoroutinefunction(function):
-
-            @functools.wraps(function)
-            async def run_async(*args: Any, **kwargs: Any) -> Any:
-                token = context.attach(invocation.callback_context())
-                try:
-                    return await function(*args, **kwargs)
-                finally:
-                    context.detach(token)
-
-            return run_async
-
-        @functools.wraps(function)
-        def run(*args: Any, **kwargs: Any) -> Any:
-            token = context.attach(invocation.callback_context())
-            try:
-                return function(*args, **kwargs)
-            finally:
-                context.detach(token)
-
-        return run
-
-    return outside
+    return lambda function: in_context(function, invocation.callback_context)
 
 
 def _with_app_callbacks(

@@ -11,8 +11,6 @@ Metrics get the name and version too, with bounded cardinality: only names in
 from __future__ import annotations
 
 import contextvars
-import functools
-import inspect
 import logging
 import os
 import threading
@@ -23,6 +21,7 @@ from typing import Any, TypeVar
 from opentelemetry import context
 
 from otel_llm.semconv import attributes as A
+from otel_llm.telemetry.contexts import in_context
 
 logger = logging.getLogger(__name__)
 
@@ -133,24 +132,4 @@ class prompt:
 
     def __call__(self, function: F) -> F:
         tag = self._tag
-        if inspect.iscoroutinefunction(function):
-
-            @functools.wraps(function)
-            async def run_async(*args: Any, **kwargs: Any) -> Any:
-                token = context.attach(context.set_value(PROMPT_KEY, tag))
-                try:
-                    return await function(*args, **kwargs)
-                finally:
-                    context.detach(token)
-
-            return run_async  # type: ignore[return-value]
-
-        @functools.wraps(function)
-        def run(*args: Any, **kwargs: Any) -> Any:
-            token = context.attach(context.set_value(PROMPT_KEY, tag))
-            try:
-                return function(*args, **kwargs)
-            finally:
-                context.detach(token)
-
-        return run  # type: ignore[return-value]
+        return in_context(function, lambda: context.set_value(PROMPT_KEY, tag))
