@@ -21,6 +21,11 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 pytest_plugins = ["otel_llm.testing.pytest_plugin", "otel_llm.testing.coverage"]
 
+# Content modes whose tests run in the default semconv mode only (tests/semconv_modes.py): in the latest and
+# duplicate modes a test parametrised by content mode runs with EVENT_ONLY, which checks span, event and
+# metric names alike.
+_DEFAULT_SEMCONV_ONLY = ("NO_CONTENT", "SPAN_ONLY")
+
 # The framework suites need the frameworks' OpenAI integrations (extra `frameworks-test`), which pin
 # openai below 3: tests/run runs them in their own virtualenv, and a venv without them leaves them out.
 def _installed(module: str) -> bool:
@@ -35,6 +40,39 @@ collect_ignore = [
     for suite, module in (("langchain", "langchain_openai"), ("llamaindex", "llama_index.llms.openai"))
     if not _installed(module)
 ]
+
+
+@pytest.hookimpl(trylast=True)  # after the test's own parametrize marks: its ids end with the mode
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked ``ALL_SEMCONV_MODES`` (they use the ``semconv`` fixture) run once per semconv mode."""
+    if "semconv" in metafunc.fixturenames:
+        from tests.semconv_modes import OPT_IN_VALUES
+
+        metafunc.parametrize("semconv", list(OPT_IN_VALUES.values()), ids=list(OPT_IN_VALUES), indirect=True)
+
+
+@pytest.hookimpl(tryfirst=True)  # before the coverage plugin lists the items
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the latest and duplicate runs of the content modes that only run in the default mode."""
+    kept, left_out = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        other_mode = params.get("semconv") not in (None, "")
+        content_mode = next((v for v in params.values() if v in _DEFAULT_SEMCONV_ONLY), None)
+        (left_out if other_mode and content_mode else kept).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+
+
+@pytest.fixture
+def semconv(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``OTEL_SEMCONV_STABILITY_OPT_IN`` for this test (parametrised: ``default``, ``latest``, ``dup``); the
+    instrumentation reads it when the test instruments, the conformance plugin when the test ends."""
+    from otel_llm.config import SEMCONV_OPT_IN_ENV
+
+    monkeypatch.setenv(SEMCONV_OPT_IN_ENV, request.param)
+    return request.param
 
 
 @dataclass

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.recorded_genai import MODES, ExpectedTelemetry
+from tests.semconv_modes import ALL_SEMCONV_MODES
 
 from .recorded import recorded_calls, replay_async, replay_sync
 
@@ -169,6 +170,7 @@ def _params():
             yield pytest.param(name, capture, marks=covers, id=f"{name}-{capture}")
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.parametrize(("scenario", "mode"), list(_params()))
 async def test_recorded_scenario(scenario: str, mode: str, otel, instrument_anthropic) -> None:
     instrument_anthropic(capture_mode=mode)

@@ -1,25 +1,15 @@
-"""Recorded Anthropic scenarios in each ``OTEL_SEMCONV_STABILITY_OPT_IN`` mode, and the literal names a
-prompt-caching call emits in each (cache writes are the one span attribute renamed)."""
+"""The literal names an Anthropic prompt-caching call emits in each ``OTEL_SEMCONV_STABILITY_OPT_IN`` mode
+(cache writes are the one span attribute renamed); every recorded scenario runs in each mode in
+``test_recorded.py``."""
 
 from __future__ import annotations
 
 import pytest
 
 from otel_llm.config import SEMCONV_OPT_IN_ENV
-from tests.semconv_modes import OPT_IN_VALUES
+from tests.semconv_modes import CACHE_CREATION, CACHE_WRITE
 
 from .recorded import replay_sync
-from .test_recorded import test_recorded_scenario as check_scenario
-
-SCENARIOS = ("create", "stream_async", "tools_stream", "prompt_caching", "thinking_stream")
-
-
-@pytest.mark.parametrize("opt_in", OPT_IN_VALUES.values(), ids=OPT_IN_VALUES.keys())
-@pytest.mark.parametrize("scenario", SCENARIOS)
-async def test_scenario_in_mode(scenario: str, opt_in: str, monkeypatch, otel, instrument_anthropic) -> None:
-    monkeypatch.setenv(SEMCONV_OPT_IN_ENV, opt_in)
-    await check_scenario(scenario, "EVENT_ONLY", otel, instrument_anthropic)
-
 
 DEFAULT_METRICS = {"gen_ai.client.operation.duration", "gen_ai.client.token.usage"}
 LATEST_METRICS = {
@@ -31,8 +21,6 @@ LATEST_METRICS = {
     "gen_ai.client.inference.operation.input_tokens",
     "gen_ai.client.inference.operation.output_tokens",
 }
-CACHE_CREATION = "gen_ai.usage.cache_creation.input_tokens"
-CACHE_WRITE = "gen_ai.usage.cache_write.input_tokens"
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from otel_llm.semconv import attributes as A
+from tests.semconv_modes import ALL_SEMCONV_MODES
 
 from ..recorded_genai import ExpectedTelemetry, covered_cases
 from ..stream_exits import BrokenStreamServer, sse_head
@@ -33,6 +34,7 @@ SCENARIOS = {
 }
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.parametrize(
     ("scenario", "mode"), covered_cases(A.GenAiProviderNameValues.AWS_BEDROCK, SCENARIOS)
 )

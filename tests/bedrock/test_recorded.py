@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.recorded_genai import MODES, ExpectedTelemetry
+from tests.semconv_modes import ALL_SEMCONV_MODES
 
 from .recorded import CASSETTES, recorded_calls, replay
 
@@ -42,6 +43,7 @@ def _covers(name: str):
     )
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.parametrize(
     ("scenario", "mode"),
     [

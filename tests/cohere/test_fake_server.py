@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from otel_llm.semconv import attributes as A
+from tests.semconv_modes import ALL_SEMCONV_MODES
 
 from ..recorded_genai import MODES, ExpectedTelemetry, check_failed_call
 from .fake_cohere import UNKNOWN_MODEL
@@ -36,6 +37,7 @@ def _client(server, is_async: bool = False):
     )
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=PROVIDER, operation="chat", mode="sync", feature="request_parameters")
 @pytest.mark.parametrize("mode", MODES)
 def test_chat_with_parameters(mode: str, otel, instrument, fake_server) -> None:
@@ -56,6 +58,7 @@ def test_chat_with_parameters(mode: str, otel, instrument, fake_server) -> None:
     EXPECTED.check("fake_chat_parameters", mode, otel, [response])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=PROVIDER, operation="chat", mode="async")
 @pytest.mark.parametrize("mode", MODES)
 async def test_async_chat(mode: str, otel, instrument, fake_server) -> None:
@@ -64,6 +67,7 @@ async def test_async_chat(mode: str, otel, instrument, fake_server) -> None:
     EXPECTED.check("fake_chat_async", mode, otel, [response])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=PROVIDER, operation="chat", mode="async", feature="tools")
 @pytest.mark.parametrize("mode", MODES)
 async def test_async_tool_call(mode: str, otel, instrument, fake_server) -> None:
@@ -75,12 +79,13 @@ async def test_async_tool_call(mode: str, otel, instrument, fake_server) -> None
     EXPECTED.check("fake_tool_call_async", mode, otel, [response])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=PROVIDER, operation="chat", mode="sync", feature="errors")
 def test_api_error_is_recorded(otel, instrument, fake_server) -> None:
     """The API's 404 is the SDK's ``NotFoundError``: it reaches the app and is the span's error."""
-    import cohere
+    from cohere.errors import NotFoundError  # cohere loads its submodules lazily
 
     instrument()
-    with pytest.raises(cohere.errors.NotFoundError) as raised:
+    with pytest.raises(NotFoundError) as raised:
         _client(fake_server).chat(model=UNKNOWN_MODEL, messages=MESSAGES)
     check_failed_call(otel, raised.value, f"chat {UNKNOWN_MODEL}")

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from otel_llm.semconv import attributes as A
+from tests.semconv_modes import ALL_SEMCONV_MODES
 
 from ..recorded_genai import ExpectedTelemetry, covered_cases, recorded_bodies, replay_cassette, replayer
 
@@ -72,6 +73,7 @@ async def replay(name: str) -> list[Any]:
     return await replay_cassette(REPLAY, CASSETTES / cassette, is_async, lambda body: _call(client, body))
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.parametrize(("scenario", "mode"), covered_cases(PROVIDER, COVERS))
 async def test_recorded_scenario(scenario: str, mode: str, otel, instrument) -> None:
     instrument(capture_mode=mode)

@@ -18,6 +18,7 @@ from tests.agent_trees import (
     tree,
 )
 from tests.scripted_llm import ANSWER, MODEL, PROMPT, ScriptedLLM, Turn, say
+from tests.semconv_modes import ALL_SEMCONV_MODES, assert_model_call_metrics
 
 
 def step(thought: str, tool: str, tokens: tuple[int, int] = (20, 5), **arguments: str) -> Turn:
@@ -74,6 +75,7 @@ def run(llm: ScriptedLLM, prompt: str, mode: str, engine: str = "auto") -> str:
         return agent(question=prompt).answer
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.parametrize(
     ("engine", "mode"),
     [
@@ -102,6 +104,7 @@ def test_react_tree_tokens_and_cost_once(otel, instrument, engine, mode) -> None
     }
     models = assert_counted_once(spans, llm.requests, (75, 18))
     assert len(models) == 3 and {s.instrumentation_scope.name for s in models} == {"otel_llm"}
+    assert_model_call_metrics(otel.metric_points(), spans, (75, 18))
 
 
 @pytest.mark.covers(provider="dspy", operation="invoke_agent", mode="sync", feature="content")

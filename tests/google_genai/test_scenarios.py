@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from otel_llm.semconv import attributes as A
+from tests.semconv_modes import ALL_SEMCONV_MODES
 
 from ..recorded_genai import MODES, ExpectedTelemetry
 
@@ -37,6 +38,7 @@ def _weather_tool() -> Any:
     return types.Tool(function_declarations=[declaration])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=GEMINI, operation=GENERATE, mode="sync")
 @pytest.mark.parametrize("mode", MODES)
 def test_generate_content(mode: str, otel, instrument, client) -> None:
@@ -46,6 +48,7 @@ def test_generate_content(mode: str, otel, instrument, client) -> None:
     EXPECTED.check("generate", mode, otel, [response])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=GEMINI, operation=GENERATE, mode="async")
 @pytest.mark.parametrize("mode", MODES)
 async def test_generate_content_async(mode: str, otel, instrument, client) -> None:
@@ -56,6 +59,7 @@ async def test_generate_content_async(mode: str, otel, instrument, client) -> No
     EXPECTED.check("generate_async", mode, otel, [response])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=GEMINI, operation=GENERATE, mode="stream")
 @pytest.mark.parametrize("mode", MODES)
 def test_generate_content_stream(mode: str, otel, instrument, client) -> None:
@@ -67,6 +71,7 @@ def test_generate_content_stream(mode: str, otel, instrument, client) -> None:
     EXPECTED.check("generate_stream", mode, otel, [chunks])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=GEMINI, operation=GENERATE, mode="async_stream")
 @pytest.mark.parametrize("mode", MODES)
 async def test_generate_content_stream_async(mode: str, otel, instrument, client) -> None:
@@ -76,6 +81,7 @@ async def test_generate_content_stream_async(mode: str, otel, instrument, client
     EXPECTED.check("generate_stream_async", mode, otel, [chunks])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=GEMINI, operation=GENERATE, mode="sync", feature="tools")
 @pytest.mark.parametrize("mode", MODES)
 def test_function_calling_round_trip(mode: str, otel, instrument, client) -> None:
@@ -95,6 +101,7 @@ def test_function_calling_round_trip(mode: str, otel, instrument, client) -> Non
     EXPECTED.check("tools", mode, otel, [first, second])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=GEMINI, operation=GENERATE, mode="async_stream", feature="tools")
 @pytest.mark.parametrize("mode", MODES)
 async def test_function_calling_stream_async(mode: str, otel, instrument, client) -> None:
@@ -109,6 +116,7 @@ async def test_function_calling_stream_async(mode: str, otel, instrument, client
     EXPECTED.check("tools_stream_async", mode, otel, [chunks])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=GEMINI, operation=EMBEDDINGS, mode="sync", feature="embeddings")
 @pytest.mark.parametrize("mode", MODES)
 def test_embed_content(mode: str, otel, instrument, client) -> None:
@@ -117,6 +125,7 @@ def test_embed_content(mode: str, otel, instrument, client) -> None:
     EXPECTED.check("embed", mode, otel, [response])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=GEMINI, operation=EMBEDDINGS, mode="async", feature="embeddings")
 @pytest.mark.parametrize("mode", MODES)
 async def test_embed_content_async(mode: str, otel, instrument, client) -> None:
@@ -147,6 +156,7 @@ def _vertex_client(server):
     )
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=VERTEX, operation=GENERATE, mode="sync")
 @pytest.mark.parametrize("mode", MODES)
 def test_vertex_ai_client(mode: str, otel, instrument, fake_server) -> None:
@@ -160,6 +170,7 @@ def test_vertex_ai_client(mode: str, otel, instrument, fake_server) -> None:
     EXPECTED.check("vertex_ai", mode, otel, [response])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=VERTEX, operation=GENERATE, mode="async")
 @pytest.mark.parametrize("mode", MODES)
 async def test_vertex_ai_async(mode: str, otel, instrument, fake_server) -> None:
@@ -169,6 +180,7 @@ async def test_vertex_ai_async(mode: str, otel, instrument, fake_server) -> None
     EXPECTED.check("vertex_ai", mode, otel, [response])  # the same telemetry as the sync call
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=VERTEX, operation=GENERATE, mode="stream", feature="tools")
 @pytest.mark.parametrize("mode", MODES)
 def test_vertex_ai_function_calling_stream(mode: str, otel, instrument, fake_server) -> None:
@@ -183,6 +195,7 @@ def test_vertex_ai_function_calling_stream(mode: str, otel, instrument, fake_ser
     EXPECTED.check("vertex_ai_tools_stream", mode, otel, [chunks])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=GEMINI, operation=GENERATE, mode="async", feature="tools")
 @pytest.mark.parametrize("mode", MODES)
 async def test_function_calling_async(mode: str, otel, instrument, client) -> None:
@@ -198,6 +211,7 @@ async def test_function_calling_async(mode: str, otel, instrument, client) -> No
     EXPECTED.check("tools_async", mode, otel, [response])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=GEMINI, operation=GENERATE, mode="sync", feature="errors")
 def test_api_error_is_recorded(otel, instrument, client) -> None:
     from google.genai import errors

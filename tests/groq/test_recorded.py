@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from otel_llm.semconv import attributes as A
+from tests.semconv_modes import ALL_SEMCONV_MODES
 
 from ..recorded_genai import ExpectedTelemetry, covered_cases, replay_cassette, replayer
 from .fake_groq import MODEL
@@ -81,6 +82,7 @@ async def _read(result: Any, stream: bool) -> Any:
     return [chunk async for chunk in result] if hasattr(result, "__anext__") else list(result)
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.parametrize(("scenario", "mode"), covered_cases(PROVIDER, COVERS))
 async def test_scenario(scenario: str, mode: str, otel, instrument, client, async_client) -> None:
     import groq

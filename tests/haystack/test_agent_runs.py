@@ -23,6 +23,7 @@ from tests.agent_trees import (
     tree,
 )
 from tests.scripted_llm import ANSWER, MODEL, PROMPT, TOOL_LOOP, ScriptedLLM, Turn, call, say
+from tests.semconv_modes import ALL_SEMCONV_MODES, assert_model_call_metrics
 
 TOOL_TREE = tool_loop_tree("invoke_agent")
 
@@ -58,6 +59,7 @@ def run(agent: Agent, prompt: str, mode: str) -> str:
     return agent.run(messages=messages)["last_message"].text
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.parametrize(
     "mode",
     [
@@ -87,6 +89,7 @@ def test_tool_loop_tree_tokens_and_cost_once(otel, instrument, mode) -> None:
     }
     models = assert_counted_once(spans, llm.requests, (50, 12))
     assert all(s.attributes.get(A.GEN_AI_REQUEST_STREAM, False) is (mode == "stream") for s in models)
+    assert_model_call_metrics(otel.metric_points(), spans, (50, 12))
 
 
 @pytest.mark.covers(provider="haystack", operation="invoke_agent", mode="sync", feature="content")
@@ -111,6 +114,7 @@ def test_failing_tool_has_error_type_and_the_agent_goes_on(otel, instrument) -> 
     assert [s.name for s in spans if A.ERROR_TYPE in s.attributes] == [tool.name]
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider="haystack", operation="invoke_agent", mode="async", feature="errors")
 def test_failing_model_call_reaches_the_app_unchanged(otel, instrument) -> None:
     instrument()

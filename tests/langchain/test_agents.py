@@ -15,6 +15,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 import otel_llm
 from otel_llm.semconv import attributes as A
 from tests.frameworks_server import ANSWER
+from tests.semconv_modes import ALL_SEMCONV_MODES, assert_model_call_metrics, usage_totals
 from tests.span_tree import by_name, span_tree
 
 
@@ -76,11 +77,12 @@ def assert_counted_once(otel, server) -> dict[str, list]:
     span_cost = sum(s.attributes[A.OTEL_LLM_USAGE_COST_USD] for s in clients)
     metric_cost = sum(p.value for p in points["otel_llm.client.operation.cost"])
     assert metric_cost == pytest.approx(span_cost)
-    token_points = points["gen_ai.client.token.usage"]
-    assert sum(p.sum for p in token_points) == sum(u["total_tokens"] for u in server.usages)
+    tokens = usage_totals(server.usages)
+    assert_model_call_metrics(points, spans, tokens)
     return points
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider="langchain", operation="invoke_agent", mode="sync", feature="react_agent")
 @pytest.mark.covers(provider="langchain", operation="execute_tool", mode="sync", feature="basic")
 def test_react_agent_with_two_tools_is_one_tree(otel, instrument, server) -> None:

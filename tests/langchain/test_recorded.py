@@ -15,6 +15,7 @@ from langgraph.graph import END, START, StateGraph
 
 from otel_llm.semconv import attributes as A
 from tests.recorded_genai import replayer
+from tests.semconv_modes import ALL_SEMCONV_MODES, assert_model_call_metrics, usage_totals
 from tests.span_tree import by_name, span_tree
 
 CASSETTES = Path(__file__).parent / "cassettes"
@@ -45,6 +46,7 @@ def _graph():
     return graph.compile(name="math")
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider="langchain", operation="invoke_workflow", mode="sync", feature="recorded")
 @pytest.mark.parametrize("sdk", [False, True], ids=["framework-span", "sdk-span"])
 def test_recorded_langgraph_run(otel, instrument, sdk) -> None:
@@ -66,8 +68,10 @@ def test_recorded_langgraph_run(otel, instrument, sdk) -> None:
     assert chat.attributes[A.GEN_AI_USAGE_OUTPUT_TOKENS] == recorded["usage"]["completion_tokens"]
     assert chat.attributes[A.GEN_AI_RESPONSE_FINISH_REASONS] == ("stop",)
     assert (chat.attributes.get(A.SERVER_ADDRESS) == "api.openai.com") is sdk
+    assert_model_call_metrics(otel.metric_points(), spans, usage_totals([recorded["usage"]]))
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider="langchain", operation="chat", mode="stream", feature="recorded")
 def test_recorded_lcel_stream(otel, instrument) -> None:
     instrument(capture_mode="SPAN_ONLY")
@@ -85,3 +89,4 @@ def test_recorded_lcel_stream(otel, instrument) -> None:
     assert A.GEN_AI_USAGE_INPUT_TOKENS not in chat.attributes  # the recorded stream reports no usage
     (message,) = json.loads(chat.attributes[A.GEN_AI_OUTPUT_MESSAGES])
     assert message["parts"] == [{"type": "text", "content": text}]
+    assert_model_call_metrics(otel.metric_points(), spans, (0, 0))

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from otel_llm.semconv import attributes as A
+from tests.semconv_modes import ALL_SEMCONV_MODES
 
 from ..recorded_genai import MODES, ExpectedTelemetry
 
@@ -31,6 +32,7 @@ def _endpoint(server: Any) -> dict[str, Any]:
     return {"api_base": server.base_url, "api_key": "sk-test"}
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider="litellm", operation=CHAT, mode="sync")
 @pytest.mark.parametrize("mode", MODES)
 def test_completion(mode: str, otel, instrument, fake_server) -> None:
@@ -41,6 +43,7 @@ def test_completion(mode: str, otel, instrument, fake_server) -> None:
     EXPECTED.check("completion", mode, otel, [response])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider="litellm", operation=CHAT, mode="async")
 @pytest.mark.parametrize("mode", MODES)
 async def test_acompletion(mode: str, otel, instrument, fake_server) -> None:
@@ -51,6 +54,7 @@ async def test_acompletion(mode: str, otel, instrument, fake_server) -> None:
     EXPECTED.check("acompletion", mode, otel, [response])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider="litellm", operation=CHAT, mode="stream")
 @pytest.mark.parametrize("mode", MODES)
 def test_completion_stream(mode: str, otel, instrument, fake_server) -> None:
@@ -68,6 +72,7 @@ def test_completion_stream(mode: str, otel, instrument, fake_server) -> None:
     EXPECTED.check("completion_stream", mode, otel, [chunks])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider="litellm", operation=CHAT, mode="async_stream")
 @pytest.mark.parametrize("mode", MODES)
 async def test_acompletion_stream(mode: str, otel, instrument, fake_server) -> None:
@@ -79,6 +84,7 @@ async def test_acompletion_stream(mode: str, otel, instrument, fake_server) -> N
     EXPECTED.check("acompletion_stream", mode, otel, [chunks])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider="litellm", operation=CHAT, mode="sync", feature="tools")
 @pytest.mark.parametrize("mode", MODES)
 def test_completion_tool_call(mode: str, otel, instrument, fake_server) -> None:
@@ -92,6 +98,7 @@ def test_completion_tool_call(mode: str, otel, instrument, fake_server) -> None:
     EXPECTED.check("tools", mode, otel, [response])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider="litellm", operation=EMBEDDINGS, mode="sync", feature="embeddings")
 @pytest.mark.parametrize("mode", MODES)
 def test_embedding(mode: str, otel, instrument, fake_server) -> None:
@@ -104,6 +111,7 @@ def test_embedding(mode: str, otel, instrument, fake_server) -> None:
     EXPECTED.check("embedding", mode, otel, [response])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider="litellm", operation=EMBEDDINGS, mode="async", feature="embeddings")
 @pytest.mark.parametrize("mode", MODES)
 async def test_aembedding(mode: str, otel, instrument, fake_server) -> None:
@@ -116,6 +124,7 @@ async def test_aembedding(mode: str, otel, instrument, fake_server) -> None:
     EXPECTED.check("aembedding", mode, otel, [response])
 
 
+@ALL_SEMCONV_MODES
 def test_unknown_provider_is_reported_as_litellm(otel, instrument, fake_server) -> None:
     """A provider without a registry value (here LiteLLM's ``hosted_vllm``) keeps the ``litellm`` name."""
     import litellm
@@ -128,6 +137,7 @@ def test_unknown_provider_is_reported_as_litellm(otel, instrument, fake_server) 
     assert A.OPENAI_API_TYPE not in span.attributes
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider="litellm", operation=CHAT, mode="sync", feature="errors")
 def test_api_error_is_recorded(otel, instrument, fake_server) -> None:
     import litellm
@@ -141,6 +151,7 @@ def test_api_error_is_recorded(otel, instrument, fake_server) -> None:
     check_failed_call(otel, raised.value, f"chat {FAILING_MODEL}")
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider="litellm", operation=CHAT, mode="async", feature="tools")
 @pytest.mark.parametrize("mode", MODES)
 async def test_acompletion_tool_call(mode: str, otel, instrument, fake_server) -> None:
@@ -153,6 +164,7 @@ async def test_acompletion_tool_call(mode: str, otel, instrument, fake_server) -
     EXPECTED.check("tools_async", mode, otel, [response])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider="litellm", operation=CHAT, mode="stream", feature="tools")
 @pytest.mark.parametrize("mode", MODES)
 def test_completion_tool_call_stream(mode: str, otel, instrument, fake_server) -> None:

@@ -17,6 +17,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from otel_llm.semconv import attributes as A
 from tests.frameworks_server import ANSWER
+from tests.semconv_modes import ALL_SEMCONV_MODES, assert_model_call_metrics, usage_totals
 from tests.span_tree import by_name, span_tree
 
 
@@ -46,6 +47,7 @@ def _rag_tree(index_id: str, embeddings: bool) -> list[str]:
     ]
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider="llamaindex", operation="invoke_workflow", mode="sync", feature="query_engine")
 @pytest.mark.covers(provider="llamaindex", operation="retrieval", mode="sync", feature="basic")
 @pytest.mark.parametrize("sdk", [False, True], ids=["framework-spans", "sdk-spans"])
@@ -73,6 +75,7 @@ def test_rag_query_engine(otel, instrument, server, index, sdk) -> None:
     for span in spans:
         if span.kind is not SpanKind.CLIENT:
             assert A.GEN_AI_USAGE_INPUT_TOKENS not in span.attributes
+    assert_model_call_metrics(otel.metric_points(), spans, usage_totals([usage]))
 
 
 AGENT_TREE = [
@@ -93,6 +96,7 @@ def _agent(server) -> FunctionAgent:
     )
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider="llamaindex", operation="invoke_agent", mode="async", feature="function_agent")
 @pytest.mark.covers(provider="llamaindex", operation="execute_tool", mode="async", feature="basic")
 @pytest.mark.parametrize("sdk", [False, True], ids=["framework-spans", "sdk-spans"])
@@ -123,6 +127,8 @@ async def test_function_agent(otel, instrument, server, sdk) -> None:
         A.GEN_AI_TOOL_CALL_RESULT: "sunny in Paris",
     }
     assert {s.attributes[A.GEN_AI_CONVERSATION_ID] for s in spans} == {"s-1"}
+    tokens = usage_totals(server.usages)
+    assert_model_call_metrics(otel.metric_points(), spans, tokens)
 
 
 @pytest.mark.covers(provider="llamaindex", operation="invoke_workflow", mode="async", feature="handoff")

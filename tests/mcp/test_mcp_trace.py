@@ -24,6 +24,7 @@ from tests.mcp.servers import (
     server_violations,
     stdio_session,
 )
+from tests.semconv_modes import ALL_SEMCONV_MODES
 
 VERSION = "2025-11-25"  # what this SDK's client and server negotiate
 BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300]
@@ -125,6 +126,7 @@ TOOL_EXPLODE = {**TOOL_ADD, "gen_ai.tool.name": "explode", "error.type": "tool_e
 READ = {"mcp.method.name": "resources/read", "mcp.resource.uri": "config://app"}
 
 
+@ALL_SEMCONV_MODES
 @covers("stdio")
 async def test_stdio_server_spans_are_children_of_client_spans(instrumented, tmp_path):
     server = ServerTelemetry(tmp_path / "server.jsonl")

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from otel_llm.semconv import attributes as A
+from tests.semconv_modes import ALL_SEMCONV_MODES
 
 from ..recorded_genai import (
     MODES,
@@ -69,6 +70,7 @@ async def replay(name: str) -> list[Any]:
     return await replay_cassette(REPLAY, CASSETTES / cassette, is_async, lambda b: _call(client, b, is_async))
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.parametrize(("scenario", "mode"), covered_cases(PROVIDER, COVERS))
 async def test_recorded_scenario(scenario: str, mode: str, otel, instrument) -> None:
     instrument(capture_mode=mode)
@@ -102,6 +104,7 @@ def _tool_history(call: Any) -> list[dict[str, Any]]:
     ]
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=PROVIDER, operation=CHAT, mode="sync", feature="tools")
 @pytest.mark.parametrize("mode", MODES)
 def test_tool_call_round_trip(mode: str, otel, instrument, client) -> None:
@@ -114,6 +117,7 @@ def test_tool_call_round_trip(mode: str, otel, instrument, client) -> None:
     EXPECTED.check("tools", mode, otel, [first, second])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=PROVIDER, operation=CHAT, mode="stream", feature="tools")
 @pytest.mark.parametrize("mode", MODES)
 def test_tool_call_stream(mode: str, otel, instrument, client) -> None:
@@ -122,6 +126,7 @@ def test_tool_call_stream(mode: str, otel, instrument, client) -> None:
     EXPECTED.check("tools_stream", mode, otel, [chunks])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=PROVIDER, operation=CHAT, mode="async", feature="tools")
 @pytest.mark.parametrize("mode", MODES)
 async def test_tool_call_async(mode: str, otel, instrument, client) -> None:
@@ -141,6 +146,7 @@ def test_every_scenario_replays_its_own_recorded_requests() -> None:
         assert recorded_bodies(CASSETTES / cassette), cassette
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=PROVIDER, operation=CHAT, mode="sync", feature="reasoning")
 @pytest.mark.parametrize("mode", MODES)
 def test_reasoning_model(mode: str, otel, instrument, client) -> None:
@@ -150,6 +156,7 @@ def test_reasoning_model(mode: str, otel, instrument, client) -> None:
     EXPECTED.check("reasoning", mode, otel, [response])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=PROVIDER, operation=CHAT, mode="stream", feature="reasoning")
 @pytest.mark.parametrize("mode", MODES)
 def test_reasoning_model_stream(mode: str, otel, instrument, client) -> None:
@@ -159,6 +166,7 @@ def test_reasoning_model_stream(mode: str, otel, instrument, client) -> None:
     EXPECTED.check("reasoning_stream", mode, otel, [events])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=PROVIDER, operation=CHAT, mode="sync", feature="errors")
 def test_api_error_is_recorded(otel, instrument, client) -> None:
     from mistralai.client.errors import MistralError

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from otel_llm.semconv import attributes as A
+from tests.semconv_modes import ALL_SEMCONV_MODES
 
 from ..recorded_genai import (
     MODES,
@@ -77,6 +78,7 @@ async def replay(name: str) -> list[Any]:
     return await replay_cassette(REPLAY, CASSETTES / cassette, is_async, lambda body: _call(client, body))
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.parametrize(("scenario", "mode"), covered_cases(PROVIDER, COVERS))
 async def test_recorded_scenario(scenario: str, mode: str, otel, instrument) -> None:
     instrument(capture_mode=mode)
@@ -106,6 +108,7 @@ def get_weather(city: str) -> str:
     return "21.5 C and sunny"
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=PROVIDER, operation=CHAT, mode="sync", feature="tools")
 @pytest.mark.parametrize("mode", MODES)
 def test_tool_call(mode: str, otel, instrument, fake_server) -> None:
@@ -118,6 +121,7 @@ def test_tool_call(mode: str, otel, instrument, fake_server) -> None:
     EXPECTED.check("tools", mode, otel, [response])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=PROVIDER, operation=CHAT, mode="async_stream", feature="tools")
 @pytest.mark.parametrize("mode", MODES)
 async def test_tool_call_stream_async(mode: str, otel, instrument, fake_server) -> None:
@@ -132,6 +136,7 @@ async def test_tool_call_stream_async(mode: str, otel, instrument, fake_server) 
     EXPECTED.check("tools_stream_async", mode, otel, [chunks])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=PROVIDER, operation=EMBEDDINGS, mode="sync", feature="embeddings")
 @pytest.mark.parametrize("mode", MODES)
 def test_embed(mode: str, otel, instrument, fake_server) -> None:
@@ -143,6 +148,7 @@ def test_embed(mode: str, otel, instrument, fake_server) -> None:
     EXPECTED.check("embed", mode, otel, [response])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=PROVIDER, operation=EMBEDDINGS, mode="async", feature="embeddings")
 @pytest.mark.parametrize("mode", MODES)
 async def test_embed_async_with_dimensions(mode: str, otel, instrument, fake_server) -> None:
@@ -174,6 +180,7 @@ def test_every_scenario_replays_its_own_recorded_requests() -> None:
         assert recorded_bodies(CASSETTES / cassette), cassette
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=PROVIDER, operation=CHAT, mode="stream", feature="tools")
 @pytest.mark.parametrize("mode", MODES)
 def test_tool_call_stream(mode: str, otel, instrument, fake_server) -> None:
@@ -187,6 +194,7 @@ def test_tool_call_stream(mode: str, otel, instrument, fake_server) -> None:
     EXPECTED.check("tools_stream", mode, otel, [chunks])
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider=PROVIDER, operation=CHAT, mode="async", feature="tools")
 @pytest.mark.parametrize("mode", MODES)
 async def test_tool_call_async(mode: str, otel, instrument, fake_server) -> None:

@@ -13,10 +13,12 @@ from otel_llm.instrumentation.openai import OpenAIInstrumentor
 from otel_llm.semconv import attributes as A
 from otel_llm.semconv import events as E
 from otel_llm.semconv import metrics as M
+from tests.semconv_modes import ALL_SEMCONV_MODES, current_mode, duration_metrics
 
 MESSAGES = [{"role": "user", "content": "What is a span?"}]
 
 
+@ALL_SEMCONV_MODES
 def test_failed_call_sets_error_type_status_and_metric(client, otel, instrument_openai):
     instrument_openai()
     with pytest.raises(openai.NotFoundError) as raised:
@@ -26,15 +28,17 @@ def test_failed_call_sets_error_type_status_and_metric(client, otel, instrument_
     assert span.name == f"chat {FAILING_MODEL}"
     assert span.attributes[A.ERROR_TYPE] == "NotFoundError"
     assert span.status.status_code.name == "ERROR"
-    (duration,) = otel.metric_points()[M.GEN_AI_CLIENT_OPERATION_DURATION]
-    assert dict(duration.attributes) == {
-        A.GEN_AI_OPERATION_NAME: "chat",
-        A.GEN_AI_PROVIDER_NAME: "openai",
-        A.GEN_AI_REQUEST_MODEL: FAILING_MODEL,
-        A.SERVER_ADDRESS: "127.0.0.1",
-        A.SERVER_PORT: client.base_url.port,
-        A.ERROR_TYPE: "NotFoundError",
-    }
+    points = otel.metric_points()
+    for name in duration_metrics(current_mode(), "chat"):
+        (duration,) = points[name]
+        assert dict(duration.attributes) == {
+            A.GEN_AI_OPERATION_NAME: "chat",
+            A.GEN_AI_PROVIDER_NAME: "openai",
+            A.GEN_AI_REQUEST_MODEL: FAILING_MODEL,
+            A.SERVER_ADDRESS: "127.0.0.1",
+            A.SERVER_PORT: client.base_url.port,
+            A.ERROR_TYPE: "NotFoundError",
+        }
     (exception_event,) = [log for log in otel.logs() if log.event_name == E.GEN_AI_CLIENT_OPERATION_EXCEPTION]
     assert exception_event.attributes[A.EXCEPTION_TYPE] == "NotFoundError"
     assert exception_event.span_id == span.context.span_id

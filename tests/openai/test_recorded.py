@@ -15,7 +15,7 @@ import pytest
 from otel_llm.semconv import attributes as A
 from otel_llm.semconv import events as E
 from tests.recorded_genai import check_metrics
-from tests.semconv_modes import current_mode, mode_attributes
+from tests.semconv_modes import ALL_SEMCONV_MODES, current_mode, mode_attributes
 
 from .recorded import recorded_calls, replay_async, replay_sync
 
@@ -78,6 +78,7 @@ def span_summary(span) -> dict:
     }
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 async def test_recorded_scenario(scenario: str, mode: str, otel, instrument_openai) -> None:

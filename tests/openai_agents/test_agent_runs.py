@@ -28,7 +28,6 @@ from otel_llm.semconv import attributes as A
 from tests.agent_trees import (
     assert_runs_apart,
     client_spans,
-    metric_sum,
     named,
     token_sums,
     tool_content,
@@ -37,6 +36,7 @@ from tests.agent_trees import (
     under,
 )
 from tests.scripted_llm import ANSWER, MODEL, PROMPT, RESOLVED_MODEL, TOOL_LOOP, ScriptedLLM, Turn, call, say
+from tests.semconv_modes import ALL_SEMCONV_MODES, assert_model_call_metrics
 
 WORKFLOW = (0, "invoke_workflow Agent workflow", "INTERNAL")
 TOOL_TREE = [WORKFLOW, *tool_loop_tree("invoke_agent Weather", depth=1)]
@@ -91,6 +91,7 @@ RUNS = [
 ]
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.parametrize(("api", "mode"), RUNS)
 def test_tool_loop_tree_tokens_and_cost_once(otel, instrument, api, mode) -> None:
     instrument()
@@ -129,8 +130,7 @@ def test_tool_loop_tree_tokens_and_cost_once(otel, instrument, api, mode) -> Non
     assert token_sums(spans) == (50, 12)  # counted once: no agent or workflow span carries usage
     assert [s for s in spans if A.OTEL_LLM_USAGE_COST_USD in s.attributes] == models
     points = otel.metric_points()
-    assert metric_sum(points, "gen_ai.client.token.usage", **{A.GEN_AI_TOKEN_TYPE: "input"}) == 50
-    assert metric_sum(points, "gen_ai.client.token.usage", **{A.GEN_AI_TOKEN_TYPE: "output"}) == 12
+    assert_model_call_metrics(points, spans, (50, 12))
     assert len(points["gen_ai.invoke_agent.duration"]) == 1
     assert len(points["gen_ai.execute_tool.duration"]) == 1
 
@@ -210,6 +210,7 @@ def test_failing_tool_has_error_type_and_the_run_goes_on(otel, instrument) -> No
     assert point.attributes[A.ERROR_TYPE] == "ValueError"
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.parametrize(
     "mode",
     [

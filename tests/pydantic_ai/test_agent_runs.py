@@ -17,7 +17,6 @@ from tests.agent_trees import (
     assert_counted_once,
     assert_runs_apart,
     client_spans,
-    metric_sum,
     named,
     token_sums,
     tool_content,
@@ -25,6 +24,7 @@ from tests.agent_trees import (
     tree,
 )
 from tests.scripted_llm import ANSWER, MODEL, PROMPT, TOOL_LOOP, ScriptedLLM, Turn, call, say
+from tests.semconv_modes import ALL_SEMCONV_MODES, assert_model_call_metrics
 
 TOOL_TREE = tool_loop_tree("invoke_agent weather")
 
@@ -70,6 +70,7 @@ RUNS = [
 ]
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.parametrize(("api", "mode"), RUNS)
 def test_tool_loop_tree_tokens_and_cost_once(otel, instrument, api, mode) -> None:
     instrument()
@@ -104,7 +105,7 @@ def test_tool_loop_tree_tokens_and_cost_once(otel, instrument, api, mode) -> Non
         (30, 7),
     ]
     points = otel.metric_points()
-    assert metric_sum(points, "gen_ai.client.token.usage", **{A.GEN_AI_TOKEN_TYPE: "input"}) == 50
+    assert_model_call_metrics(points, spans, (50, 12))
     assert len(points["gen_ai.invoke_agent.duration"]) == 1
 
 
@@ -135,6 +136,7 @@ def test_failing_tool_fails_its_span_and_reaches_the_app(otel, instrument) -> No
     }
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.parametrize(
     "mode",
     [

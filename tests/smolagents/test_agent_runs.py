@@ -18,6 +18,7 @@ from tests.agent_trees import (
     tree,
 )
 from tests.scripted_llm import ANSWER, MODEL, PROMPT, ScriptedLLM, Turn, call
+from tests.semconv_modes import ALL_SEMCONV_MODES, assert_model_call_metrics
 
 TOOL_LOOP = [call("get_weather", 20, 5, city="Paris"), call("final_answer", 30, 7, answer=ANSWER)]
 TOOL_TREE = [
@@ -55,6 +56,7 @@ def run(agent: ToolCallingAgent, prompt: str, mode: str):
     return steps[-1].output
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.parametrize(
     "mode",
     [
@@ -93,6 +95,7 @@ def test_tool_loop_tree_tokens_and_cost_once(otel, instrument, mode) -> None:
         A.GEN_AI_AGENT_NAME: "weather",  # the agent whose span is current
     }
     assert len(assert_counted_once(spans, llm.requests, (50, 12))) == 2
+    assert_model_call_metrics(otel.metric_points(), spans, (50, 12))
 
 
 @pytest.mark.covers(provider="smolagents", operation="invoke_agent", mode="sync", feature="content")
@@ -118,6 +121,7 @@ def test_failing_tool_has_error_type_and_the_agent_goes_on(otel, instrument) -> 
     }
 
 
+@ALL_SEMCONV_MODES
 @pytest.mark.covers(provider="smolagents", operation="invoke_agent", mode="sync", feature="errors")
 def test_failing_model_call(otel, instrument) -> None:
     instrument()
