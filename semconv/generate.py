@@ -3,7 +3,8 @@
     python semconv/generate.py           # (re)write the generated files
     python semconv/generate.py --check   # exit 1 and list the files that are stale
 
-Outputs: ``src/otel_llm/semconv/*.py`` (constants), ``docs/semconv/*.md`` (reference),
+Outputs: ``src/otel_llm/semconv/*.py`` (constants), ``docs/semconv/*.md`` (reference, and
+``mode-{default,latest,duplicate}.md``: what each ``OTEL_SEMCONV_STABILITY_OPT_IN`` mode emits),
 ``src/otel_llm/testing/registry.json`` (the resolved registry the conformance checker loads) and
 ``src/otel_llm/testing/schemas/*.json`` (copies of ``semconv/schemas``).
 """
@@ -144,6 +145,86 @@ def _differs(metric: dict[str, Any], default: dict[str, Any] | None) -> bool:
     return default is None or any(metric[field] != default[field] for field in fields)
 
 
+# docs/semconv/mode-<name>.md: (title, the variable's value, what the mode emits)
+MODES = {
+    "default": ("default", "without `gen_ai_latest_experimental`", "The v1.41-era names."),
+    "latest": ("latest", "contains `gen_ai_latest_experimental`", "The latest experimental names only."),
+    "duplicate": (
+        "duplicate",
+        "contains `gen_ai_latest_experimental/dup`",
+        "Both sets of names: every renamed attribute under both keys, every renamed metric under both names.",
+    ),
+}
+
+
+SECTIONS = ("attributes", "spans", "metrics")
+
+
+def _emitted(registry: dict[str, Any], *not_emitted: dict[str, list[str]]) -> dict[str, Any]:
+    """``registry`` without the definitions otel-llm never emits (``semconv/not-emitted.yaml``)."""
+    left_out = {
+        section: {name for names in not_emitted for name in names.get(section, ())} for section in SECTIONS
+    }
+    return {
+        **registry,
+        **{
+            section: {name: spec for name, spec in registry[section].items() if name not in left_out[section]}
+            for section in SECTIONS
+        },
+    }
+
+
+def mode_registries(default: dict[str, Any], latest: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """What each mode emits. The duplicate mode: the latest registry plus the default attributes, spans
+    and metrics under their own names (as the conformance checker loads it)."""
+    not_emitted = yaml.safe_load((SEMCONV_DIR / "not-emitted.yaml").read_text(encoding="utf-8"))
+    every_mode = not_emitted["every_mode"]
+    default, latest = _emitted(default, every_mode, not_emitted["default"]), _emitted(latest, every_mode)
+    dup = {**latest, **{section: {**default[section], **latest[section]} for section in SECTIONS}}
+    return {"default": default, "latest": latest, "duplicate": dup}
+
+
+def _emitted_entries(signals: list[dict[str, Any]], attributes: dict[str, Any]) -> list[dict[str, Any]]:
+    """Signals with only the attributes the mode emits."""
+    return [
+        {**signal, "attributes": [entry for entry in signal["attributes"] if entry["key"] in attributes]}
+        for signal in signals
+    ]
+
+
+def _mode_page(env: jinja2.Environment, name: str, registries: dict[str, dict[str, Any]]) -> str:
+    registry = registries[name]
+    keys = registry["attributes"]
+    title, setting, note = MODES[name]
+    default, latest = registries["default"], registries["latest"]
+    changed = sorted(
+        key
+        for section in SECTIONS
+        for key in (set(default[section]) ^ set(latest[section]))
+        if key in registry[section]
+    )
+    spans = sorted(registry["spans"].values(), key=lambda span: span["type"]) + [
+        {
+            **refinement,
+            "type": refinement["id"],
+            "refines": refinement["ref"],
+            "kind": registry["spans"][refinement["ref"]]["kind"],
+        }
+        for refinement in sorted(registry["span_refinements"].values(), key=lambda r: r["id"])
+        if refinement["ref"] in registry["spans"]
+    ]
+    return env.get_template("markdown/mode.md.j2").render(
+        mode={"title": title, "setting": setting, "note": note},
+        changed=changed,
+        attributes=list(registry["attributes"].values()),
+        spans=_emitted_entries(spans, keys),
+        events=_emitted_entries(sorted(registry["events"].values(), key=lambda event: event["name"]), keys),
+        metrics=_emitted_entries(
+            sorted(registry["metrics"].values(), key=lambda metric: metric["name"]), keys
+        ),
+    )
+
+
 def render() -> dict[Path, str]:
     """Generated file path -> expected content."""
     registry = resolve(SEMCONV_DIR / "registry")
@@ -182,6 +263,9 @@ def render() -> dict[Path, str]:
         ],
     }
     outputs[ROOT / "src/otel_llm/semconv/latest.py"] = env.get_template("python/latest.py.j2").render(added)
+    registries = mode_registries(registry, latest)
+    for name in MODES:
+        outputs[ROOT / "docs/semconv" / f"mode-{name}.md"] = _mode_page(env, name, registries)
     for schema in sorted((SEMCONV_DIR / "schemas").glob("*.json")):
         outputs[testing / "schemas" / schema.name] = schema.read_text(encoding="utf-8")
     return outputs
