@@ -1,0 +1,133 @@
+"""The dashboard in the latest and duplicate semconv modes (docs/semconv-modes.md), against the real collector
+and Prometheus with the recording rules loaded: every panel's query returns data, and the duplicate mode
+counts each call once. (The default mode: ``test_monitoring.test_dashboard_query_returns_data``.)
+
+Each mode gets a pipeline of its own (local.yaml's collector and a Prometheus), fed by the e2e workload run
+with ``OTEL_SEMCONV_STABILITY_OPT_IN`` set. The rule files are collector-config's; the recording rules'
+evaluation interval (1m) is shortened to the scrape interval in the copy Prometheus loads, so the recorded
+series appear within seconds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from otel_llm.config import SEMCONV_OPT_IN_ENV
+from otel_llm.stack.binaries import collector_binary
+from otel_llm.stack.jaeger_ui import dashboard_queries
+from otel_llm.stack.layout import collector_config_dir
+from otel_llm.stack.local import SERVICE_PORTS
+from otel_llm.stack.ports import PortPlan
+from otel_llm.stack.services import RULE_FILES, SEMCONV_MODE_RULES, collector_service, prometheus_service
+
+from ..monitoring import fake_nvml
+from .conftest import FAST_PIPELINE, Processes
+from .helpers import Prometheus, eventually, run_workload, workload_env
+
+# test id -> OTEL_SEMCONV_STABILITY_OPT_IN (tests/semconv_modes.py's values of these modes)
+MODES = {"latest": "gen_ai_latest_experimental", "dup": "http,gen_ai_latest_experimental/dup"}
+ROUNDS = 4
+GPT_4O_MINI_CALLS = 5 * ROUNDS  # the workload's successful gpt-4o-mini chats (test_local_pipeline.py)
+SCRAPE = "1s"
+
+
+@dataclass(frozen=True)
+class ModePipeline:
+    mode: str
+    prometheus: Prometheus
+    job: str
+
+
+def _rule_files(state: Path) -> list[Path]:
+    """collector-config's rule files, the semconv recording rules evaluated every scrape."""
+    directory = collector_config_dir()
+    files = []
+    for name in RULE_FILES:
+        path = directory / name
+        if name == SEMCONV_MODE_RULES:
+            rules = yaml.safe_load(path.read_text())
+            for group in rules["groups"]:
+                group["interval"] = SCRAPE
+            path = state / Path(name).name
+            path.write_text(yaml.safe_dump(rules, sort_keys=False))
+        files.append(path)
+    return files
+
+
+@pytest.fixture(scope="module", params=list(MODES))
+def mode_pipeline(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ModePipeline]:
+    """The collector exports traces to a port nothing listens on (no Jaeger is needed: the panels read
+    Prometheus, the span metrics are made in the collector)."""
+    mode = request.param
+    processes = Processes()  # this mode's, stopped when its tests are done
+    state = tmp_path_factory.mktemp(f"semconv-{mode}")
+    own = PortPlan.ephemeral((*SERVICE_PORTS["collector"], *SERVICE_PORTS["prometheus"], "jaeger_otlp_grpc"))
+    try:
+        collector = collector_service(own, state, "local.yaml", env=FAST_PIPELINE, binary=collector_binary())
+        processes.start(collector)
+        processes.start(
+            prometheus_service(
+                own, state, scrape_interval=SCRAPE, rule_files=_rule_files(state), alerting=False
+            )
+        )
+        job = f"e2e-semconv-{mode}"
+        nvml = fake_nvml.build(state).parent
+        env = {
+            **workload_env(own.url("otlp_http"), job),
+            "LD_LIBRARY_PATH": str(nvml),
+            SEMCONV_OPT_IN_ENV: MODES[mode],
+        }
+        run_workload(env, "--rounds", str(ROUNDS), "--interval", "1")
+        yield ModePipeline(mode, Prometheus(own.url("prometheus")), job)
+    finally:
+        processes.stop_all()
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("title", "expr"), dashboard_queries(), ids=[title for title, _ in dashboard_queries()]
+)
+def test_dashboard_query_returns_data(mode_pipeline: ModePipeline, title: str, expr: str) -> None:
+    def finite_values() -> list[float]:
+        values = [float(row["value"][1]) for row in mode_pipeline.prometheus.query(expr)]
+        return [value for value in values if math.isfinite(value)]
+
+    assert eventually(finite_values, timeout=20), f"{mode_pipeline.mode}, {title}: no data for {expr}"
+
+
+@pytest.mark.e2e
+def test_the_panels_names_count_each_call_once(mode_pipeline: ModePipeline) -> None:
+    """The app sent the latest names; the panels' names hold each call once: recorded copies in the latest
+    mode, the native series (nothing recorded over them) in the duplicate mode."""
+    selector = f'{{job="{mode_pipeline.job}",gen_ai_request_model="gpt-4o-mini"}}'
+
+    def value(promql: str) -> float | None:
+        rows = mode_pipeline.prometheus.query(promql)
+        return float(rows[0]["value"][1]) if rows else None
+
+    latest = f"sum(gen_ai_client_inference_duration_seconds_count{selector})"
+    assert eventually(lambda: value(latest) == GPT_4O_MINI_CALLS, timeout=20)
+    assert eventually(
+        lambda: (value(f"sum(gen_ai_client_inference_usage_input_tokens_total{selector})") or 0) > 0
+    )
+    panel = f"sum(gen_ai_client_operation_duration_seconds_count{selector})"
+    assert eventually(lambda: value(panel) == GPT_4O_MINI_CALLS, timeout=20)
+    # one panel series per native series: a copy recorded beside a native series would double the count
+    series = "count(gen_ai_client_{}_duration_seconds_count" + selector + ")"
+    assert value(series.format("operation")) == value(series.format("inference"))
+    tokens = f"sum by (gen_ai_token_type) (gen_ai_client_token_usage_count{selector})"
+
+    def token_counts() -> dict[str, float]:
+        rows = mode_pipeline.prometheus.query(tokens)
+        return {row["metric"]["gen_ai_token_type"]: float(row["value"][1]) for row in rows}
+
+    expected = {"input": GPT_4O_MINI_CALLS, "output": GPT_4O_MINI_CALLS}
+    assert eventually(lambda: token_counts() == expected, timeout=20)
