@@ -181,7 +181,28 @@ def mode_registries(default: dict[str, Any], latest: dict[str, Any]) -> dict[str
     every_mode = not_emitted["every_mode"]
     default, latest = _emitted(default, every_mode, not_emitted["default"]), _emitted(latest, every_mode)
     dup = {**latest, **{section: {**default[section], **latest[section]} for section in SECTIONS}}
+    # a renamed attribute is emitted under both keys wherever the latest signals carry it
+    renamed = {
+        new: old for old, new in latest_changes(SEMCONV_DIR)["rename"].items() if old in default["attributes"]
+    }
+    for section in ("spans", "span_refinements", "events"):
+        dup[section] = {
+            name: {**signal, "attributes": _with_old_keys(signal["attributes"], renamed)}
+            for name, signal in dup[section].items()
+        }
     return {"default": default, "latest": latest, "duplicate": dup}
+
+
+def _with_old_keys(entries: list[dict[str, Any]], renamed: dict[str, str]) -> list[dict[str, Any]]:
+    """Attribute entries with the old key's entry before each renamed one."""
+    present = {entry["key"] for entry in entries}
+    result = []
+    for entry in entries:
+        old = renamed.get(entry["key"])
+        if old is not None and old not in present:
+            result.append({**entry, "key": old})
+        result.append(entry)
+    return result
 
 
 def _emitted_entries(signals: list[dict[str, Any]], attributes: dict[str, Any]) -> list[dict[str, Any]]:
