@@ -19,6 +19,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+pytest.register_assert_rewrite("tests.semconv_modes", "tests.recorded_genai")
 pytest_plugins = ["otel_llm.testing.pytest_plugin", "otel_llm.testing.coverage"]
 
 # Content modes whose tests run in the default semconv mode only (tests/semconv_modes.py): in the latest and

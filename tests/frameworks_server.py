@@ -123,9 +123,11 @@ class ScriptedOpenAI:
 def instrument_fixture(framework_instrumentor: type) -> Any:
     """A fixture ``instrument(sdk=False, **settings)``: the framework's instrumentor (and, with ``sdk=True``,
     the OpenAI SDK's) on the test's global providers, sharing one telemetry; undone after the test."""
+    import os
+
     import pytest
 
-    from otel_llm.config import load_settings
+    from otel_llm.config import SEMCONV_OPT_IN_ENV, load_settings
     from otel_llm.instrumentation.openai import OpenAIInstrumentor
     from otel_llm.telemetry.invocation import GenAITelemetry
 
@@ -134,7 +136,9 @@ def instrument_fixture(framework_instrumentor: type) -> Any:
         done = []
 
         def run(sdk: bool = False, **settings):
-            telemetry = GenAITelemetry(load_settings(env={}, **settings))
+            # no OTEL_* setting of the session but the semconv mode the test runs in
+            env = {key: os.environ[key] for key in (SEMCONV_OPT_IN_ENV,) if key in os.environ}
+            telemetry = GenAITelemetry(load_settings(env=env, **settings))
             for instrumentor in [framework_instrumentor()] + ([OpenAIInstrumentor()] if sdk else []):
                 instrumentor.instrument(telemetry=telemetry)
                 done.append(instrumentor)
