@@ -176,7 +176,8 @@ def _start_model_call(telemetry: GenAITelemetry, request_context: Any) -> Invoca
     """The CLIENT span of one attempt, unless our instrumentor of the model's SDK records it."""
     try:
         model = request_context.model
-        if sdk_instrumented(_model_sdk(model)):
+        # a model over several (FallbackModel, should one get here): ours only if none of theirs is recorded
+        if any(sdk_instrumented(_model_sdk(m)) for m in (getattr(model, "models", None) or [model])):
             return None
         system = str(getattr(model, "system", None) or "_OTHER")
         address, port = host_and_port(getattr(model, "base_url", None))
