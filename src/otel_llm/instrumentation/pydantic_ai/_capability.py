@@ -30,8 +30,8 @@ from opentelemetry.trace import NoOpTracer
 from pydantic_ai.capabilities import AbstractCapability
 
 from otel_llm.instrumentation._endpoint import host_and_port
-from otel_llm.instrumentation._framework import await_within, start_tool, with_result
 from otel_llm.instrumentation._frameworks import sdk_instrumented
+from otel_llm.instrumentation._steps import await_within, start_tool, with_result
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry.fields import copy_given, request_parameters
 from otel_llm.telemetry.invocation import GENAI_SPAN_KEY, HTTP_SUPPRESS_KEY, GenAITelemetry, Invocation
