@@ -36,6 +36,9 @@ class DSPyInstrumentor(FrameworkInstrumentor):
         return (
             Patch(_ENGINE, "LM15Engine.complete", _lm15.COMPLETE),
             Patch(_ENGINE, "AsyncLM15Engine.complete", _lm15.COMPLETE, is_async=True),
+            Patch(_ENGINE, "LM15Engine.stream", _lm15.STREAM),
+            # an async generator function: called, not awaited (the proxy reads it as the app does)
+            Patch(_ENGINE, "AsyncLM15Engine.stream", _lm15.STREAM),
         )
 
     def hooks(self) -> Sequence[Hook]:
