@@ -24,12 +24,14 @@ class HaystackInstrumentor(FrameworkInstrumentor):
 
     def hooks(self) -> Sequence[Hook]:
         from otel_llm.instrumentation._steps import operation_hook
-        from otel_llm.instrumentation.haystack._hooks import agent, tool
+        from otel_llm.instrumentation.haystack._hooks import agent, tool, tool_span_wrapper
 
         return (
             Hook(_AGENT, "Agent.run", operation_hook(agent)),
             Hook(_AGENT, "Agent.run_async", operation_hook(agent, is_async=True)),
             Hook("haystack.tools.tool", "Tool.invoke", operation_hook(tool)),
+            # the ToolCall being answered (its id), opened around each Tool.invoke in the call's context
+            Hook("haystack.components.agents.tool_calling", "_create_tool_span", tool_span_wrapper),
         )
 
 
