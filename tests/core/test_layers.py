@@ -112,4 +112,3 @@ def test_importing_an_instrumentor_loads_only_its_declaration(entry) -> None:
     probe = json.loads(result.stdout)
     assert probe["heavy"] == []
     assert len(probe["loaded"]) < 10, probe["loaded"]
-

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any
 
 from otel_llm.instrumentation._framework import Wrapper
@@ -36,7 +36,8 @@ class _WithCallId:
     """Haystack's tool-span context manager, with ``CALL_ID`` set while it is open."""
 
     def __init__(self, inner: Any, call_id: str | None) -> None:
-        self._inner, self._call_id, self._token = inner, call_id, None
+        self._inner, self._call_id = inner, call_id
+        self._token: Token[str | None] | None = None
 
     def __enter__(self) -> Any:
         entered = self._inner.__enter__()
