@@ -1,8 +1,9 @@
 """Import cost of one instrumentor: otel-llm modules loaded and otel-llm's own import time.
 
-    .venv/bin/python benchmarks/import_cost.py [--revision REV] [--runs 9]
+    .venv/bin/python benchmarks/import_cost.py [--revision REV] [--runs 9] [--module MODULE]
 
-Runs ``python -X importtime -c "import otel_llm.instrumentation.openai"`` in fresh interpreters (with
+Runs ``python -X importtime -c "import otel_llm.instrumentation.openai"`` (or of ``--module``, such as
+``otel_llm.instrumentation.pydantic_ai``) in fresh interpreters (with
 the working tree's ``src/``, or that of ``--revision``, exported as ``benchmarks/guardrails_ab.py``
 does) and reports the number of ``otel_llm`` modules loaded, whether the OTel SDK was, and the sum of
 the ``otel_llm`` modules' self times (min and median over the runs) beside the whole import's time.
@@ -21,17 +22,17 @@ from pathlib import Path
 from guardrails_ab import export
 
 ROOT = Path(__file__).resolve().parents[1]
-STATEMENT = "import otel_llm.instrumentation.openai"
+MODULE = "otel_llm.instrumentation.openai"
 PROBE = (
-    f"{STATEMENT}, sys; print(sum(1 for m in sys.modules if m.startswith('otel_llm')),"
+    "import {module}, sys; print(sum(1 for m in sys.modules if m.startswith('otel_llm')),"
     " 'opentelemetry.sdk' in sys.modules)"
 )
 
 
-def one_run(source: Path) -> tuple[int, bool, float, float]:
+def one_run(source: Path, module: str = MODULE) -> tuple[int, bool, float, float]:
     environment = {**os.environ, "PYTHONPATH": str(source)}
     result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", PROBE],
+        [sys.executable, "-X", "importtime", "-c", PROBE.format(module=module)],
         capture_output=True,
         text=True,
         env=environment,
@@ -54,17 +55,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--revision")
     parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--module", default=MODULE, help="the instrumentor module to import")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         source = export(args.revision, Path(folder)) if args.revision else ROOT / "src"
-        one_run(source)  # writes the bytecode caches
-        runs = [one_run(source) for _ in range(args.runs)]
+        one_run(source, args.module)  # writes the bytecode caches
+        runs = [one_run(source, args.module) for _ in range(args.runs)]
     own = [run[2] for run in runs]
     total = [run[3] for run in runs]
     code, modules, sdk = args.revision or "working tree", runs[0][0], "yes" if runs[0][1] else "no"
     own_ms = f"{min(own):.1f} / {statistics.median(own):.1f}"
     total_ms = f"{min(total):.1f} / {statistics.median(total):.1f}"
-    print(f"| {code} | {modules} | {sdk} | {own_ms} | {total_ms} |")
+    label = "" if args.module == MODULE else f"`{args.module.rsplit('.', 1)[1]}` | "
+    print(f"| {label}{code} | {modules} | {sdk} | {own_ms} | {total_ms} |")
 
 
 if __name__ == "__main__":

@@ -111,10 +111,4 @@ def test_importing_an_instrumentor_loads_only_its_declaration(entry) -> None:
     )
     probe = json.loads(result.stdout)
     assert probe["heavy"] == []
-    if entry.name in AGENT_SDKS_WITH_EAGER_HOOKS:
-        return  # their hook tables import the framework base and the core (about 30 modules): docs/startup.md
     assert len(probe["loaded"]) < 10, probe["loaded"]
-
-
-AGENT_SDKS_WITH_EAGER_HOOKS = ("openai_agents", "pydantic_ai", "smolagents", "haystack", "dspy")
-"""Instrumentors that still define their hooks at import: no SDK, format or feature, but not yet lean."""

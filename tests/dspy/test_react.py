@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import pytest
 
@@ -14,10 +15,11 @@ from tests.agent_trees import (
     assert_counted_once,
     assert_runs_apart,
     named,
+    token_sums,
     tool_content,
     tree,
 )
-from tests.scripted_llm import ANSWER, MODEL, PROMPT, ScriptedLLM, Turn, say
+from tests.scripted_llm import ANSWER, MODEL, PROMPT, RESOLVED_MODEL, ScriptedLLM, Turn, say
 from tests.semconv_modes import ALL_SEMCONV_MODES, assert_model_call_metrics
 
 
@@ -149,3 +151,79 @@ def test_concurrent_runs_each_get_their_own_tree(otel, instrument) -> None:
     with ScriptedLLM(scripts) as llm:
         assert asyncio.run(main(llm)) == [f"Sunny {i}." for i in range(3)]
     assert_runs_apart(otel.spans(), "invoke_agent", TOOL_TREE, 3)
+
+
+async def _streamed(agent: dspy.ReAct, lm: dspy.LM, prompt: str) -> list[Any]:
+    listeners = [dspy.streaming.StreamListener(signature_field_name="answer")]
+    program = dspy.streamify(agent, stream_listeners=listeners)
+    with dspy.context(lm=lm):
+        return [item async for item in program(question=prompt)]
+
+
+def _streamed_sync(agent: dspy.ReAct, lm: dspy.LM, prompt: str) -> list[Any]:
+    listeners = [dspy.streaming.StreamListener(signature_field_name="answer")]
+    program = dspy.streamify(agent, stream_listeners=listeners, async_streaming=False)
+    with dspy.context(lm=lm):
+        return list(program(question=prompt))
+
+
+def _stream_items(items: list[Any]) -> list[tuple[str, Any]]:
+    """What the app reads from the stream: the answer's chunks and the final prediction."""
+    return [
+        (type(item).__name__, item.chunk if isinstance(item, dspy.streaming.StreamResponse) else item.answer)
+        for item in items
+        if not isinstance(item, dspy.streaming.StatusMessage)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("engine", "mode"),
+    [
+        pytest.param(
+            engine,
+            mode,
+            marks=pytest.mark.covers(
+                provider="dspy", operation="invoke_agent", mode="stream", feature=f"streamify_{engine}_{mode}"
+            ),
+        )
+        for engine, mode in [("lm15", "async"), ("lm15", "sync"), ("litellm", "async")]
+    ],
+)
+def test_streamify_tree_and_the_apps_stream_unchanged(otel, instrument, engine, mode) -> None:
+    """``dspy.streamify``: the answer's model call streams (lm15 ``stream``, or LiteLLM ``stream=True``)."""
+    expected_items = [
+        ("StreamResponse", "It"),
+        ("StreamResponse", " is"),
+        ("StreamResponse", " sunny"),
+        ("StreamResponse", " in"),
+        ("StreamResponse", " Paris."),
+        ("Prediction", ANSWER),
+    ]
+    items = {}
+    for instrumented in (False, True):  # the same script, without and with otel-llm
+        if instrumented:
+            instrument()
+        with ScriptedLLM({PROMPT: TOOL_LOOP}) as llm:
+            agent, lm = make_agent(llm, "auto" if engine == "lm15" else engine)
+            read = (
+                _streamed_sync(agent, lm, PROMPT)
+                if mode == "sync"
+                else asyncio.run(_streamed(agent, lm, PROMPT))
+            )
+            items[instrumented] = _stream_items(read)
+    assert items[False] == items[True] == expected_items
+    spans = otel.spans()
+    assert tree(spans) == TOOL_TREE
+    models = [s for s in spans if s.kind.name == "CLIENT"]
+    assert [s.attributes.get(A.GEN_AI_REQUEST_STREAM) for s in models] == [None, None, True]
+    streamed = dict(models[2].attributes)
+    assert streamed[A.GEN_AI_RESPONSE_ID] == "chatcmpl_0003"
+    assert streamed[A.GEN_AI_RESPONSE_FINISH_REASONS] == ("stop",)
+    assert streamed[A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] > 0
+    assert len(models) == len(llm.requests) == 3
+    if engine == "lm15":  # lm15 asks for usage in the stream and reports the served model
+        assert_counted_once(spans, llm.requests, (75, 18))
+        assert streamed[A.GEN_AI_RESPONSE_MODEL] == RESOLVED_MODEL
+        assert (streamed[A.GEN_AI_USAGE_INPUT_TOKENS], streamed[A.GEN_AI_USAGE_OUTPUT_TOKENS]) == (30, 7)
+    else:  # DSPy's LiteLLM stream asks for no usage: the streamed call has none, nothing counted twice
+        assert token_sums(spans) == (45, 11)

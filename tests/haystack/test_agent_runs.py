@@ -84,6 +84,7 @@ def test_tool_loop_tree_tokens_and_cost_once(otel, instrument, mode) -> None:
     assert dict(tool.attributes) == {
         A.GEN_AI_OPERATION_NAME: "execute_tool",
         A.GEN_AI_TOOL_NAME: "get_weather",
+        A.GEN_AI_TOOL_CALL_ID: "call_0001",  # the model's first reply asked for it
         A.GEN_AI_TOOL_TYPE: "function",
         A.GEN_AI_TOOL_DESCRIPTION: "The weather in a city.",
     }
@@ -143,4 +144,7 @@ def test_concurrent_runs_each_get_their_own_tree(otel, instrument) -> None:
 
     with ScriptedLLM(scripts) as llm:
         assert asyncio.run(main(llm)) == [f"Sunny {i}." for i in range(4)]
-    assert_runs_apart(otel.spans(), "invoke_agent", TOOL_TREE, 4)
+    spans = otel.spans()
+    assert_runs_apart(spans, "invoke_agent", TOOL_TREE, 4)
+    call_ids = [s.attributes.get(A.GEN_AI_TOOL_CALL_ID) for s in named(spans, "execute_tool get_weather")]
+    assert len(set(call_ids)) == 4 and all(str(i).startswith("call_") for i in call_ids)  # each its own

@@ -4,6 +4,7 @@ our OpenAI CLIENT spans, or Pydantic AI's own instrumentation with ours standing
 from __future__ import annotations
 
 import asyncio
+from importlib.metadata import version
 
 import pytest
 from pydantic_ai.exceptions import ModelHTTPError
@@ -23,7 +24,7 @@ from tests.agent_trees import (
     tool_loop_tree,
     tree,
 )
-from tests.scripted_llm import ANSWER, MODEL, PROMPT, TOOL_LOOP, ScriptedLLM, Turn, call, say
+from tests.scripted_llm import ANSWER, MODEL, PROMPT, RESOLVED_MODEL, TOOL_LOOP, ScriptedLLM, Turn, call, say
 from tests.semconv_modes import ALL_SEMCONV_MODES, assert_model_call_metrics
 
 TOOL_TREE = tool_loop_tree("invoke_agent weather")
@@ -195,3 +196,65 @@ def test_with_pydantic_ais_own_instrumentation_ours_stands_aside(otel, instrumen
     }  # one CLIENT span per call: theirs
     assert len(client_spans(spans)) == len(llm.requests) == 2
     assert token_sums(client_spans(spans)) == (50, 12)
+
+
+@pytest.mark.parametrize(
+    "mode",
+    [
+        pytest.param(
+            m,
+            marks=pytest.mark.covers(
+                provider="pydantic_ai", operation="invoke_agent", mode=m, feature="no_provider_instrumentor"
+            ),
+        )
+        for m in ("sync", "async", "stream")
+    ],
+)
+def test_without_the_sdks_instrumentor_the_capability_records_the_model_calls(otel, instrument, mode) -> None:
+    """OpenAI's SDK not instrumented: our capability's CLIENT span per request, tokens and cost once."""
+    instrument(openai=False)
+    with ScriptedLLM({PROMPT: TOOL_LOOP}) as llm:
+        assert run(make_agent(llm), PROMPT, mode) == ANSWER
+    spans = otel.spans()
+    assert tree(spans) == TOOL_TREE
+    assert {s.instrumentation_scope.name for s in spans} == {"otel_llm"}
+    models = assert_counted_once(spans, llm.requests, (50, 12))
+    port = int(llm.base_url.rsplit(":", 1)[1].split("/")[0])
+    turns = [("chatcmpl_0002", 20, 5, "tool_call"), ("chatcmpl_0003", 30, 7, "stop")]  # call_0001 between
+    for span, (response_id, input_tokens, output_tokens, finish) in zip(models, turns):
+        attributes = dict(span.attributes)
+        assert attributes.pop(A.OTEL_LLM_USAGE_COST_USD) > 0
+        assert attributes == {
+            A.GEN_AI_OPERATION_NAME: "chat",
+            A.GEN_AI_PROVIDER_NAME: "openai",
+            A.GEN_AI_REQUEST_MODEL: MODEL,
+            A.SERVER_ADDRESS: "127.0.0.1",
+            A.SERVER_PORT: port,
+            **({A.GEN_AI_REQUEST_STREAM: True} if mode == "stream" else {}),
+            A.GEN_AI_RESPONSE_MODEL: RESOLVED_MODEL,
+            A.GEN_AI_RESPONSE_ID: response_id,
+            A.GEN_AI_RESPONSE_FINISH_REASONS: (finish,),
+            A.GEN_AI_USAGE_INPUT_TOKENS: input_tokens,
+            A.GEN_AI_USAGE_OUTPUT_TOKENS: output_tokens,
+            A.OTEL_LLM_PRICE_TABLE_VERSION: f"genai-prices {version('genai-prices')}",
+        }
+        assert span.parent.span_id == named(spans, "invoke_agent weather")[0].context.span_id
+    assert_model_call_metrics(otel.metric_points(), spans, (50, 12))
+
+
+@pytest.mark.covers(
+    provider="pydantic_ai", operation="invoke_agent", mode="async", feature="no_provider_instrumentor"
+)
+def test_without_the_sdks_instrumentor_a_failing_model_call_fails_our_client_span(otel, instrument) -> None:
+    instrument(openai=False)
+    prompt = "Weather in Rome?"
+    with ScriptedLLM({prompt: [Turn(status=429)]}) as llm, pytest.raises(ModelHTTPError) as caught:
+        run(make_agent(llm), prompt, "async")
+    assert caught.value.status_code == 429
+    spans = otel.spans()
+    assert tree(spans) == TOOL_TREE[:2]
+    assert {s.name: s.attributes.get(A.ERROR_TYPE) for s in spans} == {
+        "invoke_agent weather": "ModelRateLimitError",
+        f"chat {MODEL}": "ModelRateLimitError",
+    }
+    assert token_sums(spans) == (0, 0)

@@ -1,23 +1,24 @@
-"""What the framework instrumentations (LangChain, LlamaIndex) share: is the SDK beneath instrumented?
+"""What the framework instrumentations share: is the provider SDK beneath instrumented?
 
 When otel-llm instruments the provider SDK a framework calls, that SDK's CLIENT span is the one span of
-the model call and the framework layer adds none; for every other SDK the framework layer emits it.
+the model call and the framework layer adds none; for every other SDK the framework layer emits it
+(LangChain, LlamaIndex, the OpenAI Agents SDK without our OpenAI instrumentor, Pydantic AI).
 """
 
 from __future__ import annotations
 
 import sys
 
+from otel_llm.instrumentation.registry import REGISTRY, Kind
+
 _SDK_INSTRUMENTORS = {
-    "openai": ("otel_llm.instrumentation.openai", "OpenAIInstrumentor"),
-    "anthropic": ("otel_llm.instrumentation.anthropic", "AnthropicInstrumentor"),
-    "groq": ("otel_llm.instrumentation.groq", "GroqInstrumentor"),
-    "ollama": ("otel_llm.instrumentation.ollama", "OllamaInstrumentor"),
+    entry.name: (entry.module, entry.instrumentor) for entry in REGISTRY if entry.kind is Kind.PROVIDER
 }
 
 
 def sdk_instrumented(sdk: str | None) -> bool:
-    """Whether otel-llm currently instruments ``sdk`` (``openai``, ``anthropic``, ``groq``, ``ollama``)."""
+    """Whether otel-llm currently instruments the provider SDK ``sdk``, a provider's name in the registry
+    (``openai``, ``anthropic``, ``google_genai``, ``bedrock``, ...)."""
     target = _SDK_INSTRUMENTORS.get(sdk or "")
     if target is None:
         return False

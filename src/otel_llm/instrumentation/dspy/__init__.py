@@ -12,27 +12,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
-from otel_llm.instrumentation._framework import FrameworkInstrumentor, Hook, operation_hook, start_tool
-from otel_llm.instrumentation._wrapping import Patch
-from otel_llm.instrumentation.dspy import _lm15
-from otel_llm.telemetry.invocation import GenAITelemetry
-from otel_llm.telemetry.operations import Operation, OperationKind, start_operation
+from otel_llm.instrumentation._framework import FrameworkInstrumentor, Hook
 
-_INLINE_SIGNATURE = "StringSignature"  # the class DSPy makes for "question -> answer"
+if TYPE_CHECKING:
+    from otel_llm.instrumentation._wrapping import Patch
+
+
 _ENGINE = "dspy.clients.engines.lm15_engine"
 _REACT = "dspy.predict.react"
 _TOOL = "dspy.adapters.types.tool"
-
-
-def _agent(telemetry: GenAITelemetry, react: Any, args: tuple, kwargs: dict[str, Any]) -> Operation | None:
-    name = getattr(getattr(react, "signature", None), "__name__", None)
-    return start_operation(telemetry, OperationKind.INVOKE_AGENT, None if name == _INLINE_SIGNATURE else name)
-
-
-def _tool(telemetry: GenAITelemetry, tool: Any, args: tuple, kwargs: dict[str, Any]) -> Operation | None:
-    return start_tool(telemetry, getattr(tool, "name", None), getattr(tool, "desc", None), kwargs)
 
 
 class DSPyInstrumentor(FrameworkInstrumentor):
@@ -40,17 +30,26 @@ class DSPyInstrumentor(FrameworkInstrumentor):
     package = "dspy"
 
     def patches(self) -> Sequence[Patch]:
+        from otel_llm.instrumentation._wrapping import Patch
+        from otel_llm.instrumentation.dspy import _lm15
+
         return (
             Patch(_ENGINE, "LM15Engine.complete", _lm15.COMPLETE),
             Patch(_ENGINE, "AsyncLM15Engine.complete", _lm15.COMPLETE, is_async=True),
+            Patch(_ENGINE, "LM15Engine.stream", _lm15.STREAM),
+            # an async generator function: called, not awaited (the proxy reads it as the app does)
+            Patch(_ENGINE, "AsyncLM15Engine.stream", _lm15.STREAM),
         )
 
     def hooks(self) -> Sequence[Hook]:
+        from otel_llm.instrumentation._steps import operation_hook
+        from otel_llm.instrumentation.dspy._hooks import agent, tool
+
         return (
-            Hook(_REACT, "ReAct.forward", operation_hook(_agent)),
-            Hook(_REACT, "ReAct.aforward", operation_hook(_agent, is_async=True)),
-            Hook(_TOOL, "Tool.__call__", operation_hook(_tool)),
-            Hook(_TOOL, "Tool.acall", operation_hook(_tool, is_async=True)),
+            Hook(_REACT, "ReAct.forward", operation_hook(agent)),
+            Hook(_REACT, "ReAct.aforward", operation_hook(agent, is_async=True)),
+            Hook(_TOOL, "Tool.__call__", operation_hook(tool)),
+            Hook(_TOOL, "Tool.acall", operation_hook(tool, is_async=True)),
         )
 
 

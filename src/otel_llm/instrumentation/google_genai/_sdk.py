@@ -37,7 +37,10 @@ def _generate(stream: bool) -> Any:
 
 
 GENERATE = Operation(
-    _generate(False), genai.on_generate_response, texts=TEXTS, app_callbacks=genai.with_app_tools,
+    _generate(False),
+    genai.on_generate_response,
+    texts=TEXTS,
+    app_callbacks=genai.with_app_tools,
     refusal="google_genai.generate",
 )
 GENERATE_STREAM = Operation(

@@ -12,24 +12,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from otel_llm.instrumentation._framework import FrameworkInstrumentor, Hook, operation_hook, start_tool
-from otel_llm.semconv import attributes as A
-from otel_llm.telemetry.invocation import GenAITelemetry
-from otel_llm.telemetry.operations import Operation, OperationKind, start_operation
+from otel_llm.instrumentation._framework import FrameworkInstrumentor, Hook
 
 _AGENT = "haystack.components.agents.agent"
-
-
-def _agent(telemetry: GenAITelemetry, agent: Any, args: tuple, kwargs: dict[str, Any]) -> Operation | None:
-    model = getattr(getattr(agent, "chat_generator", None), "model", None)
-    attributes = {A.GEN_AI_REQUEST_MODEL: model if isinstance(model, str) else None}
-    return start_operation(telemetry, OperationKind.INVOKE_AGENT, attributes=attributes)
-
-
-def _tool(telemetry: GenAITelemetry, tool: Any, args: tuple, kwargs: dict[str, Any]) -> Operation | None:
-    return start_tool(telemetry, getattr(tool, "name", None), getattr(tool, "description", None), kwargs)
 
 
 class HaystackInstrumentor(FrameworkInstrumentor):
@@ -37,10 +23,15 @@ class HaystackInstrumentor(FrameworkInstrumentor):
     package = "haystack"
 
     def hooks(self) -> Sequence[Hook]:
+        from otel_llm.instrumentation._steps import operation_hook
+        from otel_llm.instrumentation.haystack._hooks import agent, tool, tool_span_wrapper
+
         return (
-            Hook(_AGENT, "Agent.run", operation_hook(_agent)),
-            Hook(_AGENT, "Agent.run_async", operation_hook(_agent, is_async=True)),
-            Hook("haystack.tools.tool", "Tool.invoke", operation_hook(_tool)),
+            Hook(_AGENT, "Agent.run", operation_hook(agent)),
+            Hook(_AGENT, "Agent.run_async", operation_hook(agent, is_async=True)),
+            Hook("haystack.tools.tool", "Tool.invoke", operation_hook(tool)),
+            # the ToolCall being answered (its id), opened around each Tool.invoke in the call's context
+            Hook("haystack.components.agents.tool_calling", "_create_tool_span", tool_span_wrapper),
         )
 
 

@@ -15,11 +15,12 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from otel_llm.instrumentation._framework import FrameworkInstrumentor, Hook, Wrapper
-from otel_llm.instrumentation.openai_agents import _request_model
-from otel_llm.telemetry.invocation import GenAITelemetry
+
+if TYPE_CHECKING:
+    from otel_llm.telemetry.invocation import GenAITelemetry
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,8 @@ class OpenAIAgentsInstrumentor(FrameworkInstrumentor):
         super()._instrument(**kwargs)
 
     def hooks(self) -> Sequence[Hook]:
+        from otel_llm.instrumentation.openai_agents import _request_model
+
         guardrails, tool_result = self._guardrail_telemetry, self._tool_result
         return (
             Hook("agents.guardrail", "InputGuardrail.run", lambda _: guardrails.wrapper(INPUT)),

@@ -39,7 +39,7 @@ from opentelemetry.context import Context
 from opentelemetry.trace import Status, StatusCode
 
 from otel_llm.instrumentation._endpoint import host_and_port
-from otel_llm.instrumentation._framework import TOOL_TYPE_FUNCTION
+from otel_llm.instrumentation._steps import TOOL_TYPE_FUNCTION
 from otel_llm.instrumentation.openai_agents._request_model import REQUEST_MODEL
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry.invocation import GenAITelemetry, Invocation

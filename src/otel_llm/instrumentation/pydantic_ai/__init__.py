@@ -9,32 +9,9 @@ Pydantic AI's own OpenTelemetry instrumentation stays as the app configured it (
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from otel_llm.instrumentation._framework import FrameworkInstrumentor, Hook, Wrapper
-from otel_llm.telemetry.invocation import GenAITelemetry
-
-
-def _iter_wrapper(telemetry: GenAITelemetry) -> Wrapper:
-    from pydantic_ai.agent import Agent
-
-    from otel_llm.instrumentation.pydantic_ai._capability import OTelLLMCapability
-
-    if (
-        "capabilities" not in inspect.signature(Agent.iter).parameters
-    ):  # a version without per-run capabilities
-        raise AttributeError("Agent.iter takes no capabilities")  # the hook is skipped, the app unchanged
-
-    capability = OTelLLMCapability(telemetry=telemetry)
-
-    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
-        capabilities = kwargs.get("capabilities")
-        kwargs["capabilities"] = [*(capabilities or ()), capability]
-        return wrapped(*args, **kwargs)
-
-    return wrapper
+from otel_llm.instrumentation._framework import FrameworkInstrumentor, Hook
 
 
 class PydanticAIInstrumentor(FrameworkInstrumentor):
@@ -42,7 +19,9 @@ class PydanticAIInstrumentor(FrameworkInstrumentor):
     package = "pydantic_ai"
 
     def hooks(self) -> Sequence[Hook]:
-        return (Hook("pydantic_ai.agent", "Agent.iter", _iter_wrapper),)
+        from otel_llm.instrumentation.pydantic_ai._hooks import iter_wrapper
+
+        return (Hook("pydantic_ai.agent", "Agent.iter", iter_wrapper),)
 
 
 __all__ = ["PydanticAIInstrumentor"]

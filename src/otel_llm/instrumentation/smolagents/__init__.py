@@ -12,43 +12,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from otel_llm.instrumentation._framework import (
-    FrameworkInstrumentor,
-    Hook,
-    Wrapper,
-    call_within,
-    iterate_within,
-    operation_hook,
-    start_tool,
-)
-from otel_llm.semconv import attributes as A
-from otel_llm.telemetry.invocation import GenAITelemetry
-from otel_llm.telemetry.operations import Operation, OperationKind, start_operation
-
-
-def _run_wrapper(telemetry: GenAITelemetry) -> Wrapper:
-    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
-        model = getattr(getattr(instance, "model", None), "model_id", None)
-        attributes = {A.GEN_AI_AGENT_DESCRIPTION: getattr(instance, "description", None)}
-        if isinstance(model, str):
-            attributes[A.GEN_AI_REQUEST_MODEL] = model
-        operation = start_operation(
-            telemetry, OperationKind.INVOKE_AGENT, getattr(instance, "name", None), attributes=attributes
-        )
-        stream = kwargs.get("stream", args[1] if len(args) > 1 else False)
-        if not stream:
-            return call_within(operation, lambda: wrapped(*args, **kwargs))
-        return iterate_within(operation, wrapped(*args, **kwargs))
-
-    return wrapper
-
-
-def _tool(telemetry: GenAITelemetry, tool: Any, args: tuple, kwargs: dict[str, Any]) -> Operation | None:
-    arguments = {k: v for k, v in kwargs.items() if k != "sanitize_inputs_outputs"} or list(args)
-    return start_tool(telemetry, getattr(tool, "name", None), getattr(tool, "description", None), arguments)
+from otel_llm.instrumentation._framework import FrameworkInstrumentor, Hook
 
 
 class SmolagentsInstrumentor(FrameworkInstrumentor):
@@ -56,9 +22,12 @@ class SmolagentsInstrumentor(FrameworkInstrumentor):
     package = "smolagents"
 
     def hooks(self) -> Sequence[Hook]:
+        from otel_llm.instrumentation._steps import operation_hook
+        from otel_llm.instrumentation.smolagents._hooks import run_wrapper, tool
+
         return (
-            Hook("smolagents.agents", "MultiStepAgent.run", _run_wrapper),
-            Hook("smolagents.tools", "Tool.__call__", operation_hook(_tool)),
+            Hook("smolagents.agents", "MultiStepAgent.run", run_wrapper),
+            Hook("smolagents.tools", "Tool.__call__", operation_hook(tool)),
         )
 
 
