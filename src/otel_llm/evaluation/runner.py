@@ -203,8 +203,8 @@ class OfflineRunner:
         scores = [self._score(assertion.evaluator, case, error) for assertion in assertions]
         passed, weighted = verdict(scores, assertions, example.threshold)
         parent = evaluated.span_context() if evaluated else root_context
-        for score in scores:
-            self._recorder.record(score, parent, response_id)
+        for score, assertion in zip(scores, assertions):
+            self._recorder.record(score, parent, response_id, getattr(assertion.evaluator, "unit", None))
         return ExampleResult(
             id=example.id,
             input=example.input,
