@@ -81,8 +81,11 @@ def _values(pipeline: HostPipeline, promql: str) -> list[tuple[dict[str, str], f
 
 def test_default_agent_config_has_no_host_metrics() -> None:
     agent = yaml.safe_load((collector_config_dir() / "agent.yaml").read_text())
-    assert "hostmetrics" not in agent["receivers"]
-    assert all("hostmetrics" not in p["receivers"] for p in agent["service"]["pipelines"].values())
+    assert not {"host_metrics", "hostmetrics"} & set(agent["receivers"])
+    receivers = {
+        receiver for pipeline in agent["service"]["pipelines"].values() for receiver in pipeline["receivers"]
+    }
+    assert receivers == {"otlp"}
 
 
 @pytest.mark.parametrize(
