@@ -15,6 +15,9 @@ from typing import Any, TypeVar
 
 import httpx
 
+from otel_llm.stack.jaeger_ui import DASHBOARD, dashboard_queries
+from otel_llm.stack.layout import collector_config_dir
+
 WORKLOAD = Path(__file__).with_name("workload.py")
 T = TypeVar("T")
 
@@ -161,3 +164,27 @@ class Prometheus:
     def series_labels(self, metric: str) -> list[dict[str, str]]:
         response = httpx.get(f"{self.base_url}/api/v1/series", params={"match[]": metric}, timeout=10)
         return response.json()["data"]
+
+
+HOST_ROW = "Host (hostmetrics receiver: agent-hostmetrics.yaml)"
+"""The dashboard row whose panels read the agent overlay's host metrics (tests/e2e/test_hostmetrics.py)."""
+
+
+def host_panel_titles() -> set[str]:
+    """Titles of the panels in the dashboard's host row (from that row to the next)."""
+    titles: set[str] = set()
+    in_row = False
+    for panel in json.loads((collector_config_dir() / DASHBOARD).read_text())["panels"]:
+        if panel["type"] == "row":
+            in_row = panel["title"] == HOST_ROW
+        elif in_row:
+            titles.add(panel["title"])
+    return titles
+
+
+def dashboard_queries_split() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The dashboard's queries: (those the local pipeline's workload feeds, the host row's)."""
+    host = host_panel_titles()
+    queries = dashboard_queries()
+    in_host = [(title, expr) for title, expr in queries if title.rsplit(" [", 1)[0] in host]
+    return [query for query in queries if query not in in_host], in_host

@@ -27,6 +27,15 @@ def test_config_passes_otelcol_llm_validate(binaries: tuple[Path, Path], config:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_agent_with_hostmetrics_overlay_passes_validate(binaries: tuple[Path, Path]) -> None:
+    configs = ["agent.yaml", "agent-hostmetrics.yaml"]
+    argv = [str(binaries[0]), "validate"]
+    for config in configs:
+        argv += ["--config", str(collector_config_dir() / config)]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_invalid_config_fails_validation(binaries: tuple[Path, Path], tmp_path: Path) -> None:
     broken = yaml.safe_load((collector_config_dir() / "local.yaml").read_text())
     broken["service"]["pipelines"]["traces"]["processors"].append("tail_sampling/undefined")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
 from otel_llm.demo.fake_server import FAILING_MODEL, count_tokens, default_responder
 
+from ..evaluation.test_score_units import OTHER_BUCKETS, RATIO_BUCKETS, SECONDS_BUCKETS, USD_BUCKETS
 from .conftest import CONTENT_MAX_CHARS, LocalPipeline
 from .helpers import Call, eventually, span_named, span_tags
-from .workload import GUARDED_EMAIL, LONG_PROMPT_CHARS, LOW_SCORE, SEEDED_API_KEY, SEEDED_EMAIL
+from .workload import GUARDED_EMAIL, LONG_PROMPT_CHARS, LOW_SCORE, SEEDED_API_KEY, SEEDED_EMAIL, UNIT_SCORES
 
 pytestmark = pytest.mark.e2e
 
@@ -175,3 +177,24 @@ def test_guardrail_and_evaluation_metrics_reach_prometheus(local_pipeline: Local
     assert eventually(lambda: _value(local_pipeline, checks) == ROUNDS)
     scores = 'otel_llm_evaluation_score_sum{gen_ai_evaluation_name="relevance"}'
     assert eventually(lambda: _value(local_pipeline, scores) == ROUNDS * LOW_SCORE)
+
+
+def test_score_histograms_keep_units_apart_with_their_buckets(local_pipeline: LocalPipeline) -> None:
+    """Scores in [0, 1], seconds, dollars and counts arrive as four histograms, each with its buckets."""
+    expected = {
+        "otel_llm_evaluation_score_bucket": ("relevance", RATIO_BUCKETS),
+        "otel_llm_evaluation_latency_seconds_bucket": ("latency", SECONDS_BUCKETS),
+        "otel_llm_evaluation_cost_bucket": ("cost", USD_BUCKETS),
+        "otel_llm_evaluation_value_bucket": ("guardrail_findings", OTHER_BUCKETS),
+    }
+    unit_names = {name for name, _ in expected.values()}
+    for metric, (name, buckets) in expected.items():
+        series = eventually(lambda metric=metric: local_pipeline.prometheus.series_labels(metric))
+        names = {labels["gen_ai_evaluation_name"] for labels in series}
+        assert name in names and not (unit_names - {name}) & names, (metric, names)  # no unit mixed in
+        bounds = sorted({float(s["le"]) for s in series if s["gen_ai_evaluation_name"] == name} - {math.inf})
+        assert bounds == [float(bound) for bound in buckets], metric
+    for (score, _unit), metric in zip(UNIT_SCORES, ("latency_seconds", "cost", "value"), strict=True):
+        total = f'sum(otel_llm_evaluation_{metric}_sum{{gen_ai_evaluation_name="{score.name}"}})'
+        want = ROUNDS * score.value
+        assert eventually(lambda total=total, want=want: _value(local_pipeline, total) == pytest.approx(want))

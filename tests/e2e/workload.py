@@ -22,7 +22,8 @@ import openai
 import otel_llm
 from otel_llm.demo.fake_server import FAILING_MODEL, FakeOpenAIServer
 from otel_llm.evaluation import install_span_hooks, record_feedback
-from otel_llm.evaluation.model import FAIL, Score
+from otel_llm.evaluation.evaluators import CostThreshold, GuardrailFindings, LatencyThreshold
+from otel_llm.evaluation.model import FAIL, PASS, Score
 from otel_llm.evaluation.telemetry import ScoreRecorder
 from otel_llm.guardrails import Policy, Rule
 
@@ -32,6 +33,12 @@ GUARDED_EMAIL = "guarded.user@example.com"
 LOW_SCORE = 0.25
 BELOW_PASS_MARK = 0.7
 """A score above the sampler's low-score threshold (0.5) that still fails its evaluator (pass_at 0.8)."""
+UNIT_SCORES = (
+    (Score("latency", 0.42, PASS, passed=True), LatencyThreshold.unit),
+    (Score("cost", 0.00042, PASS, passed=True), CostThreshold.unit),
+    (Score("guardrail_findings", 2.0, FAIL, passed=False), GuardrailFindings.unit),
+)
+"""Scores in seconds, dollars and findings, recorded on the evaluated call: each on its own histogram."""
 SLOW_CALL_SECONDS = 1.2
 LONG_PROMPT_CHARS = 20_000
 
@@ -92,9 +99,10 @@ def _guarded(client: openai.OpenAI):
 
 def _evaluated(client: openai.OpenAI):
     model, response = _chat(client)
-    ScoreRecorder("online").record(
-        Score("relevance", value=LOW_SCORE), trace.get_current_span().get_span_context(), response.id
-    )
+    recorder, context = ScoreRecorder("online"), trace.get_current_span().get_span_context()
+    recorder.record(Score("relevance", value=LOW_SCORE), context, response.id)
+    for score, unit in UNIT_SCORES:
+        recorder.record(score, context, response.id, unit)
     return model, response
 
 

@@ -227,4 +227,5 @@ def test_cli_online_exports_linked_results_over_otlp(production_spans):
     names = {attribute.key: attribute.value.string_value for attribute in records[0].attributes}
     assert names["gen_ai.evaluation.name"] == "latency"
     assert names["gen_ai.evaluation.score.label"] == "pass"
-    assert "otel_llm.evaluation.score" in otlp.metric_names()
+    assert "otel_llm.evaluation.latency" in otlp.metric_names()  # seconds: not on the [0, 1] score histogram
+    assert "otel_llm.evaluation.score" not in otlp.metric_names()

@@ -43,15 +43,17 @@ def evaluation_events(otel) -> list:
     return [record for record in otel.logs() if record.event_name == "gen_ai.evaluation.result"]
 
 
-def histogram(otel) -> Counter:
-    """(evaluator, label, source) -> (count, sum) of the score histogram."""
+def histogram(otel, instruments=("otel_llm.evaluation.score", "otel_llm.evaluation.latency")) -> Counter:
+    """(evaluator, label, source) -> (count, sum) of the score histograms (the [0, 1] and the seconds one)."""
+    points = otel.metric_points()
     return {
         (
             point.attributes["gen_ai.evaluation.name"],
             point.attributes.get("gen_ai.evaluation.score.label"),
             point.attributes["otel_llm.evaluation.source"],
         ): (point.count, round(point.sum, 6))
-        for point in otel.metric_points()["otel_llm.evaluation.score"]
+        for name in instruments
+        for point in points.get(name, [])
     }
 
 

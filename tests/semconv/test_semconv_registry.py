@@ -116,8 +116,11 @@ def test_own_extensions_are_namespaced_and_documented():
     own_metrics = [name for name, spec in REGISTRY["metrics"].items() if spec["file"].startswith("otel-llm/")]
     assert sorted(own_metrics) == [
         "otel_llm.client.operation.cost",
+        "otel_llm.evaluation.cost",
         "otel_llm.evaluation.feedback",
+        "otel_llm.evaluation.latency",
         "otel_llm.evaluation.score",
+        "otel_llm.evaluation.value",
         "otel_llm.guardrail.check.duration",
         "otel_llm.guardrail.checks",
     ]

@@ -3,6 +3,7 @@
 otel-llm eval run suite.yaml
 otel-llm eval --dataset data.jsonl --target app:answer --evaluator exact_match --threshold exact_match=0.8
 otel-llm eval compare before.json after.json
+otel-llm eval compare v6.json v7.json --by prompt
 otel-llm eval online --jaeger http://127.0.0.1:16686 --service my-app --lookback 1h --evaluator json_valid
 
 Exit codes: 0 passed, 1 a threshold failed (or, with --fail-on-regression, something regressed),
@@ -87,6 +88,11 @@ def _run_options() -> argparse.ArgumentParser:
         "--repeat", type=int, help="run each example N times: flaky outputs and pass@k (default 1)"
     )
     options.add_argument("--name", help="name of the run in the reports")
+    options.add_argument(
+        "--app-version",
+        help="version of the app under evaluation (default: service.version of the resource, "
+        "e.g. OTEL_RESOURCE_ATTRIBUTES=service.version=1.4.2)",
+    )
     options.add_argument(
         "--group-by",
         action="append",
@@ -234,6 +240,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from otel_llm.evaluation.html_report import write_html
     from otel_llm.evaluation.provenance import git_revision
+    from otel_llm.evaluation.results import APP_VERSION
     from otel_llm.evaluation.runner import OfflineRunner, load_target
     from otel_llm.evaluation.terminal import plain, plain_console, print_run
     from otel_llm.sdk_setup import configure_sdk_from_env
@@ -268,7 +275,11 @@ def _run(args: argparse.Namespace) -> int:
                 dataset=plan.dataset,
                 target_name=plan.target,
                 on_result=lambda _: progress.advance(task),
-                metadata={**git_revision(Path.cwd()), **plan.metadata},
+                metadata={
+                    **git_revision(Path.cwd()),
+                    **plan.metadata,
+                    **({APP_VERSION: args.app_version} if args.app_version else {}),
+                },
                 group_by=plan.group_by,
                 repeat=plan.repeat,
             )
@@ -297,10 +308,18 @@ def _compare(args: argparse.Namespace) -> int:
     if not 0 <= args.tolerance < 1 or not 0 < args.alpha <= 1:
         _usage("--tolerance must be within [0, 1) and --alpha within (0, 1]")
     try:
-        before, after = EvaluationRun.load(args.before), EvaluationRun.load(args.after)
+        runs = [EvaluationRun.load(path) for path in args.runs]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         _usage(f"cannot read the reports: {exc}")
-    comparison = compare_runs(before, after, args.tolerance, args.alpha)
+    if args.by is None:
+        if args.baseline is not None or args.candidate is not None:
+            _usage("--baseline and --candidate choose versions of --by KEY: give --by")
+        if len(runs) != 2:
+            _usage(f"give two reports (before after), or --by KEY to compare versions; got {len(runs)}")
+        before, after = runs
+    else:
+        before, after = _versions_to_compare(runs, args.by, args.baseline, args.candidate)
+    comparison = compare_runs(before, after, args.tolerance, args.alpha, by=args.by)
     renderers = {
         args.json: lambda: json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False) + "\n",
         args.markdown: lambda: render_markdown(comparison),
@@ -312,6 +331,31 @@ def _compare(args: argparse.Namespace) -> int:
     for path in written:
         console.print(plain(f"wrote {path}"))
     return EXIT_REGRESSION if args.fail_on_regression and comparison.has_regressions else EXIT_PASSED
+
+
+def _versions_to_compare(
+    runs: list[Any], key: str, baseline: str | None, candidate: str | None
+) -> tuple[Any, Any]:
+    """The two sides of ``compare --by KEY``: the baseline (default: the first value seen) and the
+    candidate (default: the other value, when there are exactly two)."""
+    from otel_llm.evaluation.compare import split_by
+
+    groups = split_by(runs, key)
+    found = ", ".join(groups) or "none"
+    if len(groups) < 2:
+        _usage(f"the examples have fewer than two values of {key} (found: {found}): nothing to compare")
+    baseline = baseline if baseline is not None else next(iter(groups))
+    for value in (baseline, candidate):
+        if value is not None and value not in groups:
+            _usage(f"no example has {key} {value} (found: {found})")
+    others = [value for value in groups if value != baseline]
+    if candidate is None:
+        if len(others) != 1:
+            _usage(f"{key} has {len(groups)} values ({found}): choose one with --candidate")
+        candidate = others[0]
+    if baseline == candidate:
+        _usage(f"--baseline and --candidate are both {key} {baseline}")
+    return groups[baseline], groups[candidate]
 
 
 def _online(args: argparse.Namespace) -> int:
@@ -421,9 +465,28 @@ def register(subparsers: Any) -> None:
     run.set_defaults(func=_bind(_run, run))
     parser.set_defaults(suite=None)
 
-    compare = commands.add_parser("compare", help="regressions between two JSON reports")
-    compare.add_argument("before", type=Path)
-    compare.add_argument("after", type=Path)
+    compare = commands.add_parser(
+        "compare",
+        help="regressions between two JSON reports, or between versions (--by) within reports",
+    )
+    compare.add_argument(
+        "runs",
+        nargs="+",
+        type=Path,
+        metavar="REPORT",
+        help="two reports (before after); with --by: one or more",
+    )
+    compare.add_argument(
+        "--by",
+        metavar="KEY",
+        help="pool the reports' examples and compare two versions: app, prompt, model, or a metadata field",
+    )
+    compare.add_argument(
+        "--baseline", metavar="VALUE", help="with --by: the before side (default: the first value seen)"
+    )
+    compare.add_argument(
+        "--candidate", metavar="VALUE", help="with --by: the after side (default: the other of two values)"
+    )
     compare.add_argument(
         "--fail-on-regression", action="store_true", help="exit 1 when an evaluator (or tests) regressed"
     )

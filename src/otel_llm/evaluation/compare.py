@@ -16,7 +16,15 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from otel_llm.evaluation.results import TESTS, EvaluationRun, EvaluatorSummary
+from otel_llm.evaluation.results import (
+    APP_VERSION,
+    PROMPT_VERSION,
+    TESTS,
+    EvaluationRun,
+    EvaluatorSummary,
+    ExampleResult,
+    version_of,
+)
 
 BOOTSTRAP_RESAMPLES = 10_000
 _CHUNK = 500
@@ -169,6 +177,19 @@ class Comparison:
     only_after: list[str]
     tolerance: float = 0.0
     alpha: float = 0.05
+    by: str | None = None
+    """The version key the two sides were split by (``eval compare --by``), if any."""
+
+    def version_changes(self) -> list[str]:
+        """The versions of each side: ``app 1.4.1 -> 1.4.2``, ``prompt v6 -> v7``, ``model m (both)``."""
+        was, now = self.before.versions(), self.after.versions()
+        lines = []
+        for key in ("app", "prompt", "model"):
+            if not was[key] and not now[key]:
+                continue
+            old, new = ", ".join(was[key]) or "-", ", ".join(now[key]) or "-"
+            lines.append(f"{key} {old} (both)" if old == new else f"{key} {old} -> {new}")
+        return lines
 
     @property
     def has_regressions(self) -> bool:
@@ -182,6 +203,8 @@ class Comparison:
             "after": self.after.name,
             "tolerance": self.tolerance,
             "alpha": self.alpha,
+            "by": self.by,
+            "versions": {"before": self.before.versions(), "after": self.after.versions()},
             "regressed": self.has_regressions,
             "evaluators": [change.to_dict() for change in self.evaluators],
             "regressions": [change.to_dict() for change in self.regressions],
@@ -208,6 +231,7 @@ def compare_runs(
     tolerance: float = 0.0,
     alpha: float = 0.05,
     resamples: int = BOOTSTRAP_RESAMPLES,
+    by: str | None = None,
 ) -> Comparison:
     """Compare ``after`` with ``before``: ``tolerance`` is the fall of pass rate (0.02: two points) that
     never counts as a regression; ``alpha`` the significance level of the paired bootstrap."""
@@ -246,4 +270,39 @@ def compare_runs(
         only_after=[ident for ident in after_ids if ident not in before_ids],
         tolerance=tolerance,
         alpha=alpha,
+        by=by,
     )
+
+
+def split_by(runs: Sequence[EvaluationRun], key: str) -> dict[str, EvaluationRun]:
+    """The examples of ``runs``, pooled and split by their version ``key`` (``app``, ``prompt``,
+    ``model`` or a metadata field; see ``version_of``), one run per value, in order of first appearance.
+
+    Examples without a value are left out. Within one value, results of one example id from several
+    runs count as attempts of that example, as ``--repeat`` attempts do.
+    """
+    groups: dict[str, list[tuple[EvaluationRun, ExampleResult]]] = {}
+    for run in runs:
+        # the run's own versions travel with each example, so a pooled example keeps them
+        carried = {k: run.metadata[k] for k in (APP_VERSION, PROMPT_VERSION) if run.metadata.get(k)}
+        for example in run.examples:
+            value = version_of(run, example, key)
+            if value is not None:
+                pooled = replace(example, metadata={**carried, **example.metadata})
+                groups.setdefault(value, []).append((run, pooled))
+    metadata_key = {"app": APP_VERSION, "prompt": PROMPT_VERSION}.get(key, key)
+    split = {}
+    for value, members in groups.items():
+        sources = list({id(run): run for run, _ in members}.values())
+        split[value] = EvaluationRun(
+            name=f"{key} {value}",
+            dataset=sources[0].dataset,
+            target=sources[0].target,
+            evaluators=list(dict.fromkeys(name for run in runs for name in run.evaluators)),
+            examples=[example for _, example in members],
+            started_at=sources[0].started_at,
+            duration_s=sum(run.duration_s for run in sources),
+            metadata={metadata_key: value, "runs": [run.name for run in sources]},
+            repeat=max(run.repeat for run in runs),
+        )
+    return split

@@ -28,6 +28,11 @@ def render_markdown(comparison: Comparison, limit: int = 20) -> str:
         "",
         f"{verdict} (tolerance {comparison.tolerance:.1%}, significance level {comparison.alpha:g}).",
         "",
+        *(
+            ["Versions: " + "; ".join(_md(c) for c in comparison.version_changes()), ""]
+            if comparison.version_changes()
+            else []
+        ),
         "| evaluator | before | after | change | 95% interval | p | verdict |",
         "|---|---:|---:|---:|---:|---:|---|",
     ]

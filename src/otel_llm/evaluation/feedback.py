@@ -74,6 +74,16 @@ class FeedbackConfig:
         if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
             raise ValueError(f"feedback {self.name!r}: minimum {self.minimum} above maximum {self.maximum}")
 
+    @property
+    def unit(self) -> str:
+        """``1`` when every score lies in [0, 1] (booleans, a 0-1 range), else ``{score}`` (a 1-5 rating):
+        all scores of one feedback name then go to one histogram, whatever their value."""
+        if self.kind == "boolean" or (
+            self.minimum is not None and self.maximum is not None and 0 <= self.minimum <= self.maximum <= 1
+        ):
+            return "1"
+        return "{score}"
+
     def check(self, score: float | bool | None, label: str | None) -> tuple[float | None, str | None]:
         """The (score, label) to record, or :class:`FeedbackError` saying what does not fit."""
         if self.kind == "boolean":
@@ -213,7 +223,8 @@ def record_feedback(
             response_id,
         )
     recorder, counter = _instruments()
-    recorder.record(Score(name, score, label, comment), target, response_id)
+    unit = None if config is None else config.unit  # unconfigured: chosen by the value
+    recorder.record(Score(name, score, label, comment), target, response_id, unit)
     if label is not None:
         counter.add(1, {GEN_AI_EVALUATION_NAME: name, GEN_AI_EVALUATION_SCORE_LABEL: label})
     return target

@@ -58,8 +58,8 @@ def evaluate_span(
         spans=(span, *related),
     )
     scores = [not_evaluable(evaluator(case)) for evaluator in evaluators]
-    for score in scores:
-        recorder.record(score, span.span_context(), span.response_id)
+    for score, evaluator in zip(scores, evaluators):
+        recorder.record(score, span.span_context(), span.response_id, getattr(evaluator, "unit", None))
     return scores
 
 

@@ -58,6 +58,10 @@ class ExampleResult:
     """Summed over the example's LLM spans (judge calls excluded), when they report usage."""
     output_tokens: int | None = None
     cost_usd: float | None = None
+    prompt_name: str | None = None
+    """``gen_ai.prompt.name`` of the evaluated LLM span (set by ``otel_llm.prompt``)."""
+    prompt_version: str | None = None
+    """``gen_ai.prompt.version`` of the evaluated LLM span."""
 
     @property
     def verdict(self) -> Score | None:
@@ -170,6 +174,30 @@ def segment_of(example: ExampleResult, field_name: str) -> str:
     return NO_SEGMENT if value is None or value == "" else str(value)
 
 
+APP_VERSION = "app_version"
+"""Run metadata key of the app's version (the resource's ``service.version``, or ``--app-version``)."""
+PROMPT_VERSION = "prompt_version"
+"""Metadata key of a prompt version given by the suite or dataset (spans' ``gen_ai.prompt.version`` win)."""
+VERSION_KEYS = ("app", "prompt", "model")
+"""What ``eval compare --by`` groups by, besides any metadata field."""
+
+
+def _known(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def version_of(run: EvaluationRun, example: ExampleResult, key: str) -> str | None:
+    """One example's ``key``: ``app`` (run or example metadata ``app_version``), ``prompt`` (its span's
+    ``gen_ai.prompt.version``, else metadata ``prompt_version``), ``model`` (its span's model), or the
+    example's (else the run's) metadata field ``key``."""
+    if key == "model":
+        return _known(example.model)
+    if key == "prompt":
+        return _known(example.prompt_version) or version_of(run, example, PROMPT_VERSION)
+    field_name = APP_VERSION if key == "app" else key
+    return _known(example.metadata.get(field_name)) or _known(run.metadata.get(field_name))
+
+
 @dataclass
 class EvaluationRun:
     """Everything one run produced, as written to (and read back from) its JSON report."""
@@ -204,6 +232,19 @@ class EvaluationRun:
             "output_tokens": total([e.output_tokens for e in self.examples]),
             "cost_usd": None if cost is None else round(cost, 10),
             "models": sorted({e.model for e in self.examples if e.model}),
+        }
+
+    def versions(self) -> dict[str, Any]:
+        """The app, prompt and model versions the examples of the run were evaluated under."""
+
+        def seen(key: str) -> list[str]:
+            return sorted({v for e in self.examples if (v := version_of(self, e, key)) is not None})
+
+        return {
+            "app": seen("app"),
+            "prompt": seen("prompt"),
+            "prompt_name": sorted({e.prompt_name for e in self.examples if e.prompt_name}),
+            "model": seen("model"),
         }
 
     def outcomes(self, name: str = TESTS) -> dict[str, float]:
@@ -288,6 +329,7 @@ class EvaluationRun:
             "thresholds": self.thresholds,
             "metadata": self.metadata,
             "totals": self.totals(),
+            "versions": self.versions(),
             "judge": self.judge,
             "group_by": self.group_by,
             "segments": {name: self.segments(name).to_dict() for name in self.group_by},

@@ -27,11 +27,14 @@ from otel_llm.evaluation.evaluators.base import Assertion, Evaluator
 from otel_llm.evaluation.evaluators.judge import judge_usage
 from otel_llm.evaluation.hooks import install_span_hooks
 from otel_llm.evaluation.model import EvalCase, Score
+from otel_llm.evaluation.provenance import app_version
 from otel_llm.evaluation.results import EvaluationRun, ExampleResult
 from otel_llm.evaluation.spans import SpanView
 from otel_llm.evaluation.telemetry import ScoreRecorder
 from otel_llm.evaluation.thresholds import Threshold
 from otel_llm.semconv.attributes import (
+    GEN_AI_PROMPT_NAME,
+    GEN_AI_PROMPT_VERSION,
     GEN_AI_REQUEST_MODEL,
     GEN_AI_RESPONSE_MODEL,
     GEN_AI_USAGE_INPUT_TOKENS,
@@ -148,7 +151,7 @@ class OfflineRunner:
             examples=results,
             started_at=started_at,
             duration_s=round(time.perf_counter() - clock, 6),
-            metadata=dict(metadata or {}),
+            metadata={**app_version(), **(metadata or {})},
             group_by=list(group_by),
             repeat=repeat,
         )
@@ -200,8 +203,8 @@ class OfflineRunner:
         scores = [self._score(assertion.evaluator, case, error) for assertion in assertions]
         passed, weighted = verdict(scores, assertions, example.threshold)
         parent = evaluated.span_context() if evaluated else root_context
-        for score in scores:
-            self._recorder.record(score, parent, response_id)
+        for score, assertion in zip(scores, assertions):
+            self._recorder.record(score, parent, response_id, getattr(assertion.evaluator, "unit", None))
         return ExampleResult(
             id=example.id,
             input=example.input,
@@ -260,7 +263,7 @@ def _names(defaults: Sequence[Assertion], examples: Sequence[Example]) -> list[s
 
 
 def _usage(spans: Sequence[SpanView], evaluated: SpanView | None) -> dict[str, Any]:
-    """Model of the evaluated span; tokens and cost summed over the LLM spans that report them."""
+    """Model and prompt of the evaluated span; tokens and cost summed over the LLM spans that report them."""
     llm = [span.attributes for span in spans if span.is_llm]
 
     def total(key: str) -> Any:
@@ -270,13 +273,17 @@ def _usage(spans: Sequence[SpanView], evaluated: SpanView | None) -> dict[str, A
         return sum(values) if values else None
 
     cost = total(OTEL_LLM_USAGE_COST_USD)
-    model = None
+    model = prompt_name = prompt_version = None
     if evaluated is not None:
         model = evaluated.attributes.get(GEN_AI_RESPONSE_MODEL) or evaluated.attributes.get(
             GEN_AI_REQUEST_MODEL
         )
+        prompt_name = evaluated.attributes.get(GEN_AI_PROMPT_NAME)
+        prompt_version = evaluated.attributes.get(GEN_AI_PROMPT_VERSION)
     return {
         "model": None if model is None else str(model),
+        "prompt_name": None if prompt_name is None else str(prompt_name),
+        "prompt_version": None if prompt_version is None else str(prompt_version),
         "input_tokens": total(GEN_AI_USAGE_INPUT_TOKENS),
         "output_tokens": total(GEN_AI_USAGE_OUTPUT_TOKENS),
         "cost_usd": None if cost is None else round(float(cost), 10),

@@ -13,6 +13,7 @@ from opentelemetry.context import Context
 from opentelemetry.trace import NonRecordingSpan, SpanContext
 
 from otel_llm.evaluation.model import Score
+from otel_llm.semconv import metrics as M
 from otel_llm.semconv.attributes import (
     ERROR_TYPE,
     GEN_AI_EVALUATION_EXPLANATION,
@@ -24,16 +25,35 @@ from otel_llm.semconv.attributes import (
     OTEL_LLM_EVALUATION_SOURCE,
 )
 from otel_llm.semconv.events import GEN_AI_EVALUATION_RESULT
-from otel_llm.semconv.metrics import (
-    OTEL_LLM_EVALUATION_SCORE,
-    OTEL_LLM_EVALUATION_SCORE_BRIEF,
-    OTEL_LLM_EVALUATION_SCORE_BUCKETS,
-    OTEL_LLM_EVALUATION_SCORE_UNIT,
-)
 from otel_llm.semconv.spans import OTEL_LLM_EVALUATION_INTERNAL_KIND
 from otel_llm.telemetry.invocation import GenAITelemetry
 
 _SCOPE = "otel_llm.evaluation"
+
+SCORE_INSTRUMENTS: dict[str, tuple[str, str, tuple[float, ...]]] = {
+    getattr(M, f"OTEL_LLM_EVALUATION_{kind}"): (
+        getattr(M, f"OTEL_LLM_EVALUATION_{kind}_UNIT"),
+        getattr(M, f"OTEL_LLM_EVALUATION_{kind}_BRIEF"),
+        getattr(M, f"OTEL_LLM_EVALUATION_{kind}_BUCKETS"),
+    )
+    for kind in ("SCORE", "LATENCY", "COST", "VALUE")
+}
+"""The score histograms, one per unit, each with buckets advised for it: name -> (unit, brief, buckets)."""
+
+
+def score_instrument(value: float, unit: str | None) -> str:
+    """The histogram of a score ``value`` in ``unit`` (an evaluator's ``unit``; ``None``: unknown).
+
+    Seconds and US dollars have their own; a unitless score goes to ``otel_llm.evaluation.score``
+    when it lies in [0, 1], else to ``otel_llm.evaluation.value``.
+    """
+    if unit == M.OTEL_LLM_EVALUATION_LATENCY_UNIT:
+        return M.OTEL_LLM_EVALUATION_LATENCY
+    if unit == M.OTEL_LLM_EVALUATION_COST_UNIT:
+        return M.OTEL_LLM_EVALUATION_COST
+    if unit in (None, M.OTEL_LLM_EVALUATION_SCORE_UNIT) and 0.0 <= value <= 1.0:
+        return M.OTEL_LLM_EVALUATION_SCORE
+    return M.OTEL_LLM_EVALUATION_VALUE
 
 
 class ScoreRecorder:
@@ -45,17 +65,26 @@ class ScoreRecorder:
         config = telemetry or GenAITelemetry()
         self._logger = config.get_logger(_SCOPE)
         self._tracer = config.get_tracer(_SCOPE)
-        self._histogram = config.get_meter(_SCOPE).create_histogram(
-            OTEL_LLM_EVALUATION_SCORE,
-            unit=OTEL_LLM_EVALUATION_SCORE_UNIT,
-            description=OTEL_LLM_EVALUATION_SCORE_BRIEF,
-            explicit_bucket_boundaries_advisory=list(OTEL_LLM_EVALUATION_SCORE_BUCKETS),
-        )
+        meter = config.get_meter(_SCOPE)
+        self._histograms = {
+            name: meter.create_histogram(
+                name, unit=unit, description=brief, explicit_bucket_boundaries_advisory=list(buckets)
+            )
+            for name, (unit, brief, buckets) in SCORE_INSTRUMENTS.items()
+        }
 
     def record(
-        self, score: Score, span_context: SpanContext | None = None, response_id: str | None = None
+        self,
+        score: Score,
+        span_context: SpanContext | None = None,
+        response_id: str | None = None,
+        unit: str | None = None,
     ) -> None:
-        """Emit ``score`` parented to ``span_context`` (the evaluated span) when it is valid."""
+        """Emit ``score`` parented to ``span_context`` (the evaluated span) when it is valid.
+
+        ``unit`` is the evaluator's (``Evaluator.unit``): it chooses the histogram of the value
+        (:func:`score_instrument`).
+        """
         attributes: dict[str, str | float] = {GEN_AI_EVALUATION_NAME: score.name}
         optional = {
             GEN_AI_EVALUATION_SCORE_VALUE: score.value,
@@ -73,7 +102,7 @@ class ScoreRecorder:
             point = {GEN_AI_EVALUATION_NAME: score.name, OTEL_LLM_EVALUATION_SOURCE: self.source}
             if score.label is not None:
                 point[GEN_AI_EVALUATION_SCORE_LABEL] = score.label
-            self._histogram.record(score.value, point)
+            self._histograms[score_instrument(score.value, unit)].record(score.value, point)
 
     def _record_span(self, score: Score, parent: Context, attributes: dict[str, str | float]) -> None:
         """The result as a zero-length ``evaluation {name}`` span under the evaluated span."""

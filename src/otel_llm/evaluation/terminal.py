@@ -155,6 +155,8 @@ def print_comparison(comparison: Comparison, console: Console) -> None:
             style=_VERDICT_STYLES.get(change.verdict),
         )
     console.print(table)
+    if comparison.version_changes():
+        console.print(plain("versions: " + "; ".join(comparison.version_changes())))
     for heading, changes, style in (
         ("examples that regressed", comparison.regressions, "red"),
         ("examples that improved", comparison.improvements, "green"),

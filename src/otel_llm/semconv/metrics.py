@@ -239,20 +239,52 @@ OTEL_LLM_CLIENT_OPERATION_COST_UNIT: Final[str] = "{USD}"
 OTEL_LLM_CLIENT_OPERATION_COST_INSTRUMENT: Final[str] = "counter"
 OTEL_LLM_CLIENT_OPERATION_COST_BRIEF: Final[str] = "Estimated cost of GenAI operations in US dollars."
 
+OTEL_LLM_EVALUATION_COST: Final[str] = "otel_llm.evaluation.cost"
+"""Evaluation scores that are costs in US dollars, such as the cost evaluator's."""
+OTEL_LLM_EVALUATION_COST_UNIT: Final[str] = "{USD}"
+OTEL_LLM_EVALUATION_COST_INSTRUMENT: Final[str] = "histogram"
+OTEL_LLM_EVALUATION_COST_BRIEF: Final[str] = (
+    "Evaluation scores that are costs in US dollars, such as the cost evaluator's."
+)
+OTEL_LLM_EVALUATION_COST_BUCKETS: Final[tuple[float, ...]] = (
+    1e-05, 5e-05, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5,
+)
+
 OTEL_LLM_EVALUATION_FEEDBACK: Final[str] = "otel_llm.evaluation.feedback"
 """User feedback recorded, by label."""
 OTEL_LLM_EVALUATION_FEEDBACK_UNIT: Final[str] = "{feedback}"
 OTEL_LLM_EVALUATION_FEEDBACK_INSTRUMENT: Final[str] = "counter"
 OTEL_LLM_EVALUATION_FEEDBACK_BRIEF: Final[str] = "User feedback recorded, by label."
 
+OTEL_LLM_EVALUATION_LATENCY: Final[str] = "otel_llm.evaluation.latency"
+"""Evaluation scores that are durations, such as the latency evaluator's."""
+OTEL_LLM_EVALUATION_LATENCY_UNIT: Final[str] = "s"
+OTEL_LLM_EVALUATION_LATENCY_INSTRUMENT: Final[str] = "histogram"
+OTEL_LLM_EVALUATION_LATENCY_BRIEF: Final[str] = (
+    "Evaluation scores that are durations, such as the latency evaluator's."
+)
+OTEL_LLM_EVALUATION_LATENCY_BUCKETS: Final[tuple[float, ...]] = (
+    0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+)
+
 OTEL_LLM_EVALUATION_SCORE: Final[str] = "otel_llm.evaluation.score"
-"""Scores produced by evaluations of GenAI output."""
+"""Scores in [0, 1] produced by evaluations of GenAI output."""
 OTEL_LLM_EVALUATION_SCORE_UNIT: Final[str] = "1"
 OTEL_LLM_EVALUATION_SCORE_INSTRUMENT: Final[str] = "histogram"
-OTEL_LLM_EVALUATION_SCORE_BRIEF: Final[str] = "Scores produced by evaluations of GenAI output."
+OTEL_LLM_EVALUATION_SCORE_BRIEF: Final[str] = "Scores in [0, 1] produced by evaluations of GenAI output."
 OTEL_LLM_EVALUATION_SCORE_BUCKETS: Final[tuple[float, ...]] = (
-    0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 2, 3, 4, 5, 10,
+    0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95,
+    1,
 )
+
+OTEL_LLM_EVALUATION_VALUE: Final[str] = "otel_llm.evaluation.value"
+"""Evaluation scores in any other unit or outside [0, 1], such as counts and ratings."""
+OTEL_LLM_EVALUATION_VALUE_UNIT: Final[str] = "{score}"
+OTEL_LLM_EVALUATION_VALUE_INSTRUMENT: Final[str] = "histogram"
+OTEL_LLM_EVALUATION_VALUE_BRIEF: Final[str] = (
+    "Evaluation scores in any other unit or outside [0, 1], such as counts and ratings."
+)
+OTEL_LLM_EVALUATION_VALUE_BUCKETS: Final[tuple[float, ...]] = (0, 1, 2, 3, 4, 5, 10, 20, 50, 100, 1000)
 
 OTEL_LLM_GUARDRAIL_CHECK_DURATION: Final[str] = "otel_llm.guardrail.check.duration"
 """Duration of guardrail checks."""

@@ -32,8 +32,13 @@ def collector_service(
     name: str = "collector",
     env: Mapping[str, str] | None = None,
     binary: Path | None = None,
+    overlays: Sequence[str] = (),
 ) -> ManagedProcess:
-    """``otelcol-llm`` running ``collector-config/<config>`` with its storage and logs under ``state_dir``."""
+    """``otelcol-llm`` running ``collector-config/<config>`` with its storage and logs under ``state_dir``.
+
+    ``overlays`` are more files of ``collector-config/`` merged over it, in order (the collector's
+    repeated ``--config``), such as ``agent-hostmetrics.yaml``.
+    """
     storage = state_dir / "storage" / name
     storage.mkdir(parents=True, exist_ok=True)
     config_env = {
@@ -42,7 +47,9 @@ def collector_service(
         "OTEL_LLM_LOGS_FILE": str(state_dir / f"{name}-logs.jsonl"),
         **(env or {}),
     }
-    argv = [str(binary or collector_binary()), "--config", str(collector_config_dir() / config)]
+    argv = [str(binary or collector_binary())]
+    for file in (config, *overlays):
+        argv += ["--config", str(collector_config_dir() / file)]
     return ManagedProcess(name, argv, state_dir, plan.url("collector_health", "/"), config_env)
 
 

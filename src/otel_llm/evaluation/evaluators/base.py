@@ -12,6 +12,9 @@ class Evaluator(ABC):
     """Scores one case. Subclasses implement :meth:`evaluate`; calling the evaluator never raises."""
 
     name: str
+    unit: str | None = "1"
+    """Unit of the score's value: ``1`` (a value in [0, 1]), ``s``, ``{USD}``, ``{finding}``...; it
+    chooses the histogram the value is recorded on (``otel_llm.evaluation.score`` for [0, 1])."""
 
     @abstractmethod
     def evaluate(self, case: EvalCase) -> Score:

@@ -15,6 +15,8 @@ from otel_llm.semconv.events import GEN_AI_GUARDRAIL_RESULT
 class LatencyThreshold(Evaluator):
     """The evaluated LLM span lasted at most ``max_seconds``; the score is its duration in seconds."""
 
+    unit = "s"
+
     def __init__(self, max_seconds: float, name: str = "latency") -> None:
         self.name = name
         self.max_seconds = max_seconds
@@ -28,6 +30,8 @@ class LatencyThreshold(Evaluator):
 
 class CostThreshold(Evaluator):
     """The LLM spans of the case cost at most ``max_usd`` in total; the score is that cost."""
+
+    unit = "{USD}"
 
     def __init__(self, max_usd: float, name: str = "cost") -> None:
         self.name = name
@@ -54,6 +58,8 @@ class GuardrailFindings(Evaluator):
     ``otel_llm.guardrail.outcome``) whose outcome is other than ``pass``: a check counts once, or once
     per result event it carries.
     """
+
+    unit = "{finding}"
 
     def __init__(self, max_findings: int = 0, name: str = "guardrail_findings") -> None:
         self.name = name
