@@ -202,7 +202,7 @@ class PIIDetector(Detector):
             candidate = m.group()
             # the pattern may run into a following word: shorten at group boundaries until the checksum holds
             while len(candidate.replace(" ", "")) >= 15:
-                if iban_valid(candidate):
+                if checks.valid(candidate, iban_valid):
                     yield Match(m.start(), m.start() + len(candidate), IBAN, 1.0)
                     break
                 candidate = candidate[: max(candidate.rfind(" "), len(candidate) - 4)].rstrip()
@@ -233,7 +233,11 @@ class PIIDetector(Detector):
         for m in _PHONES.finditer(text, free):
             if covered.find(1, m.start(), m.end()) != -1:
                 continue
-            if self._phone_like(m.group(), checks):
+            candidate = m.group()
+            like = checks.seen.get(candidate)
+            if like is None:
+                like = checks.seen[candidate] = self._phone_like(candidate, checks)
+            if like:
                 yield Match(m.start(), m.end(), PHONE, 0.75)
 
     def _phone_like(self, candidate: str, checks: Checks) -> bool:
@@ -285,11 +289,12 @@ class Checks:
     ``MAX_VALIDATIONS`` are; the candidates after them are reported on their shape (a superset of what
     the checks would keep)."""
 
-    __slots__ = ("left", "results")
+    __slots__ = ("left", "results", "seen")
 
     def __init__(self) -> None:
         self.results: dict[tuple[Callable[[str], bool], str], bool] = {}
         self.left = MAX_VALIDATIONS
+        self.seen: dict[str, bool] = {}  # phone candidates already judged (the cheap checks included)
 
     def valid(self, candidate: str, check: Callable[[str], bool]) -> bool:
         key = (check, candidate)
