@@ -20,8 +20,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import multiprocessing
+import random
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 SIZES = (10_000, 100_000, 1_000_000)
@@ -79,6 +81,38 @@ ADVERSARIAL: tuple[tuple[str, str], ...] = (
     ("refusal starts", "I'm sorry, I "),
 )
 
+# Inputs whose candidates all differ (so that no per-text cache of checks helps): seeded random items.
+VARIED: tuple[tuple[str, Callable[[random.Random], str]], ...] = (
+    (
+        "random US phones",
+        lambda r: f"({r.randint(200, 999)}) {r.randint(200, 999)}-{r.randint(0, 9999):04d} ",
+    ),
+    ("random +44 phones", lambda r: f"+44 20 {r.randint(1000, 9999)} {r.randint(1000, 9999)} "),
+    ("random digit runs", lambda r: f"{r.randint(10**9, 10**11)} "),
+    ("random IPv6", lambda r: f"fe80::{r.randint(0, 65535):x}:{r.randint(0, 65535):x} "),
+    ("random IPv4", lambda r: f"10.{r.randint(0, 255)}.{r.randint(0, 255)}.{r.randint(0, 255)} "),
+    ("random emails", lambda r: f"u{r.randint(0, 10**6)}@example.com "),
+    (
+        "random AKIA ids",
+        lambda r: "AKIA" + "".join(r.choices("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", k=16)) + " ",
+    ),
+    ("random IBAN-like", lambda r: f"DE{r.randint(10, 99)} {r.randint(1000, 9999)} {r.randint(1000, 9999)} "),
+)
+
+
+def varied_text(make: Callable[[random.Random], str], size: int) -> str:
+    rng, parts, length = random.Random(0), [], 0
+    while length < size:
+        parts.append(make(rng))
+        length += len(parts[-1])
+    return "".join(parts)[:size]
+
+
+def inputs(size: int) -> list[tuple[str, str]]:
+    """Every adversarial input of ``size`` characters: (label, text)."""
+    repeated = [(label, (unit * (size // len(unit) + 1))[:size]) for label, unit in ADVERSARIAL]
+    return repeated + [(label, varied_text(make, size)) for label, make in VARIED]
+
 
 def detectors() -> dict[str, Any]:
     """One instance of every registered detector, with options where it needs them."""
@@ -130,13 +164,14 @@ def main(argv: list[str] | None = None) -> int:
     _INSTANCES.update(detectors())
     names = args.detector or list(_INSTANCES)
     failed = False
+    texts = {size: inputs(size) for size in sizes}
     print(f"{'detector':<20} {'input':<24} " + " ".join(f"{s:>10,}" for s in sizes) + "  (CPU seconds)")
     for name in names:
         worst = {size: 0.0 for size in sizes}
-        for label, unit in ADVERSARIAL:
+        for index, label in enumerate(label for label, _ in texts[sizes[0]]):
             row = []
             for size in sizes:
-                text = (unit * (size // len(unit) + 1))[:size]
+                text = texts[size][index][1]
                 seconds = timed(name, text)
                 if seconds is None:
                     row.append(f">{TIMEOUT_SECONDS:.0f}".rjust(10))
