@@ -219,8 +219,8 @@ def generate(endpoint: str, service: str, generator: int, rate: float, seconds: 
     made = 0
     while (elapsed := time.monotonic() - started) < seconds:
         due = int(rate * elapsed)
-        if made + spans_per_batch > due:
-            time.sleep(min(0.005, (made + spans_per_batch - due) / rate))
+        if made >= due:  # a batch is made as soon as the spans sent fall behind the rate
+            time.sleep(min(0.005, (made - due + 1) / rate))
             continue
         data, count = maker.batch()
         made += count

@@ -50,7 +50,10 @@ _DIGITS = re.compile(r"\d")
 # Every character the card, SSN, IPv4 and phone patterns can consume. Their matches start with one of
 # "+(" or a digit, so each lies inside one such run: one scan finds the runs, and the patterns then only
 # search runs long enough to hold them (the character after a run is included for their lookaheads).
-_NUMERIC_RUN = re.compile(r"[+(\d][\d\s().+\-xet]*")
+# Only the runs of 7 or more characters (the shortest any of those patterns needs) are found: the
+# lookahead fails at the start of a shorter run and at every position inside it, and a long run is
+# consumed whole (possessively), so the runs found are exactly the long ones of the plain run pattern.
+_NUMERIC_RUN = re.compile(r"(?=[+(\d][\d\s().+\-xet]{6})[+(\d][\d\s().+\-xet]*+")
 
 Run = tuple[int, int]  # start and end of a numeric run
 
@@ -101,6 +104,16 @@ def iban_valid(candidate: str) -> bool:
         return False
     rearranged = compact[4:] + compact[:4]
     return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
+
+
+def valid_iban_prefix(candidate: str, checks: Checks) -> int:
+    """Length of the longest valid IBAN that ``candidate`` starts with, cut at group boundaries (the
+    pattern may run into a following word), or 0."""
+    while len(candidate.replace(" ", "")) >= 15:
+        if checks.valid(candidate, iban_valid):
+            return len(candidate)
+        candidate = candidate[: max(candidate.rfind(" "), len(candidate) - 4)].rstrip()
+    return 0
 
 
 def ssn_valid(area: str, group: str, serial: str) -> bool:
@@ -160,7 +173,7 @@ class PIIDetector(Detector):
     def detect(self, text: str) -> list[Match]:
         found: list[Match] = []
         if _DIGITS.search(text) or "@" in text or ":" in text:
-            runs = [(m.start(), m.end()) for m in _NUMERIC_RUN.finditer(text)]
+            runs = [m.span() for m in _NUMERIC_RUN.finditer(text)]
             checks = Checks()
             for finder in self._finders:
                 found.extend(finder(text, runs, checks))
@@ -192,20 +205,14 @@ class PIIDetector(Detector):
 
     @staticmethod
     def _ibans(text: str, runs: list[Run], checks: Checks) -> Iterator[Match]:
-        searched = 0  # like finditer: no match starts inside the previous one
-        for run_start, _ in runs:  # the check digits after the two letters of the country start a run
-            start = run_start - 2
-            m = _IBAN_RE.match(text, start) if start >= searched else None
-            if m is None:
-                continue
-            searched = m.end()
+        shortened: dict[str, int] = {}  # candidate -> length of its valid prefix (0: none)
+        for m in _IBAN_RE.finditer(text):
             candidate = m.group()
-            # the pattern may run into a following word: shorten at group boundaries until the checksum holds
-            while len(candidate.replace(" ", "")) >= 15:
-                if checks.valid(candidate, iban_valid):
-                    yield Match(m.start(), m.start() + len(candidate), IBAN, 1.0)
-                    break
-                candidate = candidate[: max(candidate.rfind(" "), len(candidate) - 4)].rstrip()
+            length = shortened.get(candidate)
+            if length is None:
+                length = shortened[candidate] = valid_iban_prefix(candidate, checks)
+            if length:
+                yield Match(m.start(), m.start() + length, IBAN, 1.0)
 
     @staticmethod
     def _ssns(text: str, runs: list[Run], checks: Checks) -> Iterator[Match]:
