@@ -168,3 +168,26 @@ def test_long_runs_of_hex_digits_and_colons_end(text):
 def test_ipv6_scan_is_linear_and_still_finds_addresses_beside_long_runs():
     text = "AB:" * 100_000 + " from fe80::1 and " + "::" * 100_000
     assert finishes_within(5, found, text) == [("IP_ADDRESS", "fe80::1")]
+
+
+def test_costly_checks_run_once_per_distinct_candidate(monkeypatch):
+    calls = []
+
+    def counted(candidate: str) -> bool:
+        calls.append(candidate)
+        return candidate != "12:30:00"
+
+    monkeypatch.setattr(pii, "_is_ip_address", counted)
+    found = PIIDetector(entities=["IP_ADDRESS"]).detect("fe80::1 at 12:30:00, " * 500)
+    assert len(found) == 500 and {m.entity_type for m in found} == {"IP_ADDRESS"}
+    assert sorted(calls) == ["12:30:00", "fe80::1"]
+
+
+def test_past_the_check_budget_candidates_are_taken_on_their_shape(monkeypatch):
+    text = "at 12:30:00 from fe80::1, call +44 20 7946 0000 or +41 1"
+    detector = PIIDetector(entities=["IP_ADDRESS", "PHONE_NUMBER"])
+    checked = [(m.entity_type, text[m.start : m.end]) for m in detector.detect(text)]
+    assert checked == [("IP_ADDRESS", "fe80::1"), ("PHONE_NUMBER", "+44 20 7946 0000")]
+    monkeypatch.setattr(pii, "MAX_VALIDATIONS", 0)
+    shaped = [(m.entity_type, text[m.start : m.end]) for m in detector.detect(text)]
+    assert shaped == [("IP_ADDRESS", "12:30:00"), *checked]  # more found, nothing lost

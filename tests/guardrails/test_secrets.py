@@ -158,3 +158,16 @@ def test_linear_scans_find_what_the_regexes_find(text):
         else:
             continue
         assert [m.span() for m in fast] == [m.span() for m in regex.finditer(text)], entity
+
+
+def test_matches_past_the_limit_are_one_range_up_to_the_last(monkeypatch):
+    keys = ["AKIA" + c * 16 for c in "ABCDEFG"]
+    text = " and ".join(keys)
+    every = SecretsDetector().detect(text)
+    assert len(every) == 7
+    monkeypatch.setattr(secrets, "MAX_MATCHES", 2)
+    found = SecretsDetector().detect(text)
+    assert found[:2] == every[:2]
+    assert [(m.start, m.end, m.entity_type) for m in found[2:]] == [
+        (every[2].start, every[6].end, "AWS_ACCESS_KEY")
+    ]

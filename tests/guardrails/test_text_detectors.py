@@ -6,7 +6,8 @@ import unicodedata
 import pytest
 
 from otel_llm.guardrails import Match
-from otel_llm.guardrails.detectors import create, registered
+from otel_llm.guardrails.detectors import base, create, registered
+from otel_llm.guardrails.detectors import text as text_detectors
 from otel_llm.guardrails.detectors.output import JsonSchemaDetector, RefusalDetector
 from otel_llm.guardrails.detectors.text import (
     _INVISIBLE_RUN,
@@ -185,3 +186,30 @@ def test_term_search_by_find_matches_the_regex_search(monkeypatch, whole_words, 
     monkeypatch.setattr(TermMatcher, "FIND_LIMIT", 0)
     assert by_find == list(TermMatcher(terms, case_sensitive, whole_words).find(text))
     assert by_find  # every combination finds something here
+
+
+def test_matches_past_the_limit_are_one_range_that_covers_them(monkeypatch):
+    text = "a :: b :: c :: d :: e :: f ::: g"
+    every = BannedSubstringsDetector(["::"]).detect(text)
+    assert len(every) == 6  # ":" is no word character: ":::" holds one "::"
+    monkeypatch.setattr(text_detectors, "MAX_MATCHES", 3)
+    found = BannedSubstringsDetector(["::"]).detect(text)
+    assert found[:3] == every[:3]
+    assert len(found) == 4 and found[3].start == every[3].start and found[3].end >= every[5].end
+    assert found[3].end <= every[5].end + 1  # the range may run at most one character (longest term - 1) on
+
+
+@pytest.mark.parametrize("window", [1, 3, 7, 65_536])
+def test_last_match_end_is_never_before_the_last_match(monkeypatch, window):
+    import re
+
+    monkeypatch.setattr(base, "TAIL_WINDOW", window)
+    pattern = re.compile(r"ab|bcd|:(?<!\w:):")
+    for text in ["xx ab ab bcd yy", "abcd", "ab::::b", "::: ab", "none here", "a" * 40 + "ab"]:
+        matches = list(pattern.finditer(text))
+        end = base.last_match_end(pattern, text, 0, 3)
+        if not matches:
+            assert end == 0
+            continue
+        last = matches[-1].end()
+        assert last <= end <= last + 2, (text, end)

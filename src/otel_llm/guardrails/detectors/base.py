@@ -2,10 +2,37 @@
 
 from __future__ import annotations
 
+import collections
+import re
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 from otel_llm.guardrails.results import Match
+
+MAX_MATCHES = 10_000
+"""Matches a pattern detector reports one by one in one text; past them, it may report the rest of its
+matches as one range from the next match to the last (so that the work per text stays bounded whatever
+it holds: everything matched is still covered, and redacted)."""
+TAIL_WINDOW = 65_536
+
+
+def last_match_end(pattern: re.Pattern[str], text: str, start: int, longest: int) -> int:
+    """Where the last match of ``pattern`` at or after ``start`` ends, give or take: never before it, and at
+    most ``longest - 1`` characters after it (``longest``: the longest match the pattern can make).
+
+    Searched backwards in windows, so the cost is that of the last window with a match, not of every match
+    in between. A search from a window's start may be out of step with one from ``start`` (it can find a
+    match inside another), hence the allowance.
+    """
+    end = len(text)
+    while end > start:  # no match starts at or after ``end``
+        window = max(start, end - TAIL_WINDOW)
+        first = pattern.search(text, window)
+        if first is not None and first.start() < end:
+            last = collections.deque(pattern.finditer(text, first.start()), maxlen=1)[0]
+            return min(len(text), last.end() + longest - 1)
+        end = window
+    return start
 
 
 class Detector(ABC):

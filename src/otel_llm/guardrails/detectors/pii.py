@@ -29,7 +29,8 @@ ENTITY_TYPES = (EMAIL, PHONE, CARD, IBAN, SSN, IP)
 
 # Emails are found from each "@": the local part backwards, the domain forwards.
 _EMAIL_LOCAL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}$")
-_EMAIL_DOMAIN = re.compile(r"(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}\b")
+# an "@" after a character a local part ends with, and the domain after it
+_EMAIL_AT_DOMAIN = re.compile(r"@(?<=[A-Za-z0-9._%+-]@)(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}\b")
 _ADDRESS_CHAR = re.compile(r"[\w.%+-]")
 _WORD_CHAR = re.compile(r"\w")
 # Patterns start with a character class, and check the character before it by lookbehind, so that
@@ -38,9 +39,9 @@ _CARD_RE = re.compile(r"\d(?<![\d+-]\d)(?:[ -]?\d){11,18}(?![\d-])")
 _IBAN_RE = re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
 _SSN_RE = re.compile(r"\d(?<![\d-]\d)\d\d([- ])\d\d\1\d{4}(?![\d-])")
 _IPV4_RE = re.compile(r"\d(?<![\d.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?!\d|\.\d)")
-_IPV6_MAX_LENGTH = 39  # eight groups of four hex digits and seven colons
-_HEX_COLON_RUN = re.compile(r"[0-9A-Fa-f:]*")
-_HEX_OR_COLON = frozenset("0123456789abcdefABCDEF:")
+# A whole run of hex digits and colons (no word character or colon on either side, never backtracked into)
+# of at most 39 characters (eight groups of four hex digits and seven colons) with two colons or more.
+_IPV6_RUN = re.compile(r"(?<![\w:])(?=[0-9A-Fa-f]*:[0-9A-Fa-f]*:)[0-9A-Fa-f:]{2,39}+(?![\w:])")
 _PHONE_RE = re.compile(r"[+(\d](?<![\w+][+(\d])[\d ().\-]{5,20}\d(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?!\w)")
 _PHONE_EXTENSION = re.compile(r"\s?(?:x|ext\.?)\s?\d{1,6}$")
 _NANP_LAYOUT = re.compile(r"^(?:1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}$")
@@ -49,7 +50,10 @@ _DIGITS = re.compile(r"\d")
 # Every character the card, SSN, IPv4 and phone patterns can consume. Their matches start with one of
 # "+(" or a digit, so each lies inside one such run: one scan finds the runs, and the patterns then only
 # search runs long enough to hold them (the character after a run is included for their lookaheads).
-_NUMERIC_RUN = re.compile(r"[+(\d][\d\s().+\-xet]*")
+# Only the runs of 7 or more characters (the shortest any of those patterns needs) are found: the
+# lookahead fails at the start of a shorter run and at every position inside it, and a long run is
+# consumed whole (possessively), so the runs found are exactly the long ones of the plain run pattern.
+_NUMERIC_RUN = re.compile(r"(?=[+(\d][\d\s().+\-xet]{6})[+(\d][\d\s().+\-xet]*+")
 
 Run = tuple[int, int]  # start and end of a numeric run
 
@@ -102,6 +106,16 @@ def iban_valid(candidate: str) -> bool:
     return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
 
 
+def valid_iban_prefix(candidate: str, checks: Checks) -> int:
+    """Length of the longest valid IBAN that ``candidate`` starts with, cut at group boundaries (the
+    pattern may run into a following word), or 0."""
+    while len(candidate.replace(" ", "")) >= 15:
+        if checks.valid(candidate, iban_valid):
+            return len(candidate)
+        candidate = candidate[: max(candidate.rfind(" "), len(candidate) - 4)].rstrip()
+    return 0
+
+
 def ssn_valid(area: str, group: str, serial: str) -> bool:
     """SSA rules: no 000/666/9xx area, no 00 group, no 0000 serial."""
     return area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
@@ -146,7 +160,7 @@ class PIIDetector(Detector):
             for region in self.phone_regions
             if getattr(metadata := PhoneMetadata.metadata_for_region(region), "national_prefix", None) == "0"
         ]
-        finders: dict[str, Callable[[str, list[Run]], Iterator[Match]]] = {
+        finders: dict[str, Callable[[str, list[Run], Checks], Iterator[Match]]] = {
             EMAIL: self._emails,
             CARD: self._cards,
             IBAN: self._ibans,
@@ -159,11 +173,12 @@ class PIIDetector(Detector):
     def detect(self, text: str) -> list[Match]:
         found: list[Match] = []
         if _DIGITS.search(text) or "@" in text or ":" in text:
-            runs = [(m.start(), m.end()) for m in _NUMERIC_RUN.finditer(text)]
+            runs = [m.span() for m in _NUMERIC_RUN.finditer(text)]
+            checks = Checks()
             for finder in self._finders:
-                found.extend(finder(text, runs))
+                found.extend(finder(text, runs, checks))
             if self._find_phones:  # last and slowest: skips digit runs already identified as something else
-                found.extend(self._phones(text, runs, found))
+                found.extend(self._phones(text, runs, found, checks))
         for pattern in self.custom:
             found.extend(
                 Match(m.start(), m.end(), pattern.entity_type, pattern.score)
@@ -172,74 +187,51 @@ class PIIDetector(Detector):
         return drop_overlaps(found)
 
     @staticmethod
-    def _emails(text: str, runs: list[Run]) -> Iterator[Match]:
-        at = text.find("@")
-        while at != -1:
+    def _emails(text: str, runs: list[Run], checks: Checks) -> Iterator[Match]:
+        for domain in _EMAIL_AT_DOMAIN.finditer(text):  # each "@" with a domain after it, in one scan
+            at = domain.start()
             local = _EMAIL_LOCAL.search(text, max(0, at - 64), at)
-            domain = _EMAIL_DOMAIN.match(text, at + 1)
             start = local.start() if local else at
             # the local part must be preceded by a non-address character (or nothing)
-            if local and domain and (start == 0 or not _ADDRESS_CHAR.match(text, start - 1)):
+            if local and (start == 0 or not _ADDRESS_CHAR.match(text, start - 1)):
                 yield Match(start, domain.end(), EMAIL, 1.0)
-            at = text.find("@", at + 1)
 
     @staticmethod
-    def _cards(text: str, runs: list[Run]) -> Iterator[Match]:
+    def _cards(text: str, runs: list[Run], checks: Checks) -> Iterator[Match]:
         for m in _CARDS.finditer(text, runs):
             digits = m.group().replace(" ", "").replace("-", "")
             if 12 <= len(digits) <= 19 and luhn_valid(digits):
                 yield Match(m.start(), m.end(), CARD, 1.0)
 
     @staticmethod
-    def _ibans(text: str, runs: list[Run]) -> Iterator[Match]:
-        searched = 0  # like finditer: no match starts inside the previous one
-        for run_start, _ in runs:  # the check digits after the two letters of the country start a run
-            start = run_start - 2
-            m = _IBAN_RE.match(text, start) if start >= searched else None
-            if m is None:
-                continue
-            searched = m.end()
+    def _ibans(text: str, runs: list[Run], checks: Checks) -> Iterator[Match]:
+        shortened: dict[str, int] = {}  # candidate -> length of its valid prefix (0: none)
+        for m in _IBAN_RE.finditer(text):
             candidate = m.group()
-            # the pattern may run into a following word: shorten at group boundaries until the checksum holds
-            while len(candidate.replace(" ", "")) >= 15:
-                if iban_valid(candidate):
-                    yield Match(m.start(), m.start() + len(candidate), IBAN, 1.0)
-                    break
-                candidate = candidate[: max(candidate.rfind(" "), len(candidate) - 4)].rstrip()
+            length = shortened.get(candidate)
+            if length is None:
+                length = shortened[candidate] = valid_iban_prefix(candidate, checks)
+            if length:
+                yield Match(m.start(), m.start() + length, IBAN, 1.0)
 
     @staticmethod
-    def _ssns(text: str, runs: list[Run]) -> Iterator[Match]:
+    def _ssns(text: str, runs: list[Run], checks: Checks) -> Iterator[Match]:
         for m in _SSNS.finditer(text, runs):
             ssn = m.group()
             if ssn_valid(ssn[:3], ssn[4:6], ssn[7:]):
                 yield Match(m.start(), m.end(), SSN, 0.85)
 
     @staticmethod
-    def _ips(text: str, runs: list[Run]) -> Iterator[Match]:
+    def _ips(text: str, runs: list[Run], checks: Checks) -> Iterator[Match]:
         candidates = [m.span() for m in _IPV4S.finditer(text, runs)]
-        colon, searched = text.find(":"), 0
-        while colon != -1:  # IPv6: the whole run of hex digits and colons around each colon
-            # back at most one address length, never into the previous run: the scan stays linear
-            start, limit = colon, max(searched, colon - _IPV6_MAX_LENGTH)
-            while start > limit and text[start - 1] in _HEX_OR_COLON:
-                start -= 1
-            run = _HEX_COLON_RUN.match(text, colon)  # forward to the run's end, past every colon in it
-            end = run.end() if run is not None else colon + 1
-            bounded = not _WORD_CHAR.match(text, end) and (
-                start == 0 or not (text[start - 1] in _HEX_OR_COLON or _WORD_CHAR.match(text, start - 1))
-            )
-            if bounded and end - start <= _IPV6_MAX_LENGTH and text.count(":", start, end) >= 2:
-                candidates.append((start, end))
-            searched = end
-            colon = text.find(":", end)
+        if ":" in text:  # IPv6: whole runs of hex digits and colons, in one scan
+            candidates.extend(m.span() for m in _IPV6_RUN.finditer(text))
         for start, end in candidates:
-            try:
-                ipaddress.ip_address(text[start:end])  # also rejects hex words and times such as 12:30:00
-            except ValueError:
+            if not checks.valid(text[start:end], _is_ip_address):
                 continue
             yield Match(start, end, IP, 0.9)
 
-    def _phones(self, text: str, runs: list[Run], taken: list[Match]) -> Iterator[Match]:
+    def _phones(self, text: str, runs: list[Run], taken: list[Match], checks: Checks) -> Iterator[Match]:
         covered = bytearray(len(text))  # 1 where another entity was found
         for t in taken:
             covered[t.start : t.end] = b"\1" * (t.end - t.start)
@@ -248,46 +240,102 @@ class PIIDetector(Detector):
         for m in _PHONES.finditer(text, free):
             if covered.find(1, m.start(), m.end()) != -1:
                 continue
-            if self._phone_like(m.group()):
+            candidate = m.group()
+            like = checks.seen.get(candidate)
+            if like is None:
+                like = checks.seen[candidate] = self._phone_like(candidate, checks)
+            if like:
                 yield Match(m.start(), m.end(), PHONE, 0.75)
 
-    def _phone_like(self, candidate: str) -> bool:
+    def _phone_like(self, candidate: str, checks: Checks) -> bool:
         """Whether a digit run is a phone number.
 
         International numbers must be possible for their country code. National ones must have the North
         American layout or be valid there, or start with the trunk prefix 0 and be valid in one of the
         ``phone_regions`` that use it. Dates, SSN layouts and runs of under 7 or over 15 digits are not.
+        The numbering-plan checks (``phonenumbers``) are the costly ones: they go through ``checks``.
         """
         number = _PHONE_EXTENSION.sub("", candidate).replace("(0)", "")
         digits = len(_DIGITS.findall(number))
         if not 7 <= digits <= 15 or _ISO_DATE.match(number) or _SSN_RE.fullmatch(number):
             return False
-        try:
-            if number.startswith(("+", "00")):
-                international = "+" + number[2:] if number.startswith("00") else number
-                return phonenumbers.is_possible_number(phonenumbers.parse(international, None))
-            if _NANP_LAYOUT.match(number):
-                return True
-            if not 9 <= digits <= 12:
-                return False
-            national = number.lstrip("(")
-            if not national.startswith("0"):  # no trunk prefix: North American numbers only
-                # which have 10 digits, 11 with the country code 1: skip the costly parse for the others
-                if digits != 10 and not (digits == 11 and national.startswith("1")):
-                    return False
-                return phonenumbers.is_valid_number(phonenumbers.parse(number, "US"))
-            # the rest after the trunk 0 is the national number: validate it without a parse per region
-            national_number = int("".join(_DIGITS.findall(number))[1:])
-            significant = str(national_number)
-            return any(
-                pattern.fullmatch(significant) is not None
-                and phonenumbers.is_valid_number_for_region(
-                    PhoneNumber(country_code=code, national_number=national_number), r
-                )
-                for r, code, pattern in self._trunk_zero_regions
-            )
-        except phonenumbers.NumberParseException:
+        if number.startswith(("+", "00")):
+            return checks.valid(number, _possible_international)
+        if _NANP_LAYOUT.match(number):
+            return True
+        if not 9 <= digits <= 12:
             return False
+        if not number.lstrip("(").startswith("0"):  # no trunk prefix: North American numbers only
+            # which have 10 digits, 11 with the country code 1: skip the costly parse for the others
+            if digits != 10 and not (digits == 11 and number.lstrip("(").startswith("1")):
+                return False
+            return checks.valid(number, _valid_north_american)
+        return checks.valid(number, self._valid_after_trunk_zero)
+
+    def _valid_after_trunk_zero(self, number: str) -> bool:
+        """The rest after the trunk 0 is the national number: valid in one of the regions using that prefix
+        (checked without a parse per region)."""
+        national_number = int("".join(_DIGITS.findall(number))[1:])
+        significant = str(national_number)
+        return any(
+            pattern.fullmatch(significant) is not None
+            and phonenumbers.is_valid_number_for_region(
+                PhoneNumber(country_code=code, national_number=national_number), r
+            )
+            for r, code, pattern in self._trunk_zero_regions
+        )
+
+
+MAX_VALIDATIONS = 2_000
+"""Costly checks (numbering plans, address parsing) of distinct candidates in one text; past them, a candidate
+is taken on its shape alone (reported, never dropped), so the work per text stays bounded."""
+
+
+class Checks:
+    """The costly checks of one text: each distinct candidate is checked once, and at most
+    ``MAX_VALIDATIONS`` are; the candidates after them are reported on their shape (a superset of what
+    the checks would keep)."""
+
+    __slots__ = ("left", "results", "seen")
+
+    def __init__(self) -> None:
+        self.results: dict[tuple[Callable[[str], bool], str], bool] = {}
+        self.left = MAX_VALIDATIONS
+        self.seen: dict[str, bool] = {}  # phone candidates already judged (the cheap checks included)
+
+    def valid(self, candidate: str, check: Callable[[str], bool]) -> bool:
+        key = (check, candidate)
+        result = self.results.get(key)
+        if result is None:
+            if self.left <= 0:
+                return True
+            self.left -= 1
+            result = self.results[key] = check(candidate)
+        return result
+
+
+def _possible_international(number: str) -> bool:
+    international = "+" + number[2:] if number.startswith("00") else number
+    try:
+        return phonenumbers.is_possible_number(phonenumbers.parse(international, None))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def _valid_north_american(number: str) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(number, "US"))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def _is_ip_address(candidate: str) -> bool:
+    """Also rejects hex words and times such as 12:30:00."""
+    try:
+        ipaddress.ip_address(candidate)
+    except ValueError:
+        return False
+    return True
 
 
 def national_pattern(metadata: PhoneMetadata | None) -> re.Pattern[str]:

@@ -8,6 +8,7 @@ Google, Hugging Face).
 
 from __future__ import annotations
 
+import collections
 import re
 from collections.abc import Iterable, Iterator
 
@@ -32,7 +33,7 @@ from detect_secrets.plugins import (
 from detect_secrets.plugins.base import RegexBasedDetector
 from detect_secrets.plugins.jwt import JwtTokenDetector
 
-from otel_llm.guardrails.detectors.base import Detector, register
+from otel_llm.guardrails.detectors.base import MAX_MATCHES, Detector, register
 from otel_llm.guardrails.detectors.pii import drop_overlaps
 from otel_llm.guardrails.results import Match
 
@@ -216,8 +217,12 @@ class SecretsDetector(Detector):
                 matches = pem_blocks(regex, text)
             else:
                 matches = run_anchored_matches(regex, *anchored, text) if anchored else regex.finditer(text)
-            for m in matches:
-                group = 1 if entity in SECRET_IN_GROUP and regex.groups else 0
+            group = 1 if entity in SECRET_IN_GROUP and regex.groups else 0
+            for count, m in enumerate(matches):
+                if count == MAX_MATCHES:  # the rest of this pattern's matches: one range, up to the last
+                    last = collections.deque(matches, maxlen=1)
+                    found.append(Match(m.start(group), (last[0] if last else m).end(group), entity, 1.0))
+                    break
                 if entity == JWT and not JwtTokenDetector.is_formally_valid(m.group()):
                     continue
                 found.append(Match(m.start(group), m.end(group), entity, 1.0))
