@@ -106,7 +106,7 @@ def render(
     passed = sum(o.get("passed", 0) for o in everything)
     failed = sum(o.get("failed", 0) for o in everything)
     lines = [
-        f"# {subject.capitalize()} coverage matrix",
+        "# Coverage matrix" if frameworks else f"# {subject.capitalize()} coverage matrix",
         "",
         "Generated from the test suite by `benchmarks/coverage_matrix.py` (do not edit by hand).",
         "A cell lists the features whose tests passed, with the number of passing test cases (recorded",
@@ -168,7 +168,7 @@ def main() -> None:
         results.update(json.loads(results_file.read_text()))
     if args.save_json:
         args.save_json.write_text(json.dumps({"commands": commands, "results": results}))
-    command = "\n    ".join(commands)
+    command = "\n    ".join(dict.fromkeys(commands))  # a suite run again replaces its earlier results
     if args.frameworks:
         text = render(tally(results, frameworks=True), command, subject)
     else:

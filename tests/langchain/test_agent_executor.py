@@ -45,13 +45,18 @@ async def _run(executor: AgentExecutor, mode: str) -> str:
     return [chunk async for chunk in executor.astream(QUESTION)][-1]["output"]
 
 
-@pytest.mark.covers(provider="langchain", operation="invoke_agent", mode="sync", feature="agent_executor")
-@pytest.mark.covers(provider="langchain", operation="invoke_agent", mode="async", feature="agent_executor")
-@pytest.mark.covers(provider="langchain", operation="invoke_agent", mode="stream", feature="agent_executor")
-@pytest.mark.covers(
-    provider="langchain", operation="invoke_agent", mode="async_stream", feature="agent_executor"
-)
-@pytest.mark.parametrize("mode", ["sync", "async", "stream", "async_stream"])
+MODES = [  # each mode its own coverage cell
+    pytest.param(
+        mode,
+        marks=pytest.mark.covers(
+            provider="langchain", operation="invoke_agent", mode=mode, feature="agent_executor"
+        ),
+    )
+    for mode in ("sync", "async", "stream", "async_stream")
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("sdk", [False, True], ids=["framework-spans", "sdk-spans"])
 async def test_agent_executor_is_one_agent_tree(otel, instrument, server, mode, sdk) -> None:
     instrument(sdk=sdk)

@@ -68,13 +68,18 @@ async def _turn(engine, mode: str, message: str) -> str:
     return "".join([token async for token in response.async_response_gen()])
 
 
-@pytest.mark.covers(provider="llamaindex", operation="invoke_workflow", mode="sync", feature="chat_engine")
-@pytest.mark.covers(provider="llamaindex", operation="invoke_workflow", mode="async", feature="chat_engine")
-@pytest.mark.covers(provider="llamaindex", operation="invoke_workflow", mode="stream", feature="chat_engine")
-@pytest.mark.covers(
-    provider="llamaindex", operation="invoke_workflow", mode="async_stream", feature="chat_engine"
-)
-@pytest.mark.parametrize("mode", ["sync", "async", "stream", "async_stream"])
+MODES = [  # each mode its own coverage cell
+    pytest.param(
+        mode,
+        marks=pytest.mark.covers(
+            provider="llamaindex", operation="invoke_workflow", mode=mode, feature="chat_engine"
+        ),
+    )
+    for mode in ("sync", "async", "stream", "async_stream")
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("sdk", [False, True], ids=["framework-spans", "sdk-spans"])
 async def test_a_chat_session_is_the_conversation_of_every_span(otel, instrument, server, mode, sdk) -> None:
     instrument(sdk=sdk)
