@@ -239,3 +239,55 @@ def test_broken_callback_payloads_never_reach_the_app(otel, instrument) -> None:
     handler.on_llm_error(ValueError("x"), run_id=uuid4())
     handler.on_retriever_end([object()], run_id=uuid4())
     assert all(span.end_time is not None for span in otel.spans())  # nothing raised, everything ended
+
+
+@pytest.mark.covers(provider="langchain", operation="embeddings", mode="sync", feature="under_agent")
+def test_embeddings_beneath_an_agents_tool_and_retrieval(otel, instrument) -> None:
+    """LangChain has no embeddings callback: the OpenAI SDK's embeddings span, under the step that embeds."""
+    from langchain.agents import create_agent
+
+    from tests.frameworks_server import ScriptedOpenAI
+
+    instrument(sdk=True)  # what otel_llm.instrument() turns on: LangChain and the OpenAI SDK
+    with ScriptedOpenAI({"search_notes": {"query": "Weather in Paris?"}}) as server:
+        embeddings = OpenAIEmbeddings(
+            model="text-embedding-3-small",
+            base_url=server.base_url,
+            api_key="sk-test",
+            check_embedding_ctx_length=False,
+        )
+        store = InMemoryVectorStore(embedding=embeddings)
+        store.add_texts(["Paris is sunny in June."], ids=["d1"])
+        otel.reset()  # the tree of the question only
+        retriever = store.as_retriever(search_kwargs={"k": 1}).with_config(run_name="city_notes")
+
+        @tool
+        def search_notes(query: str) -> str:
+            """Searches the travel notes."""
+            return retriever.invoke(query)[0].page_content
+
+        llm = ChatOpenAI(model="gpt-4o-mini", base_url=server.base_url, api_key="sk-test", max_retries=0)
+        agent = create_agent(llm, [search_notes], name="notes_agent")
+        result = agent.invoke({"messages": [("user", "Weather in Paris?")]})
+        assert result["messages"][-1].content == ANSWER
+        assert search_notes.invoke({"query": "Rome?"}) == "Paris is sunny in June."  # a tool on its own
+    spans = otel.spans()
+    assert span_tree(spans) == [
+        "invoke_agent notes_agent [INTERNAL]",
+        "  chat gpt-4o-mini [CLIENT]",
+        "  execute_tool search_notes [INTERNAL]",
+        "    retrieval city_notes [CLIENT]",
+        "      embeddings text-embedding-3-small [CLIENT]",
+        "  chat gpt-4o-mini [CLIENT]",
+        "execute_tool search_notes [INTERNAL]",
+        "  retrieval city_notes [CLIENT]",
+        "    embeddings text-embedding-3-small [CLIENT]",
+    ]
+    first, second = by_name(spans, "embeddings text-embedding-3-small")
+    for span in (first, second):
+        assert span.attributes[A.GEN_AI_OPERATION_NAME] == "embeddings"
+        assert span.attributes[A.GEN_AI_PROVIDER_NAME] == "openai"
+        assert span.attributes[A.SERVER_ADDRESS] == "127.0.0.1"
+    assert first.attributes[A.GEN_AI_USAGE_INPUT_TOKENS] == len("Weather in Paris?") // 4  # the server's
+    assert second.attributes[A.GEN_AI_USAGE_INPUT_TOKENS] == 1
+    assert len({s.context.trace_id for s in spans}) == 2  # the agent's run, and the tool run on its own

@@ -30,7 +30,9 @@ def with_conversation(conversation_id: str, ctx: Context | None = None) -> Conte
 def conversation(conversation_id: str) -> Iterator[None]:
     """Set ``gen_ai.conversation.id`` on every agent, workflow, tool, retrieval and model span started inside.
 
-    An id the framework itself reports (a LangGraph ``thread_id``) takes precedence for its own run.
+    An id the app gave the framework (a LangGraph ``thread_id``, an OpenAI Agents ``group_id``) takes
+    precedence for its own run; a LlamaIndex memory's session id does not (LlamaIndex draws a random one
+    when the app names none).
     """
     token = context.attach(with_conversation(str(conversation_id)))
     try:

@@ -34,12 +34,17 @@ Span kinds and names follow the GenAI conventions: ``invoke_agent {gen_ai.agent.
 ``execute_tool {gen_ai.tool.name}`` and ``invoke_workflow {gen_ai.workflow.name}`` are INTERNAL,
 a graph node execution (``WORKFLOW_NODE``, span type ``otel_llm.workflow.node.internal``) is an INTERNAL
 span named by the node (``otel_llm.workflow.node.name``) with no ``gen_ai.operation.name``,
-``retrieval {gen_ai.data_source.id}`` and ``create_agent {gen_ai.agent.name}`` are CLIENT; without a name
-the span is named by the operation alone. Metrics: ``gen_ai.invoke_agent.duration``,
-``gen_ai.workflow.duration``, ``gen_ai.execute_tool.duration``, and ``gen_ai.client.operation.duration``
-for ``create_agent``; retrieval records no metric (the conventions define none for it). Operation content
-goes on the span (capture modes SPAN_ONLY and SPAN_AND_EVENT); the conventions define no content event
-for these operations, so EVENT_ONLY records none.
+``retrieval {gen_ai.data_source.id}`` is CLIENT; without a name the span is named by the operation alone.
+Metrics: ``gen_ai.invoke_agent.duration``, ``gen_ai.workflow.duration``, ``gen_ai.execute_tool.duration``;
+retrieval records no metric (the conventions define none for it).
+
+There is no ``create_agent`` kind: the conventions' ``create_agent`` is a CLIENT span for creating an agent
+on a remote agent service (provider, server address, the service's agent id). The frameworks instrumented
+here build their agents in process (LangChain's ``create_agent``, LangGraph's ``create_react_agent``,
+LlamaIndex's ``FunctionAgent(...)``): no request, no provider, nothing to time, so no such span applies.
+
+Operation content goes on the span (capture modes SPAN_ONLY and SPAN_AND_EVENT); the conventions define
+no content event for these operations, so EVENT_ONLY records none.
 """
 
 from __future__ import annotations
@@ -73,7 +78,6 @@ class OperationKind(enum.Enum):
     INVOKE_WORKFLOW = A.GenAiOperationNameValues.INVOKE_WORKFLOW
     EXECUTE_TOOL = A.GenAiOperationNameValues.EXECUTE_TOOL
     RETRIEVAL = A.GenAiOperationNameValues.RETRIEVAL
-    CREATE_AGENT = A.GenAiOperationNameValues.CREATE_AGENT
     WORKFLOW_NODE = "workflow_node"
     """One execution of a workflow (graph) node: not a GenAI operation, so no ``gen_ai.operation.name``."""
 
@@ -106,18 +110,6 @@ _SPECS: dict[OperationKind, _Spec] = {
     OperationKind.RETRIEVAL: _Spec(SpanKind.CLIENT, A.GEN_AI_DATA_SOURCE_ID, None, ()),
     OperationKind.WORKFLOW_NODE: _Spec(
         SpanKind.INTERNAL, A.OTEL_LLM_WORKFLOW_NODE_NAME, None, (), is_operation=False
-    ),
-    OperationKind.CREATE_AGENT: _Spec(
-        SpanKind.CLIENT,
-        A.GEN_AI_AGENT_NAME,
-        "duration",
-        (
-            A.GEN_AI_OPERATION_NAME,
-            A.GEN_AI_PROVIDER_NAME,
-            A.GEN_AI_REQUEST_MODEL,
-            A.SERVER_ADDRESS,
-            A.SERVER_PORT,
-        ),
     ),
 }
 

@@ -4,7 +4,8 @@ The handler is registered with LangChain's own configure hook (``register_config
 every run the app starts (``invoke``, ``ainvoke``, ``stream``, ``batch``, graphs, agents, tools,
 retrievers) gets it, inherited by its child runs; the app changes nothing. See ``_handler`` for the
 mapping of runs onto spans. LangGraph's prebuilt ``create_react_agent`` graphs are marked as agents
-by run metadata added when they are built.
+by run metadata added when they are built; a legacy ``AgentExecutor`` run (langchain-classic) is marked
+as an agent by its first step.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class LangChainInstrumentor(GenAIInstrumentor):
         assert self.telemetry is not None  # set by super()._instrument
         _hook.ACTIVE.handler = OtelLLMCallbackHandler(self.telemetry, _hook.sdk_instrumented)
         wrapt.register_post_import_hook(_hook.patch_prebuilt, _hook.PREBUILT)
+        for module in _hook.EXECUTOR_MODULES:
+            wrapt.register_post_import_hook(_hook.patch_executor, module)
 
     def _uninstrument(self, **kwargs: Any) -> None:
         super()._uninstrument(**kwargs)
@@ -43,6 +46,7 @@ class LangChainInstrumentor(GenAIInstrumentor):
 
         _hook.ACTIVE.handler = None
         _hook.unpatch_prebuilt()
+        _hook.unpatch_executor()
 
 
 def sdk_instrumented(ls_provider: str | None) -> bool:

@@ -3,7 +3,9 @@
 Run -> span:
 
 - a LangGraph graph -> ``invoke_workflow {graph name}``; a graph built by ``langchain.agents.create_agent``
-  (or LangGraph's prebuilt ``create_react_agent``) -> ``invoke_agent {agent name}``. LangGraph reports a
+  (or LangGraph's prebuilt ``create_react_agent``) -> ``invoke_agent {agent name}``; a legacy
+  ``AgentExecutor`` (langchain-classic) run -> ``invoke_agent {run name}``, its tools' call ids from its
+  agent actions. LangGraph reports a
   graph like any other chain, so a run becomes a graph span when its first node starts (the span keeps
   the run's own start time).
 - each execution of a node of a workflow graph -> a node span (``otel_llm.workflow.node.internal``) named
@@ -51,7 +53,9 @@ _CREATE_AGENT = "langchain_create_agent"  # the ls_integration of graphs built b
 class _Run:
     """What the handler keeps of one LangChain run until it ends."""
 
-    __slots__ = ("agent", "ctx", "inputs", "invocation", "metadata", "name", "op", "start_ns", "token")
+    __slots__ = (
+        "actions", "agent", "ctx", "inputs", "invocation", "metadata", "name", "op", "start_ns", "token",
+    )  # fmt: skip
 
     def __init__(self, ctx: Context, agent: _Run | None) -> None:
         self.ctx = ctx  # the context the run's children start in
@@ -63,6 +67,7 @@ class _Run:
         self.metadata: dict[str, Any] | None = None
         self.inputs: Any = None
         self.start_ns = 0
+        self.actions: list[tuple[str | None, str]] = []  # an AgentExecutor's (tool, call id) not yet run
 
 
 def _safe(method):
@@ -128,10 +133,10 @@ class OtelLLMCallbackHandler(BaseCallbackHandler):
         op = run.op if run is not None else None
         return op if op is not None and op.capture else None
 
-    def _promote_graph(self, graph: _Run) -> None:
-        """The run that started this node is a graph: give it its workflow or agent span."""
+    def _promote_graph(self, graph: _Run, agent_name: str | None = None) -> None:
+        """The run that started this node is a graph (or ``agent_name``'s run): give it its span."""
         metadata = graph.metadata or {}
-        agent_name = metadata.get(AGENT_METADATA_KEY)
+        agent_name = agent_name or metadata.get(AGENT_METADATA_KEY)
         if agent_name is None and metadata.get("ls_integration") == _CREATE_AGENT:
             agent_name = metadata.get("lc_agent_name") or graph.name
         kind = OperationKind.INVOKE_WORKFLOW if agent_name is None else OperationKind.INVOKE_AGENT
@@ -151,6 +156,27 @@ class OtelLLMCallbackHandler(BaseCallbackHandler):
             graph.agent = graph
         if op.capture and isinstance(graph.inputs, dict) and graph.inputs.get("messages"):
             op.content[A.GEN_AI_INPUT_MESSAGES] = [_messages.to_message(m) for m in graph.inputs["messages"]]
+        elif op.capture and isinstance(graph.inputs, dict) and isinstance(graph.inputs.get("input"), str):
+            op.content[A.GEN_AI_INPUT_MESSAGES] = [  # an AgentExecutor's input
+                {"role": "user", "parts": [content.text_part(graph.inputs["input"])]}
+            ]
+
+    def mark_agent(self, run_id: UUID) -> None:
+        """Run ``run_id`` is a legacy ``AgentExecutor``: an agent named by its run (idempotent)."""
+        try:
+            run = self._runs.get(run_id)
+            if run is not None and run.op is None:
+                self._promote_graph(run, run.name or "AgentExecutor")
+        except Exception:
+            logger.exception("otel-llm: LangChain AgentExecutor run could not be marked")
+
+    @_safe
+    def on_agent_action(self, action: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        """An AgentExecutor is about to run a tool: keep the model's tool call id for its span."""
+        run = self._runs.get(run_id)
+        call_id = _text(getattr(action, "tool_call_id", None))
+        if run is not None and call_id is not None:
+            run.actions.append((_text(getattr(action, "tool", None)), call_id))
 
     # -- chains, graphs and nodes ----------------------------------------------------------------
 
@@ -195,9 +221,14 @@ class OtelLLMCallbackHandler(BaseCallbackHandler):
         op = self._capturing(run_id)
         if op is not None and op.start_attributes.get(A.GEN_AI_OPERATION_NAME) == "invoke_agent":
             messages = outputs.get("messages") if isinstance(outputs, dict) else None
+            output = outputs.get("output") if isinstance(outputs, dict) else None
             if messages:
                 op.content[A.GEN_AI_OUTPUT_MESSAGES] = [
                     {**_messages.to_message(messages[-1]), "finish_reason": "stop"}
+                ]
+            elif isinstance(output, str):  # an AgentExecutor's answer
+                op.content[A.GEN_AI_OUTPUT_MESSAGES] = [
+                    {"role": "assistant", "parts": [content.text_part(output)], "finish_reason": "stop"}
                 ]
         self._finish(run_id)
 
@@ -218,15 +249,19 @@ class OtelLLMCallbackHandler(BaseCallbackHandler):
         inputs: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        run, _ = self._child(run_id, parent_run_id)
+        run, parent = self._child(run_id, parent_run_id)
         serialized = serialized or {}
+        name = _text(kwargs.get("name") or serialized.get("name"))
+        call_id = _text(kwargs.get("tool_call_id"))
+        if call_id is None and parent is not None:  # an AgentExecutor's tool: the id of its agent action
+            call_id = _take_action(parent.actions, name)
         op = start_operation(
             self.telemetry,
             OperationKind.EXECUTE_TOOL,
-            _text(kwargs.get("name") or serialized.get("name")),
+            name,
             parent=run.ctx,
             attributes={
-                A.GEN_AI_TOOL_CALL_ID: _text(kwargs.get("tool_call_id")),
+                A.GEN_AI_TOOL_CALL_ID: call_id,
                 A.GEN_AI_TOOL_TYPE: "function",
                 A.GEN_AI_TOOL_DESCRIPTION: _text(serialized.get("description")),
                 A.GEN_AI_AGENT_NAME: run.agent.op.start_attributes.get(A.GEN_AI_AGENT_NAME)
@@ -396,6 +431,15 @@ class OtelLLMCallbackHandler(BaseCallbackHandler):
 def _text(value: Any) -> str | None:
     """A string attribute from a payload field: anything else is left out rather than recorded wrongly."""
     return value if isinstance(value, str) and value else None
+
+
+def _take_action(actions: list[tuple[str | None, str]], tool: str | None) -> str | None:
+    """The call id of the first pending agent action of ``tool`` (removed from ``actions``)."""
+    for index, (name, call_id) in enumerate(actions):
+        if name == tool:
+            del actions[index]
+            return call_id
+    return None
 
 
 def _is_graph_step(tags: list[str] | None) -> bool:

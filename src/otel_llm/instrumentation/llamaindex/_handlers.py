@@ -7,7 +7,8 @@ LlamaIndex span -> our span:
   each agent's consecutive turns (``run_agent_step``) and the tools they call are one
   ``invoke_agent {agent name}`` beneath the workflow: a handoff ends one agent span and starts the next.
 - a query engine's ``query``/``aquery`` -> ``invoke_workflow {class name}`` (retrieve, then synthesize);
-  a chat engine's ``chat``/``achat`` -> ``invoke_workflow {class name}`` with the session's conversation id.
+  a chat engine's ``chat``/``achat``/``stream_chat``/``astream_chat`` -> ``invoke_workflow {class name}`` with
+  its memory's session as the conversation id (unless the app set one with ``otel_llm.conversation``).
 - a retriever's ``retrieve``/``aretrieve`` -> ``retrieval {index id}``; a tool's ``call``/``acall`` ->
   ``execute_tool {tool name}`` (the call id from the agent's tool-call event).
 - model calls: when otel-llm instruments the SDK beneath (OpenAI, Anthropic, Groq, Ollama), that SDK's
@@ -22,6 +23,8 @@ Every handler method catches its own errors.
 from __future__ import annotations
 
 import logging
+import weakref
+from collections.abc import AsyncGenerator, Generator
 from time import perf_counter
 from typing import Any
 
@@ -35,6 +38,7 @@ from pydantic import PrivateAttr
 from otel_llm.instrumentation._frameworks import sdk_instrumented
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry import content
+from otel_llm.telemetry.conversation import current_conversation_id
 from otel_llm.telemetry.fields import get
 from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
 from otel_llm.telemetry.operations import Operation, OperationKind, activate, deactivate, start_operation
@@ -68,8 +72,14 @@ def _integration(instance: Any) -> tuple[str, str | None]:
     return _INTEGRATIONS.get(name, (name or "llama_index", None))
 
 
-def _session_id(memory: Any) -> str | None:
-    """The chat session of a LlamaIndex memory: ``Memory.session_id`` or a non-default chat store key."""
+def _session_id(memory: Any, ctx: Context) -> str | None:
+    """The chat session of a LlamaIndex memory: ``Memory.session_id`` or a non-default chat store key.
+
+    ``None`` inside the app's ``otel_llm.conversation(id)``: LlamaIndex gives every ``Memory`` a session
+    id, a random one when the app names none, so the app's own scope wins over it.
+    """
+    if memory is None or current_conversation_id(ctx) is not None:
+        return None
     session = get(memory, "session_id")
     if isinstance(session, str) and session:
         return session
@@ -92,7 +102,10 @@ def _message(message: Any) -> dict[str, Any]:
 
 
 class _Step:
-    __slots__ = ("agent", "ctx", "model", "op", "parent", "pending", "token", "tool_id", "workflow")
+    __slots__ = (
+        "agent", "ctx", "model", "op", "parent", "pending", "stream", "token", "tool_id", "workflow",
+        "writer",
+    )  # fmt: skip
 
     def __init__(self, ctx: Context, parent: _Step | None) -> None:
         self.ctx = ctx
@@ -105,6 +118,8 @@ class _Step:
         self.tool_id: str | None = None
         self.agent: tuple[str, Operation] | None = None  # on a workflow: its current agent and span
         self.pending: list[Invocation] = []  # model calls of this step whose end event may not come
+        self.stream = False  # a model call's span that returns a stream (``stream_chat``, ...)
+        self.writer: int | None = None  # the streamed chat response this step writes to the chat's memory
 
 
 class SpanHandler(BaseSpanHandler[SimpleSpan]):
@@ -113,6 +128,9 @@ class SpanHandler(BaseSpanHandler[SimpleSpan]):
     _telemetry: GenAITelemetry = PrivateAttr()
     _steps: dict[str, _Step] = PrivateAttr(default_factory=dict)
     _calls: dict[str, Invocation] = PrivateAttr(default_factory=dict)  # model calls by LlamaIndex span id
+    # a streamed chat: the chat engine's step waits for its response's writer, by the response's id()
+    _streaming: dict[int, tuple[str, _Step]] = PrivateAttr(default_factory=dict)
+    _written: set[int] = PrivateAttr(default_factory=set)  # responses whose writer ended first
 
     def __init__(self, telemetry: GenAITelemetry) -> None:
         super().__init__()
@@ -169,6 +187,7 @@ class SpanHandler(BaseSpanHandler[SimpleSpan]):
         classes = _classes(instance) if instance is not None else set()
         if "BaseLLM" in classes or "BaseEmbedding" in classes:
             step.model = instance
+            step.stream = method.startswith(("stream_", "astream_"))
         if method == "run" and "Workflow" in classes:
             self._enter_workflow(step, instance, classes, arguments)
             return  # Workflow.run returns a handler before the work is done: nothing to make current
@@ -184,13 +203,14 @@ class SpanHandler(BaseSpanHandler[SimpleSpan]):
             self._enter_retrieval(step, instance, arguments)
         elif method in ("query", "aquery") and "BaseQueryEngine" in classes and not _inside(parent, "query"):
             self._start(step, OperationKind.INVOKE_WORKFLOW, type(instance).__name__)
+        elif method in _WRITERS and "StreamingAgentChatResponse" in classes:
+            step.writer = id(instance)
         elif method in ("chat", "achat", "stream_chat", "astream_chat") and "BaseChatEngine" in classes:
-            memory = getattr(instance, "_memory", None)
             self._start(
                 step,
                 OperationKind.INVOKE_WORKFLOW,
                 type(instance).__name__,
-                conversation_id=_session_id(memory),
+                conversation_id=_session_id(getattr(instance, "_memory", None), step.ctx),
             )
         step.token = activate(step.ctx)
 
@@ -200,7 +220,7 @@ class SpanHandler(BaseSpanHandler[SimpleSpan]):
         start = arguments.get("start_event")  # agents pass user_msg and memory in their start event
         extra = arguments.get("kwargs") or {}
         memory = get(start, "memory") or arguments.get("memory") or extra.get("memory")
-        conversation = _session_id(memory) if memory is not None else None
+        conversation = _session_id(memory, step.ctx)
         if "BaseWorkflowAgent" in classes:
             description = get(instance, "description")
             op = self._start(
@@ -283,11 +303,43 @@ class SpanHandler(BaseSpanHandler[SimpleSpan]):
             )
 
     def _exit(self, id_: str, result: Any, error: BaseException | None) -> None:
-        step = self._steps.pop(id_, None)
+        step = self._steps.get(id_)
         if step is None:
             return
         if step.token is not None:
             deactivate(step.token)
+            step.token = None
+        if step.writer is not None:  # a streamed chat's response is written: its chat engine's turn is done
+            del self._steps[id_]
+            waiting = self._streaming.pop(step.writer, None)
+            if waiting is None:
+                self._written.add(step.writer)
+            else:
+                self._end(waiting[0], waiting[1], None, error)
+            return
+        if (
+            error is None
+            and step.op is not None
+            and hasattr(result, "write_response_to_history")  # a StreamingAgentChatResponse
+            and type(result).__name__ == "StreamingAgentChatResponse"
+        ):
+            key = id(result)
+            if key in self._written:
+                self._written.discard(key)
+            else:  # the stream is still being read: the turn ends when it has been written
+                self._streaming[key] = (id_, step)
+                return
+        self._end(id_, step, result, error)
+
+    def _end(self, id_: str, step: _Step, result: Any, error: BaseException | None) -> None:
+        self._steps.pop(id_, None)
+        if step.model is not None and id_ in self._calls:  # a model call whose end event has not come
+            if error is not None:
+                self._calls.pop(id_).fail(error)
+            elif step.stream and isinstance(result, Generator | AsyncGenerator):
+                # its end event comes when the stream is read to the end, or an exception event when it
+                # fails or is closed; a stream dropped unread ends with the generator
+                weakref.finalize(result, self._drop_call, id_)
         for invocation in step.pending:  # ended already, or its end event never came (a failed stream)
             invocation.end() if error is None else invocation.fail(error)
         if step.agent is not None:  # a workflow's last agent
@@ -324,18 +376,32 @@ class SpanHandler(BaseSpanHandler[SimpleSpan]):
         model = model if isinstance(model, str) else get(instance, "model", get(instance, "model_name"))
         if sdk_instrumented(sdk):
             return None
+        if operation == "text_completion" and get(get(instance, "metadata"), "is_chat_model") is True:
+            operation = "chat"  # ``complete()`` of a chat model: the request is a chat one
         token = context.attach(step.ctx if step is not None else context.get_current())
         try:
-            invocation = self._telemetry.start(operation, provider, model if isinstance(model, str) else None)
+            invocation = self._telemetry.start(
+                operation,
+                provider,
+                model if isinstance(model, str) else None,
+                stream=step is not None and step.stream,
+            )
         finally:
             context.detach(token)
         if invocation is not None and span_id:
-            # a streamed call's span exits before its end event: the calling step ends it if none comes
-            owner = step.parent if step is not None else None
             self._calls[span_id] = invocation
-            if owner is not None:
-                owner.pending.append(invocation)
+            owner = step.parent if step is not None else None
+            if owner is not None and not (step is not None and step.stream):
+                owner.pending.append(invocation)  # the calling step ends it if its end event never comes
         return invocation
+
+    def _drop_call(self, span_id: str) -> None:
+        try:
+            invocation = self._calls.pop(span_id, None)
+            if invocation is not None:
+                invocation.end()
+        except Exception:
+            logger.exception("otel-llm: LlamaIndex span handler failed")
 
     def in_flight(self, span_id: str | None) -> Invocation | None:
         return self._calls.get(span_id) if span_id else None
@@ -343,6 +409,9 @@ class SpanHandler(BaseSpanHandler[SimpleSpan]):
     def model_call(self, span_id: str | None) -> Invocation | None:
         """The model call started for LlamaIndex span ``span_id``, now ending (``None`` if not ours)."""
         return self._calls.pop(span_id, None) if span_id else None
+
+
+_WRITERS = ("write_response_to_history", "awrite_response_to_history")
 
 
 def _inside(parent: _Step | None, operation: str) -> bool:
@@ -384,8 +453,10 @@ class EventHandler(BaseEventHandler):
             operation = "chat" if kind == "LLMChatStartEvent" else "text_completion"
             invocation = self._spans.start_model_call(span_id, operation, model.get("model"))
             if invocation is not None and invocation.capture:
-                messages = get(event, "messages") or [("user", get(event, "prompt"))]
-                converted = [_message(m) for m in messages if not isinstance(m, tuple)]
+                prompt = get(event, "prompt")
+                converted = [_message(m) for m in get(event, "messages") or ()]
+                if not converted and isinstance(prompt, str):  # a completion's prompt
+                    converted = [{"role": "user", "parts": [content.text_part(prompt)]}]
                 system = [p for m in converted if m["role"] == "system" for p in m["parts"]]
                 invocation.input_content = (
                     system or None,
@@ -397,7 +468,15 @@ class EventHandler(BaseEventHandler):
             if invocation is not None:
                 _read_response(invocation, get(event, "response"))
                 invocation.end()
-        elif kind == "LLMChatInProgressEvent":
+        elif kind == "ExceptionEvent":  # a streamed model call that failed or was closed early
+            invocation = self._spans.model_call(span_id)
+            error = get(event, "exception")
+            if invocation is not None:
+                if isinstance(error, Exception):
+                    invocation.fail(error)
+                else:  # GeneratorExit: the app stopped reading
+                    invocation.end()
+        elif kind in ("LLMChatInProgressEvent", "LLMCompletionInProgressEvent"):
             invocation = self._spans.in_flight(span_id)
             if invocation is not None:
                 invocation.chunk_times.append(perf_counter())
@@ -419,11 +498,13 @@ def _read_response(invocation: Invocation, response: Any) -> None:
     invocation.output_tokens = get(usage, "completion_tokens")
     reasons = [get(c, "finish_reason") for c in get(raw, "choices") or ()]
     invocation.finish_reasons = [r for r in reasons if isinstance(r, str)] or None
-    if invocation.capture and get(response, "message") is not None:
+    if not invocation.capture:
+        return
+    reason = (reasons or ["stop"])[0] or "stop"
+    message, text = get(response, "message"), get(response, "text")
+    if message is not None:
+        invocation.output_messages = [{**_message(message), "role": "assistant", "finish_reason": reason}]
+    elif isinstance(text, str):  # a CompletionResponse
         invocation.output_messages = [
-            {
-                **_message(get(response, "message")),
-                "role": "assistant",
-                "finish_reason": (reasons or ["stop"])[0] or "stop",
-            }
+            {"role": "assistant", "parts": [content.text_part(text)], "finish_reason": reason}
         ]
