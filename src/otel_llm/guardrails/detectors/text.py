@@ -41,8 +41,8 @@ class TermMatcher:
         haystack, pattern = text, self._pattern
         if not self.case_sensitive:
             haystack = text.lower()
-            if len(haystack) != len(text):
-                haystack, pattern = text, self._ignore_case  # type: ignore[assignment]
+            if len(haystack) != len(text) and self._ignore_case is not None:  # set when case is ignored
+                haystack, pattern = text, self._ignore_case
         if self._keys is not None and pattern is self._pattern:
             yield from self._find_each(haystack)
             return
