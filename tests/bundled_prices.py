@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from functools import cache
 from importlib.metadata import version
 from importlib.util import find_spec
 from pathlib import Path
@@ -15,12 +16,17 @@ PLACEHOLDER = "<bundled genai-prices>"
 _START_DATE = re.compile(r"StartDateConstraint\(start_date=datetime\.date\((\d+), (\d+), (\d+)\)\)")
 
 
-def data_dates() -> list[date]:
-    """The dates from which the bundled data's prices apply, sorted, from the source of ``data.py``."""
+@cache
+def _dates() -> tuple[date, ...]:
     spec = find_spec("genai_prices.data")
     assert spec is not None and spec.origin is not None
     text = Path(spec.origin).read_text(encoding="utf-8")
-    return sorted({date(int(y), int(m), int(d)) for y, m, d in _START_DATE.findall(text)})
+    return tuple(sorted({date(int(y), int(m), int(d)) for y, m, d in _START_DATE.findall(text)}))
+
+
+def data_dates() -> list[date]:
+    """The dates from which the bundled data's prices apply, sorted, from the source of ``data.py``."""
+    return list(_dates())
 
 
 def bundled_stamp(today: date | None = None) -> str:
