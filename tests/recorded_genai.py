@@ -25,6 +25,7 @@ from otel_llm.config import SemconvMode
 from otel_llm.semconv import attributes as A
 from otel_llm.semconv import events as E
 from otel_llm.semconv import metrics as M
+from tests.bundled_prices import as_placeholder, with_stamp
 from tests.semconv_modes import (
     INFERENCE_OPERATIONS,
     LATEST_TOKEN_METRICS,
@@ -97,6 +98,12 @@ def _loopback_port_placeholder(summary: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
+def _placeholders(summary: dict[str, Any]) -> dict[str, Any]:
+    """The loopback port and genai-prices' stamp (its date moves with the calendar) as placeholders."""
+    summary = _loopback_port_placeholder(summary)
+    return {**summary, "attributes": as_placeholder(summary["attributes"])}
+
+
 def _with_loopback_port(want: dict[str, Any], span: Any) -> dict[str, Any]:
     if want["attributes"].get(A.SERVER_PORT) != LOOPBACK_PORT:
         return want
@@ -119,10 +126,10 @@ class ExpectedTelemetry:
         if UPDATE:
             if mode != "SPAN_ONLY" or semconv_mode is not SemconvMode.DEFAULT:
                 pytest.skip("updating expected telemetry from the SPAN_ONLY runs")
-            self.data[scenario] = [_loopback_port_placeholder(span_summary(span)) for span in spans]
+            self.data[scenario] = [_placeholders(span_summary(span)) for span in spans]
             self.path.write_text(json.dumps(self.data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
         expected = [
-            {**want, "attributes": mode_attributes(want["attributes"], semconv_mode)}
+            {**want, "attributes": mode_attributes(with_stamp(want["attributes"]), semconv_mode)}
             for want in (_with_loopback_port(want, span) for want, span in zip(self.data[scenario], spans))
         ]
         assert len(spans) == len(results) == len(self.data[scenario])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from genai_prices import data
@@ -17,7 +17,8 @@ from genai_prices.data_snapshot import DataSnapshot
 from genai_prices.types import Usage
 
 from otel_llm.telemetry.models import bedrock_model, normalise_model
-from otel_llm.telemetry.pricing import ModelPrice, load_price_table
+from otel_llm.telemetry.pricing import CATALOG, ModelPrice, load_price_table, price_stamp
+from tests.bundled_prices import bundled_stamp, data_dates
 
 SNAPSHOT = DataSnapshot(providers=data.providers, from_auto_update=False)
 
@@ -133,7 +134,7 @@ def test_one_normaliser_for_bedrock_profiles() -> None:
 def test_the_price_snapshot_is_named_and_unknown_models_are_unpriced() -> None:
     table = load_price_table()
     assert our_usd(table, "openai", "gpt-4o", {"input_tokens": 1}) is not None
-    assert table.version == f"genai-prices {data_version()}"
+    assert table.version == bundled_stamp()
     assert our_usd(table, "openai", "my-finetune", {"input_tokens": 10}) is None
     assert our_usd(table, "ollama", "llama3.2", {"input_tokens": 10}) is None  # self-hosted: no price
     assert table.cost("openai", (None, None), 10, 10) is None
@@ -143,6 +144,54 @@ def data_version() -> str:
     from importlib.metadata import version
 
     return version("genai-prices")
+
+
+def test_the_stamp_is_the_package_and_its_newest_price_date_in_effect() -> None:
+    """The bundled data carries no snapshot date: the stamp dates it by its newest price in effect
+    (genai-prices applies a dated price from that UTC day on)."""
+    load_price_table()
+    today = datetime.now(UTC).date()
+    dates = data_dates()
+    assert list(CATALOG.dates) == dates  # the data's own dates, read from its source text here
+    in_effect = max(day for day in dates if day <= today)
+    assert CATALOG.version == f"genai-prices {data_version()} ({in_effect.isoformat()})" == bundled_stamp()
+    assert in_effect >= date(2026, 12, 1)  # genai-prices 0.2.3's newest price in effect on 2026-12-02
+    # at each of the data's price dates, the stamp moves to it and waits for the next one
+    package = f"genai-prices {data_version()}"
+    for index, day in enumerate(dates):
+        following = dates[index + 1] if index + 1 < len(dates) else None
+        assert price_stamp(package, CATALOG.dates, day) == (f"{package} ({day.isoformat()})", following)
+        assert price_stamp(package, CATALOG.dates, day - timedelta(days=1))[0] == (
+            f"{package} ({dates[index - 1].isoformat()})" if index else package
+        )
+        assert bundled_stamp(day) == f"{package} ({day.isoformat()})"
+
+
+def test_the_stamp_is_computed_again_when_the_next_price_date_starts(monkeypatch) -> None:
+    import otel_llm.telemetry.pricing as pricing
+
+    load_price_table()
+    today = datetime.now(UTC).date()
+    upcoming = [day for day in CATALOG.dates if day > today]
+    if not upcoming:
+        pytest.skip("genai-prices' data has no price dated after today")
+    day = upcoming[0]
+    midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    before = CATALOG.version
+    assert CATALOG._stamp_until == midnight.timestamp()
+
+    class Clock:  # the pricing module's clock, one second after that UTC midnight
+        @staticmethod
+        def now(tz=None):
+            return midnight + timedelta(seconds=1)
+
+    monkeypatch.setattr(pricing.time, "time", lambda: midnight.timestamp() + 1)
+    monkeypatch.setattr(pricing, "datetime", Clock)
+    assert before == bundled_stamp(today)
+    assert CATALOG.version == f"genai-prices {data_version()} ({day.isoformat()})" == bundled_stamp(day)
+    monkeypatch.undo()
+    CATALOG._stamp_until = 0.0  # back to today's stamp for the other tests
+    assert CATALOG.version == before
 
 
 def test_override_file_adds_and_replaces_models(tmp_path) -> None:
@@ -159,7 +208,7 @@ def test_override_file_adds_and_replaces_models(tmp_path) -> None:
         )
     )
     table = load_price_table(override)
-    assert table.version == f"genai-prices {data_version()}+acme-2026-01"
+    assert table.version == f"{bundled_stamp()}+acme-2026-01"
     assert table.lookup("gpt-4o-2024-08-06") == ModelPrice(1.0, 2.0)  # version suffixes are dropped
     usage = {
         "input_tokens": 1_000,

@@ -14,6 +14,7 @@ import pytest
 
 from otel_llm.semconv import attributes as A
 from otel_llm.semconv import events as E
+from tests.bundled_prices import with_stamp
 from tests.recorded_genai import check_metrics
 from tests.semconv_modes import ALL_SEMCONV_MODES, current_mode, mode_attributes
 
@@ -86,7 +87,7 @@ async def test_recorded_scenario(scenario: str, mode: str, otel, instrument_open
     results = await run_scenario(scenario)
     semconv_mode = current_mode()
     expected = [
-        {**want, "attributes": mode_attributes(want["attributes"], semconv_mode)}
+        {**want, "attributes": mode_attributes(with_stamp(want["attributes"]), semconv_mode)}
         for want in EXPECTED[scenario]["spans"]
     ]
     spans = otel.spans()

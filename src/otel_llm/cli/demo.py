@@ -120,7 +120,7 @@ class DemoTelemetry:
     @classmethod
     def create(cls, otlp: bool) -> DemoTelemetry:
         resource = Resource.create()
-        if resource.attributes.get(SERVICE_NAME, "").startswith("unknown_service"):
+        if str(resource.attributes.get(SERVICE_NAME, "")).startswith("unknown_service"):
             resource = resource.merge(Resource({SERVICE_NAME: DEFAULT_SERVICE_NAME}))
         spans = InMemorySpanExporter()
         tracer_provider = TracerProvider(resource=resource)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
@@ -18,12 +18,19 @@ import openai
 from otel_llm.demo.fake_server import FAILING_MODEL, default_responder, last_user_text
 from otel_llm.semconv import attributes as A
 
+if TYPE_CHECKING:
+    from openai.types.chat import (
+        ChatCompletionAssistantMessageParam,
+        ChatCompletionFunctionToolParam,
+        ChatCompletionMessageParam,
+    )
+
 SESSION_SPAN = "demo.session"
 CHAT_MODEL = "gpt-4o-mini"
 EMBEDDING_MODEL = "text-embedding-3-small"
 SYSTEM_PROMPT = "You are a concise assistant that explains observability."
 
-WEATHER_TOOL: dict[str, Any] = {
+WEATHER_TOOL: ChatCompletionFunctionToolParam = {
     "type": "function",
     "function": {
         "name": "get_weather",
@@ -88,7 +95,7 @@ def run_session(client: openai.OpenAI, tracer: trace.Tracer, capture_content: bo
         return result
 
 
-def _messages(question: str) -> list[dict[str, Any]]:
+def _messages(question: str) -> list[ChatCompletionMessageParam]:
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": question}]
 
 
@@ -112,7 +119,8 @@ def tool_round_trip(client: openai.OpenAI, tracer: trace.Tracer, question: str, 
     messages = _messages(question)
     first = client.chat.completions.create(model=CHAT_MODEL, messages=messages, tools=[WEATHER_TOOL])
     reply = first.choices[0].message
-    messages.append(reply.model_dump(exclude_none=True))
+    # the SDK's message, dumped, is the request's assistant message (the shape its docs show)
+    messages.append(cast("ChatCompletionAssistantMessageParam", reply.model_dump(exclude_none=True)))
     for call in reply.tool_calls or ():
         output = _execute_tool(tracer, call, capture_content)
         messages.append({"role": "tool", "tool_call_id": call.id, "content": output})

@@ -350,7 +350,7 @@ class _Handler(BaseHTTPRequestHandler):
         inputs = body.get("input", [])
         inputs = [inputs] if isinstance(inputs, str) else inputs
         dimensions = int(body.get("dimensions") or 8)
-        data = []
+        data: list[dict[str, Any]] = []
         for index, text in enumerate(inputs):
             digest = hashlib.sha256(str(text).encode()).digest()
             vector = [round((digest[i % len(digest)] - 128) / 128, 6) for i in range(dimensions)]

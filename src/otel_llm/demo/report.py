@@ -42,6 +42,21 @@ def format_usd(amount: float | None) -> str:
     return f"{amount:.8f}".rstrip("0").rstrip(".")
 
 
+def _text(value: object) -> str:
+    """An attribute value as shown: OTel's attribute type allows bytes, which ours never are."""
+    return str(value)
+
+
+def _number(value: object) -> float | None:
+    """A numeric attribute value, ``None`` for a value of another type."""
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _texts(value: object) -> list[str]:
+    """A string-array attribute value (one value of another type is shown as itself)."""
+    return [_text(item) for item in value] if isinstance(value, list | tuple) else [_text(value)]
+
+
 # -- trace tree --------------------------------------------------------------------------------------
 
 
@@ -57,19 +72,20 @@ def _span_details(span: ReadableSpan) -> Text:
         parts.append(Text(" ".join(str(v) for v in (provider, model) if v)))
     if A.GEN_AI_USAGE_INPUT_TOKENS in attrs or A.GEN_AI_USAGE_OUTPUT_TOKENS in attrs:
         counts = [
-            f"{attrs[key]} {label}"
+            f"{_text(attrs[key])} {label}"
             for key, label in ((A.GEN_AI_USAGE_INPUT_TOKENS, "in"), (A.GEN_AI_USAGE_OUTPUT_TOKENS, "out"))
             if key in attrs
         ]
         parts.append(Text(" / ".join(counts) + " tokens"))
     if A.GEN_AI_RESPONSE_FINISH_REASONS in attrs:
-        parts.append(Text("finish " + ",".join(attrs[A.GEN_AI_RESPONSE_FINISH_REASONS])))
+        parts.append(Text("finish " + ",".join(_texts(attrs[A.GEN_AI_RESPONSE_FINISH_REASONS]))))
     if A.OTEL_LLM_USAGE_COST_USD in attrs:
-        parts.append(Text(f"${format_usd(attrs[A.OTEL_LLM_USAGE_COST_USD])}", style="green"))
+        parts.append(Text(f"${format_usd(_number(attrs[A.OTEL_LLM_USAGE_COST_USD]))}", style="green"))
     if A.GEN_AI_TOOL_CALL_ID in attrs:
-        parts.append(Text(f"{attrs.get(A.GEN_AI_TOOL_TYPE, 'tool')} call {attrs[A.GEN_AI_TOOL_CALL_ID]}"))
+        tool_type, call_id = _text(attrs.get(A.GEN_AI_TOOL_TYPE, "tool")), _text(attrs[A.GEN_AI_TOOL_CALL_ID])
+        parts.append(Text(f"{tool_type} call {call_id}"))
     if A.ERROR_TYPE in attrs:
-        parts.append(Text(f"error.type {attrs[A.ERROR_TYPE]}", style="bold red"))
+        parts.append(Text(f"error.type {_text(attrs[A.ERROR_TYPE])}", style="bold red"))
     return Text(" · ", style="dim").join(parts)
 
 
@@ -83,7 +99,7 @@ def _span_label(span: ReadableSpan) -> Group | Text:
         f"  {format_seconds(duration)}",
     )
     if A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK in attrs:
-        ttft = format_seconds(attrs[A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK])
+        ttft = format_seconds(_number(attrs[A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK]))
         head.append(f"  stream, time to first chunk {ttft}", style="cyan")
     details = _span_details(span)
     return Group(head, details) if details else head
@@ -206,9 +222,10 @@ def summarize_metrics(data: MetricsData | None) -> list[OperationSummary]:
             if A.ERROR_TYPE in attrs:
                 summary.errors += point.count
     for name, point, attrs in points:
-        summary = summaries.get(_key(attrs))
-        if summary is None:
+        found = summaries.get(_key(attrs))
+        if found is None:
             continue
+        summary = found
         if name == M.GEN_AI_CLIENT_TOKEN_USAGE:
             if attrs.get(A.GEN_AI_TOKEN_TYPE) == A.GenAiTokenTypeValues.INPUT:
                 summary.input_tokens += int(point.sum)

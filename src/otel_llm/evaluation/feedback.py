@@ -88,12 +88,12 @@ class FeedbackConfig:
         """The (score, label) to record, or :class:`FeedbackError` saying what does not fit."""
         if self.kind == "boolean":
             if isinstance(score, bool) or score in (0, 1):
-                value = bool(score)
+                truth = bool(score)
             elif score is None and label in self.labels:
-                value = label == self.labels[1]
+                truth = label == self.labels[1]
             else:
                 raise FeedbackError(f"feedback {self.name!r} is boolean: give True/False or {self.labels}")
-            return float(value), self.labels[value]
+            return float(truth), self.labels[truth]
         if self.kind == "categorical":
             if score is not None:
                 raise FeedbackError(f"feedback {self.name!r} is categorical: give a label, not a score")
@@ -164,7 +164,9 @@ def feedback_token(response_id: str | None = None, span_context: SpanContext | N
 
 def read_token(token: str) -> tuple[SpanContext | None, str | None]:
     """(span context, response id) carried by a :func:`feedback_token` string."""
-    if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX) or len(token) > _MAX_TOKEN_LENGTH:
+    if not isinstance(token, str):  # from an untyped caller, e.g. a web handler's JSON
+        raise FeedbackError("not an otel-llm feedback token")
+    if not token.startswith(TOKEN_PREFIX) or len(token) > _MAX_TOKEN_LENGTH:
         raise FeedbackError("not an otel-llm feedback token")
     body = token[len(TOKEN_PREFIX) :]
     try:

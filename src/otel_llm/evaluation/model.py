@@ -65,4 +65,5 @@ class Score:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Score:
-        return cls(**{key: data.get(key) for key in cls.__dataclass_fields__})
+        fields: dict[str, Any] = {key: data.get(key) for key in cls.__dataclass_fields__}  # JSON values
+        return cls(**fields)

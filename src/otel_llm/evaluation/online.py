@@ -28,7 +28,6 @@ from otel_llm.semconv.attributes import OtelLlmEvaluationSourceValues
 from otel_llm.telemetry.invocation import GenAITelemetry
 
 logger = logging.getLogger(__name__)
-_STOP = object()
 
 
 NOT_EVALUABLE = "not_evaluable"
@@ -90,7 +89,7 @@ class SamplingEvaluator(SpanProcessor):
         self.sample_rate = sample_rate
         self.stats = SamplerStats()
         self._random = random.Random(seed)
-        self._queue: queue.Queue[object] = queue.Queue(max_queue_size)
+        self._queue: queue.Queue[ReadableSpan | None] = queue.Queue(max_queue_size)  # None: stop
         self._stats_lock = threading.Lock()
         self._recorder = ScoreRecorder(OtelLlmEvaluationSourceValues.ONLINE, telemetry)
         self._worker = threading.Thread(target=self._work, name="otel-llm-online-eval", daemon=True)
@@ -130,9 +129,9 @@ class SamplingEvaluator(SpanProcessor):
         while True:
             item = self._queue.get()
             try:
-                if item is _STOP:
+                if item is None:
                     return
-                evaluate_span(SpanView.from_readable(item), self.evaluators, self._recorder)  # type: ignore[arg-type]
+                evaluate_span(SpanView.from_readable(item), self.evaluators, self._recorder)
                 self._count("evaluated")
             except Exception:
                 logger.exception("online evaluation of a span failed")
@@ -155,7 +154,7 @@ class SamplingEvaluator(SpanProcessor):
         if not self._worker.is_alive():
             return
         try:
-            self._queue.put(_STOP, timeout=5)
+            self._queue.put(None, timeout=5)
         except queue.Full:
             logger.warning("online evaluator queue still full at shutdown; leaving its worker behind")
             return

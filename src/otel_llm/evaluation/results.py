@@ -83,7 +83,7 @@ class ExampleResult:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ExampleResult:
-        fields = {key: data.get(key) for key in cls.__dataclass_fields__}
+        fields: dict[str, Any] = {key: data.get(key) for key in cls.__dataclass_fields__}  # JSON values
         fields["scores"] = [Score.from_dict(score) for score in data.get("scores", [])]
         fields["metadata"] = dict(fields["metadata"] or {})
         return cls(**fields)

@@ -23,7 +23,7 @@ from opentelemetry.context import Context
 from opentelemetry.trace import Status, StatusCode, format_span_id, format_trace_id
 
 from otel_llm.evaluation.datasets import Example
-from otel_llm.evaluation.evaluators.base import Assertion, Evaluator
+from otel_llm.evaluation.evaluators.base import Assertion, CallsTarget, Evaluator
 from otel_llm.evaluation.evaluators.judge import judge_usage
 from otel_llm.evaluation.hooks import install_span_hooks
 from otel_llm.evaluation.model import EvalCase, Score
@@ -164,8 +164,8 @@ class OfflineRunner:
 
     def _bind(self, evaluator: Evaluator) -> None:
         """Evaluators that call the target themselves (counterfactual checks) get the run's."""
-        if getattr(evaluator, "uses_target", False):
-            evaluator.target = self.target  # type: ignore[attr-defined]
+        if isinstance(evaluator, CallsTarget) and evaluator.uses_target:
+            evaluator.target = self.target
 
     def run_example(self, example: Example, attempt: int = 0) -> ExampleResult:
         clock = time.perf_counter()
@@ -175,7 +175,9 @@ class OfflineRunner:
             root_context = root.get_span_context()
             if root_context.is_valid:
                 self._hooks.watch(root_context.trace_id)
-            output, contexts, response_id = example.output, (), None
+            output = example.output
+            contexts: tuple[str, ...] = ()
+            response_id: str | None = None
             try:
                 if self.target is not None:
                     raw = self.target(example.input)

@@ -58,6 +58,8 @@ class SpanView:
     @classmethod
     def from_readable(cls, span: ReadableSpan) -> SpanView:
         context = span.get_span_context()
+        if context is None:  # the SDK's spans always have one; ReadableSpan's constructor allows None
+            raise ValueError(f"span {span.name!r} has no span context")
         return cls(
             name=span.name,
             trace_id=context.trace_id,

@@ -30,9 +30,10 @@ def plain(text: object, style: str = "") -> Text:
     return Text(_UNPRINTABLE.sub(_escape, str(text)), style=style)
 
 
-def plain_console(**options: object) -> Console:
-    """A console that reads no markup and highlights nothing, for output made of user text."""
-    return Console(markup=False, highlight=False, **options)  # type: ignore[arg-type]
+def plain_console(**options: Any) -> Console:
+    """A console that reads no markup and highlights nothing, for output made of user text. ``options``
+    are ``rich.console.Console``'s."""
+    return Console(markup=False, highlight=False, **options)
 
 
 def summary_table(run: EvaluationRun) -> Table:
@@ -166,13 +167,13 @@ def print_comparison(comparison: Comparison, console: Console) -> None:
         detail = Table(title=f"{heading} ({len(changes)})", title_style=style)
         for column in ("example", "evaluator", "before", "after", "explanation"):
             detail.add_column(column, overflow="fold")
-        for change in changes:
+        for example in changes:
             detail.add_row(
-                plain(change.example_id),
-                plain(change.evaluator),
-                share(change.before),
-                share(change.after),
-                plain(change.explanation or ""),
+                plain(example.example_id),
+                plain(example.evaluator),
+                share(example.before),
+                share(example.after),
+                plain(example.explanation or ""),
             )
         console.print(detail)
     if comparison.only_before or comparison.only_after:

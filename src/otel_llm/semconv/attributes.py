@@ -350,7 +350,7 @@ OTEL_LLM_GUARDRAIL_OUTCOME: Final[str] = "otel_llm.guardrail.outcome"
 """The action otel-llm took as the result of a guardrail check."""
 
 OTEL_LLM_PRICE_TABLE_VERSION: Final[str] = "otel_llm.price_table.version"
-"""Version (publication date) of the price table used to compute `otel_llm.usage.cost_usd`."""
+"""The price data used to compute `otel_llm.usage.cost_usd`, with its date."""
 
 OTEL_LLM_USAGE_COST_USD: Final[str] = "otel_llm.usage.cost_usd"
 """Estimated cost of the operation in US dollars."""

@@ -6,6 +6,11 @@ reasoning, per request), by date and by input-size tier. Its own calculation tak
 microseconds, too long for every call: for each model price and input-size tier, the per-token rates
 are read once from genai-prices (by asking it the price of unit usages) and a call's cost is then
 linear in its token counts, as genai-prices computes it within a tier.
+
+A cost's ``otel_llm.price_table.version`` names the data: ``genai-prices 0.2.3 (2026-12-01)``, the
+package version and the date of the newest price in its bundled data that applies at the call (the
+data carries no snapshot date of its own; its newest price change in effect is when the prices used
+were last dated). An override file adds ``+`` and its own ``version``.
 """
 
 from __future__ import annotations
@@ -14,8 +19,11 @@ import json
 import logging
 import re
 import threading
+import time
+from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,6 +33,7 @@ from otel_llm.telemetry.models import normalise_model
 logger = logging.getLogger(__name__)
 
 _PER_TOKEN = 1e-6  # prices are per million tokens
+_EPOCH = date(1970, 1, 1).toordinal()
 # Suffixes that date or version a model, removed one at a time for override names: -2024-07-18,
 # -20241022, @20240620, Bedrock's -v1:0, :latest, -latest, -preview.
 _VERSION_SUFFIX = re.compile(
@@ -88,6 +97,28 @@ class ModelPrice:
 # -- genai-prices -----------------------------------------------------------------------------------
 
 
+def price_dates(providers: Iterable[Any]) -> tuple[date, ...]:
+    """Every date from which one of genai-prices' prices applies (its ``StartDateConstraint``s of
+    conditional prices and price variants), sorted, without repeats."""
+    from genai_prices.types import StartDateConstraint
+
+    found = set()
+    for provider in providers:
+        for model in provider.models:
+            conditional = model.prices if isinstance(model.prices, list) else []
+            for condition in (*conditional, *(model.price_variants or ())):
+                if isinstance(condition.constraint, StartDateConstraint):
+                    found.add(condition.constraint.start_date)
+    return tuple(sorted(found))
+
+
+def price_stamp(package: str, dates: tuple[date, ...], today: date) -> tuple[str, date | None]:
+    """(the stamp on ``today``: the package and its newest price date in effect, the next price date)."""
+    index = bisect_right(dates, today)
+    following = dates[index] if index < len(dates) else None
+    return (f"{package} ({dates[index - 1].isoformat()})" if index else package), following
+
+
 class _Catalog:
     """genai-prices' bundled snapshot, loaded once per process (a few hundred ms of imports) by
     ``instrument()``, or by the first priced call when instrumenting did not load it.
@@ -101,7 +132,10 @@ class _Catalog:
         self._lock = threading.Lock()
         self._loaded = False
         self.snapshot: Any = None
-        self.version = "genai-prices"
+        self.package = "genai-prices"
+        self.dates: tuple[date, ...] = ()
+        self._stamp = self.package
+        self._stamp_until = 0.0  # time.time() at which the stamp is computed again (the next price date)
 
     def start(self) -> None:
         """Load the snapshot now (``instrument()`` calls this, so calls do not wait for it)."""
@@ -116,9 +150,24 @@ class _Catalog:
 
             # our own snapshot of the bundled data: an app's UpdatePrices never reaches these prices
             self.snapshot = DataSnapshot(providers=data.providers, from_auto_update=False)
-            self.version = f"genai-prices {version('genai-prices')}"
+            self.package = f"genai-prices {version('genai-prices')}"
+            self.dates = price_dates(data.providers)
+            self._stamp_until = 0.0
         except Exception:
             logger.exception("otel-llm cannot load genai-prices; costs come from the override file only")
+
+    @property
+    def version(self) -> str:
+        """The bundled data's stamp now: ``genai-prices <version> (<newest price date in effect>)``, or
+        ``genai-prices`` when it could not be loaded. Computed again when the next price date starts
+        (genai-prices dates prices by the UTC day of the request)."""
+        if time.time() >= self._stamp_until:
+            stamp, following = price_stamp(self.package, self.dates, datetime.now(UTC).date())
+            self._stamp = stamp
+            # seconds since the epoch at that day's UTC midnight
+            until = float("inf") if following is None else (following.toordinal() - _EPOCH) * 86400.0
+            self._stamp_until = until
+        return self._stamp
 
     def get(self) -> Any:
         if not self._loaded:
@@ -214,7 +263,8 @@ class PriceTable:
 
     @property
     def version(self) -> str:
-        """The price data of a cost: the genai-prices snapshot, plus the override file's version."""
+        """The price data of a cost: genai-prices' version and newest price date in effect, plus the
+        override file's version."""
         bundled = CATALOG.version
         return bundled if self._override_version is None else f"{bundled}+{self._override_version}"
 

@@ -110,8 +110,11 @@ class _StreamEnd:
 
     def _self_filter(self, chunk: Any) -> None:
         """Guardrails on streamed output: redact the chunk's text in place, or raise to block."""
+        guard = self._self_log.guard  # set: the proxy filters only when it was given a guard
+        if guard is None:
+            return
         try:
-            self._self_log.guard.filter(chunk)  # type: ignore[union-attr]
+            guard.filter(chunk)
         except BaseException as error:
             self._self_end(error)
             raise

@@ -241,7 +241,7 @@ class ConformanceChecker:
                         found += self.check_metric(metric.name, metric.unit, metric.data)
         return found
 
-    def check_metric(self, name: str, unit: str, data: Any) -> list[Violation]:
+    def check_metric(self, name: str, unit: str | None, data: Any) -> list[Violation]:
         at = _Subject("metric", name)
         spec = self.registry.metrics.get(name)
         if spec is None:

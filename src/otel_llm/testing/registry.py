@@ -124,13 +124,14 @@ class Registry:
             self._validators[filename] = Draft202012Validator(schema)
         return self._validators[filename]
 
-    def span_types(self, attributes: Mapping[str, Any]) -> tuple[str | None, list[str]]:
-        """The span types a span with these attributes may be: (what selected them, candidates)."""
+    def span_types(self, attributes: Mapping[str, Any]) -> tuple[object, list[str]]:
+        """The span types a span with these attributes may be: (what selected them: an attribute key or
+        the operation name as recorded, of any type; candidates)."""
         for key, types in self.attribute_span_types.items():
             if key in attributes:
                 return key, types
         operation = attributes.get("gen_ai.operation.name")
-        return operation, self.operation_span_types.get(operation, [])
+        return operation, self.operation_span_types.get(operation, []) if isinstance(operation, str) else []
 
     def name_values(self, attributes: Mapping[str, Any]) -> dict[str, Any]:
         """The attributes plus the span-name placeholders that stand for one of several attributes."""

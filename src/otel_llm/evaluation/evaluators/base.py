@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
 from otel_llm.evaluation.model import FAIL, PASS, EvalCase, MissingFieldError, Score
 
@@ -35,6 +37,15 @@ class Evaluator(ABC):
         if value is None:
             value = 1.0 if passed else 0.0
         return Score(self.name, value, PASS if passed else FAIL, explanation, passed)
+
+
+@runtime_checkable
+class CallsTarget(Protocol):
+    """An evaluator that calls the run's target itself (counterfactual checks): with ``uses_target``
+    true, the runner sets ``target``."""
+
+    uses_target: bool
+    target: Callable[[str], Any] | None
 
 
 class GradedEvaluator(Evaluator):

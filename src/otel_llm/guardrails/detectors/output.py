@@ -26,11 +26,14 @@ class JsonSchemaDetector(Detector):
     locates_spans = False
 
     def __init__(self, schema: dict[str, Any] | None = None, schema_file: str | None = None):
-        if (schema is None) == (schema_file is None):
+        if schema is not None and schema_file is None:
+            resolved = schema
+        elif schema is None and schema_file is not None:
+            resolved = json.loads(Path(schema_file).read_text())
+        else:
             raise ValueError("json_schema needs exactly one of schema or schema_file")
         from jsonschema import Draft202012Validator  # imported here: it takes ~0.3 s and few policies use it
 
-        resolved = schema if schema is not None else json.loads(Path(schema_file).read_text())  # type: ignore[arg-type]
         Draft202012Validator.check_schema(resolved)
         self._validator = Draft202012Validator(resolved)
 

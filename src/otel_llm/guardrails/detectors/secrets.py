@@ -142,7 +142,8 @@ def run_anchored_matches(
             yield m
             position = max(m.end(), start + 1)
         else:
-            position = max(run.match(text, start).end(), start + 1)  # type: ignore[union-attr]
+            skipped = run.match(text, start)  # matches wherever ``starts`` does, by the contract above
+            position = max(skipped.end(), start + 1) if skipped is not None else start + 1
 
 
 def pem_blocks(regex: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:

@@ -53,8 +53,8 @@ class TermMatcher:
         haystack, pattern = text, self._pattern
         if not self.case_sensitive:
             haystack = text.lower()
-            if len(haystack) != len(text):
-                haystack, pattern = text, self._ignore_case  # type: ignore[assignment]
+            if len(haystack) != len(text) and self._ignore_case is not None:  # set when case is ignored
+                haystack, pattern = text, self._ignore_case
         if self._keys is not None and pattern is self._pattern and not any(k in haystack for k in self._keys):
             return
         found = pattern.finditer(haystack)

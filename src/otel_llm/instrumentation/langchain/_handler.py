@@ -28,9 +28,10 @@ Every callback catches its own errors: a broken payload is logged, never raised 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import wraps
 from time import perf_counter, time_ns
-from typing import Any
+from typing import Any, ParamSpec
 from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
@@ -44,6 +45,7 @@ from otel_llm.telemetry.invocation import GenAITelemetry, Invocation
 from otel_llm.telemetry.operations import Operation, OperationKind, activate, deactivate, start_operation
 
 logger = logging.getLogger(__name__)
+_P = ParamSpec("_P")
 
 AGENT_METADATA_KEY = "otel_llm_agent"
 """Run metadata naming an agent: graphs with it are ``invoke_agent`` spans (set on prebuilt agents)."""
@@ -70,13 +72,13 @@ class _Run:
         self.actions: list[tuple[str | None, str]] = []  # an AgentExecutor's (tool, call id) not yet run
 
 
-def _safe(method):
+def _safe(method: Callable[_P, None]) -> Callable[_P, None]:
     """Callbacks never raise: LangChain would only log it, but the app must not even see a warning."""
 
     @wraps(method)
-    def safe(self, *args, **kwargs):
+    def safe(*args: _P.args, **kwargs: _P.kwargs) -> None:
         try:
-            method(self, *args, **kwargs)
+            method(*args, **kwargs)
         except Exception:
             logger.exception("otel-llm: LangChain callback %s failed", method.__name__)
 
@@ -409,7 +411,7 @@ class OtelLLMCallbackHandler(BaseCallbackHandler):
         )
 
     @_safe
-    def on_llm_new_token(self, token: str, *, run_id: UUID, **kwargs: Any) -> None:
+    def on_llm_new_token(self, token: object, *, run_id: UUID, **kwargs: Any) -> None:  # str or parts
         run = self._runs.get(run_id)
         if run is not None and run.invocation is not None:
             invocation = run.invocation

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import weakref
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from time import perf_counter
@@ -74,14 +75,18 @@ _sessions: weakref.WeakKeyDictionary[Any, Session] = weakref.WeakKeyDictionary()
 """Dispatcher -> the session it serves."""
 
 
-def stdio_process_wrapper(wrapped, instance, args, kwargs):
+def stdio_process_wrapper(
+    wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]
+) -> Any:
     """Around ``mcp.client.stdio._create_platform_compatible_process``: the session runs over a pipe."""
     with contextlib.suppress(Exception):
         _pending_transport.set(Transport(A.NetworkTransportValues.PIPE))
     return wrapped(*args, **kwargs)
 
 
-def http_transport_wrapper(wrapped, instance, args, kwargs):
+def http_transport_wrapper(
+    wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]
+) -> Any:
     """Around ``StreamableHTTPTransport.__init__``: the session runs over TCP to the URL's host."""
     wrapped(*args, **kwargs)
     try:
@@ -91,7 +96,9 @@ def http_transport_wrapper(wrapped, instance, args, kwargs):
         logger.exception("otel-llm could not read the MCP streamable-HTTP transport")
 
 
-def session_init_wrapper(wrapped, instance, args, kwargs):
+def session_init_wrapper(
+    wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]
+) -> Any:
     wrapped(*args, **kwargs)
     try:
         transport = _pending_transport.get()
@@ -111,14 +118,14 @@ def _session_of(instance: Any) -> Session | None:
 def session_wrappers(instruments: C.MCPInstruments):
     """``ClientSession.__aenter__``/``__aexit__`` wrappers: ``mcp.client.session.duration``."""
 
-    async def enter(wrapped, instance, args, kwargs):
+    async def enter(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
         result = await wrapped(*args, **kwargs)
         session = _session_of(instance)
         if session is not None:
             session.started = perf_counter()
         return result
 
-    async def exit_(wrapped, instance, args, kwargs):
+    async def exit_(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
         session = _session_of(instance)
         try:
             return await wrapped(*args, **kwargs)
@@ -144,7 +151,7 @@ def outbound_wrapper(telemetry: GenAITelemetry, instruments: C.MCPInstruments, *
     notification's, which the SDK does not inject, goes into a copy of its ``params._meta`` here.
     """
 
-    async def wrapper(wrapped, instance, args, kwargs):
+    async def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
         started = _start(telemetry, instance, args, kwargs)
         if started is None:
             return await wrapped(*args, **kwargs)
@@ -204,7 +211,7 @@ def _start(telemetry: GenAITelemetry, dispatcher: Any, args: tuple, kwargs: dict
         return None
 
 
-def adopt_sdk_span(wrapped, instance, args, kwargs):
+def adopt_sdk_span(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
     """Around the dispatcher's ``otel_span``: inside our request span, hand back ours (with the
     request id the dispatcher assigned) instead of opening a duplicate; elsewhere, the SDK's own."""
     span = _current_span.get()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from time import perf_counter
 from typing import Any
 
@@ -74,7 +74,7 @@ def _connection_attributes(ctx: Any) -> dict[str, Any]:
 def middleware_wrapper(telemetry: GenAITelemetry, instruments: C.MCPInstruments):
     """Replaces ``OpenTelemetryMiddleware.__call__(ctx, call_next)``."""
 
-    async def wrapper(wrapped, instance, args, kwargs):
+    async def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
         started = _start(telemetry, args[0]) if len(args) == 2 and is_instrumentation_enabled() else None
         if started is None:  # the SDK's own middleware, as if uninstrumented
             return await wrapped(*args, **kwargs)
@@ -120,7 +120,7 @@ def connection_wrapper(instruments: C.MCPInstruments):
     (not for the single-request connections of stateless protocol versions)."""
     stateless = _stateless_versions()
 
-    def wrapper(wrapped, instance, args, kwargs):
+    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
         wrapped(*args, **kwargs)
         try:
             if instance.protocol_version in stateless:
