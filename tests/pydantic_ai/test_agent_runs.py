@@ -4,7 +4,6 @@ our OpenAI CLIENT spans, or Pydantic AI's own instrumentation with ours standing
 from __future__ import annotations
 
 import asyncio
-from importlib.metadata import version
 
 import pytest
 from pydantic_ai.exceptions import ModelHTTPError
@@ -25,6 +24,7 @@ from tests.agent_trees import (
     tool_loop_tree,
     tree,
 )
+from tests.bundled_prices import bundled_stamp
 from tests.scripted_llm import ANSWER, MODEL, PROMPT, RESOLVED_MODEL, TOOL_LOOP, ScriptedLLM, Turn, call, say
 from tests.semconv_modes import ALL_SEMCONV_MODES, assert_model_call_metrics
 
@@ -237,7 +237,7 @@ def test_without_the_sdks_instrumentor_the_capability_records_the_model_calls(ot
             A.GEN_AI_RESPONSE_FINISH_REASONS: (finish,),
             A.GEN_AI_USAGE_INPUT_TOKENS: input_tokens,
             A.GEN_AI_USAGE_OUTPUT_TOKENS: output_tokens,
-            A.OTEL_LLM_PRICE_TABLE_VERSION: f"genai-prices {version('genai-prices')}",
+            A.OTEL_LLM_PRICE_TABLE_VERSION: bundled_stamp(),
         }
         assert span.parent.span_id == named(spans, "invoke_agent weather")[0].context.span_id
     points = otel.metric_points()  # default mode; no time to first chunk (no hook sees the first chunk)
