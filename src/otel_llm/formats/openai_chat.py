@@ -79,10 +79,6 @@ def _media_part(part: Any) -> dict[str, Any]:
     return {"type": "uri", "modality": "image", "uri": url}
 
 
-def _content_parts(value: Any) -> list[dict[str, Any]]:
-    return CONTENT.parts(value, _media_part)
-
-
 def _tool_call_parts(tool_calls: Any) -> list[dict[str, Any]]:
     parts = []
     for call in tool_calls or ():
@@ -95,14 +91,18 @@ def _tool_call_parts(tool_calls: Any) -> list[dict[str, Any]]:
     return parts
 
 
-def input_messages(messages: Any) -> list[dict[str, Any]]:
+def input_messages(messages: Any, described: Content | None = None) -> list[dict[str, Any]]:
+    """Content capture of chat messages; ``described`` says where their texts are (OpenAI's by default)."""
+    described = described or CONTENT
     result = []
     for message in messages:
         role = get(message, "role")
         if role == "tool":
             parts = [content.tool_response_part(get(message, "tool_call_id"), get(message, "content"))]
         else:
-            parts = _content_parts(get(message, "content")) + _tool_call_parts(get(message, "tool_calls"))
+            parts = described.parts(get(message, "content"), _media_part) + _tool_call_parts(
+                get(message, "tool_calls")
+            )
         entry: dict[str, Any] = {"role": role, "parts": parts}
         name = get(message, "name")
         if name:
@@ -181,7 +181,8 @@ def on_response(invocation: Invocation, response: Any, read_meta: ReadMeta = rea
         invocation.output_messages = [
             {
                 "role": get(choice.message, "role") or "assistant",
-                "parts": _content_parts(ANSWERS.value(choice)) + _tool_call_parts(choice.message.tool_calls),
+                "parts": CONTENT.parts(ANSWERS.value(choice), _media_part)
+                + _tool_call_parts(choice.message.tool_calls),
                 "finish_reason": choice.finish_reason or "",
             }
             for choice in choices

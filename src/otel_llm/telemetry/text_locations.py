@@ -18,14 +18,15 @@ callback of :meth:`Content.parts`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from otel_llm.telemetry import content
 from otel_llm.telemetry.fields import get
 from otel_llm.telemetry.guarding import TextMapping
-from otel_llm.telemetry.texts import replace_texts, set_field, with_fields
+from otel_llm.telemetry.texts import json_strings, replace_texts, set_field, with_fields, with_json_strings
 
 Part = dict[str, Any]
 Copy = Callable[..., Any]
@@ -36,34 +37,72 @@ def _opaque(part: Any) -> Part:
     return {"type": str(get(part, "type"))}
 
 
+Path = tuple[str, ...]
+"""Fields, outermost first, from a part to a value inside it (``("toolResult", "content")``)."""
+
+
+def _at(item: Any, path: Path) -> Any:
+    for name in path:
+        item = get(item, name)
+    return item
+
+
+def _with_at(copy: Copy, item: Any, path: Path, value: Any) -> Any:
+    """A copy of ``item`` with the value at ``path`` replaced (the items on the way copied too)."""
+    inner = value if len(path) == 1 else _with_at(copy, get(item, path[0]), path[1:], value)
+    return copy(item, **{path[0]: inner})
+
+
 @dataclass(frozen=True, slots=True)
 class Content:
-    """A content value: a string, or a list of parts whose ``kind`` field says where the text is."""
+    """A content value: a string, or a list of parts whose ``kind`` field (``None``: the part's one key,
+    as in Bedrock's ``{"text": ...}`` blocks) says where the text is."""
 
     text_fields: Mapping[str, str]
     """A text part's kind -> the field holding its text (content capture records these as text)."""
     checked: frozenset[str]
     """The kinds whose texts guardrails check (a subset of ``text_fields``)."""
-    nested: Mapping[str, str] = field(default_factory=dict)
-    """A kind -> the field holding nested content of this description, checked too (tool results)."""
-    kind: str = "type"
+    nested: Mapping[str, Path] = dataclasses.field(default_factory=dict)
+    """A kind -> where nested content of this description is, checked too (tool results)."""
+    json: Mapping[str, Path] = dataclasses.field(default_factory=dict)
+    """A kind -> where a JSON value is, whose string leaves are checked (tool results' documents)."""
+    kind: str | None = "type"
+    skip: str | None = None
+    """With no ``kind`` field: a part with this field set has no checked text (Gemini's thoughts)."""
     copy: Copy = with_fields
+
+    def kind_of(self, part: Any) -> Any:
+        """The part's kind; with no ``kind`` field, the first known kind whose field is set (a text
+        kind's to a string), ``None`` for a ``skip`` part (a thought)."""
+        if self.kind is not None:
+            return get(part, self.kind)
+        if self.skip is not None and get(part, self.skip):
+            return None
+        for key in self.text_fields:
+            if isinstance(get(part, key), str):
+                return key
+        return next(
+            (key for kinds in (self.nested, self.json) for key in kinds if get(part, key) is not None), None
+        )
 
     def text(self, part: Any) -> str | None:
         """The text of a text part (``""`` when its field is missing), ``None`` for any other part."""
-        name = self.text_fields.get(get(part, self.kind))
+        name = self.text_fields.get(self.kind_of(part))
         return None if name is None else get(part, name, "")
 
-    def parts(self, value: Any, other: Callable[[Any], Part] = _opaque) -> list[Part]:
-        """Content capture: the message parts of ``value``; a part with no text is ``other(part)``."""
+    def parts(self, value: Any, other: Callable[[Any], Part | None] = _opaque) -> list[Part]:
+        """Content capture: the message parts of ``value``; a part with no text is ``other(part)``
+        (left out if that is ``None``)."""
         if value is None:
             return []
         if isinstance(value, str):
             return [content.text_part(value)]
         result = []
         for part in value:
-            text = self.text(part)
-            result.append(other(part) if text is None else content.text_part(text))
+            text = part if isinstance(part, str) else self.text(part)
+            entry = other(part) if text is None else content.text_part(text)
+            if entry is not None:
+                result.append(entry)
         return result
 
     def texts(self, value: Any) -> list[str]:
@@ -72,11 +111,16 @@ class Content:
             return [value]
         result: list[str] = []
         for part in value or ():
-            kind = get(part, self.kind)
+            if isinstance(part, str):  # a string part is its text
+                result.append(part)
+                continue
+            kind = self.kind_of(part)
             if kind in self.checked:
                 result.append(get(part, self.text_fields[kind]))
             elif kind in self.nested:
-                result.extend(self.texts(get(part, self.nested[kind])))
+                result.extend(self.texts(_at(part, self.nested[kind])))
+            elif kind in self.json:
+                result.extend(json_strings(_at(part, self.json[kind])))
         return result
 
     def with_texts(self, value: Any, texts: Iterator[str]) -> Any:
@@ -85,51 +129,81 @@ class Content:
             return next(texts)
         result = []
         for part in value:
-            kind = get(part, self.kind)
+            if isinstance(part, str):
+                result.append(next(texts))
+                continue
+            kind = self.kind_of(part)
             if kind in self.checked:
                 part = self.copy(part, **{self.text_fields[kind]: next(texts)})
-            elif kind in self.nested and get(part, self.nested[kind]) is not None:
-                name = self.nested[kind]
-                part = self.copy(part, **{name: self.with_texts(get(part, name), texts)})
+            elif kind in self.nested:
+                inner = _at(part, self.nested[kind])
+                if inner is not None:
+                    part = _with_at(self.copy, part, self.nested[kind], self.with_texts(inner, texts))
+            elif kind in self.json:
+                inner = with_json_strings(_at(part, self.json[kind]), texts)
+                part = _with_at(self.copy, part, self.json[kind], inner)
             result.append(part)
         return result
 
 
 @dataclass(frozen=True, slots=True)
 class Messages:
-    """Where a request keeps its messages; guardrails check the content of ``checked_roles``."""
+    """Where a request keeps its messages (a string is the user's one message); guardrails check the
+    content of ``checked_roles``, and of the other item kinds in ``items`` (kind -> content field)."""
 
     content: Content
     checked_roles: frozenset[str]
     key: str = "messages"
     role: str = "role"
     field: str = "content"
+    items: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """Item kinds (their ``type``) that are no message -> the field of their checked content."""
     copy: Copy = with_fields
 
+    def _field(self, item: Any) -> str | None:
+        """The field of an item whose texts are checked, if any."""
+        if self.items:
+            kind = get(item, "type") or "message"
+            if kind != "message":
+                return self.items.get(kind)
+        return self.field if get(item, self.role) in self.checked_roles else None
+
     def message_texts(self, message: Any) -> list[str]:
-        if get(message, self.role) not in self.checked_roles:
-            return []
-        return self.content.texts(get(message, self.field))
+        name = self._field(message)
+        return self.content.texts(get(message, name)) if name else []
 
     def _with_message_texts(self, message: Any, texts: Iterator[str]) -> Any:
-        return self.copy(message, **{self.field: self.content.with_texts(get(message, self.field), texts)})
+        name = self._field(message) or self.field  # only items with texts are written
+        return self.copy(message, **{name: self.content.with_texts(get(message, name), texts)})
 
     def texts(self, kwargs: dict[str, Any]) -> list[str]:
-        return [text for message in kwargs.get(self.key) or () for text in self.message_texts(message)]
+        messages = kwargs.get(self.key)
+        if isinstance(messages, str):
+            return [messages]
+        return [text for message in messages or () for text in self.message_texts(message)]
 
     def with_texts(self, kwargs: dict[str, Any], texts: list[str]) -> dict[str, Any]:
-        messages = replace_texts(kwargs[self.key], self.message_texts, self._with_message_texts, texts)
-        return {**kwargs, self.key: messages}
+        messages = kwargs[self.key]
+        if isinstance(messages, str):
+            return {**kwargs, self.key: texts[0]}
+        written = replace_texts(messages, self.message_texts, self._with_message_texts, texts)
+        return {**kwargs, self.key: written}
 
 
 @dataclass(frozen=True, slots=True)
 class Fields:
-    """A request whose checked texts are top-level string fields (a prompt), those given and not empty."""
+    """A request whose checked texts are top-level string fields (a prompt): those given (and, with
+    ``skip_empty``, not empty)."""
 
     names: tuple[str, ...]
+    skip_empty: bool = True
 
     def _given(self, kwargs: dict[str, Any]) -> list[str]:
-        return [name for name in self.names if isinstance(kwargs.get(name), str) and kwargs[name]]
+        return [
+            name
+            for name in self.names
+            if isinstance(kwargs.get(name), str) and (kwargs[name] or not self.skip_empty)
+        ]
 
     def texts(self, kwargs: dict[str, Any]) -> list[str]:
         return [kwargs[name] for name in self._given(kwargs)]
@@ -138,23 +212,25 @@ class Fields:
         return {**kwargs, **dict(zip(self._given(kwargs), texts))}
 
 
-def _no_text(holder: Any, name: str) -> Any:
-    raise AttributeError(f"{type(holder).__name__} has no {name}")
+def _no_text(text: str) -> Any:
+    raise AttributeError("the chunk's choice has no delta to write its text into")
 
 
 @dataclass(frozen=True, slots=True)
 class Answers:
-    """Where a response and a chunk keep the answer: ``choices`` (``None``: the response is its one
-    choice, channel 0), each choice's ``message`` (``delta`` in a chunk; ``None``: the choice itself),
-    whose ``field`` is the text, or a list of parts (``parts``: the first text part takes a written
-    text, the others are emptied). ``end`` is set on a channel's last chunk; ``event`` is the field of
-    a stream event that holds the chunk, if the stream wraps its chunks."""
+    """Where a response and a stream chunk keep the answer: ``choices`` (``chunk_choices`` in a chunk;
+    ``None``: the response, or chunk, is its one choice, channel 0), each choice's ``message`` (``delta``
+    in a chunk; ``None``: the choice itself), whose ``field`` is the text, or a list of parts (``parts``:
+    the first text part takes a written text, the others are emptied). A choice's channel is its
+    ``index`` (``None``: its position); ``end`` is set (not ``None`` nor ``False``) on a channel's last
+    chunk. ``event`` is the field of a stream event that holds the chunk, if the stream wraps chunks."""
 
     field: str = "content"
     choices: str | None = "choices"
+    chunk_choices: str | None = "choices"
     message: str | None = "message"
     delta: str | None = "delta"
-    index: str = "index"
+    index: str | None = "index"
     end: str = "finish_reason"
     event: str | None = None
     parts: Content | None = None
@@ -163,8 +239,8 @@ class Answers:
     fill_empty: bool = False
     """Whether a checked text is written into an answer whose content is ``None`` (else it is kept)."""
 
-    def _choices(self, response: Any) -> Any:
-        return (get(response, self.choices) or ()) if self.choices else (response,)
+    def _listed(self, response: Any, key: str | None) -> Any:
+        return (get(response, key) or ()) if key else (response,)
 
     def _holder(self, choice: Any, name: str | None) -> Any:
         return get(choice, name) if name else choice
@@ -177,47 +253,50 @@ class Answers:
         """The answer text of a content value: its string, or its text parts joined; ``""`` if none."""
         if isinstance(value, list) and self.parts is not None:
             checked = self.parts.checked
-            return "".join(self.parts.text(part) or "" for part in value if get(part, "type") in checked)
+            kind_of = self.parts.kind_of
+            return "".join(self.parts.text(part) or "" for part in value if kind_of(part) in checked)
         return value if isinstance(value, str) else ""
 
     def _write(self, holder: Any, text: str) -> None:
         value = get(holder, self.field)
         if isinstance(value, list) and self.parts is not None:
-            texts = [part for part in value if get(part, "type") in self.parts.checked]
+            parts = self.parts
+            texts = [part for part in value if parts.kind_of(part) in parts.checked]
             if texts:
-                set_field(texts[0], self.parts.text_fields[get(texts[0], "type")], text)
+                set_field(texts[0], parts.text_fields[parts.kind_of(texts[0])], text)
                 for part in texts[1:]:
-                    set_field(part, self.parts.text_fields[get(part, "type")], "")
+                    set_field(part, parts.text_fields[parts.kind_of(part)], "")
                 return
         set_field(holder, self.field, text)
 
     def output_texts(self, response: Any) -> list[str]:
-        return [self.text(self.value(choice)) for choice in self._choices(response)]
+        return [self.text(self.value(choice)) for choice in self._listed(response, self.choices)]
 
     def set_output_texts(self, response: Any, texts: list[str]) -> None:
-        for choice, text in zip(self._choices(response), texts):
+        for choice, text in zip(self._listed(response, self.choices), texts):
             holder = self._holder(choice, self.message)
             value = get(holder, self.field)
             if (value is not None or self.fill_empty) and text != self.text(value):
                 self._write(holder, text)
 
-    def chunk_choices(self, chunk: Any) -> Any:
-        return self._choices(get(chunk, self.event) if self.event else chunk)
+    def _chunk_channels(self, chunk: Any) -> list[tuple[int, Any]]:
+        choices = self._listed(get(chunk, self.event) if self.event else chunk, self.chunk_choices)
+        if self.index is None:
+            return list(enumerate(choices))
+        return [(get(choice, self.index), choice) for choice in choices]
 
     def chunk_texts(self, chunk: Any) -> list[tuple[int, str, bool]]:
-        if self.choices is None:
-            return [(0, self.text(self.value(chunk, True)), bool(get(chunk, self.end)))]
         return [
-            (get(choice, self.index), self.text(self.value(choice, True)), get(choice, self.end) is not None)
-            for choice in self.chunk_choices(chunk)
+            (channel, self.text(self.value(choice, True)), get(choice, self.end) not in (None, False))
+            for channel, choice in self._chunk_channels(chunk)
         ]
 
     def set_chunk_text(self, chunk: Any, channel: int, text: str) -> None:
-        for choice in self.chunk_choices(chunk):
-            if self.choices is None or get(choice, self.index) == channel:
+        for number, choice in self._chunk_channels(chunk):
+            if number == channel:
                 holder = self._holder(choice, self.delta)
                 if holder is None:  # a last chunk with only a finish reason: a new delta carries the tail
-                    set_field(choice, self.delta, self.new_holder(text))  # type: ignore[arg-type]
+                    set_field(choice, self.delta or self.field, self.new_holder(text))
                 else:
                     self._write(holder, text)
 
