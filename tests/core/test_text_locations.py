@@ -181,3 +181,64 @@ def test_checked_texts_are_captured_texts_and_written_back(
     written = texts.with_input_texts(kwargs, redacted)
     assert texts.input_texts(written) == redacted
     assert written is not kwargs and texts.input_texts(kwargs) == read  # the app's request is not changed
+
+
+ANSWER_CASES = [
+    pytest.param(
+        openai_chat.TEXTS,
+        {"choices": [{"index": 0, "message": {"content": "a"}}, {"index": 1, "message": {"content": None}}]},
+        ["a", ""],
+        {"choices": [{"index": 1, "delta": {"content": "b"}, "finish_reason": "stop"}]},
+        [(1, "b", True)],
+        id="openai_chat",
+    ),
+    pytest.param(
+        ollama.CHAT_TEXTS,
+        {"message": {"content": "a"}},
+        ["a"],
+        {"message": {"content": "b"}, "done": False},
+        [(0, "b", False)],
+        id="ollama_chat",
+    ),
+    pytest.param(
+        ollama.GENERATE_TEXTS,
+        {"response": "a"},
+        ["a"],
+        {"response": "b", "done": True},
+        [(0, "b", True)],
+        id="ollama_generate",
+    ),
+    pytest.param(
+        bedrock_invoke.TITAN_TEXTS,
+        {"results": [{"outputText": "a"}, {"outputText": "c"}]},
+        ["a", "c"],
+        {"outputText": "b", "completionReason": "FINISH"},
+        [(0, "b", True)],
+        id="bedrock_titan",
+    ),
+    pytest.param(
+        bedrock_invoke.MISTRAL_TEXTS,
+        {"outputs": [{"text": "a"}]},
+        ["a"],
+        {"outputs": [{"text": "b", "stop_reason": None}]},
+        [(0, "b", False)],
+        id="bedrock_mistral",
+    ),
+]
+
+
+@pytest.mark.parametrize(("texts", "response", "answers", "chunk", "channels"), ANSWER_CASES)
+def test_answers_are_read_and_written_where_they_are(
+    texts: Any,
+    response: dict[str, Any],
+    answers: list[str],
+    chunk: dict[str, Any],
+    channels: list[tuple[int, str, bool]],
+) -> None:
+    assert texts.output_texts(response) == answers
+    texts.set_output_texts(response, ["X", *answers[1:]])
+    assert texts.output_texts(response) == ["X", *answers[1:]]
+    assert texts.chunk_texts(chunk) == channels
+    channel = channels[0][0]
+    texts.set_chunk_text(chunk, channel, "Y")
+    assert texts.chunk_texts(chunk) == [(channel, "Y", channels[0][2])]

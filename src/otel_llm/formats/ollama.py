@@ -152,7 +152,9 @@ def on_embeddings_response(invocation: Invocation, response: Any) -> None:
 # per response, in ``message.content`` (chat) or ``response`` (generate); a stream's chunks carry its
 # pieces, the ``done`` one last.
 
-CHAT_ANSWERS = Answers(choices=None, delta="message", end="done", fill_empty=True)
-GENERATE_ANSWERS = Answers("response", choices=None, message=None, delta=None, end="done", fill_empty=True)
+CHAT_ANSWERS = Answers(choices=None, chunk_choices=None, delta="message", end="done", fill_empty=True)
+GENERATE_ANSWERS = Answers(
+    "response", choices=None, chunk_choices=None, message=None, delta=None, end="done", fill_empty=True
+)
 CHAT_TEXTS = text_mapping(MESSAGES, CHAT_ANSWERS)
 GENERATE_TEXTS = text_mapping(Fields(("prompt", "suffix")), GENERATE_ANSWERS)

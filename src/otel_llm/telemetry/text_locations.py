@@ -281,7 +281,7 @@ class Answers:
 
     def _chunk_channels(self, chunk: Any) -> list[tuple[int, Any]]:
         choices = self._listed(get(chunk, self.event) if self.event else chunk, self.chunk_choices)
-        if self.index is None:
+        if self.index is None or self.chunk_choices is None:  # by position (the one choice: 0)
             return list(enumerate(choices))
         return [(get(choice, self.index), choice) for choice in choices]
 
