@@ -2,9 +2,10 @@
 
 A format describes, once:
 
-- :class:`Content`: a content value, a string or a list of parts whose ``type`` names the field that
-  holds the part's text (``{"text": "text", "refusal": "refusal"}``), which of those kinds guardrails
-  check, and which kinds hold nested content (tool results);
+- :class:`Content`: a content value, a string or a list of parts whose kind (``type``, or the field a
+  part sets) names the field that holds the part's text (``{"text": "text", "refusal": "refusal"}``),
+  which of those kinds guardrails check, and which kinds hold nested content (tool results) or a JSON
+  value whose strings are checked (documents);
 - :class:`Messages`: where a request keeps its messages, their role and content fields, and the roles
   whose texts guardrails check (the user's turns and tool results, not the app's own instructions);
 - :class:`Fields`: or the request's top-level prompt fields;
