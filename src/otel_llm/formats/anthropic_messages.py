@@ -50,8 +50,10 @@ def _source_part(block: Any, modality: str) -> dict[str, Any]:
 def block_part(block: Any) -> dict[str, Any]:
     """One content block (text, image, tool use/result, thinking, ...) as a message part."""
     text = CONTENT.text(block)
-    if text is not None:
-        return content.text_part(text)
+    return content.text_part(text) if text is not None else _other_block(block)
+
+
+def _other_block(block: Any) -> dict[str, Any]:
     kind = get(block, "type")
     if kind == "tool_use":
         return content.tool_call_part(get(block, "id"), get(block, "name"), get(block, "input"))
@@ -67,7 +69,7 @@ def block_part(block: Any) -> dict[str, Any]:
 
 
 def parts(value: Any) -> list[dict[str, Any]]:
-    return CONTENT.parts(value, block_part)
+    return CONTENT.parts(value, _other_block)
 
 
 def input_content(body: dict[str, Any]) -> tuple[Any, Any, Any]:

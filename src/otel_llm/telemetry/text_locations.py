@@ -98,10 +98,14 @@ class Content:
             return []
         if isinstance(value, str):
             return [content.text_part(value)]
+        fields, kind = self.text_fields, self.kind
         result = []
         for part in value:
-            text = part if isinstance(part, str) else self.text(part)
-            entry = other(part) if text is None else content.text_part(text)
+            if isinstance(part, str):  # a string part is its text
+                result.append(content.text_part(part))
+                continue
+            name = fields.get(get(part, kind) if kind is not None else self.kind_of(part))
+            entry = other(part) if name is None else content.text_part(get(part, name, ""))
             if entry is not None:
                 result.append(entry)
         return result
@@ -111,17 +115,18 @@ class Content:
         if isinstance(value, str):
             return [value]
         result: list[str] = []
+        checked, nested, json = self.checked, self.nested, self.json
         for part in value or ():
             if isinstance(part, str):  # a string part is its text
                 result.append(part)
                 continue
-            kind = self.kind_of(part)
-            if kind in self.checked:
+            kind = get(part, self.kind) if self.kind is not None else self.kind_of(part)
+            if kind in checked:
                 result.append(get(part, self.text_fields[kind]))
-            elif kind in self.nested:
-                result.extend(self.texts(_at(part, self.nested[kind])))
-            elif kind in self.json:
-                result.extend(json_strings(_at(part, self.json[kind])))
+            elif kind in nested:
+                result.extend(self.texts(_at(part, nested[kind])))
+            elif kind in json:
+                result.extend(json_strings(_at(part, json[kind])))
         return result
 
     def with_texts(self, value: Any, texts: Iterator[str]) -> Any:
