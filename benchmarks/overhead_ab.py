@@ -6,7 +6,8 @@ Each pair runs one process per side, alternating (as ``guardrails_ab.py``), so t
 in the same phase. A process times ``chat.completions.create`` against a ``MockTransport`` in rounds:
 ``--calls`` bare calls, then as many instrumented ones (SDK providers, spans kept in memory), and keeps
 each round's median thread CPU time per call. It prints the medians over the rounds: bare, instrumented,
-and their difference, the overhead per call. Prints a Markdown table.
+and their difference, the overhead per call. Prints a Markdown table. ``--capture SPAN_ONLY`` (or
+another capture mode) times the calls with content capture on, so that the content mapping is timed too.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ BODY = {
 }
 
 
-def measure(rounds: int, calls: int) -> dict[str, float]:
+def measure(rounds: int, calls: int, capture: str) -> dict[str, float]:
     import openai._base_client as base_client
     from opentelemetry.sdk._logs import LoggerProvider
     from opentelemetry.sdk.metrics import MeterProvider
@@ -56,6 +57,7 @@ def measure(rounds: int, calls: int) -> dict[str, float]:
         "tracer_provider": tracer_provider,
         "meter_provider": MeterProvider(metric_readers=[InMemoryMetricReader()]),
         "logger_provider": LoggerProvider(),
+        "capture_mode": capture,
     }
     messages = [{"role": "user", "content": "Say hi"}]
 
@@ -79,9 +81,10 @@ def measure(rounds: int, calls: int) -> dict[str, float]:
     return {"bare": statistics.median(bare), "instrumented": statistics.median(instrumented)}
 
 
-def run_side(source: Path, rounds: int, calls: int) -> dict[str, float]:
+def run_side(source: Path, rounds: int, calls: int, capture: str) -> dict[str, float]:
     environment = {**os.environ, "PYTHONPATH": str(source)}
     command = [sys.executable, __file__, "--measure", "--rounds", str(rounds), "--calls", str(calls)]
+    command += ["--capture", capture]
     output = subprocess.run(command, check=True, capture_output=True, text=True, env=environment).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -92,10 +95,11 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--calls", type=int, default=100)
+    parser.add_argument("--capture", default="NO_CONTENT", help="the capture mode (default NO_CONTENT)")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.rounds, args.calls)))
+        print(json.dumps(measure(args.rounds, args.calls, args.capture)))
         return
     with tempfile.TemporaryDirectory() as folder:
         sides = {args.revision: export(args.revision, Path(folder)), "working tree": ROOT / "src"}
@@ -106,7 +110,7 @@ def main() -> None:
         overheads: dict[str, list[float]] = {name: [] for name in sides}
         for pair in range(1, args.pairs + 1):
             for name, source in sides.items():
-                result = run_side(source, args.rounds, args.calls)
+                result = run_side(source, args.rounds, args.calls, args.capture)
                 overhead = result["instrumented"] - result["bare"]
                 overheads[name].append(overhead)
                 bare, instrumented = result["bare"], result["instrumented"]

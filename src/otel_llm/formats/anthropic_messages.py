@@ -1,5 +1,5 @@
-"""The Anthropic Messages format: request body, response message and stream events (its guardrail
-texts: :mod:`otel_llm.formats.anthropic_messages_texts`).
+"""The Anthropic Messages format: request body, response message and stream events, and where their
+texts sit (content capture and guardrails).
 
 Shared by the ``anthropic`` SDK (its models) and Bedrock's Anthropic bodies (plain JSON dicts), so
 every reader goes through :func:`get`. It imports no SDK.
@@ -12,7 +12,10 @@ from typing import Any
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry import content
 from otel_llm.telemetry.fields import copy_given, get, given, request_parameters
+from otel_llm.telemetry.guarding import TextMapping
 from otel_llm.telemetry.invocation import Invocation
+from otel_llm.telemetry.text_locations import Content, Messages
+from otel_llm.telemetry.texts import Tail, TailText, set_field, with_fields
 
 _PARAMS = request_parameters("max_tokens", "temperature", "top_p", "top_k", "stop_sequences")
 _USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
@@ -46,9 +49,12 @@ def _source_part(block: Any, modality: str) -> dict[str, Any]:
 
 def block_part(block: Any) -> dict[str, Any]:
     """One content block (text, image, tool use/result, thinking, ...) as a message part."""
+    text = CONTENT.text(block)
+    return content.text_part(text) if text is not None else _other_block(block)
+
+
+def _other_block(block: Any) -> dict[str, Any]:
     kind = get(block, "type")
-    if kind == "text":
-        return content.text_part(get(block, "text", ""))
     if kind == "tool_use":
         return content.tool_call_part(get(block, "id"), get(block, "name"), get(block, "input"))
     if kind == "tool_result":
@@ -63,11 +69,7 @@ def block_part(block: Any) -> dict[str, Any]:
 
 
 def parts(value: Any) -> list[dict[str, Any]]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [content.text_part(value)]
-    return [block_part(block) for block in value]
+    return CONTENT.parts(value, _other_block)
 
 
 def input_content(body: dict[str, Any]) -> tuple[Any, Any, Any]:
@@ -189,3 +191,70 @@ def read_events(invocation: Invocation, events: list[Any]) -> None:
         invocation.output_messages = _output_message(
             [blocks[index].part() for index in sorted(blocks)], stop_reason
         )
+
+
+# -- where the texts sit: content capture and guardrails -------------------------------------------
+# Guardrails check the user's turns and tool results; ``system`` (the app's own instructions) and the
+# assistant's earlier turns are not checked. Out: the text blocks. Streamed text ends with a
+# ``content_block_stop`` event, which has no text: :func:`tails` inserts an empty ``text_delta`` of the
+# block before it, into which the held-back tail is released.
+
+CONTENT = Content({"text": "text"}, checked=frozenset({"text"}), nested={"tool_result": ("content",)})
+MESSAGES = Messages(CONTENT, frozenset({"user"}))
+
+
+def _text_blocks(message: Any) -> list[Any]:
+    if not isinstance(message, dict) and hasattr(message, "parse"):
+        return []  # a raw response wrapper: checked when the app parses it (``_raw_responses``)
+    return [block for block in get(message, "content") or () if get(block, "type") in CONTENT.checked]
+
+
+def output_texts(message: Any) -> list[str]:
+    return [CONTENT.text(block) or "" for block in _text_blocks(message)]
+
+
+def set_output_texts(message: Any, texts: list[str]) -> None:
+    for block, text in zip(_text_blocks(message), texts):
+        set_field(block, "text", text)
+
+
+def _text_delta(event: Any) -> Any:
+    if get(event, "type") == "content_block_delta":
+        delta = get(event, "delta")
+        if get(delta, "type") == "text_delta":
+            return delta
+    return None
+
+
+def chunk_texts(event: Any) -> list[tuple[int, str, bool]]:
+    """A text delta's block is its channel; the delta inserted by :func:`tails` is the block's last."""
+    delta = _text_delta(event)
+    if delta is None:
+        return []
+    text = get(delta, "text")
+    return [(get(event, "index"), text, isinstance(text, TailText))]
+
+
+def set_chunk_text(event: Any, channel: int, text: str) -> None:
+    set_field(get(event, "delta"), "text", text)
+
+
+def tails() -> Tail:
+    """Before each ``content_block_stop`` of a text block: a copy of its last delta with no text."""
+    last_deltas: dict[int, Any] = {}
+
+    def tail(event: Any) -> Any:
+        if _text_delta(event) is not None:
+            last_deltas[get(event, "index")] = event
+        elif get(event, "type") == "content_block_stop":
+            last = last_deltas.pop(get(event, "index"), None)
+            if last is not None:
+                return with_fields(last, delta=with_fields(get(last, "delta"), text=TailText()))
+        return None
+
+    return tail
+
+
+TEXTS = TextMapping(
+    MESSAGES.texts, MESSAGES.with_texts, output_texts, set_output_texts, chunk_texts, set_chunk_text, tails
+)

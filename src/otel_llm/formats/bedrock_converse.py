@@ -7,14 +7,14 @@ their own inference-config names and usage keys; both are read here.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from typing import Any
 
 from otel_llm.telemetry import content
 from otel_llm.telemetry.fields import Parameters, copy_given, request_parameters
 from otel_llm.telemetry.guarding import TextMapping
 from otel_llm.telemetry.invocation import Invocation
-from otel_llm.telemetry.texts import Tail, TailText, json_strings, replace_texts, with_json_strings
+from otel_llm.telemetry.text_locations import Content, Messages
+from otel_llm.telemetry.texts import Tail, TailText
 
 CONVERSE_PARAMS = request_parameters(
     "temperature", maxTokens="max_tokens", topP="top_p", stopSequences="stop_sequences"
@@ -39,8 +39,7 @@ def _image_part(image: dict[str, Any]) -> dict[str, Any]:
 
 
 def block_part(block: dict[str, Any]) -> dict[str, Any] | None:
-    if "text" in block:
-        return content.text_part(block["text"])
+    """A block with no text (tool use and result, reasoning, image) as a message part."""
     if "toolUse" in block:
         use = block["toolUse"]
         return content.tool_call_part(use.get("toolUseId"), use.get("name"), use.get("input"))
@@ -60,7 +59,7 @@ def block_part(block: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def parts(blocks: Any) -> list[dict[str, Any]]:
-    return [part for part in map(block_part, blocks or ()) if part is not None]
+    return CONTENT.parts(blocks or (), block_part)
 
 
 def input_content(body: dict[str, Any]) -> tuple[Any, Any, Any]:
@@ -155,55 +154,24 @@ def read_events(invocation: Invocation, events: list[dict[str, Any]]) -> None:
         _output(invocation, [_delta_part(starts.get(i, {}), texts.get(i, [])) for i in indexes], stop_reason)
 
 
-# -- texts, for guardrails ----------------------------------------------------------------------
+# -- where the texts sit: content capture and guardrails -------------------------------------------
 # The user's turns (text, and tool results' text and JSON strings) in; the assistant's text blocks
 # out. ``system`` (the app's own) and the assistant's earlier turns are not checked. A streamed text
 # block ends with a ``contentBlockStop`` event, which has no text: ``tails`` inserts an empty delta.
 
-
-def _block_texts(block: dict[str, Any]) -> list[str]:
-    if "text" in block:
-        return [block["text"]]
-    if "json" in block:
-        return json_strings(block["json"])
-    if "toolResult" in block:
-        return [text for item in block["toolResult"].get("content") or () for text in _block_texts(item)]
-    return []
-
-
-def _with_block_texts(block: dict[str, Any], texts: Iterator[str]) -> dict[str, Any]:
-    if "text" in block:
-        return {**block, "text": next(texts)}
-    if "json" in block:
-        return {**block, "json": with_json_strings(block["json"], texts)}
-    if "toolResult" in block:
-        result = block["toolResult"]
-        items = [_with_block_texts(item, texts) for item in result.get("content") or ()]
-        return {**block, "toolResult": {**result, "content": items}}
-    return block
-
-
-def _message_texts(message: dict[str, Any]) -> list[str]:
-    if message.get("role") != "user":
-        return []
-    return [text for block in message.get("content") or () for text in _block_texts(block)]
-
-
-def _with_message_texts(message: dict[str, Any], texts: Iterator[str]) -> dict[str, Any]:
-    return {**message, "content": [_with_block_texts(block, texts) for block in message["content"]]}
-
-
-def input_texts(body: dict[str, Any]) -> list[str]:
-    return [text for message in body.get("messages") or () for text in _message_texts(message)]
-
-
-def with_input_texts(body: dict[str, Any], texts: list[str]) -> dict[str, Any]:
-    return {**body, "messages": replace_texts(body["messages"], _message_texts, _with_message_texts, texts)}
+CONTENT = Content(
+    {"text": "text"},
+    checked=frozenset({"text"}),
+    nested={"toolResult": ("toolResult", "content")},
+    json={"json": ("json",)},
+    kind=None,
+)
+MESSAGES = Messages(CONTENT, frozenset({"user"}))
 
 
 def _text_blocks(response: dict[str, Any]) -> list[dict[str, Any]]:
     message = (response.get("output") or {}).get("message") or {}
-    return [block for block in message.get("content") or () if "text" in block]
+    return [block for block in message.get("content") or () if CONTENT.kind_of(block) in CONTENT.checked]
 
 
 def output_texts(response: dict[str, Any]) -> list[str]:
@@ -251,5 +219,5 @@ def tails() -> Tail:
 
 
 TEXTS = TextMapping(
-    input_texts, with_input_texts, output_texts, set_output_texts, chunk_texts, set_chunk_text, tails
+    MESSAGES.texts, MESSAGES.with_texts, output_texts, set_output_texts, chunk_texts, set_chunk_text, tails
 )

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from otel_llm.formats import anthropic_messages
-from otel_llm.formats import anthropic_messages_texts as anthropic_texts
 from otel_llm.formats import bedrock_converse as _converse
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry import content
@@ -27,6 +26,7 @@ from otel_llm.telemetry.fields import Parameters, copy_given, request_parameters
 from otel_llm.telemetry.guarding import TextMapping
 from otel_llm.telemetry.invocation import Invocation
 from otel_llm.telemetry.models import bedrock_model
+from otel_llm.telemetry.text_locations import Answers, Fields, text_mapping
 
 CHAT = A.GenAiOperationNameValues.CHAT
 COMPLETION = A.GenAiOperationNameValues.TEXT_COMPLETION
@@ -55,45 +55,51 @@ def decode(body: Any) -> dict[str, Any]:
     return {}  # a file-like body: reading it would take it from the SDK
 
 
-def _prompt_texts(
-    prompt: str, text: str, stop: str, outputs: str | None, chunk_outputs: str | None
-) -> TextMapping:
-    """Prompt in, text out: ``outputs`` names the response's list of outputs (``None``: the body is the one
-    output), ``chunk_outputs`` a chunk's; an output's last chunk has its ``stop`` reason."""
+# -- where the texts sit: content capture and guardrails -------------------------------------------
+# Prompt-in, text-out bodies: the prompt field in; the answer's text field out, in the body (its one
+# output) or in each item of its list of outputs, and the same in a stream chunk, whose output's last
+# chunk has its stop reason.
 
-    def listed(body: dict[str, Any], key: str | None) -> list[dict[str, Any]]:
-        return [body] if key is None else body.get(key) or []
 
-    def set_texts(items: list[dict[str, Any]], texts: list[str]) -> None:
-        for item, new in zip(items, texts):
-            item[text] = new
-
-    def set_chunk_text(chunk: dict[str, Any], channel: int, new: str) -> None:
-        listed(chunk, chunk_outputs)[channel][text] = new
-
-    return TextMapping(
-        lambda body: [body[prompt]] if isinstance(body.get(prompt), str) else [],
-        lambda body, texts: {**body, prompt: texts[0]},
-        lambda body: [item.get(text) or "" for item in listed(body, outputs)],
-        lambda body, texts: set_texts(listed(body, outputs), texts),
-        lambda chunk: [
-            (i, item.get(text) or "", item.get(stop) is not None)
-            for i, item in enumerate(listed(chunk, chunk_outputs))
-        ],
-        set_chunk_text,
+def _answers(text: str, stop: str, outputs: str | None, chunk_outputs: str | None) -> Answers:
+    return Answers(
+        text,
+        choices=outputs,
+        chunk_choices=chunk_outputs,
+        message=None,
+        delta=None,
+        index=None,
+        end=stop,
+        fill_empty=True,
     )
 
 
-TITAN_TEXTS = _prompt_texts("inputText", "outputText", "completionReason", "results", None)
-LLAMA_TEXTS = _prompt_texts("prompt", "generation", "stop_reason", None, None)
-MISTRAL_TEXTS = _prompt_texts("prompt", "text", "stop_reason", "outputs", "outputs")
-CLAUDE_TEXT_TEXTS = _prompt_texts("prompt", "completion", "stop_reason", None, None)
+TITAN_PROMPT = Fields(("inputText",), skip_empty=False)
+PROMPT = Fields(("prompt",), skip_empty=False)
+TITAN_ANSWERS = _answers("outputText", "completionReason", "results", None)
+LLAMA_ANSWERS = _answers("generation", "stop_reason", None, None)
+MISTRAL_ANSWERS = _answers("text", "stop_reason", "outputs", "outputs")
+CLAUDE_TEXT_ANSWERS = _answers("completion", "stop_reason", None, None)
+TITAN_TEXTS = text_mapping(TITAN_PROMPT, TITAN_ANSWERS)
+LLAMA_TEXTS = text_mapping(PROMPT, LLAMA_ANSWERS)
+MISTRAL_TEXTS = text_mapping(PROMPT, MISTRAL_ANSWERS)
+CLAUDE_TEXT_TEXTS = text_mapping(PROMPT, CLAUDE_TEXT_ANSWERS)
+
+
+def _answer(answers: Answers, body: dict[str, Any]) -> str:
+    return "".join(answers.output_texts(body))
+
+
+def _streamed(answers: Answers, chunks: list[dict[str, Any]]) -> str:
+    return "".join(text for chunk in chunks for _, text, _ in answers.chunk_texts(chunk))
 
 
 # -- prompt-in, text-out families ---------------------------------------------------------------
 
 
-def _prompt_content(prompt_key: str) -> Callable[[dict[str, Any]], tuple[Any, Any, Any]]:
+def _prompt_content(prompt: Fields | str) -> Callable[[dict[str, Any]], tuple[Any, Any, Any]]:
+    prompt_key = prompt.names[0] if isinstance(prompt, Fields) else prompt
+
     def read(body: dict[str, Any]) -> tuple[Any, Any, Any]:
         return None, [{"role": "user", "parts": [content.text_part(str(body.get(prompt_key, "")))]}], None
 
@@ -127,7 +133,7 @@ def _params(
 def _titan_response(invocation: Invocation, body: dict[str, Any]) -> None:
     results = body.get("results") or [{}]
     output = sum(result.get("tokenCount") or 0 for result in results)
-    text = "".join(result.get("outputText", "") for result in results)
+    text = _answer(TITAN_ANSWERS, body)
     _completion(
         invocation, text, results[-1].get("completionReason"), body.get("inputTextTokenCount"), output
     )
@@ -139,7 +145,7 @@ def _titan_chunks(invocation: Invocation, chunks: list[dict[str, Any]]) -> None:
         input_tokens = next((c["inputTextTokenCount"] for c in chunks if c.get("inputTextTokenCount")), None)
         _completion(
             invocation,
-            "".join(chunk.get("outputText", "") for chunk in chunks),
+            _streamed(TITAN_ANSWERS, chunks),
             last.get("completionReason"),
             input_tokens,
             last.get("totalOutputTextTokenCount"),
@@ -149,7 +155,7 @@ def _titan_chunks(invocation: Invocation, chunks: list[dict[str, Any]]) -> None:
 def _llama_response(invocation: Invocation, body: dict[str, Any]) -> None:
     _completion(
         invocation,
-        body.get("generation", ""),
+        _answer(LLAMA_ANSWERS, body),
         body.get("stop_reason"),
         body.get("prompt_token_count"),
         body.get("generation_token_count"),
@@ -161,7 +167,7 @@ def _llama_chunks(invocation: Invocation, chunks: list[dict[str, Any]]) -> None:
         generated = [chunk.get("generation_token_count") for chunk in chunks]
         _completion(
             invocation,
-            "".join(chunk.get("generation", "") for chunk in chunks),
+            _streamed(LLAMA_ANSWERS, chunks),
             chunks[-1].get("stop_reason"),
             next((c["prompt_token_count"] for c in chunks if c.get("prompt_token_count")), None),
             next((count for count in reversed(generated) if count is not None), None),
@@ -170,24 +176,24 @@ def _llama_chunks(invocation: Invocation, chunks: list[dict[str, Any]]) -> None:
 
 def _mistral_response(invocation: Invocation, body: dict[str, Any]) -> None:
     outputs = body.get("outputs") or [{}]
-    _completion(invocation, "".join(o.get("text", "") for o in outputs), outputs[-1].get("stop_reason"))
+    _completion(invocation, _answer(MISTRAL_ANSWERS, body), outputs[-1].get("stop_reason"))
 
 
 def _mistral_chunks(invocation: Invocation, chunks: list[dict[str, Any]]) -> None:
     outputs = [output for chunk in chunks for output in chunk.get("outputs") or ()]
     if outputs:
         reason = next((o["stop_reason"] for o in reversed(outputs) if o.get("stop_reason")), None)
-        _completion(invocation, "".join(o.get("text", "") for o in outputs), reason)
+        _completion(invocation, _streamed(MISTRAL_ANSWERS, chunks), reason)
 
 
 def _claude_text_response(invocation: Invocation, body: dict[str, Any]) -> None:
-    _completion(invocation, body.get("completion", ""), body.get("stop_reason"))
+    _completion(invocation, _answer(CLAUDE_TEXT_ANSWERS, body), body.get("stop_reason"))
 
 
 def _claude_text_chunks(invocation: Invocation, chunks: list[dict[str, Any]]) -> None:
     if chunks:
         reason = next((c["stop_reason"] for c in reversed(chunks) if c.get("stop_reason")), None)
-        _completion(invocation, "".join(chunk.get("completion", "") for chunk in chunks), reason)
+        _completion(invocation, _streamed(CLAUDE_TEXT_ANSWERS, chunks), reason)
 
 
 def _cohere_response(invocation: Invocation, body: dict[str, Any]) -> None:
@@ -228,7 +234,7 @@ ANTHROPIC_MESSAGES = Family(
     anthropic_messages.input_content,
     anthropic_messages.read_message,
     anthropic_messages.read_events,
-    anthropic_texts.TEXTS,
+    anthropic_messages.TEXTS,
 )
 ANTHROPIC_TEXT = Family(
     COMPLETION,
@@ -237,7 +243,7 @@ ANTHROPIC_TEXT = Family(
             "temperature", "top_p", "top_k", "stop_sequences", max_tokens_to_sample="max_tokens"
         )
     ),
-    _prompt_content("prompt"),
+    _prompt_content(PROMPT),
     _claude_text_response,
     _claude_text_chunks,
     CLAUDE_TEXT_TEXTS,
@@ -258,7 +264,7 @@ TITAN = Family(
         ),
         "textGenerationConfig",
     ),
-    _prompt_content("inputText"),
+    _prompt_content(TITAN_PROMPT),
     _titan_response,
     _titan_chunks,
     TITAN_TEXTS,
@@ -266,7 +272,7 @@ TITAN = Family(
 LLAMA = Family(
     COMPLETION,
     _params(request_parameters("temperature", "top_p", max_gen_len="max_tokens")),
-    _prompt_content("prompt"),
+    _prompt_content(PROMPT),
     _llama_response,
     _llama_chunks,
     LLAMA_TEXTS,
@@ -274,7 +280,7 @@ LLAMA = Family(
 MISTRAL = Family(
     COMPLETION,
     _params(request_parameters("max_tokens", "temperature", "top_p", "top_k", stop="stop_sequences")),
-    _prompt_content("prompt"),
+    _prompt_content(PROMPT),
     _mistral_response,
     _mistral_chunks,
     MISTRAL_TEXTS,
@@ -353,7 +359,7 @@ _SHAPES = (  # a key that only one family's response bodies or stream chunks hav
     ("output", _converse.TEXTS),
     ("contentBlockDelta", _converse.TEXTS),
     ("contentBlockStop", _converse.TEXTS),
-    ("type", anthropic_texts.TEXTS),
+    ("type", anthropic_messages.TEXTS),
 )
 
 

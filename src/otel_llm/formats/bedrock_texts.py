@@ -33,14 +33,14 @@ def _request_body(params: dict[str, Any]) -> tuple[dict[str, Any], TextMapping |
 
 def input_texts(params: dict[str, Any]) -> list[str]:
     if "messages" in params:
-        return _converse.input_texts(params)
+        return _converse.MESSAGES.texts(params)
     body, texts = _request_body(params)
     return texts.input_texts(body) if texts is not None else []
 
 
 def with_input_texts(params: dict[str, Any], texts: list[str]) -> dict[str, Any]:
     if "messages" in params:
-        return _converse.with_input_texts(params, texts)
+        return _converse.MESSAGES.with_texts(params, texts)
     body, mapping = _request_body(params)
     return {**params, "body": json.dumps(mapping.with_input_texts(body, texts))}  # type: ignore[union-attr]
 

@@ -1,8 +1,8 @@
-"""The Cohere v2 chat format: request, response and stream-event mapping (guardrail texts:
-:mod:`otel_llm.formats.cohere_chat_texts`).
+"""The Cohere v2 chat format: request, response and stream-event mapping, and where their texts sit.
 
 Cohere v2 messages and tools are OpenAI-shaped (roles, ``tool_calls`` with JSON ``arguments``,
-``tool`` messages with ``tool_call_id``), so the input side reuses the OpenAI chat mapping.
+``tool`` messages with ``tool_call_id``), so the input side reuses the OpenAI chat mapping with
+Cohere's content items (text, and tool results' documents).
 """
 
 from __future__ import annotations
@@ -13,7 +13,10 @@ from otel_llm.formats.openai_chat import input_messages, tool_definitions
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry import content
 from otel_llm.telemetry.fields import copy_given, get, request_parameters
+from otel_llm.telemetry.guarding import TextMapping
 from otel_llm.telemetry.invocation import Invocation
+from otel_llm.telemetry.text_locations import Content, Messages
+from otel_llm.telemetry.texts import Tail, TailText, with_fields
 
 _PARAMS = request_parameters(
     "max_tokens",
@@ -46,7 +49,7 @@ def request_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def input_content(kwargs: dict[str, Any]) -> tuple[None, list[dict[str, Any]], list[dict[str, Any]] | None]:
-    return None, input_messages(kwargs.get("messages") or ()), tool_definitions(kwargs)
+    return None, input_messages(kwargs.get("messages") or (), CONTENT), tool_definitions(kwargs)
 
 
 def read_usage(invocation: Invocation, usage: Any) -> None:
@@ -83,7 +86,7 @@ def on_response(invocation: Invocation, response: Any) -> None:
     read_usage(invocation, get(response, "usage"))
     if invocation.capture:
         message = get(response, "message")
-        texts = [get(item, "text") for item in get(message, "content") or () if get(item, "type") == "text"]
+        texts = [CONTENT.text(item) or "" for item in _text_items(response)]
         calls = [
             (get(call, "id"), get(get(call, "function"), "name"), get(get(call, "function"), "arguments"))
             for call in get(message, "tool_calls") or ()
@@ -140,3 +143,88 @@ def _accumulate(
         arguments = get(get(get(message, "tool_calls"), "function"), "arguments")
         if arguments:
             calls[index][2].append(arguments)
+
+
+# -- where the texts sit: content capture and guardrails -------------------------------------------
+# The user's turns and tool results in; a tool result's ``document`` items are checked by the string
+# values of their ``data``. Not checked: the system message, assistant turns (tool plans, tool-call
+# arguments) and the ``documents`` argument. Out: the answer's text items. A streamed text item ends
+# with a ``content-end`` event, which has no text: :func:`tails` inserts an empty ``content-delta`` of
+# the item before it, into which the held-back tail is released.
+
+CONTENT = Content({"text": "text"}, checked=frozenset({"text"}), json={"document": ("document", "data")})
+MESSAGES = Messages(CONTENT, frozenset({"user", "tool"}))
+
+
+def _text_items(response: Any) -> list[Any]:
+    return [
+        item
+        for item in get(get(response, "message"), "content") or ()
+        if get(item, "type") in CONTENT.checked
+    ]
+
+
+def output_texts(response: Any) -> list[str]:
+    return [item.text for item in _text_items(response)]
+
+
+def set_output_texts(response: Any, texts: list[str]) -> None:
+    for item, text in zip(_text_items(response), texts):
+        item.text = text
+
+
+def _delta_content(event: Any) -> Any:
+    """The ``content`` (holding ``text``) of a ``content-delta`` event, else ``None``."""
+    if get(event, "type") != "content-delta":
+        return None
+    return get(get(get(event, "delta"), "message"), "content")
+
+
+def chunk_texts(event: Any) -> list[tuple[int, str, bool]]:
+    """A content item is a channel; the delta inserted by :func:`tails` is its last."""
+    content = _delta_content(event)
+    if content is None:
+        return []
+    text = get(content, "text")
+    return [(get(event, "index") or 0, text or "", isinstance(text, TailText))]
+
+
+def set_chunk_text(event: Any, channel: int, text: str) -> None:
+    _delta_content(event).text = text
+
+
+def _empty_copy(event: Any) -> Any:
+    """A copy of a ``content-delta`` event with an empty text (the event itself is not changed)."""
+    delta = get(event, "delta")
+    message = get(delta, "message")
+    content = with_fields(get(message, "content"), text=TailText())
+    return with_fields(
+        event, delta=with_fields(delta, message=with_fields(message, content=content)), logprobs=None
+    )
+
+
+def tails() -> Tail:
+    """Before each ``content-end`` of a text item: a copy of its last delta with no text."""
+    last_deltas: dict[int, Any] = {}
+
+    def tail(event: Any) -> Any:
+        if _delta_content(event) is not None:
+            last_deltas[get(event, "index") or 0] = event
+        elif get(event, "type") == "content-end":
+            last = last_deltas.pop(get(event, "index") or 0, None)
+            if last is not None:
+                return _empty_copy(last)
+        return None
+
+    return tail
+
+
+TEXTS = TextMapping(
+    MESSAGES.texts,
+    MESSAGES.with_texts,
+    output_texts,
+    set_output_texts,
+    chunk_texts,
+    set_chunk_text,
+    tails,
+)

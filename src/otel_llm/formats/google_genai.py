@@ -1,16 +1,19 @@
 """The google-genai format (Gemini ``Content``/``Part`` model): request, response and stream mapping
-(guardrail texts: :mod:`otel_llm.formats.google_genai_texts`)."""
+and where its texts sit (content capture and guardrails)."""
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry import content
 from otel_llm.telemetry.fields import SAMPLING, copy_given, get, request_parameters
+from otel_llm.telemetry.guarding import TextMapping
 from otel_llm.telemetry.invocation import Invocation
+from otel_llm.telemetry.text_locations import Content
+from otel_llm.telemetry.texts import replace_texts, with_fields
 
 _CONFIG = request_parameters(*SAMPLING, max_output_tokens="max_tokens")
 # Gemini's FinishReason values -> the GenAI finish reasons
@@ -53,26 +56,20 @@ def generate_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
 # -- content -----------------------------------------------------------------------------------
 
 
+def _other_part(part: Any) -> dict[str, Any]:
+    """A part with no checked text: a function call or response, a thought, or inline or file data."""
+    call, result, text = get(part, "function_call"), get(part, "function_response"), get(part, "text")
+    if call is not None:
+        return content.tool_call_part(get(call, "id"), get(call, "name"), dict(get(call, "args") or {}))
+    if result is not None:
+        return content.tool_response_part(get(result, "id"), get(result, "response"))
+    if text is not None:
+        return {"type": "reasoning", "content": text} if get(part, "thought") else content.text_part(text)
+    return {"type": "blob" if get(part, "inline_data") is not None else "file"}
+
+
 def _parts(raw_parts: Any) -> list[dict[str, Any]]:
-    parts: list[dict[str, Any]] = []
-    for part in raw_parts or ():
-        if isinstance(part, str):
-            parts.append(content.text_part(part))
-            continue
-        call, result, text = get(part, "function_call"), get(part, "function_response"), get(part, "text")
-        if call is not None:
-            parts.append(
-                content.tool_call_part(get(call, "id"), get(call, "name"), dict(get(call, "args") or {}))
-            )
-        elif result is not None:
-            parts.append(content.tool_response_part(get(result, "id"), get(result, "response")))
-        elif text is not None:
-            parts.append(
-                {"type": "reasoning", "content": text} if get(part, "thought") else content.text_part(text)
-            )
-        else:
-            parts.append({"type": "blob" if get(part, "inline_data") is not None else "file"})
-    return parts
+    return CONTENT.parts(raw_parts or (), _other_part)
 
 
 def input_messages(contents: Any) -> list[dict[str, Any]]:
@@ -228,3 +225,104 @@ def with_app_tools(kwargs: dict[str, Any], outside: Callable[[Callable], Callabl
     else:
         return kwargs
     return {**kwargs, "config": copied}
+
+
+# -- where the texts sit: content capture and guardrails -------------------------------------------
+# ``contents`` may be a string, a part, a ``Content`` or a list of them, as SDK objects or dicts.
+# Guardrails check the user's turns and function responses (their string values, as tool results), and
+# the model's text out. Turns of the ``model`` role (the model's earlier answers), thoughts and the
+# ``system_instruction`` (the app's own) are not checked. A part's kind is the field it sets; a text
+# part is a string ``text`` (a PIL image's ``text`` is a dict of its metadata) that is no thought.
+
+CONTENT = Content(
+    {"text": "text"},
+    checked=frozenset({"text"}),
+    json={"function_response": ("function_response", "response")},
+    kind=None,
+    skip="thought",
+)
+
+
+def _is_content(item: Any) -> bool:
+    return not isinstance(item, str) and get(item, "parts") is not None
+
+
+def _item_texts(item: Any) -> list[str]:
+    if not _is_content(item):
+        return CONTENT.texts([item])  # a loose part: the SDK sends it as a user turn
+    if get(item, "role") == "model":
+        return []
+    return CONTENT.texts(get(item, "parts"))
+
+
+def _with_item_texts(item: Any, texts: Iterator[str]) -> Any:
+    if not _is_content(item):
+        return CONTENT.with_texts([item], texts)[0]
+    return with_fields(item, parts=CONTENT.with_texts(get(item, "parts"), texts))
+
+
+def _items(contents: Any) -> list[Any]:
+    if contents is None:
+        return []
+    return list(contents) if isinstance(contents, list | tuple) else [contents]
+
+
+def input_texts(kwargs: dict[str, Any]) -> list[str]:
+    return [text for item in _items(kwargs.get("contents")) for text in _item_texts(item)]
+
+
+def with_input_texts(kwargs: dict[str, Any], texts: list[str]) -> dict[str, Any]:
+    contents = kwargs["contents"]
+    items = replace_texts(_items(contents), _item_texts, _with_item_texts, texts)
+    return {**kwargs, "contents": items if isinstance(contents, list | tuple) else items[0]}
+
+
+def _text_parts(candidate: Any) -> list[Any]:
+    return [part for part in get(get(candidate, "content"), "parts") or () if CONTENT.text(part) is not None]
+
+
+def _output_parts(response: Any) -> list[Any]:
+    return [part for candidate in get(response, "candidates") or () for part in _text_parts(candidate)]
+
+
+def output_texts(response: Any) -> list[str]:
+    return [part.text for part in _output_parts(response)]
+
+
+def set_output_texts(response: Any, texts: list[str]) -> None:
+    for part, text in zip(_output_parts(response), texts):
+        part.text = text
+
+
+def _channels(chunk: Any) -> list[tuple[int, Any]]:
+    return [(get(c, "index") or position, c) for position, c in enumerate(get(chunk, "candidates") or ())]
+
+
+def chunk_texts(chunk: Any) -> list[tuple[int, str, bool]]:
+    """Per candidate: its text in this chunk; its last chunk has the finish reason."""
+    return [
+        (index, "".join(part.text for part in _text_parts(c)), get(c, "finish_reason") is not None)
+        for index, c in _channels(chunk)
+    ]
+
+
+def set_chunk_text(chunk: Any, channel: int, text: str) -> None:
+    from google.genai import types
+
+    for index, candidate in _channels(chunk):
+        if index != channel:
+            continue
+        parts = _text_parts(candidate)
+        if parts:
+            parts[0].text = text
+            for part in parts[1:]:
+                part.text = ""
+        elif candidate.content is None:
+            candidate.content = types.Content(role="model", parts=[types.Part(text=text)])
+        else:
+            candidate.content.parts = [*(candidate.content.parts or ()), types.Part(text=text)]
+
+
+TEXTS = TextMapping(
+    input_texts, with_input_texts, output_texts, set_output_texts, chunk_texts, set_chunk_text
+)

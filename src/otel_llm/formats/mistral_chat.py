@@ -1,6 +1,7 @@
 """The Mistral chat and embeddings format: its request parameters, and the OpenAI-compatible chat mapping
-for responses and chunks, with reasoning models' chunked content (guardrail texts:
-:mod:`otel_llm.formats.mistral_chat_texts`)."""
+for responses and chunks, with reasoning models' chunked content. Where the texts sit (content capture
+and guardrails): requests as in the OpenAI chat format; answers whose content may be a list of chunks
+(reasoning models), of which the ``text`` chunks are the answer (the thinking chunks are not checked)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from otel_llm.formats import openai_embeddings as _embeddings
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry.fields import copy_given, get, given, request_parameters
 from otel_llm.telemetry.invocation import Invocation
+from otel_llm.telemetry.text_locations import Answers, Content, text_mapping
 
 _PARAMS = request_parameters(
     "max_tokens",
@@ -40,7 +42,7 @@ def _split_content(content: Any) -> tuple[Any, str]:
     """Reasoning models (Magistral) send content as chunks: the answer text, and the thinking apart."""
     if not isinstance(content, list):
         return content, ""
-    text = "".join(get(c, "text") or "" for c in content if get(c, "type") == "text")
+    text = ANSWERS.text(content)
     thinking = "".join(
         get(t, "text") or ""
         for c in content
@@ -102,3 +104,9 @@ def embeddings_attributes(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 on_embeddings_response = _embeddings.on_response
+
+
+# A stream event's ``data`` is an OpenAI-shaped chunk; a text written where no text chunk is replaces
+# the content (only a stream's last delta gets text where none was, and Mistral sends that as a string).
+ANSWERS = Answers(event="data", parts=Content({"text": "text"}, frozenset({"text"})), fill_empty=True)
+CHAT_TEXTS = text_mapping(_chat.MESSAGES, ANSWERS)

@@ -1,15 +1,16 @@
 """The Ollama format (``/api/chat``, ``/api/generate``, ``/api/embed(dings)``): request, response and
-stream mapping (guardrail texts: :mod:`otel_llm.formats.ollama_texts`)."""
+stream mapping (and where its texts sit, for guardrails too)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from otel_llm.formats.openai_chat import input_messages
+from otel_llm.formats.openai_chat import MESSAGES, input_messages
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry import content
 from otel_llm.telemetry.fields import SAMPLING, copy_given, get, request_parameters
 from otel_llm.telemetry.invocation import Invocation
+from otel_llm.telemetry.text_locations import Answers, Fields, text_mapping
 
 _OPTIONS = request_parameters(*SAMPLING, num_predict="max_tokens")
 
@@ -91,21 +92,21 @@ def _chat_message(chunk: Any) -> Any:
 
 
 def _generated(chunk: Any) -> Any:
-    """A ``generate`` response carries its text as ``response`` (no message, no tool calls)."""
-    return {"content": get(chunk, "response"), "thinking": get(chunk, "thinking")}
+    """A ``generate`` response carries its thinking beside its text (no message, no tool calls)."""
+    return {"thinking": get(chunk, "thinking")}
 
 
-def _read_response(invocation: Invocation, response: Any, message_of: Any) -> None:
+def _read_response(invocation: Invocation, response: Any, message_of: Any, answers: Answers) -> None:
     reason = _read_final(invocation, response)
     if invocation.capture:
         message = message_of(response)
         parts = _message_parts(
-            get(message, "content") or "", get(message, "thinking") or "", get(message, "tool_calls")
+            answers.text(answers.value(response)), get(message, "thinking") or "", get(message, "tool_calls")
         )
         invocation.output_messages = _output(parts, reason)
 
 
-def _finish_stream(invocation: Invocation, chunks: list[Any], message_of: Any) -> None:
+def _finish_stream(invocation: Invocation, chunks: list[Any], message_of: Any, answers: Answers) -> None:
     """The last chunk (``done``) holds the counts and reason; the text is spread over all of them."""
     if not chunks:
         return
@@ -114,26 +115,26 @@ def _finish_stream(invocation: Invocation, chunks: list[Any], message_of: Any) -
     reason = _read_final(invocation, last) if get(last, "done") else None
     if invocation.capture:
         messages = [message_of(chunk) for chunk in chunks]
-        text = "".join(get(m, "content") or "" for m in messages)
+        text = "".join(answers.text(answers.value(chunk, True)) for chunk in chunks)
         thinking = "".join(get(m, "thinking") or "" for m in messages)
         calls = [call for m in messages for call in get(m, "tool_calls") or ()]
         invocation.output_messages = _output(_message_parts(text, thinking, calls), reason)
 
 
 def on_chat_response(invocation: Invocation, response: Any) -> None:
-    _read_response(invocation, response, _chat_message)
+    _read_response(invocation, response, _chat_message, CHAT_ANSWERS)
 
 
 def finish_chat_stream(invocation: Invocation, chunks: list[Any]) -> None:
-    _finish_stream(invocation, chunks, _chat_message)
+    _finish_stream(invocation, chunks, _chat_message, CHAT_ANSWERS)
 
 
 def on_generate_response(invocation: Invocation, response: Any) -> None:
-    _read_response(invocation, response, _generated)
+    _read_response(invocation, response, _generated, GENERATE_ANSWERS)
 
 
 def finish_generate_stream(invocation: Invocation, chunks: list[Any]) -> None:
-    _finish_stream(invocation, chunks, _generated)
+    _finish_stream(invocation, chunks, _generated, GENERATE_ANSWERS)
 
 
 def on_embeddings_response(invocation: Invocation, response: Any) -> None:
@@ -143,3 +144,17 @@ def on_embeddings_response(invocation: Invocation, response: Any) -> None:
     vectors = get(response, "embeddings") or [get(response, "embedding")]
     if vectors[0] and A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT not in invocation.start_attributes:
         invocation.extra_attributes[A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = len(vectors[0])
+
+
+# -- where the texts sit: content capture and guardrails -------------------------------------------
+# ``chat`` messages as in the OpenAI chat format; ``generate``'s prompt and the suffix of a
+# fill-in-the-middle call (not its ``system`` prompt, the app's own, nor images or thinking). One answer
+# per response, in ``message.content`` (chat) or ``response`` (generate); a stream's chunks carry its
+# pieces, the ``done`` one last.
+
+CHAT_ANSWERS = Answers(choices=None, chunk_choices=None, delta="message", end="done", fill_empty=True)
+GENERATE_ANSWERS = Answers(
+    "response", choices=None, chunk_choices=None, message=None, delta=None, end="done", fill_empty=True
+)
+CHAT_TEXTS = text_mapping(MESSAGES, CHAT_ANSWERS)
+GENERATE_TEXTS = text_mapping(Fields(("prompt", "suffix")), GENERATE_ANSWERS)

@@ -9,9 +9,8 @@ from typing import Any
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry import content
 from otel_llm.telemetry.fields import copy_given, get, given, request_parameters
-from otel_llm.telemetry.guarding import TextMapping
 from otel_llm.telemetry.invocation import Invocation
-from otel_llm.telemetry.texts import with_fields
+from otel_llm.telemetry.text_locations import Answers, Content, Messages, text_mapping
 
 _PARAMS = request_parameters(
     "max_tokens",
@@ -67,29 +66,17 @@ def input_content(kwargs: dict[str, Any]) -> tuple[None, list[dict[str, Any]], l
 # -- content ----------------------------------------------------------------------------------
 
 
-def _content_parts(value: Any) -> list[dict[str, Any]]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [content.text_part(value)]
-    parts = []
-    for part in value:
-        kind = get(part, "type")
-        if kind == "text":
-            parts.append(content.text_part(get(part, "text", "")))
-        elif kind == "image_url":
-            url = get(get(part, "image_url"), "url", "")
-            if url.startswith("data:"):
-                header, _, data = url.partition(",")
-                mime = header[5:].split(";")[0] or None
-                parts.append({"type": "blob", "modality": "image", "mime_type": mime, "content": data})
-            else:
-                parts.append({"type": "uri", "modality": "image", "uri": url})
-        elif kind == "refusal":
-            parts.append(content.text_part(get(part, "refusal", "")))
-        else:
-            parts.append({"type": str(kind)})
-    return parts
+def _media_part(part: Any) -> dict[str, Any]:
+    """A part with no text: an image (inline data or a URL), or its kind alone."""
+    kind = get(part, "type")
+    if kind != "image_url":
+        return {"type": str(kind)}
+    url = get(get(part, "image_url"), "url", "")
+    if url.startswith("data:"):
+        header, _, data = url.partition(",")
+        mime = header[5:].split(";")[0] or None
+        return {"type": "blob", "modality": "image", "mime_type": mime, "content": data}
+    return {"type": "uri", "modality": "image", "uri": url}
 
 
 def _tool_call_parts(tool_calls: Any) -> list[dict[str, Any]]:
@@ -104,14 +91,18 @@ def _tool_call_parts(tool_calls: Any) -> list[dict[str, Any]]:
     return parts
 
 
-def input_messages(messages: Any) -> list[dict[str, Any]]:
+def input_messages(messages: Any, described: Content | None = None) -> list[dict[str, Any]]:
+    """Content capture of chat messages; ``described`` says where their texts are (OpenAI's by default)."""
+    described = described or CONTENT
     result = []
     for message in messages:
         role = get(message, "role")
         if role == "tool":
             parts = [content.tool_response_part(get(message, "tool_call_id"), get(message, "content"))]
         else:
-            parts = _content_parts(get(message, "content")) + _tool_call_parts(get(message, "tool_calls"))
+            parts = described.parts(get(message, "content"), _media_part) + _tool_call_parts(
+                get(message, "tool_calls")
+            )
         entry: dict[str, Any] = {"role": role, "parts": parts}
         name = get(message, "name")
         if name:
@@ -190,7 +181,8 @@ def on_response(invocation: Invocation, response: Any, read_meta: ReadMeta = rea
         invocation.output_messages = [
             {
                 "role": get(choice.message, "role") or "assistant",
-                "parts": _content_parts(choice.message.content) + _tool_call_parts(choice.message.tool_calls),
+                "parts": CONTENT.parts(ANSWERS.value(choice), _media_part)
+                + _tool_call_parts(choice.message.tool_calls),
                 "finish_reason": choice.finish_reason or "",
             }
             for choice in choices
@@ -281,8 +273,9 @@ def _accumulate(invocation: Invocation, chunks: list[Any]) -> None:
 def _accumulate_delta(state: _Choice, delta: Any) -> None:
     if delta.role:
         state.role = delta.role
-    if delta.content:
-        state.text.append(delta.content)
+    text = get(delta, ANSWERS.field)
+    if text:
+        state.text.append(text)
     for call in delta.tool_calls or ():
         entry = state.tool_calls.setdefault(call.index, {"id": None, "name": None, "args": []})
         if call.id:
@@ -294,82 +287,26 @@ def _accumulate_delta(state: _Choice, delta: Any) -> None:
                 entry["args"].append(call.function.arguments)
 
 
-# -- texts, for guardrails ------------------------------------------------------------------------
+# -- where the texts sit: content capture and guardrails -------------------------------------------
+# Guardrails check the texts that come from outside the app: the user's turns and tool results (their
+# ``text`` parts). The app's own system/developer instructions and the model's earlier turns are not
+# re-checked; nor are refusals, which content capture records as text.
 
 
-def _message_texts(message: Any) -> list[str]:
-    value = get(message, "content")
-    if isinstance(value, str):
-        return [value]
-    return [get(part, "text") for part in value or () if get(part, "type") == "text"]
-
-
-# Guardrails check the texts that come from outside the app: the user's turns and tool results.
-# The app's own system/developer instructions and the model's earlier turns are not re-checked.
-_CHECKED_ROLES = frozenset({"user", "tool", "function"})
-
-
-def _checked_texts(message: Any) -> list[str]:
-    return _message_texts(message) if get(message, "role") in _CHECKED_ROLES else []
-
-
-def input_texts(kwargs: dict[str, Any]) -> list[str]:
-    return [text for message in kwargs.get("messages") or () for text in _checked_texts(message)]
-
-
-def _replace_texts(message: Any, texts: list[str]) -> dict[str, Any]:
+def _dumped_with(message: Any, **fields: Any) -> dict[str, Any]:
+    """A message (dict, or an SDK model as the dict the SDK would send) with ``fields`` replaced."""
     copy = dict(message) if isinstance(message, dict) else message.model_dump(exclude_none=True)
-    value = copy.get("content")
-    if isinstance(value, str):
-        copy["content"] = texts[0]
-    else:
-        replacements = iter(texts)
-        copy["content"] = [
-            with_fields(part, text=next(replacements)) if get(part, "type") == "text" else part
-            for part in value or ()
-        ]
+    copy.update(fields)
     return copy
 
 
-def with_input_texts(kwargs: dict[str, Any], texts: list[str]) -> dict[str, Any]:
-    messages, position = [], 0
-    for message in kwargs["messages"]:
-        count = len(_checked_texts(message))
-        changed = texts[position : position + count] != _checked_texts(message)
-        messages.append(_replace_texts(message, texts[position : position + count]) if changed else message)
-        position += count
-    return {**kwargs, "messages": messages}
+def _new_delta(text: str) -> Any:
+    from openai.types.chat.chat_completion_chunk import ChoiceDelta
+
+    return ChoiceDelta(content=text)
 
 
-def output_texts(response: Any) -> list[str]:
-    return [choice.message.content or "" for choice in get(response, "choices") or ()]
-
-
-def set_output_texts(response: Any, texts: list[str]) -> None:
-    for choice, text in zip(response.choices, texts):
-        if choice.message.content is not None:
-            choice.message.content = text
-
-
-def chunk_texts(chunk: Any) -> list[tuple[int, str, bool]]:
-    return [
-        (choice.index, (choice.delta.content or "") if choice.delta else "", choice.finish_reason is not None)
-        for choice in get(chunk, "choices") or ()
-    ]
-
-
-def set_chunk_text(chunk: Any, channel: int, text: str) -> None:
-    for choice in chunk.choices:
-        if choice.index == channel:
-            if choice.delta is None:  # a last chunk with only a finish reason: its delta carries the tail
-                from openai.types.chat.chat_completion_chunk import ChoiceDelta
-
-                choice.delta = ChoiceDelta(content=text)
-            else:
-                choice.delta.content = text
-
-
-
-TEXTS = TextMapping(
-    input_texts, with_input_texts, output_texts, set_output_texts, chunk_texts, set_chunk_text
-)
+CONTENT = Content({"text": "text", "refusal": "refusal"}, checked=frozenset({"text"}))
+MESSAGES = Messages(CONTENT, frozenset({"user", "tool", "function"}), copy=_dumped_with)
+ANSWERS = Answers(new_holder=_new_delta)
+TEXTS = text_mapping(MESSAGES, ANSWERS)

@@ -3,24 +3,18 @@ guardrail texts (with the tails of streamed text parts)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-from otel_llm.formats.openai_chat import (
-    _content_parts,
-    read_response_meta,
-    read_usage,
-    service_tier_attributes,
-)
+from otel_llm.formats.openai_chat import read_response_meta, read_usage, service_tier_attributes
 from otel_llm.semconv import attributes as A
 from otel_llm.telemetry import content
 from otel_llm.telemetry.fields import copy_given, get, given, request_parameters
 from otel_llm.telemetry.guarding import TextMapping
 from otel_llm.telemetry.invocation import Invocation
-from otel_llm.telemetry.texts import Tail, TailText, replace_texts, with_fields
+from otel_llm.telemetry.text_locations import Content, Messages
+from otel_llm.telemetry.texts import Tail, TailText, with_fields
 
 _PARAMS = request_parameters("temperature", "top_p", max_output_tokens="max_tokens")
-_INPUT_PART_TYPES = {"input_text": "text", "output_text": "text"}
 _FINISHED_EVENTS = ("response.completed", "response.incomplete", "response.failed")
 
 
@@ -71,16 +65,7 @@ def input_messages(items: Any) -> list[dict[str, Any]]:
                 }
             )
         elif kind == "message":
-            raw = get(item, "content")
-            if isinstance(raw, str):
-                parts = [content.text_part(raw)]
-            else:
-                normalized = [
-                    {"type": _INPUT_PART_TYPES.get(get(p, "type"), get(p, "type")), "text": get(p, "text")}
-                    for p in raw or ()
-                ]
-                parts = _content_parts(normalized)
-            messages.append({"role": get(item, "role"), "parts": parts})
+            messages.append({"role": get(item, "role"), "parts": INPUT.parts(get(item, "content"))})
         else:
             messages.append({"role": "user", "parts": [{"type": str(kind)}]})
     return messages
@@ -124,10 +109,9 @@ def on_response(invocation: Invocation, response: Any) -> None:
                 )
         elif kind == "message" and invocation.capture:
             for piece in get(item, "content") or ():
-                if get(piece, "type") == "output_text":
-                    parts.append(content.text_part(get(piece, "text")))
-                elif get(piece, "type") == "refusal":
-                    parts.append(content.text_part(get(piece, "refusal")))
+                text = OUTPUT.text(piece)
+                if text is not None:
+                    parts.append(content.text_part(text))
         elif kind == "reasoning" and invocation.capture:
             summary = " ".join(get(s, "text", "") for s in get(item, "summary") or ())
             if summary:
@@ -155,55 +139,17 @@ def finish_stream(invocation: Invocation, events: list[Any]) -> None:
             return
 
 
-# -- texts, for guardrails ------------------------------------------------------------------------
+# -- where the texts sit: content capture and guardrails -------------------------------------------
 # Checked: the user's messages and function-call outputs (``input_text`` parts or plain strings); not
-# the app's ``instructions`` nor system/developer/assistant items. Out: the ``output_text`` parts.
+# the app's ``instructions`` nor system/developer/assistant items. Out: the ``output_text`` parts
+# (content capture records refusals as text too).
 
-
-def _checked_field(item: Any) -> str | None:
-    """The field of an input item whose texts are checked, if any."""
-    kind = get(item, "type") or "message"
-    if kind == "message":
-        return "content" if get(item, "role") == "user" else None
-    return "output" if kind == "function_call_output" else None
-
-
-def _value_texts(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    return [get(part, "text") for part in value or () if get(part, "type") == "input_text"]
-
-
-def _with_value_texts(value: Any, texts: Iterator[str]) -> Any:
-    if isinstance(value, str):
-        return next(texts)
-    return [
-        with_fields(part, text=next(texts)) if get(part, "type") == "input_text" else part for part in value
-    ]
-
-
-def _item_texts(item: Any) -> list[str]:
-    field = _checked_field(item)
-    return _value_texts(get(item, field)) if field else []
-
-
-def _with_item_texts(item: Any, texts: Iterator[str]) -> Any:
-    field = _checked_field(item)
-    return with_fields(item, **{field: _with_value_texts(get(item, field), texts)})  # type: ignore[arg-type]
-
-
-def input_texts(kwargs: dict[str, Any]) -> list[str]:
-    items = kwargs.get("input")
-    if isinstance(items, str):
-        return [items]
-    return [text for item in items for text in _item_texts(item)] if given(items) else []
-
-
-def with_input_texts(kwargs: dict[str, Any], texts: list[str]) -> dict[str, Any]:
-    items = kwargs["input"]
-    if isinstance(items, str):
-        return {**kwargs, "input": texts[0]}
-    return {**kwargs, "input": replace_texts(items, _item_texts, _with_item_texts, texts)}
+INPUT = Content(
+    {"input_text": "text", "output_text": "text", "text": "text", "refusal": "refusal"},
+    checked=frozenset({"input_text"}),
+)
+OUTPUT = Content({"output_text": "text", "refusal": "refusal"}, checked=frozenset({"output_text"}))
+MESSAGES = Messages(INPUT, frozenset({"user"}), key="input", items={"function_call_output": "output"})
 
 
 def _message_parts(items: Any) -> dict[tuple[str, int], Any]:
@@ -212,7 +158,7 @@ def _message_parts(items: Any) -> dict[tuple[str, int], Any]:
         (get(item, "id"), index): part
         for item in items or ()
         for index, part in enumerate(get(item, "content") or ())
-        if get(item, "type") == "message" and get(part, "type") == "output_text"
+        if get(item, "type") == "message" and get(part, "type") in OUTPUT.checked
     }
 
 
@@ -306,5 +252,5 @@ def tails() -> Tail:
 
 
 TEXTS = TextMapping(
-    input_texts, with_input_texts, output_texts, set_output_texts, chunk_texts, set_chunk_text, tails
+    MESSAGES.texts, MESSAGES.with_texts, output_texts, set_output_texts, chunk_texts, set_chunk_text, tails
 )

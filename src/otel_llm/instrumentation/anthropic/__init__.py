@@ -4,7 +4,7 @@ and their beta twins, sync and async, for the Anthropic API and the SDK's Bedroc
 Provider: ``anthropic``; ``aws.bedrock`` for ``AnthropicBedrock`` and ``gcp.vertex_ai`` for
 ``AnthropicVertex`` clients. ``server.address``/``server.port`` come from the client's base URL.
 
-Guardrails check ``create`` and the ``stream`` helper (``otel_llm.formats.anthropic_messages_texts``).
+Guardrails check ``create`` and the ``stream`` helper (``otel_llm.formats.anthropic_messages``).
 A streamed text block ends
 with a ``content_block_stop`` event that has no text; while a guard filters a stream, an empty text
 delta is put before it, which carries the released tail (``otel_llm.telemetry.texts.tailed``).

@@ -9,7 +9,7 @@ from typing import Any
 from opentelemetry import context
 
 from otel_llm.formats import anthropic_messages as messages
-from otel_llm.formats.anthropic_messages_texts import TEXTS
+from otel_llm.formats.anthropic_messages import TEXTS
 from otel_llm.instrumentation._endpoint import starter
 from otel_llm.instrumentation._wrapping import Operation
 from otel_llm.semconv import attributes as A

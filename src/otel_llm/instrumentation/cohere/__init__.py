@@ -4,7 +4,7 @@
 Token usage is Cohere's billed units (what the price applies to); finish reasons are normalized to
 the GenAI values (``COMPLETE`` -> ``stop``, ``TOOL_CALL`` -> ``tool_call``, ...). Rerank spans use
 the otel-llm operation name ``rerank``. Guardrails check and redact chat texts
-(``otel_llm.formats.cohere_chat_texts``); embed
+(``otel_llm.formats.cohere_chat``); embed
 and rerank inputs are not guarded.
 """
 

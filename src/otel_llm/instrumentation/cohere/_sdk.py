@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from otel_llm.formats import cohere_chat, cohere_embed
-from otel_llm.formats.cohere_chat_texts import TEXTS
+from otel_llm.formats.cohere_chat import TEXTS
 from otel_llm.instrumentation._endpoint import starter
 from otel_llm.instrumentation._wrapping import Operation
 from otel_llm.semconv import attributes as A

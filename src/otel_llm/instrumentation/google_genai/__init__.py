@@ -1,7 +1,7 @@
 """Google GenAI instrumentation (``google-genai`` SDK): ``models.generate_content``, its stream,
 ``embed_content`` (sync and ``client.aio``), with function calling.
 
-Guardrails check ``generate_content`` and its stream (``otel_llm.formats.google_genai_texts``);
+Guardrails check ``generate_content`` and its stream (``otel_llm.formats.google_genai``);
 ``embed_content`` is not
 guarded: its texts are turned into vectors, not sent to a model that answers.
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from otel_llm.formats import google_genai as genai
-from otel_llm.formats.google_genai_texts import TEXTS
+from otel_llm.formats.google_genai import TEXTS
 from otel_llm.instrumentation._endpoint import starter
 from otel_llm.instrumentation._wrapping import Operation
 from otel_llm.semconv import attributes as A

@@ -2,7 +2,7 @@
 
 Mistral's chat API is OpenAI-shaped, so responses and stream chunks are read by the OpenAI chat
 mapping; only the request parameters, the endpoint and the stream's event envelope differ. Guardrails
-check and redact chat texts (``otel_llm.formats.mistral_chat_texts``); embeddings inputs are not guarded.
+check and redact chat texts (``otel_llm.formats.mistral_chat``); embeddings inputs are not guarded.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from otel_llm.formats import mistral_chat, openai_chat
-from otel_llm.formats.mistral_chat_texts import CHAT_TEXTS
+from otel_llm.formats.mistral_chat import CHAT_TEXTS
 from otel_llm.instrumentation._endpoint import starter
 from otel_llm.instrumentation._wrapping import Operation, Patch, sync_and_async
 from otel_llm.semconv import attributes as A

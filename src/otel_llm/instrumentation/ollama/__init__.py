@@ -4,7 +4,7 @@ async, streamed or not, on ``Client``/``AsyncClient`` and the module-level helpe
 ``gen_ai.provider.name`` is ``ollama`` (an otel-llm registry value); ``generate`` is reported as
 ``text_completion`` (a prompt in, a completion out), the Ollama ``/api/embed`` and legacy
 ``/api/embeddings`` calls as ``embeddings``. Self-hosted models have no price: no cost is recorded.
-Guardrails check and redact the texts of ``chat`` and ``generate`` (``otel_llm.formats.ollama_texts``),
+Guardrails check and redact the texts of ``chat`` and ``generate`` (``otel_llm.formats.ollama``),
 not embeddings inputs.
 """
 

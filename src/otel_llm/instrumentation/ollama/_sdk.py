@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from otel_llm.formats import ollama
-from otel_llm.formats.ollama_texts import CHAT_TEXTS, GENERATE_TEXTS
+from otel_llm.formats.ollama import CHAT_TEXTS, GENERATE_TEXTS
 from otel_llm.instrumentation._endpoint import starter
 from otel_llm.instrumentation._wrapping import Operation, positional_arguments
 from otel_llm.semconv import attributes as A
