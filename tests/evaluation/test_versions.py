@@ -134,7 +134,8 @@ def test_one_run_grouped_by_prompt_version(fake_openai, tmp_path):
     assert run["versions"]["prompt"] == ["v6", "v7"]
     out = tmp_path / "compare.json"
     done = cli(
-        "compare", str(report), "--by", "prompt", "--json", str(out), "--markdown", str(tmp_path / "c.md")
+        "compare", str(report), "--by", "prompt", "--json", str(out), "--markdown", str(tmp_path / "c.md"),
+        "--html", str(tmp_path / "c.html"),
     )
     assert done.returncode == 0, done.stderr
     data = json.loads(out.read_text())
@@ -143,3 +144,5 @@ def test_one_run_grouped_by_prompt_version(fake_openai, tmp_path):
     assert (numeric["before"]["pass_rate"], numeric["after"]["pass_rate"]) == (1.0, 0.0)
     assert numeric["verdict"] == "regressed" and numeric["significance"]["examples"] == EXAMPLES
     assert f"Versions: prompt v6 -&gt; v7; model {MODEL} (both)" in (tmp_path / "c.md").read_text()
+    html = (tmp_path / "c.html").read_text()
+    assert f'<p class="versions">Versions: prompt v6 -&gt; v7; model {MODEL} (both)</p>' in html

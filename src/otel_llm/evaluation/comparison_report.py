@@ -101,13 +101,15 @@ def render_comparison_html(comparison: Comparison) -> str:
         for c in comparison.evaluators
     )
     verdict = "Regressed" if comparison.has_regressions else "No significant regression"
+    changes = comparison.version_changes()
+    versions = f'<p class="versions">Versions: {escape("; ".join(changes))}</p>\n' if changes else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(before.name)} vs {escape(after.name)}</title>
 <style>{_STYLE}</style></head><body>
 <h1>{escape(before.name)} → {escape(after.name)}: {verdict}</h1>
 <p>Tolerance {comparison.tolerance:.1%}, significance level {comparison.alpha:g}.</p>
-<table><tr><th>evaluator</th><th>before</th><th>after</th><th>change</th><th>95% interval</th><th>p</th>
-<th>verdict</th></tr>{evaluator_rows}</table>
+{versions}<table><tr><th>evaluator</th><th>before</th><th>after</th><th>change</th><th>95% interval</th>
+<th>p</th><th>verdict</th></tr>{evaluator_rows}</table>
 <h2>Changed examples</h2>
 <table><tr><th>id</th><th>input</th><th>output in {escape(before.name)}</th>
 <th>output in {escape(after.name)}</th><th>scores</th></tr>
