@@ -202,7 +202,15 @@ def _start_server(telemetry: GenAITelemetry, session: Any, message: Any):
         return None
 
 
-async def _serve(telemetry, instruments, session, message, wrapped, args, kwargs):
+async def _serve(
+    telemetry: GenAITelemetry,
+    instruments: C.MCPInstruments,
+    session: Any,
+    message: Any,
+    wrapped: Any,
+    args: tuple,
+    kwargs: dict[str, Any],
+) -> Any:
     started = _start_server(telemetry, session, message)
     if started is None:
         return await wrapped(*args, **kwargs)
