@@ -1,4 +1,4 @@
-"""The mcp 1.x mapping (``mcp >= 1.10, < 2``) onto the same spans, metrics and ``params._meta`` context.
+"""The mcp 1.x mapping (``mcp >= 1.25, < 2``) onto the same spans, metrics and ``params._meta`` context.
 
 mcp 1.x has no JSON-RPC dispatcher and no telemetry of its own. Client: ``ClientSession.send_request`` /
 ``.send_notification`` get the CLIENT span; the trace context goes into ``params._meta`` of a copy of the
