@@ -14,12 +14,16 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from importlib.metadata import version
+from typing import Any
 
 from opentelemetry import metrics, trace
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
+
+MCP_V1 = version("mcp").startswith("1.")
 
 
 class JsonLinesSpanExporter(SpanExporter):
@@ -68,10 +72,16 @@ def write_metrics(path: str, reader: InMemoryMetricReader) -> None:
             out.write(json.dumps({"metric": point}) + "\n")
 
 
-def build_server():
-    from mcp.server.mcpserver import MCPServer
+def build_server(port: int | None = None):
+    """mcp 2.x: ``MCPServer``; mcp 1.x: ``FastMCP`` (which takes the HTTP host and port up front)."""
+    if MCP_V1:
+        from mcp.server.fastmcp import FastMCP
 
-    server = MCPServer("otel-llm-test")
+        server: Any = FastMCP("otel-llm-test", **({"host": "127.0.0.1", "port": port} if port else {}))
+    else:
+        from mcp.server.mcpserver import MCPServer
+
+        server = MCPServer("otel-llm-test")
 
     @server.tool()
     def add(a: int, b: int) -> int:
@@ -103,7 +113,8 @@ def main(argv: list[str]) -> None:
         from otel_llm.instrumentation.mcp import MCPInstrumentor
 
         MCPInstrumentor().instrument()
-    server = build_server()
+    port = int(argv[1]) if argv[0] == "http" else None
+    server = build_server(port)
 
     def finish(*_signal: object) -> None:
         if telemetry_file and reader is not None:
@@ -114,8 +125,10 @@ def main(argv: list[str]) -> None:
     signal.signal(signal.SIGTERM, finish)
     if argv[0] == "stdio":
         server.run("stdio")
+    elif MCP_V1:
+        server.run("streamable-http")
     else:
-        server.run("streamable-http", host="127.0.0.1", port=int(argv[1]))
+        server.run("streamable-http", host="127.0.0.1", port=port)
     finish()
 
 

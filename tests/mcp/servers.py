@@ -98,7 +98,7 @@ async def http_server(telemetry: Path, instrument: bool = True) -> AsyncIterator
 
 @asynccontextmanager
 async def http_session(url: str) -> AsyncIterator[ClientSession]:
-    async with streamable_http_client(url) as (read, write), ClientSession(read, write) as session:
+    async with streamable_http_client(url) as streams, ClientSession(*streams[:2]) as session:  # 1.x: 3
         await session.initialize()
         yield session
 

@@ -5,23 +5,28 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 
 from mcp.client.session import ClientSession
-from mcp.server._otel import OpenTelemetryMiddleware
-from mcp.shared import jsonrpc_dispatcher
 
 from otel_llm._instrument import available_instrumentors
 from otel_llm.instrumentation.mcp import MCPInstrumentor
+from tests.mcp.server_app import MCP_V1
 
 
 def wrapped(attribute) -> bool:
     return type(attribute).__name__ in ("FunctionWrapper", "BoundFunctionWrapper")
 
 
-PATCHED = (
-    lambda: jsonrpc_dispatcher.JSONRPCDispatcher.send_raw_request,
-    lambda: jsonrpc_dispatcher.otel_span,
-    lambda: OpenTelemetryMiddleware.__call__,
-    lambda: ClientSession.__init__,
-)
+def patched() -> tuple:
+    """A client and a server hook of the installed SDK line (mcp 1.x or 2.x)."""
+    if MCP_V1:
+        from mcp.server.lowlevel.server import Server
+        from mcp.server.session import ServerSession
+
+        return (ClientSession.send_request, Server._handle_message, ServerSession.__aexit__)
+    from mcp.server._otel import OpenTelemetryMiddleware
+    from mcp.shared import jsonrpc_dispatcher
+
+    dispatcher = jsonrpc_dispatcher.JSONRPCDispatcher
+    return (dispatcher.send_raw_request, jsonrpc_dispatcher.otel_span, OpenTelemetryMiddleware.__call__)
 
 
 def test_entry_point_and_discovery():
@@ -35,6 +40,6 @@ def test_entry_point_and_discovery():
 def test_uninstrument_restores_the_sdk(otel):
     instrumentor = MCPInstrumentor()
     instrumentor.instrument(tracer_provider=otel.tracer_provider, meter_provider=otel.meter_provider)
-    assert all(wrapped(get()) for get in PATCHED)
+    assert all(wrapped(hook) for hook in (*patched(), ClientSession.__init__))
     instrumentor.uninstrument()
-    assert not any(wrapped(get()) for get in PATCHED)
+    assert not any(wrapped(hook) for hook in (*patched(), ClientSession.__init__))

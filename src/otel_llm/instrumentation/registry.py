@@ -70,7 +70,7 @@ REGISTRY: tuple[Instrumented, ...] = (
     Instrumented("smolagents", F, "SmolagentsInstrumentor", "smolagents[openai]>=1.0", "smolagents"),
     Instrumented("haystack", F, "HaystackInstrumentor", "haystack-ai>=2.9", "haystack"),
     Instrumented("dspy", F, "DSPyInstrumentor", "dspy>=2.6", "dspy"),
-    Instrumented("mcp", R, "MCPInstrumentor", "mcp>=2.0", "mcp"),
+    Instrumented("mcp", R, "MCPInstrumentor", "mcp>=1.25", "mcp"),
 )
 
 

@@ -1,4 +1,4 @@
-"""MCP instrumentation for the ``mcp`` Python SDK (2.x): client and server spans, context propagation.
+"""MCP instrumentation for the ``mcp`` Python SDK, 2.x and (``_v1``) 1.x from 1.25: client and server spans.
 
 Client: a CLIENT span ``{mcp.method.name} {target}`` per request (``JSONRPCDispatcher.send_raw_request``)
 with the session's transport, session id and protocol version; its W3C trace context travels in the
@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 class MCPInstrumentor(GenAIInstrumentor):
     """Instruments the ``mcp`` SDK's clients and servers (stdio and streamable HTTP)."""
 
-    requirements = ("mcp >= 2.0",)
+    requirements = ("mcp >= 1.25",)
     _wrapped: tuple[tuple[str, str], ...] = ()
 
     def patches(self) -> Patches:

@@ -58,11 +58,13 @@ class Session:
     transport: Transport | None
     session: Any  # weakref.ref to the ClientSession
     started: float | None = None
+    protocol_version: str | None = None  # mcp 1.x: from the initialize result (the session keeps none)
 
     def attributes(self) -> dict[str, Any]:
         attributes = self.transport.attributes() if self.transport is not None else {}
         session = self.session()
         version = getattr(session, "protocol_version", None) if session is not None else None
+        version = version if isinstance(version, str) else self.protocol_version
         if isinstance(version, str):
             attributes[A.MCP_PROTOCOL_VERSION] = version
         return attributes
@@ -72,7 +74,13 @@ _pending_transport: ContextVar[Transport | None] = ContextVar("otel_llm_mcp_tran
 """Set when a transport opens; the ``ClientSession`` built next in the same context takes it."""
 _current_span: ContextVar[Span | None] = ContextVar("otel_llm_mcp_client_span", default=None)
 _sessions: weakref.WeakKeyDictionary[Any, Session] = weakref.WeakKeyDictionary()
-"""Dispatcher -> the session it serves."""
+"""Dispatcher (mcp 2.x) or the ``ClientSession`` itself (1.x, which has no dispatcher) -> the session."""
+
+
+def session_key(session: Any) -> Any:
+    """What ``_sessions`` is keyed by: the object the outbound wrappers are called on."""
+    dispatcher = getattr(session, "_dispatcher", None)
+    return session if dispatcher is None else dispatcher
 
 
 def stdio_process_wrapper(
@@ -103,16 +111,13 @@ def session_init_wrapper(
     try:
         transport = _pending_transport.get()
         _pending_transport.set(None)
-        dispatcher = getattr(instance, "_dispatcher", None)
-        if dispatcher is not None:
-            _sessions[dispatcher] = Session(transport, weakref.ref(instance))
+        _sessions[session_key(instance)] = Session(transport, weakref.ref(instance))
     except Exception:
         logger.exception("otel-llm could not register an MCP client session")
 
 
 def _session_of(instance: Any) -> Session | None:
-    dispatcher = getattr(instance, "_dispatcher", None)
-    return _sessions.get(dispatcher) if dispatcher is not None else None
+    return _sessions.get(session_key(instance))
 
 
 def session_wrappers(instruments: C.MCPInstruments):
@@ -196,9 +201,22 @@ def _start(telemetry: GenAITelemetry, dispatcher: Any, args: tuple, kwargs: dict
             return None
         method = args[0] if args else kwargs["method"]
         params = args[1] if len(args) > 1 else kwargs.get("params")
+    except Exception:
+        logger.exception("otel-llm failed to start an MCP client span; the request goes ahead untraced")
+        return None
+    return start_span(telemetry, dispatcher, method, params)
+
+
+def start_span(
+    telemetry: GenAITelemetry, key: Any, method: str, params: Any, request_id: Any = None
+) -> tuple[Span, dict[str, Any]] | None:
+    """The CLIENT span of one outbound message on the session keyed ``key`` (or ``None``: untraced)."""
+    try:
         name, attributes = C.request_attributes(method, params)
         attributes.update(C.tool_arguments(telemetry.settings, method, params))
-        session = _sessions.get(dispatcher)
+        if request_id is not None:
+            attributes[A.JSONRPC_REQUEST_ID] = str(request_id)
+        session = _sessions.get(key)
         if session is not None:
             attributes.update(session.attributes())
             session_id = session.transport.session_id if session.transport is not None else None

@@ -127,7 +127,7 @@ def exception_outcome(error: BaseException) -> tuple[str, str | None, str | None
     """``(error.type, JSON-RPC code, status message)`` of an exception: the code for MCP errors."""
     data = getattr(error, "error", None)
     code = getattr(data, "code", None)
-    if isinstance(code, int) and type(error).__name__ == "MCPError":
+    if isinstance(code, int) and type(error).__name__ in ("MCPError", "McpError"):  # 2.x, 1.x
         return str(code), str(code), getattr(data, "message", None)
     if type(error).__name__ == "ValidationError" and type(error).__module__.startswith("pydantic"):
         return INVALID_PARAMS, INVALID_PARAMS, "Invalid request parameters"
@@ -168,11 +168,17 @@ def finish(
     """Record the outcome of one message on its span and duration histogram, then end the span once."""
     try:
         method = attributes[A.MCP_METHOD_NAME]
+        if error is None and type(result).__name__ == "ErrorData":  # mcp 1.x server: the error answered
+            code = str(result.code)
+            record_error(span, attributes, code, code, result.message)
+            result = None
+        elif method in (TOOLS_CALL, INITIALIZE) and hasattr(result, "model_dump"):  # 1.x models
+            result = result.model_dump(mode="json", by_alias=True, exclude_none=True)
         if error is not None:
             record_error(span, attributes, *exception_outcome(error))
         elif is_tool_error(method, result):
             record_error(span, attributes, TOOL_ERROR, None, None)
-        if error is None and method == TOOLS_CALL and settings.capture_mode.on_span:
+        if error is None and result is not None and method == TOOLS_CALL and settings.capture_mode.on_span:
             span.set_attributes(tool_result(settings, result))
         if method == INITIALIZE and isinstance(result, Mapping):
             version = result.get("protocolVersion")  # the version the handshake settled on
