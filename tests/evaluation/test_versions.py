@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from .eval_app import BASE_URL_ENV
-from .versioned_app import SYSTEM_PROMPTS, VERSION_ENV
+from .versioned_prompts import SYSTEM_PROMPTS, VERSION_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 DATASET = Path(__file__).parent / "data" / "gsm8k_test_sample.jsonl"

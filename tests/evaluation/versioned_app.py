@@ -1,5 +1,6 @@
 """The sample app with a versioned system prompt, tagged with ``otel_llm.prompt``: ``answer`` uses the
-version in ``EVAL_APP_PROMPT_VERSION``; ``answer_ab`` alternates v6 and v7 call by call (an A/B test)."""
+version in ``EVAL_APP_PROMPT_VERSION``; ``answer_ab`` alternates v6 and v7 call by call (an A/B test).
+It instruments the OpenAI SDK when imported, as an app would: only the eval CLI's processes import it."""
 
 from __future__ import annotations
 
@@ -10,13 +11,7 @@ import otel_llm
 from otel_llm.instrumentation.openai import OpenAIInstrumentor
 
 from .eval_app import BASE_URL_ENV, _client
-
-PROMPT_NAME = "math-answer"
-SYSTEM_PROMPTS = {
-    "v6": "Work it out step by step, then give the result as '#### <number>'.",
-    "v7": "Reply with the result only.",
-}
-VERSION_ENV = "EVAL_APP_PROMPT_VERSION"
+from .versioned_prompts import PROMPT_NAME, SYSTEM_PROMPTS, VERSION_ENV
 
 OpenAIInstrumentor().instrument()
 _turns = itertools.count()
