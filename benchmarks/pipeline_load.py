@@ -18,12 +18,12 @@ that asks for a tool, ``execute_tool``, and a second ``chat`` call), made once b
 the template of every request: a generator copies it with fresh trace and span ids, times and response
 ids. (Making every span through the Python SDK costs about 250 us of CPU per span here, span plus
 encoding: 5,000 spans/s would take more than the machine's two cores before the collector and Jaeger got
-any.) Each generator works like the SDK's batch span processor: a bounded queue of batches
-(``OTEL_BSP_MAX_QUEUE_SIZE`` spans, default 2048) in front of one export thread that sends each batch with
-the SDK's own OTLP/HTTP exporter client, which retries connection errors and 429/5xx with exponential
-backoff within the exporter timeout (``OTEL_EXPORTER_OTLP_TRACES_TIMEOUT`` / ``OTEL_EXPORTER_OTLP_TIMEOUT``
-seconds, default 10); a batch that finds the queue full, or fails past the timeout, is lost, as the SDK's
-would be.
+any.) Each generator works like otel-llm's batch span processor: a bounded queue of batches
+(``OTEL_BSP_MAX_QUEUE_SIZE`` spans, default ``sdk_setup.DEFAULT_QUEUE_SPANS``) in front of one export
+thread that sends each batch with the SDK's own OTLP/HTTP exporter client, which retries connection
+errors and 429/5xx with exponential backoff within the exporter timeout
+(``OTEL_EXPORTER_OTLP_TRACES_TIMEOUT`` / ``OTEL_EXPORTER_OTLP_TIMEOUT`` seconds, default 10); a batch
+that finds the queue full, or fails past the timeout, is lost, as the SDK's would be.
 
     .venv/bin/python benchmarks/pipeline_load.py --rate 5000 --seconds 20 --generators 2
 """
@@ -44,6 +44,8 @@ import time
 import urllib.request
 from pathlib import Path
 from typing import Any
+
+from otel_llm.sdk_setup import DEFAULT_QUEUE_SPANS, QUEUE_SIZE_ENV
 
 TRACE_SPANS = 4  # spans per agent turn (the template)
 BATCH_TRACES = 128  # traces per request: 512 spans, the SDK's default batch size
@@ -189,7 +191,7 @@ def generate(endpoint: str, service: str, generator: int, rate: float, seconds: 
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
     maker = BatchMaker(service, generator)
-    queue_spans = int(env_float(("OTEL_BSP_MAX_QUEUE_SIZE",), 2048))
+    queue_spans = int(env_float((QUEUE_SIZE_ENV,), DEFAULT_QUEUE_SPANS))
     timeout = env_float(("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"), 10.0)
     exporter = OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces", timeout=timeout)
     spans_per_batch = BATCH_TRACES * TRACE_SPANS

@@ -50,6 +50,22 @@ def _otlp(signal: str, protocol: str) -> Any:
 _CONSOLE = {"traces": ConsoleSpanExporter, "metrics": ConsoleMetricExporter, "logs": ConsoleLogRecordExporter}
 
 
+QUEUE_SIZE_ENV = "OTEL_BSP_MAX_QUEUE_SIZE"
+DEFAULT_QUEUE_SPANS = 8192
+"""Spans the batch processor holds while its exports wait (the SDK's own default is 2,048). A collector
+restart keeps the exporter in retry backoff for up to 1.3 s per batch, which at 2,500 spans/s fills 2,048;
+8,192 bounds the memory held while a collector stays down: about 60 MB of chat spans with content
+captured (7.5 KB each; ``benchmarks/collector_down.py`` measures it). ``OTEL_BSP_MAX_QUEUE_SIZE``
+overrides it."""
+
+
+def batch_span_processor(exporter: Any) -> BatchSpanProcessor:
+    """The SDK's batch processor, with our queue size unless the ``OTEL_BSP_MAX_*`` variables size it."""
+    if os.environ.get(QUEUE_SIZE_ENV) or os.environ.get("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"):
+        return BatchSpanProcessor(exporter)
+    return BatchSpanProcessor(exporter, max_queue_size=DEFAULT_QUEUE_SPANS)
+
+
 SHUTDOWN_TIMEOUT_ENV = "OTEL_LLM_SHUTDOWN_TIMEOUT"
 DEFAULT_SHUTDOWN_TIMEOUT = 5.0
 
@@ -144,7 +160,7 @@ def configure_sdk_from_env(require_endpoint: bool = False) -> ConfiguredSDK:
     if not _is_configured(trace.get_tracer_provider(), "ProxyTracerProvider"):
         tracer_provider = TracerProvider(resource=resource, shutdown_on_exit=False)
         for exporter in exporters("traces", require_endpoint):
-            tracer_provider.add_span_processor(BatchSpanProcessor(exporter))
+            tracer_provider.add_span_processor(batch_span_processor(exporter))
         trace.set_tracer_provider(tracer_provider)
         configured.providers.append(tracer_provider)
     if not _is_configured(metrics.get_meter_provider(), "_ProxyMeterProvider"):

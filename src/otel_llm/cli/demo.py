@@ -28,7 +28,6 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader, PeriodicExpor
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import (
-    BatchSpanProcessor,
     SimpleSpanProcessor,
     SpanExporter,
     SpanExportResult,
@@ -37,6 +36,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from otel_llm.sdk_setup import (
     ConfiguredSDK,
+    batch_span_processor,
     exporters,  # the same OTLP exporters as otel_llm.instrument() sets up
 )
 from otel_llm.stack import jaeger_trace_url, stack_endpoints
@@ -127,7 +127,7 @@ class DemoTelemetry:
         tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
         otlp_spans = [TallyingSpanExporter(e) for e in exporters("traces")] if otlp else []
         for exporter in otlp_spans:
-            tracer_provider.add_span_processor(BatchSpanProcessor(exporter))
+            tracer_provider.add_span_processor(batch_span_processor(exporter))
         metric_reader = InMemoryMetricReader()
         readers = [PeriodicExportingMetricReader(e) for e in exporters("metrics")] if otlp else []
         meter_provider = MeterProvider(resource=resource, metric_readers=[metric_reader, *readers])
