@@ -34,6 +34,21 @@ stream dispatcher (``kind == "jsonrpc"``) without an HTTP request ride a pipe (s
 (``direct``) messages have no network transport."""
 
 
+def http_client_attributes(client: Any) -> dict[str, Any]:
+    """``network.*`` of an HTTP (``tcp``) message and ``client.address``/``client.port`` from the
+    Starlette request's ``client`` (``None`` or a ``(host, port)`` address)."""
+    attributes: dict[str, Any] = {
+        A.NETWORK_TRANSPORT: A.NetworkTransportValues.TCP,
+        A.NETWORK_PROTOCOL_NAME: "http",
+    }
+    host, port = getattr(client, "host", None), getattr(client, "port", None)
+    if isinstance(host, str):
+        attributes[A.CLIENT_ADDRESS] = host
+        if isinstance(port, int):
+            attributes[A.CLIENT_PORT] = port
+    return attributes
+
+
 def request_attributes(method: str, params: Mapping[str, Any] | None) -> tuple[str, dict[str, Any]]:
     """The span name ``{mcp.method.name} {target}`` and the attributes read from the request."""
     attributes: dict[str, Any] = {A.MCP_METHOD_NAME: method}

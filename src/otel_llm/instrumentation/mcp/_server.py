@@ -46,16 +46,7 @@ def _transport_attributes(ctx: Any) -> dict[str, Any]:
     client = getattr(request, "client", None) if request is not None else None
     if client is None and kind not in C.HTTP_KINDS:
         return {A.NETWORK_TRANSPORT: A.NetworkTransportValues.PIPE} if kind == "jsonrpc" else {}
-    attributes: dict[str, Any] = {
-        A.NETWORK_TRANSPORT: A.NetworkTransportValues.TCP,
-        A.NETWORK_PROTOCOL_NAME: "http",
-    }
-    host, port = getattr(client, "host", None), getattr(client, "port", None)
-    if isinstance(host, str):
-        attributes[A.CLIENT_ADDRESS] = host
-        if isinstance(port, int):
-            attributes[A.CLIENT_PORT] = port
-    return attributes
+    return C.http_client_attributes(client)
 
 
 def _connection_attributes(ctx: Any) -> dict[str, Any]:

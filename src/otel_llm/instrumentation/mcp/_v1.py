@@ -161,15 +161,7 @@ def _transport_attributes(session: Any, responder: Any) -> dict[str, Any]:
         return {A.NETWORK_TRANSPORT: transport, A.NETWORK_PROTOCOL_NAME: "http"}
     if state is not None:
         state.transport = A.NetworkTransportValues.TCP
-    attributes: dict[str, Any] = {
-        A.NETWORK_TRANSPORT: A.NetworkTransportValues.TCP,
-        A.NETWORK_PROTOCOL_NAME: "http",
-    }
-    host, port = getattr(client, "host", None), getattr(client, "port", None)
-    if isinstance(host, str):
-        attributes[A.CLIENT_ADDRESS] = host
-        if isinstance(port, int):
-            attributes[A.CLIENT_PORT] = port
+    attributes = C.http_client_attributes(client)
     session_id = request.headers.get("mcp-session-id")
     if session_id:
         attributes[A.MCP_SESSION_ID] = session_id
