@@ -12,16 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
-import tarfile
-import tempfile
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from ab import ROOT, alternate
+
 ROWS = ("pii", "all pattern checks, detectors only", "all, through GuardrailEngine.evaluate (no-op API)")
 
 
@@ -47,26 +42,6 @@ def measure() -> dict[str, float]:
     return {**result, "yardstick s": (speed + bench.machine_speed()) / 2}
 
 
-def export(revision: str, folder: Path) -> Path:
-    """``src/`` of ``revision``, unpacked into ``folder``."""
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", revision, "src"], check=True, capture_output=True
-    ).stdout
-    path = folder / "archive.tar"
-    path.write_bytes(archive)
-    with tarfile.open(path) as tar:
-        tar.extractall(folder, filter="data")
-    return folder / "src"
-
-
-def run_side(source: Path) -> dict[str, float]:
-    environment = {**os.environ, "PYTHONPATH": str(source)}
-    output = subprocess.run(
-        [sys.executable, __file__, "--measure"], check=True, capture_output=True, text=True, env=environment
-    ).stdout
-    return json.loads(output)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("revision", nargs="?", default="HEAD")
@@ -76,16 +51,11 @@ def main() -> None:
     if args.measure:
         print(json.dumps(measure()))
         return
-    with tempfile.TemporaryDirectory() as folder:
-        sides = {args.revision: export(args.revision, Path(folder)), "working tree": ROOT / "src"}
-        lines = ["| pair | code | yardstick s | " + " | ".join(f"{row} (ms)" for row in ROWS) + " |"]
-        lines.append("|" + "---|" * (3 + len(ROWS)))
-        for pair in range(1, args.pairs + 1):
-            for name, source in sides.items():
-                result = run_side(source)
-                values = " | ".join(f"{result[row]:.3f}" for row in ROWS)
-                lines.append(f"| {pair} | {name} | {result['yardstick s']:.2f} | {values} |")
-                time.sleep(1)
+    lines = ["| pair | code | yardstick s | " + " | ".join(f"{row} (ms)" for row in ROWS) + " |"]
+    lines.append("|" + "---|" * (3 + len(ROWS)))
+    for pair, name, result in alternate(__file__, args.revision, args.pairs):
+        values = " | ".join(f"{result[row]:.3f}" for row in ROWS)
+        lines.append(f"| {pair} | {name} | {result['yardstick s']:.2f} | {values} |")
     print("\n".join(lines))
 
 

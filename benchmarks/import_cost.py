@@ -4,7 +4,7 @@
 
 Runs ``python -X importtime -c "import otel_llm.instrumentation.openai"`` (or of ``--module``, such as
 ``otel_llm.instrumentation.pydantic_ai``) in fresh interpreters (with
-the working tree's ``src/``, or that of ``--revision``, exported as ``benchmarks/guardrails_ab.py``
+the working tree's ``src/``, or that of ``--revision``, exported as ``benchmarks/ab.py`` does
 does) and reports the number of ``otel_llm`` modules loaded, whether the OTel SDK was, and the sum of
 the ``otel_llm`` modules' self times (min and median over the runs) beside the whole import's time.
 """
@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from guardrails_ab import export
+from ab import export
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULE = "otel_llm.instrumentation.openai"

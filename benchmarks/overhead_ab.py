@@ -2,7 +2,7 @@
 
     nice .venv/bin/python benchmarks/overhead_ab.py HEAD~1 --pairs 3
 
-Each pair runs one process per side, alternating (as ``guardrails_ab.py``), so that both see the machine
+Each pair runs one process per side, alternating (``ab.py``), so that both see the machine
 in the same phase. A process times ``chat.completions.create`` against a ``MockTransport`` in rounds:
 ``--calls`` bare calls, then as many instrumented ones (SDK providers, spans kept in memory), and keeps
 each round's median thread CPU time per call. It prints the medians over the rounds: bare, instrumented,
@@ -14,17 +14,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-from guardrails_ab import export
+from ab import WORKING_TREE, alternate
 
-ROOT = Path(__file__).resolve().parents[1]
 BODY = {
     "id": "chatcmpl-1",
     "object": "chat.completion",
@@ -81,14 +75,6 @@ def measure(rounds: int, calls: int, capture: str) -> dict[str, float]:
     return {"bare": statistics.median(bare), "instrumented": statistics.median(instrumented)}
 
 
-def run_side(source: Path, rounds: int, calls: int, capture: str) -> dict[str, float]:
-    environment = {**os.environ, "PYTHONPATH": str(source)}
-    command = [sys.executable, __file__, "--measure", "--rounds", str(rounds), "--calls", str(calls)]
-    command += ["--capture", capture]
-    output = subprocess.run(command, check=True, capture_output=True, text=True, env=environment).stdout
-    return json.loads(output.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("revision", nargs="?", default="HEAD")
@@ -101,23 +87,19 @@ def main() -> None:
     if args.measure:
         print(json.dumps(measure(args.rounds, args.calls, args.capture)))
         return
-    with tempfile.TemporaryDirectory() as folder:
-        sides = {args.revision: export(args.revision, Path(folder)), "working tree": ROOT / "src"}
-        lines = [
-            "| pair | code | bare µs/call | instrumented µs/call | overhead µs/call |",
-            "|---|---|---|---|---|",
-        ]
-        overheads: dict[str, list[float]] = {name: [] for name in sides}
-        for pair in range(1, args.pairs + 1):
-            for name, source in sides.items():
-                result = run_side(source, args.rounds, args.calls, args.capture)
-                overhead = result["instrumented"] - result["bare"]
-                overheads[name].append(overhead)
-                bare, instrumented = result["bare"], result["instrumented"]
-                lines.append(f"| {pair} | {name} | {bare:.1f} | {instrumented:.1f} | {overhead:.1f} |")
-                time.sleep(1)
-        for name, values in overheads.items():
-            lines.append(f"| median | {name} | | | {statistics.median(values):.1f} |")
+    lines = [
+        "| pair | code | bare µs/call | instrumented µs/call | overhead µs/call |",
+        "|---|---|---|---|---|",
+    ]
+    overheads: dict[str, list[float]] = {args.revision: [], WORKING_TREE: []}
+    arguments = ["--rounds", str(args.rounds), "--calls", str(args.calls), "--capture", args.capture]
+    for pair, name, result in alternate(__file__, args.revision, args.pairs, arguments):
+        overhead = result["instrumented"] - result["bare"]
+        overheads[name].append(overhead)
+        bare, instrumented = result["bare"], result["instrumented"]
+        lines.append(f"| {pair} | {name} | {bare:.1f} | {instrumented:.1f} | {overhead:.1f} |")
+    for name, values in overheads.items():
+        lines.append(f"| median | {name} | | | {statistics.median(values):.1f} |")
     print("\n".join(lines))
 
 

@@ -4,7 +4,7 @@ the OpenAI chat and Anthropic Messages formats, on a 6-message request with text
 
     nice .venv/bin/python benchmarks/text_mapping_ab.py HEAD~1 --pairs 3
 
-One process per side, alternating (as ``guardrails_ab.py``); each times each function in rounds of
+One process per side, alternating (``ab.py``); each times each function in rounds of
 ``--calls`` calls (thread CPU time) and keeps the median over rounds, in µs per call. Prints Markdown.
 """
 
@@ -12,19 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from guardrails_ab import export
+from ab import WORKING_TREE, alternate
 
-ROOT = Path(__file__).resolve().parents[1]
 CHAT = {
     "messages": [
         {"role": "system", "content": "You are terse."},
@@ -95,13 +89,6 @@ def measure(rounds: int, calls: int) -> dict[str, float]:
     return {name: _time(function, rounds, calls) for name, function in functions.items()}
 
 
-def run_side(source: Path, rounds: int, calls: int) -> dict[str, float]:
-    environment = {**os.environ, "PYTHONPATH": str(source)}
-    command = [sys.executable, __file__, "--measure", "--rounds", str(rounds), "--calls", str(calls)]
-    output = subprocess.run(command, check=True, capture_output=True, text=True, env=environment).stdout
-    return json.loads(output.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("revision", nargs="?", default="HEAD")
@@ -113,17 +100,14 @@ def main() -> None:
     if args.measure:
         print(json.dumps(measure(args.rounds, args.calls)))
         return
-    with tempfile.TemporaryDirectory() as folder:
-        sides = {args.revision: export(args.revision, Path(folder)), "working tree": ROOT / "src"}
-        results: dict[str, list[dict[str, float]]] = {name: [] for name in sides}
-        for _ in range(args.pairs):
-            for name, source in sides.items():
-                results[name].append(run_side(source, args.rounds, args.calls))
-                time.sleep(1)
+    results: dict[str, list[dict[str, float]]] = {args.revision: [], WORKING_TREE: []}
+    arguments = ["--rounds", str(args.rounds), "--calls", str(args.calls)]
+    for _, name, result in alternate(__file__, args.revision, args.pairs, arguments):
+        results[name].append(result)
     names = list(results[args.revision][0])
-    lines = [f"| µs/call (median of {args.pairs} processes) | " + " | ".join(sides) + " |", "|---|---|---|"]
+    lines = [f"| µs/call (median of {args.pairs} processes) | " + " | ".join(results) + " |", "|---|---|---|"]
     for function in names:
-        cells = [f"{statistics.median(r[function] for r in results[side]):.2f}" for side in sides]
+        cells = [f"{statistics.median(r[function] for r in results[side]):.2f}" for side in results]
         lines.append(f"| {function} | " + " | ".join(cells) + " |")
     print("\n".join(lines))
 
