@@ -6,8 +6,6 @@ the ``langchain-classic`` package; the instrumentor marks its runs as agents in 
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from langchain_classic.agents import AgentExecutor, create_tool_calling_agent
 from langchain_core.prompts import ChatPromptTemplate
@@ -17,7 +15,14 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from otel_llm.semconv import attributes as A
 from tests.frameworks_server import ANSWER
-from tests.langchain.test_agents import AGENT_TREE, Outage, assert_counted_once, get_time, get_weather
+from tests.langchain.test_agents import (
+    AGENT_TREE,
+    Outage,
+    assert_counted_once,
+    assert_travel_content,
+    get_time,
+    get_weather,
+)
 from tests.span_tree import by_name, span_tree
 
 QUESTION = {"input": "Weather and time in Paris?"}
@@ -97,19 +102,7 @@ def test_agent_executor_content_and_default_name(otel, instrument, server) -> No
     assert build_executor(server).invoke(QUESTION)["output"] == ANSWER
     spans = otel.spans()
     assert span_tree(spans)[0] == "invoke_agent AgentExecutor [INTERNAL]"  # unnamed: the run's name
-    (agent,) = by_name(spans, "invoke_agent AgentExecutor")
-    assert json.loads(agent.attributes[A.GEN_AI_SYSTEM_INSTRUCTIONS]) == [
-        {"type": "text", "content": "You help travellers."}
-    ]
-    assert json.loads(agent.attributes[A.GEN_AI_INPUT_MESSAGES]) == [
-        {"role": "user", "parts": [{"type": "text", "content": "Weather and time in Paris?"}]}
-    ]
-    assert json.loads(agent.attributes[A.GEN_AI_OUTPUT_MESSAGES]) == [
-        {"role": "assistant", "parts": [{"type": "text", "content": ANSWER}], "finish_reason": "stop"}
-    ]
-    (weather,) = by_name(spans, "execute_tool get_weather")
-    assert json.loads(weather.attributes[A.GEN_AI_TOOL_CALL_ARGUMENTS]) == {"city": "Paris"}
-    assert weather.attributes[A.GEN_AI_TOOL_CALL_RESULT] == "sunny in Paris"
+    assert_travel_content(spans, "invoke_agent AgentExecutor")
 
 
 @pytest.mark.covers(

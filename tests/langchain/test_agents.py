@@ -151,12 +151,9 @@ def test_with_the_openai_sdk_instrumented_its_span_is_the_only_model_span(otel, 
     assert_counted_once(otel, server)
 
 
-@pytest.mark.covers(provider="langchain", operation="invoke_agent", mode="sync", feature="content")
-def test_content_capture_records_instructions_messages_and_tool_io(otel, instrument, server) -> None:
-    instrument(capture_mode="SPAN_ONLY")
-    build_agent(server).invoke(QUESTION)
-    spans = otel.spans()
-    (agent,) = by_name(spans, "invoke_agent travel_agent")
+def assert_travel_content(spans, agent_name: str) -> None:
+    """The captured content of the travel question's agent run: instructions, messages and tool I/O."""
+    (agent,) = by_name(spans, agent_name)
     assert json.loads(agent.attributes[A.GEN_AI_SYSTEM_INSTRUCTIONS]) == [
         {"type": "text", "content": "You help travellers."}
     ]
@@ -169,6 +166,14 @@ def test_content_capture_records_instructions_messages_and_tool_io(otel, instrum
     (weather,) = by_name(spans, "execute_tool get_weather")
     assert json.loads(weather.attributes[A.GEN_AI_TOOL_CALL_ARGUMENTS]) == {"city": "Paris"}
     assert weather.attributes[A.GEN_AI_TOOL_CALL_RESULT] == "sunny in Paris"
+
+
+@pytest.mark.covers(provider="langchain", operation="invoke_agent", mode="sync", feature="content")
+def test_content_capture_records_instructions_messages_and_tool_io(otel, instrument, server) -> None:
+    instrument(capture_mode="SPAN_ONLY")
+    build_agent(server).invoke(QUESTION)
+    spans = otel.spans()
+    assert_travel_content(spans, "invoke_agent travel_agent")
     first = min(_client_spans(spans), key=lambda s: s.start_time)
     assert json.loads(first.attributes[A.GEN_AI_OUTPUT_MESSAGES]) == [
         {
