@@ -95,6 +95,7 @@ def local_pipeline(
     env = {**FAST_PIPELINE, "OTEL_LLM_CONTENT_MAX_CHARS": str(CONTENT_MAX_CHARS)}
     collector = processes.start(collector_service(plan, state, "local.yaml", env=env, binary=binaries[0]))
     processes.start(prometheus_service(plan, state, scrape_interval="1s", alerting=False))
+    Prometheus(plan.url("prometheus")).wait_scraping()
     # The workload's GPU metrics come from the fake NVML (tests/monitoring/fake_nvml.c), found by soname.
     nvml = fake_nvml.build(state).parent
     workload = {**workload_env(plan.url("otlp_http"), "e2e-local"), "LD_LIBRARY_PATH": str(nvml)}

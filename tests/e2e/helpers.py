@@ -161,6 +161,17 @@ class Prometheus:
         assert body["status"] == "success", f"{promql}: {body}"
         return body["data"]["result"]
 
+    def wait_scraping(self, timeout: float = 60.0) -> None:
+        """Until every target has been scraped: Prometheus applies new targets only every 5 s, and rate()
+        sees no rise that happened before a series' first scrape."""
+
+        def all_up() -> bool:
+            response = httpx.get(f"{self.base_url}/api/v1/targets", params={"state": "active"}, timeout=10)
+            targets = response.json()["data"]["activeTargets"]
+            return bool(targets) and all(target["health"] == "up" for target in targets)
+
+        eventually(all_up, timeout=timeout)
+
     def series_labels(self, metric: str) -> list[dict[str, str]]:
         response = httpx.get(f"{self.base_url}/api/v1/series", params={"match[]": metric}, timeout=10)
         return response.json()["data"]

@@ -22,7 +22,7 @@ from otel_llm.stack.ports import PortPlan
 from otel_llm.stack.services import ALERT_RULES, alertmanager_service, prometheus_service
 
 from .conftest import Processes
-from .helpers import eventually, run_workload, workload_env
+from .helpers import Prometheus, eventually, run_workload, workload_env
 
 pytestmark = pytest.mark.e2e
 
@@ -97,10 +97,12 @@ def test_error_rate_alert_reaches_a_webhook_through_alertmanager(
             rule_files=[fast_rules(tmp_path)],
         )
     )
+    Prometheus(alerting.url("prometheus")).wait_scraping()
     # every call to the missing model fails: its error ratio is 1, well above the rule's 5%
     env = workload_env(own_collector.url("otlp_http"), "e2e-alerting")
     # spread over several scrapes: rate() sees a counter rise only between two scraped samples
-    run_workload(env, "--rounds", "12", "--interval", "0.5", "--kinds", "fail,chat")
+    # 20 calls over 10 s: a rate well above the rule's minimum volume of one call a minute
+    run_workload(env, "--rounds", "20", "--interval", "0.5", "--kinds", "fail,chat")
     (alert, *_) = eventually(
         lambda: webhook.alerts("GenAIHighErrorRate", gen_ai_request_model="gpt-unavailable"), timeout=120
     )

@@ -98,6 +98,7 @@ def mode_pipeline(
                 own, state, scrape_interval=SCRAPE, rule_files=_rule_files(state), alerting=False
             )
         )
+        Prometheus(own.url("prometheus")).wait_scraping()
         job = f"e2e-semconv-{mode}"
         nvml = fake_nvml.build(state).parent
         env = {
