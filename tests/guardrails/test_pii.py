@@ -74,6 +74,13 @@ def test_validators():
     assert ssn_valid("123", "45", "6789") and not ssn_valid("900", "45", "6789")
 
 
+def test_email_local_parts_of_up_to_64_characters():
+    local = "a." * 31 + "bc"  # 64 characters
+    assert found(f"to {local}@example.com") == [("EMAIL_ADDRESS", f"{local}@example.com")]
+    assert found(f"to x{local}@example.com") == []  # 65: no email, and no shorter tail of it either
+    assert found(f"to é{local}@example.com") == []  # a word character before it
+
+
 def test_email_boundaries():
     assert found("@home: a.b-c+d@mail.example.co.uk, -x@y.com, bad@nodomain, two@a.io") == [
         ("EMAIL_ADDRESS", "a.b-c+d@mail.example.co.uk"),
@@ -114,6 +121,15 @@ RUN_TEXTS = [
     "ip 10.0.0.1. Version 1.2.3.4.5, 192.168.000.001x, 300.1.1.1",
     "a1234567890123b 12345678901234 +1-202-555-0143ext. 7\n00 44 20 7946 0958",
     "٣٣٣-٤٤-٥٥٥٥ and ٤١١١١١١١١١١١١١١١ are digits too",
+    # runs that fail a pattern's length or separator test between runs that pass it, some of those closer
+    # than pii.WINDOW_GAP (searched as one window) and some farther apart
+    "ssn 460-89-9847"
+    + " and 12 34.5, 1-2" * 12
+    + " 4111 1111 1111 1111"
+    + " word" * 60
+    + "10.0.0.1 or (555) 123 4567, 1.2.3, 460-89-9847.",
+    # runs too short in digits for a card or an SSN (spaces do not count) beside runs that hold one
+    "DE12 3456 7890 DE12 3456 7890 x 4111 1111 1111 1111 y 1 2 3 4 5 6 z 460 89 9847 w 1 2 3 4 5 6 7 8.",
 ]
 
 
@@ -191,3 +207,33 @@ def test_past_the_check_budget_candidates_are_taken_on_their_shape(monkeypatch):
     monkeypatch.setattr(pii, "MAX_VALIDATIONS", 0)
     shaped = [(m.entity_type, text[m.start : m.end]) for m in detector.detect(text)]
     assert shaped == [("IP_ADDRESS", "12:30:00"), *checked]  # more found, nothing lost
+
+
+def test_past_max_matches_the_rest_of_a_patterns_candidates_is_one_range(monkeypatch):
+    items = ["ann@example.com", "10.0.0.1", "(415) 555-2671", "4111 1111 1111 1111", "bo.b@example.org"]
+    text = "; ".join(f"{item} and {index}" for index in range(6) for item in items)
+    detector = PIIDetector()
+    every = [(m.entity_type, m.start, m.end) for m in detector.detect(text)]
+    assert len(every) == 30  # each item, one by one
+    monkeypatch.setattr(pii, "MAX_MATCHES", 3)
+    (*one_by_one, rest) = detector.detect(text)
+    # the first candidates of each pattern one by one, as found without the bound
+    assert [(m.entity_type, m.start, m.end) for m in one_by_one] == every[: len(one_by_one)]
+    assert len(one_by_one) == 7  # 3 e-mails, 2 IPs, and the phone pattern's third candidate is in a card
+    # then one range, from where the next entity starts to the last one's end: nothing after the bound
+    # goes unreported (the phone range has absorbed the e-mails' and the cards' that start after it)
+    assert (rest.entity_type, rest.start, rest.end) == ("PHONE_NUMBER", every[7][1], len(text))
+    assert rest.score == 1.0
+    assert text[rest.start :].startswith("(415) 555-2671 and 1;")
+
+
+def test_absorbed_joins_overlapping_ranges_and_grows_them_over_the_matches_they_overlap():
+    ranges = [Match(10, 20, "A", 1.0), Match(15, 30, "B", 1.0), Match(50, 60, "C", 1.0)]
+    matches = [Match(0, 5, "X", 0.9), Match(28, 35, "Y", 0.9), Match(45, 52, "Z", 0.9)]
+    matches.append(Match(61, 70, "W", 0.5))
+    assert pii.absorbed(ranges, matches) == [
+        Match(0, 5, "X", 0.9),
+        Match(61, 70, "W", 0.5),
+        Match(10, 35, "A", 1.0),
+        Match(45, 60, "C", 1.0),
+    ]

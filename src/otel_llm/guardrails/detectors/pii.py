@@ -6,6 +6,7 @@ IPv4/IPv6 addresses, plus user patterns. Choice over Presidio's recognizers: see
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -16,7 +17,7 @@ from typing import Any
 import phonenumbers
 from phonenumbers import PhoneMetadata, PhoneNumber
 
-from otel_llm.guardrails.detectors.base import Detector, register
+from otel_llm.guardrails.detectors.base import MAX_MATCHES, Detector, last_match_end, register
 from otel_llm.guardrails.results import Match
 
 EMAIL = "EMAIL_ADDRESS"
@@ -27,8 +28,10 @@ SSN = "US_SSN"
 IP = "IP_ADDRESS"
 ENTITY_TYPES = (EMAIL, PHONE, CARD, IBAN, SSN, IP)
 
-# Emails are found from each "@": the local part backwards, the domain forwards.
-_EMAIL_LOCAL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}$")
+# Emails are found from each "@": the local part backwards, the domain forwards. The local part is the
+# whole run of local-part characters before the "@" (the lookbehind fails at once inside a run, so a
+# search tries each of the 65 positions before the "@" cheaply and scans to it only from the run's start).
+_EMAIL_LOCAL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}$")
 # an "@" after a character a local part ends with, and the domain after it
 _EMAIL_AT_DOMAIN = re.compile(r"@(?<=[A-Za-z0-9._%+-]@)(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}\b")
 _ADDRESS_CHAR = re.compile(r"[\w.%+-]")
@@ -47,6 +50,7 @@ _PHONE_EXTENSION = re.compile(r"\s?(?:x|ext\.?)\s?\d{1,6}$")
 _NANP_LAYOUT = re.compile(r"^(?:1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _DIGITS = re.compile(r"\d")
+_DELETE_NON_DIGITS = str.maketrans("", "", " ().-+")  # a phone candidate less its extension: its digits
 # Every character the card, SSN, IPv4 and phone patterns can consume. Their matches start with one of
 # "+(" or a digit, so each lies inside one such run: one scan finds the runs, and the patterns then only
 # search runs long enough to hold them (the character after a run is included for their lookaheads).
@@ -62,24 +66,56 @@ Run = tuple[int, int]  # start and end of a numeric run
 class RunPattern:
     """A pattern searched only in numeric runs of ``min_length`` or more characters.
 
-    With ``separators``, a run must also hold ``count`` or more of one of them (every match does).
+    With ``separators``, a run must also hold ``count`` or more of one of them (every match does); with
+    ``min_digits``, at least that many characters other than spaces (every match has that many digits).
     """
 
     regex: re.Pattern[str]
     min_length: int
     separators: tuple[str, ...] = ()
     count: int = 0
+    min_digits: int = 0
 
     def finditer(self, text: str, runs: list[Run]) -> Iterator[re.Match[str]]:
-        for start, end in runs:
-            if end - start >= self.min_length and (
-                not self.separators or any(text.count(c, start, end) >= self.count for c in self.separators)
-            ):
-                yield from self.regex.finditer(text, start, end + 1)
+        for start, end in self.windows(text, runs):
+            yield from self.regex.finditer(text, start, end + 1)
+
+    def windows(self, text: str, runs: list[Run]) -> Iterator[Run]:
+        """The runs that can hold a match, those less than ``WINDOW_GAP`` apart joined into one window.
+
+        Searching a window finds exactly the matches of its runs: a match is made of run characters only,
+        and a run that fails the length or separator test holds none. One search per window instead of one
+        per run keeps texts of many short runs cheap.
+        """
+        window: Run | None = None
+        shortest, separators, count, occurrences = self.min_length, self.separators, self.count, text.count
+        digits = self.min_digits
+        for start, end in runs:  # plain loops and locals: this runs once per run, and texts can have 100,000s
+            if end - start < shortest or (digits and end - start - occurrences(" ", start, end) < digits):
+                continue
+            if separators:
+                for separator in separators:
+                    if occurrences(separator, start, end) >= count:
+                        break
+                else:
+                    continue
+            if window is None:
+                window = (start, end)
+            elif start - window[1] < WINDOW_GAP:
+                window = (window[0], end)
+            else:
+                yield window
+                window = (start, end)
+        if window is not None:
+            yield window
 
 
-_CARDS = RunPattern(_CARD_RE, 12)
-_SSNS = RunPattern(_SSN_RE, 11, ("-", " "), 2)
+WINDOW_GAP = 256
+"""Runs closer than this are searched as one window (the regex skips the characters between in C)."""
+
+
+_CARDS = RunPattern(_CARD_RE, 12, min_digits=12)
+_SSNS = RunPattern(_SSN_RE, 11, ("-", " "), 2, min_digits=9)
 _IPV4S = RunPattern(_IPV4_RE, 7, (".",), 3)
 _PHONES = RunPattern(_PHONE_RE, 7)
 
@@ -174,11 +210,15 @@ class PIIDetector(Detector):
         found: list[Match] = []
         if _DIGITS.search(text) or "@" in text or ":" in text:
             runs = [m.span() for m in _NUMERIC_RUN.finditer(text)]
-            checks = Checks()
+            checks = Checks(text)
             for finder in self._finders:
                 found.extend(finder(text, runs, checks))
+            rest = checks.take_rest()
             if self._find_phones:  # last and slowest: skips digit runs already identified as something else
-                found.extend(self._phones(text, runs, found, checks))
+                found.extend(self._phones(text, runs, [*found, *rest], checks))
+                rest.extend(checks.take_rest())
+            if rest:
+                found = absorbed(rest, found)
         for pattern in self.custom:
             found.extend(
                 Match(m.start(), m.end(), pattern.entity_type, pattern.score)
@@ -188,17 +228,26 @@ class PIIDetector(Detector):
 
     @staticmethod
     def _emails(text: str, runs: list[Run], checks: Checks) -> Iterator[Match]:
-        for domain in _EMAIL_AT_DOMAIN.finditer(text):  # each "@" with a domain after it, in one scan
+        def local_part(domain: re.Match[str]) -> int | None:
+            """Where the local part before the "@" starts (it must follow a non-address character)."""
             at = domain.start()
-            local = _EMAIL_LOCAL.search(text, max(0, at - 64), at)
-            start = local.start() if local else at
-            # the local part must be preceded by a non-address character (or nothing)
-            if local and (start == 0 or not _ADDRESS_CHAR.match(text, start - 1)):
+            local = _EMAIL_LOCAL.search(text, max(0, at - 65), at)
+            if local and ((start := local.start()) == 0 or not _ADDRESS_CHAR.match(text, start - 1)):
+                return start
+            return None
+
+        def entity_start(domain: re.Match[str]) -> int:
+            start = local_part(domain)
+            return domain.start() if start is None else start
+
+        domains = _EMAIL_AT_DOMAIN.finditer(text)  # each "@" with a domain after it, in one scan
+        for domain in checks.one_by_one(_EMAIL_AT_DOMAIN, domains, EMAIL, entity_start):
+            if (start := local_part(domain)) is not None:
                 yield Match(start, domain.end(), EMAIL, 1.0)
 
     @staticmethod
     def _cards(text: str, runs: list[Run], checks: Checks) -> Iterator[Match]:
-        for m in _CARDS.finditer(text, runs):
+        for m in checks.one_by_one(_CARD_RE, _CARDS.finditer(text, runs), CARD):
             digits = m.group().replace(" ", "").replace("-", "")
             if 12 <= len(digits) <= 19 and luhn_valid(digits):
                 yield Match(m.start(), m.end(), CARD, 1.0)
@@ -206,7 +255,7 @@ class PIIDetector(Detector):
     @staticmethod
     def _ibans(text: str, runs: list[Run], checks: Checks) -> Iterator[Match]:
         shortened: dict[str, int] = {}  # candidate -> length of its valid prefix (0: none)
-        for m in _IBAN_RE.finditer(text):
+        for m in checks.one_by_one(_IBAN_RE, _IBAN_RE.finditer(text), IBAN):
             candidate = m.group()
             length = shortened.get(candidate)
             if length is None:
@@ -216,29 +265,31 @@ class PIIDetector(Detector):
 
     @staticmethod
     def _ssns(text: str, runs: list[Run], checks: Checks) -> Iterator[Match]:
-        for m in _SSNS.finditer(text, runs):
+        for m in checks.one_by_one(_SSN_RE, _SSNS.finditer(text, runs), SSN):
             ssn = m.group()
             if ssn_valid(ssn[:3], ssn[4:6], ssn[7:]):
                 yield Match(m.start(), m.end(), SSN, 0.85)
 
     @staticmethod
     def _ips(text: str, runs: list[Run], checks: Checks) -> Iterator[Match]:
-        candidates = [m.span() for m in _IPV4S.finditer(text, runs)]
+        candidates = [m.span() for m in checks.one_by_one(_IPV4_RE, _IPV4S.finditer(text, runs), IP)]
         if ":" in text:  # IPv6: whole runs of hex digits and colons, in one scan
-            candidates.extend(m.span() for m in _IPV6_RUN.finditer(text))
+            ipv6 = checks.one_by_one(_IPV6_RUN, _IPV6_RUN.finditer(text), IP)
+            candidates.extend(m.span() for m in ipv6)
         for start, end in candidates:
             if not checks.valid(text[start:end], _is_ip_address):
                 continue
             yield Match(start, end, IP, 0.9)
 
     def _phones(self, text: str, runs: list[Run], taken: list[Match], checks: Checks) -> Iterator[Match]:
-        covered = bytearray(len(text))  # 1 where another entity was found
-        for t in taken:
-            covered[t.start : t.end] = b"\1" * (t.end - t.start)
-        # matches overlapping another entity are skipped, so runs without enough free characters are too
-        free = [(start, end) for start, end in runs if covered.count(0, start, end) >= _PHONES.min_length]
-        for m in _PHONES.finditer(text, free):
-            if covered.find(1, m.start(), m.end()) != -1:
+        covered = bytearray(len(text)) if taken else None  # 1 where another entity was found
+        if covered is not None:
+            for t in taken:
+                covered[t.start : t.end] = b"\1" * (t.end - t.start)
+            # matches overlapping another entity are skipped, so runs without enough free characters are too
+            runs = [(start, end) for start, end in runs if covered.count(0, start, end) >= _PHONES.min_length]
+        for m in checks.one_by_one(_PHONE_RE, _PHONES.finditer(text, runs), PHONE):
+            if covered is not None and covered.find(1, m.start(), m.end()) != -1:
                 continue
             candidate = m.group()
             like = checks.seen.get(candidate)
@@ -255,9 +306,16 @@ class PIIDetector(Detector):
         ``phone_regions`` that use it. Dates, SSN layouts and runs of under 7 or over 15 digits are not.
         The numbering-plan checks (``phonenumbers``) are the costly ones: they go through ``checks``.
         """
-        number = _PHONE_EXTENSION.sub("", candidate).replace("(0)", "")
-        digits = len(_DIGITS.findall(number))
-        if not 7 <= digits <= 15 or _ISO_DATE.match(number) or _SSN_RE.fullmatch(number):
+        # each regex only where the cheap test says it can match: this runs for every candidate
+        number = _PHONE_EXTENSION.sub("", candidate) if "x" in candidate else candidate
+        if "(0)" in number:
+            number = number.replace("(0)", "")
+        digits = len(number.translate(_DELETE_NON_DIGITS))
+        if (
+            not 7 <= digits <= 15
+            or (number[4:5] == "-" and _ISO_DATE.match(number))
+            or (len(number) == 11 and _SSN_RE.fullmatch(number))
+        ):
             return False
         if number.startswith(("+", "00")):
             return checks.valid(number, _possible_international)
@@ -286,22 +344,54 @@ class PIIDetector(Detector):
         )
 
 
-MAX_VALIDATIONS = 2_000
+MAX_VALIDATIONS = 1_000
 """Costly checks (numbering plans, address parsing) of distinct candidates in one text; past them, a candidate
 is taken on its shape alone (reported, never dropped), so the work per text stays bounded."""
 
 
+LONGEST_MATCH = {_EMAIL_AT_DOMAIN: 320, _CARD_RE: 37, _IBAN_RE: 43, _SSN_RE: 11, _IPV4_RE: 15, _IPV6_RUN: 39}
+LONGEST_MATCH[_PHONE_RE] = 34  # "+" or "(", 20 more, a digit, and an extension such as " ext. 123456"
+"""The longest match of each pattern (for emails, the domain after the "@": at most 255 characters)."""
+
+
 class Checks:
-    """The costly checks of one text: each distinct candidate is checked once, and at most
-    ``MAX_VALIDATIONS`` are; the candidates after them are reported on their shape (a superset of what
-    the checks would keep)."""
+    """The bounded work of one text.
 
-    __slots__ = ("left", "results", "seen")
+    The costly checks: each distinct candidate is checked once, and at most ``MAX_VALIDATIONS`` are; the
+    candidates after them are reported on their shape (a superset of what the checks would keep).
+    The candidates: at most ``MAX_MATCHES`` of each pattern one by one, as the other pattern detectors do;
+    past them, the rest is one range from the next candidate to the last (found from the end of the text),
+    reported unjudged, so that nothing a later candidate would match goes unreported.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("left", "rest", "results", "seen", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
         self.results: dict[tuple[Callable[[str], bool], str], bool] = {}
         self.left = MAX_VALIDATIONS
         self.seen: dict[str, bool] = {}  # phone candidates already judged (the cheap checks included)
+        self.rest: list[Match] = []
+
+    def one_by_one(
+        self,
+        regex: re.Pattern[str],
+        matches: Iterable[re.Match[str]],
+        entity: str,
+        start: Callable[[re.Match[str]], int] = re.Match.start,
+    ) -> Iterator[re.Match[str]]:
+        """``matches`` of ``regex``, in order, up to ``MAX_MATCHES``; the rest goes to ``rest``, one range
+        from ``start`` of the next (where its entity starts) to the end of the last."""
+        for count, m in enumerate(matches):
+            if count == MAX_MATCHES:
+                end = last_match_end(regex, self.text, m.start(), LONGEST_MATCH[regex])
+                self.rest.append(Match(start(m), end, entity, 1.0))
+                return
+            yield m
+
+    def take_rest(self) -> list[Match]:
+        rest, self.rest = self.rest, []
+        return rest
 
     def valid(self, candidate: str, check: Callable[[str], bool]) -> bool:
         key = (check, candidate)
@@ -342,6 +432,34 @@ def national_pattern(metadata: PhoneMetadata | None) -> re.Pattern[str]:
     """The region's general national-number pattern (matches any string when the metadata has none)."""
     general = getattr(metadata, "general_desc", None)
     return re.compile(getattr(general, "national_number_pattern", None) or ".*")
+
+
+def absorbed(ranges: list[Match], matches: list[Match]) -> list[Match]:
+    """``matches`` with ``ranges`` joined where they overlap, each grown over every match it overlaps (as the
+    first range's entity, with score 1): a range past the bound then wins every overlap, and nothing that it
+    or a match in it covered is left uncovered."""
+    unions = joined([[r.start, r.end, r.entity_type] for r in ranges])
+    starts = [union[0] for union in unions]
+    kept: list[Match] = []
+    for match in matches:
+        index = bisect.bisect_left(starts, match.end) - 1  # the last range that starts before the match ends
+        if index >= 0 and unions[index][1] > match.start:
+            unions[index][0] = min(unions[index][0], match.start)
+            unions[index][1] = max(unions[index][1], match.end)
+        else:
+            kept.append(match)
+    return kept + [Match(start, end, entity, 1.0) for start, end, entity in joined(unions)]
+
+
+def joined(spans: list[list[Any]]) -> list[list[Any]]:
+    """``[start, end, entity]`` spans sorted, overlapping ones joined (keeping the first one's entity)."""
+    result: list[list[Any]] = []
+    for span in sorted(spans, key=lambda span: (span[0], span[1])):
+        if result and span[0] < result[-1][1]:
+            result[-1][1] = max(result[-1][1], span[1])
+        else:
+            result.append(list(span))
+    return result
 
 
 def drop_overlaps(matches: list[Match]) -> list[Match]:
