@@ -72,6 +72,7 @@ ADVERSARIAL: tuple[tuple[str, str], ...] = (
     ("hf_", "hf_"),
     ("quotes", "'\""),
     ("words", "the quick brown fox "),
+    ("swear words", "damn it, fuck "),
     ("invisible", "\u200b"),
     ("surrogate-free unicode", "ü€𝄞"),
     ("newlines", "\n"),

@@ -9,7 +9,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_union
 
 from otel_llm.guardrails import Match
+from otel_llm.guardrails.detectors.base import MAX_MATCHES
 from otel_llm.guardrails.detectors.classifiers import (
+    _WORD,
     ProfanityDetector,
     PromptInjectionDetector,
     ToxicityDetector,
@@ -144,6 +146,24 @@ def test_profanity_is_a_category_apart_that_locates_the_words(toxicity_rows):
         "PROFANITY"
     ]
     assert ToxicityDetector().detect(text) == []
+
+
+def test_profanity_finds_the_tokens_a_word_by_word_lookup_finds():
+    detector = ProfanityDetector()
+    text = "Fuck-ups, fuc\u212a and FUCK; x-shit, shit-x, shit_, 'damn' and \u017fhit (not s)."
+    by_token = [m.span() for m in _WORD.finditer(text) if m.group().lower() in detector.words]
+    assert [(m.start, m.end) for m in detector.detect(text)] == by_token
+    assert [text[start:end] for start, end in by_token] == ["fuc\u212a", "FUCK", "shit", "damn"]
+
+
+def test_past_max_matches_the_rest_of_the_swear_words_is_one_range():
+    text = "damn " * (MAX_MATCHES + 50) + "a clean tail"
+    found = ProfanityDetector().detect(text)
+    assert len(found) == MAX_MATCHES + 1 and found[MAX_MATCHES - 1] == Match(
+        5 * (MAX_MATCHES - 1), 5 * MAX_MATCHES - 1, "PROFANITY"
+    )
+    rest = found[-1]
+    assert rest.start == 5 * MAX_MATCHES and text.rindex("damn") + 4 <= rest.end < text.rindex("damn") + 8
 
 
 def test_classifiers_share_the_counts_of_a_text_without_changing_their_scores():

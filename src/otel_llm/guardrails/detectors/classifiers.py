@@ -7,7 +7,7 @@ from abc import abstractmethod
 from functools import cache
 from importlib import resources
 
-from otel_llm.guardrails.detectors.base import Detector, register, whole_text
+from otel_llm.guardrails.detectors.base import MAX_MATCHES, Detector, last_match_end, register, whole_text
 from otel_llm.guardrails.ngram_model import load_model
 from otel_llm.guardrails.results import Match
 
@@ -66,12 +66,21 @@ def _profanity_words() -> frozenset[str]:
 
 
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
+# A word of the list where ``_WORD`` would find it as a whole token: no letter or digit before it, nor one
+# joined to it by "-" or "'", and none after it (the words themselves go between the two halves).
+_TOKEN_START = r"(?<![^\W_])(?<![^\W_][-'])(?:"
+_TOKEN_END = r")(?![^\W_])(?![-'][^\W_])"
 
 
 @register
 class ProfanityDetector(Detector):
     """Swear words (better-profanity's list), whatever their intent: a category kept apart from
-    ``toxicity``, so a policy can treat friendly swearing differently from abuse."""
+    ``toxicity``, so a policy can treat friendly swearing differently from abuse.
+
+    The text's distinct tokens are looked up first (one ``findall``, no Python work per token); only a text
+    with a listed word is searched for where they are, by a regex of the words it holds. As the other
+    pattern detectors do, it reports at most ``MAX_MATCHES`` words one by one, the rest as one range.
+    """
 
     name = "profanity"
     category = "PROFANITY"
@@ -81,5 +90,23 @@ class ProfanityDetector(Detector):
 
     def detect(self, text: str) -> list[Match]:
         words = self.words
-        found = (m for m in _WORD.finditer(text) if m.group().lower() in words)
-        return [Match(m.start(), m.end(), self.category) for m in found]
+        present = {token.lower() for token in set(_WORD.findall(text))} & words
+        if not present:
+            return []
+        if not all(word.isascii() for word in present):  # case folding beyond ASCII: token by token
+            found = (m for m in _WORD.finditer(text) if m.group().lower() in words)
+            return [Match(m.start(), m.end(), self.category) for m in found]
+        # ASCII words ignoring case match every token that lower-cases to them (and a few more, such as
+        # "ſ" for "s", dropped by the check): the same tokens as the lookup, found by the regex engine
+        ordered = sorted(present, key=len, reverse=True)
+        pattern = re.compile(_TOKEN_START + "|".join(map(re.escape, ordered)) + _TOKEN_END, re.IGNORECASE)
+        matches: list[Match] = []
+        for m in pattern.finditer(text):
+            if m.group().lower() not in words:
+                continue
+            if len(matches) == MAX_MATCHES:  # the rest: one range, no per-match work
+                end = last_match_end(pattern, text, m.start(), len(ordered[0]))
+                matches.append(Match(m.start(), end, self.category))
+                break
+            matches.append(Match(m.start(), m.end(), self.category))
+        return matches

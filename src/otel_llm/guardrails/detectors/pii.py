@@ -38,9 +38,11 @@ _ADDRESS_CHAR = re.compile(r"[\w.%+-]")
 _WORD_CHAR = re.compile(r"\w")
 # Patterns start with a character class, and check the character before it by lookbehind, so that
 # the regex engine can skip ahead to candidate characters instead of trying every position.
-_CARD_RE = re.compile(r"\d(?<![\d+-]\d)(?:[ -]?\d){11,18}(?![\d-])")
+_CARD_RE = re.compile(r"\d(?<![\d+-]\d)(?:[ -]?+\d){11,18}(?![\d-])")
 _IBAN_RE = re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
-_SSN_RE = re.compile(r"\d(?<![\d-]\d)\d\d([- ])\d\d\1\d{4}(?![\d-])")
+# SSNs are found from their first separator (rarer than digits in a numeric run), three digits before it
+_SSN_RE = re.compile(r"([- ])(?<=\d{3}[- ])(?<![\d-]\d{3}[- ])\d\d\1\d{4}(?![\d-])")
+_SSN_LAYOUT = re.compile(r"\d{3}([- ])\d\d\1\d{4}")
 _IPV4_RE = re.compile(r"\d(?<![\d.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?!\d|\.\d)")
 # A whole run of hex digits and colons (no word character or colon on either side, never backtracked into)
 # of at most 39 characters (eight groups of four hex digits and seven colons) with two colons or more.
@@ -59,7 +61,9 @@ _DELETE_NON_DIGITS = str.maketrans("", "", " ().-+")  # a phone candidate less i
 # consumed whole (possessively), so the runs found are exactly the long ones of the plain run pattern.
 _NUMERIC_RUN = re.compile(r"(?=[+(\d][\d\s().+\-xet]{6})[+(\d][\d\s().+\-xet]*+")
 
-Run = tuple[int, int]  # start and end of a numeric run
+Run = tuple[int, int]  # start and end of a numeric run (or window)
+Runs = list[int]
+"""The start and end of each numeric run, one after the other (no tuple per run: texts can have 100,000s)."""
 
 
 @dataclass(frozen=True)
@@ -76,11 +80,11 @@ class RunPattern:
     count: int = 0
     min_digits: int = 0
 
-    def finditer(self, text: str, runs: list[Run]) -> Iterator[re.Match[str]]:
+    def finditer(self, text: str, runs: Runs) -> Iterator[re.Match[str]]:
         for start, end in self.windows(text, runs):
             yield from self.regex.finditer(text, start, end + 1)
 
-    def windows(self, text: str, runs: list[Run]) -> Iterator[Run]:
+    def windows(self, text: str, runs: Runs) -> Iterator[Run]:
         """The runs that can hold a match, those less than ``WINDOW_GAP`` apart joined into one window.
 
         Searching a window finds exactly the matches of its runs: a match is made of run characters only,
@@ -90,7 +94,8 @@ class RunPattern:
         window: Run | None = None
         shortest, separators, count, occurrences = self.min_length, self.separators, self.count, text.count
         digits = self.min_digits
-        for start, end in runs:  # plain loops and locals: this runs once per run, and texts can have 100,000s
+        bounds = iter(runs)
+        for start, end in zip(bounds, bounds):  # plain loops and locals: this runs once per run
             if end - start < shortest or (digits and end - start - occurrences(" ", start, end) < digits):
                 continue
             if separators:
@@ -152,6 +157,11 @@ def valid_iban_prefix(candidate: str, checks: Checks) -> int:
     return 0
 
 
+def ssn_start(separator: re.Match[str]) -> int:
+    """Where the SSN whose first separator ``_SSN_RE`` matched starts."""
+    return separator.start() - 3
+
+
 def ssn_valid(area: str, group: str, serial: str) -> bool:
     """SSA rules: no 000/666/9xx area, no 00 group, no 0000 serial."""
     return area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
@@ -196,7 +206,7 @@ class PIIDetector(Detector):
             for region in self.phone_regions
             if getattr(metadata := PhoneMetadata.metadata_for_region(region), "national_prefix", None) == "0"
         ]
-        finders: dict[str, Callable[[str, list[Run], Checks], Iterator[Match]]] = {
+        finders: dict[str, Callable[[str, Runs, Checks], Iterator[Match]]] = {
             EMAIL: self._emails,
             CARD: self._cards,
             IBAN: self._ibans,
@@ -209,7 +219,7 @@ class PIIDetector(Detector):
     def detect(self, text: str) -> list[Match]:
         found: list[Match] = []
         if _DIGITS.search(text) or "@" in text or ":" in text:
-            runs = [m.span() for m in _NUMERIC_RUN.finditer(text)]
+            runs = [bound for m in _NUMERIC_RUN.finditer(text) for bound in m.span()]
             checks = Checks(text)
             for finder in self._finders:
                 found.extend(finder(text, runs, checks))
@@ -227,7 +237,7 @@ class PIIDetector(Detector):
         return drop_overlaps(found)
 
     @staticmethod
-    def _emails(text: str, runs: list[Run], checks: Checks) -> Iterator[Match]:
+    def _emails(text: str, runs: Runs, checks: Checks) -> Iterator[Match]:
         def local_part(domain: re.Match[str]) -> int | None:
             """Where the local part before the "@" starts (it must follow a non-address character)."""
             at = domain.start()
@@ -246,14 +256,14 @@ class PIIDetector(Detector):
                 yield Match(start, domain.end(), EMAIL, 1.0)
 
     @staticmethod
-    def _cards(text: str, runs: list[Run], checks: Checks) -> Iterator[Match]:
+    def _cards(text: str, runs: Runs, checks: Checks) -> Iterator[Match]:
         for m in checks.one_by_one(_CARD_RE, _CARDS.finditer(text, runs), CARD):
             digits = m.group().replace(" ", "").replace("-", "")
             if 12 <= len(digits) <= 19 and luhn_valid(digits):
                 yield Match(m.start(), m.end(), CARD, 1.0)
 
     @staticmethod
-    def _ibans(text: str, runs: list[Run], checks: Checks) -> Iterator[Match]:
+    def _ibans(text: str, runs: Runs, checks: Checks) -> Iterator[Match]:
         shortened: dict[str, int] = {}  # candidate -> length of its valid prefix (0: none)
         for m in checks.one_by_one(_IBAN_RE, _IBAN_RE.finditer(text), IBAN):
             candidate = m.group()
@@ -264,14 +274,15 @@ class PIIDetector(Detector):
                 yield Match(m.start(), m.start() + length, IBAN, 1.0)
 
     @staticmethod
-    def _ssns(text: str, runs: list[Run], checks: Checks) -> Iterator[Match]:
-        for m in checks.one_by_one(_SSN_RE, _SSNS.finditer(text, runs), SSN):
-            ssn = m.group()
+    def _ssns(text: str, runs: Runs, checks: Checks) -> Iterator[Match]:
+        for m in checks.one_by_one(_SSN_RE, _SSNS.finditer(text, runs), SSN, ssn_start):
+            start, end = ssn_start(m), m.end()
+            ssn = text[start:end]
             if ssn_valid(ssn[:3], ssn[4:6], ssn[7:]):
-                yield Match(m.start(), m.end(), SSN, 0.85)
+                yield Match(start, end, SSN, 0.85)
 
     @staticmethod
-    def _ips(text: str, runs: list[Run], checks: Checks) -> Iterator[Match]:
+    def _ips(text: str, runs: Runs, checks: Checks) -> Iterator[Match]:
         candidates = [m.span() for m in checks.one_by_one(_IPV4_RE, _IPV4S.finditer(text, runs), IP)]
         if ":" in text:  # IPv6: whole runs of hex digits and colons, in one scan
             ipv6 = checks.one_by_one(_IPV6_RUN, _IPV6_RUN.finditer(text), IP)
@@ -281,13 +292,19 @@ class PIIDetector(Detector):
                 continue
             yield Match(start, end, IP, 0.9)
 
-    def _phones(self, text: str, runs: list[Run], taken: list[Match], checks: Checks) -> Iterator[Match]:
+    def _phones(self, text: str, runs: Runs, taken: list[Match], checks: Checks) -> Iterator[Match]:
         covered = bytearray(len(text)) if taken else None  # 1 where another entity was found
         if covered is not None:
             for t in taken:
                 covered[t.start : t.end] = b"\1" * (t.end - t.start)
             # matches overlapping another entity are skipped, so runs without enough free characters are too
-            runs = [(start, end) for start, end in runs if covered.count(0, start, end) >= _PHONES.min_length]
+            bounds = iter(runs)
+            runs = [
+                bound
+                for start, end in zip(bounds, bounds)
+                if covered.count(0, start, end) >= _PHONES.min_length
+                for bound in (start, end)
+            ]
         for m in checks.one_by_one(_PHONE_RE, _PHONES.finditer(text, runs), PHONE):
             if covered is not None and covered.find(1, m.start(), m.end()) != -1:
                 continue
@@ -314,7 +331,7 @@ class PIIDetector(Detector):
         if (
             not 7 <= digits <= 15
             or (number[4:5] == "-" and _ISO_DATE.match(number))
-            or (len(number) == 11 and _SSN_RE.fullmatch(number))
+            or (len(number) == 11 and _SSN_LAYOUT.fullmatch(number))
         ):
             return False
         if number.startswith(("+", "00")):
@@ -344,7 +361,7 @@ class PIIDetector(Detector):
         )
 
 
-MAX_VALIDATIONS = 1_000
+MAX_VALIDATIONS = 500
 """Costly checks (numbering plans, address parsing) of distinct candidates in one text; past them, a candidate
 is taken on its shape alone (reported, never dropped), so the work per text stays bounded."""
 
