@@ -38,7 +38,10 @@ _ADDRESS_CHAR = re.compile(r"[\w.%+-]")
 _WORD_CHAR = re.compile(r"\w")
 # Patterns start with a character class, and check the character before it by lookbehind, so that
 # the regex engine can skip ahead to candidate characters instead of trying every position.
-_CARD_RE = re.compile(r"\d(?<![\d+-]\d)(?:[ -]?+\d){11,18}(?![\d-])")
+# Cards (group 1) are found from the character before them, which is rarer than a digit in a numeric run;
+# at the start of the text, where there is none, ``_CARD_AT_START`` is tried.
+_CARD_RE = re.compile(r"[^\d+-](\d(?:[ -]?+\d){11,18})(?![\d-])")
+_CARD_AT_START = re.compile(r"(\d(?:[ -]?+\d){11,18})(?![\d-])")
 _IBAN_RE = re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
 # SSNs are found from their first separator (rarer than digits in a numeric run), three digits before it
 _SSN_RE = re.compile(r"([- ])(?<=\d{3}[- ])(?<![\d-]\d{3}[- ])\d\d\1\d{4}(?![\d-])")
@@ -72,6 +75,8 @@ class RunPattern:
 
     With ``separators``, a run must also hold ``count`` or more of one of them (every match does); with
     ``min_digits``, at least that many characters other than spaces (every match has that many digits).
+    With ``at_start``, ``regex`` consumes the character before its match, which a window at the text's
+    start lacks: there ``at_start`` is tried first.
     """
 
     regex: re.Pattern[str]
@@ -79,9 +84,16 @@ class RunPattern:
     separators: tuple[str, ...] = ()
     count: int = 0
     min_digits: int = 0
+    at_start: re.Pattern[str] | None = None
 
     def finditer(self, text: str, runs: Runs) -> Iterator[re.Match[str]]:
         for start, end in self.windows(text, runs):
+            if self.at_start is not None:
+                if start > 0:
+                    start -= 1  # a window's first run follows a character outside the runs
+                elif (first := self.at_start.match(text, 0, end + 1)) is not None:
+                    yield first
+                    start = first.end()
             yield from self.regex.finditer(text, start, end + 1)
 
     def windows(self, text: str, runs: Runs) -> Iterator[Run]:
@@ -119,7 +131,7 @@ WINDOW_GAP = 256
 """Runs closer than this are searched as one window (the regex skips the characters between in C)."""
 
 
-_CARDS = RunPattern(_CARD_RE, 12, min_digits=12)
+_CARDS = RunPattern(_CARD_RE, 12, min_digits=12, at_start=_CARD_AT_START)
 _SSNS = RunPattern(_SSN_RE, 11, ("-", " "), 2, min_digits=9)
 _IPV4S = RunPattern(_IPV4_RE, 7, (".",), 3)
 _PHONES = RunPattern(_PHONE_RE, 7)
@@ -155,6 +167,10 @@ def valid_iban_prefix(candidate: str, checks: Checks) -> int:
             return len(candidate)
         candidate = candidate[: max(candidate.rfind(" "), len(candidate) - 4)].rstrip()
     return 0
+
+
+def card_start(card: re.Match[str]) -> int:
+    return card.start(1)
 
 
 def ssn_start(separator: re.Match[str]) -> int:
@@ -257,10 +273,10 @@ class PIIDetector(Detector):
 
     @staticmethod
     def _cards(text: str, runs: Runs, checks: Checks) -> Iterator[Match]:
-        for m in checks.one_by_one(_CARD_RE, _CARDS.finditer(text, runs), CARD):
-            digits = m.group().replace(" ", "").replace("-", "")
+        for m in checks.one_by_one(_CARD_RE, _CARDS.finditer(text, runs), CARD, card_start):
+            digits = m.group(1).replace(" ", "").replace("-", "")
             if 12 <= len(digits) <= 19 and luhn_valid(digits):
-                yield Match(m.start(), m.end(), CARD, 1.0)
+                yield Match(m.start(1), m.end(1), CARD, 1.0)
 
     @staticmethod
     def _ibans(text: str, runs: Runs, checks: Checks) -> Iterator[Match]:
@@ -366,7 +382,7 @@ MAX_VALIDATIONS = 500
 is taken on its shape alone (reported, never dropped), so the work per text stays bounded."""
 
 
-LONGEST_MATCH = {_EMAIL_AT_DOMAIN: 320, _CARD_RE: 37, _IBAN_RE: 43, _SSN_RE: 11, _IPV4_RE: 15, _IPV6_RUN: 39}
+LONGEST_MATCH = {_EMAIL_AT_DOMAIN: 320, _CARD_RE: 38, _IBAN_RE: 43, _SSN_RE: 11, _IPV4_RE: 15, _IPV6_RUN: 39}
 LONGEST_MATCH[_PHONE_RE] = 34  # "+" or "(", 20 more, a digit, and an extension such as " ext. 123456"
 """The longest match of each pattern (for emails, the domain after the "@": at most 255 characters)."""
 
