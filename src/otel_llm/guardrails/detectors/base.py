@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
 from otel_llm.guardrails.results import Match
@@ -33,6 +34,18 @@ def last_match_end(pattern: re.Pattern[str], text: str, start: int, longest: int
             return min(len(text), last.end() + longest - 1)
         end = window
     return start
+
+
+def up_to_max_matches(
+    matches: Iterable[re.Match[str]], pattern: re.Pattern[str], text: str, longest: int, limit: int
+) -> Iterator[tuple[re.Match[str], int]]:
+    """Each of ``matches`` (of ``pattern`` in ``text``) with its end, up to ``limit`` (``MAX_MATCHES``);
+    then the next one with the end of the rest (``last_match_end``), and no more: the rest is one range."""
+    for count, match in enumerate(matches):
+        if count == limit:
+            yield match, last_match_end(pattern, text, match.start(), longest)
+            return
+        yield match, match.end()
 
 
 class Detector(ABC):

@@ -7,7 +7,7 @@ from abc import abstractmethod
 from functools import cache
 from importlib import resources
 
-from otel_llm.guardrails.detectors.base import MAX_MATCHES, Detector, last_match_end, register, whole_text
+from otel_llm.guardrails.detectors.base import MAX_MATCHES, Detector, register, up_to_max_matches, whole_text
 from otel_llm.guardrails.ngram_model import load_model
 from otel_llm.guardrails.results import Match
 
@@ -100,13 +100,6 @@ class ProfanityDetector(Detector):
         # "ſ" for "s", dropped by the check): the same tokens as the lookup, found by the regex engine
         ordered = sorted(present, key=len, reverse=True)
         pattern = re.compile(_TOKEN_START + "|".join(map(re.escape, ordered)) + _TOKEN_END, re.IGNORECASE)
-        matches: list[Match] = []
-        for m in pattern.finditer(text):
-            if m.group().lower() not in words:
-                continue
-            if len(matches) == MAX_MATCHES:  # the rest: one range, no per-match work
-                end = last_match_end(pattern, text, m.start(), len(ordered[0]))
-                matches.append(Match(m.start(), end, self.category))
-                break
-            matches.append(Match(m.start(), m.end(), self.category))
-        return matches
+        listed = (m for m in pattern.finditer(text) if m.group().lower() in words)
+        bounded = up_to_max_matches(listed, pattern, text, len(ordered[0]), MAX_MATCHES)
+        return [Match(m.start(), end, self.category) for m, end in bounded]

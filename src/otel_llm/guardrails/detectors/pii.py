@@ -17,7 +17,7 @@ from typing import Any
 import phonenumbers
 from phonenumbers import PhoneMetadata, PhoneNumber
 
-from otel_llm.guardrails.detectors.base import MAX_MATCHES, Detector, last_match_end, register
+from otel_llm.guardrails.detectors.base import MAX_MATCHES, Detector, register, up_to_max_matches
 from otel_llm.guardrails.results import Match
 
 EMAIL = "EMAIL_ADDRESS"
@@ -415,9 +415,9 @@ class Checks:
     ) -> Iterator[re.Match[str]]:
         """``matches`` of ``regex``, in order, up to ``MAX_MATCHES``; the rest goes to ``rest``, one range
         from ``start`` of the next (where its entity starts) to the end of the last."""
-        for count, m in enumerate(matches):
-            if count == MAX_MATCHES:
-                end = last_match_end(regex, self.text, m.start(), LONGEST_MATCH[regex])
+        bounded = up_to_max_matches(matches, regex, self.text, LONGEST_MATCH[regex], MAX_MATCHES)
+        for count, (m, end) in enumerate(bounded):
+            if count == MAX_MATCHES:  # the rest
                 self.rest.append(Match(start(m), end, entity, 1.0))
                 return
             yield m

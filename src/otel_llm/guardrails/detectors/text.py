@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from otel_llm.guardrails.detectors.base import (
     MAX_MATCHES,
     Detector,
-    last_match_end,
     register,
+    up_to_max_matches,
     whole_text,
 )
 from otel_llm.guardrails.results import Match
@@ -57,13 +57,10 @@ class TermMatcher:
                 haystack, pattern = text, self._ignore_case
         if self._keys is not None and pattern is self._pattern and not any(k in haystack for k in self._keys):
             return
+        # past MAX_MATCHES, the rest is one range (the next match's term), no per-match work
         found = pattern.finditer(haystack)
-        for count, match in enumerate(found):
-            term = match.group() if self.case_sensitive else match.group().lower()
-            if count == MAX_MATCHES:  # the rest: one range (this term's), no per-match work
-                yield match.start(), last_match_end(pattern, haystack, match.start(), self._longest), term
-                return
-            yield match.start(), match.end(), term
+        for match, end in up_to_max_matches(found, pattern, haystack, self._longest, MAX_MATCHES):
+            yield match.start(), end, match.group() if self.case_sensitive else match.group().lower()
 
 
 def _term_pattern(term: str, whole_words: bool) -> str:
