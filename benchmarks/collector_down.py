@@ -1,18 +1,23 @@
 """The app's latency and memory when the collector is down, against the in-memory exporter.
 
-Each run is its own child process: the real ``openai`` SDK calls the fake OpenAI server on loopback,
-instrumented by otel-llm, with spans, metrics and logs going through the OTel SDK's batch processors and a
-periodic metric reader (every second in both variants) either to in-memory exporters (the baseline) or to
-OTLP/HTTP exporters aimed at a closed port (the collector down: every export fails and is retried with
-backoff), or, to tell the exporters' own work from the failures, at a sink process that accepts every
-export (the collector up). Reported per run: the app's p50 and p99 call latency, the process's RSS
-growth, and how long ``shutdown()`` of the providers took. The variants run alternately (in-memory,
-collector down, collector up, in-memory, ...) ``--repeats`` times each, so that a change of the machine's
-load hits all alike; the verdict compares the medians of the runs' p99s. The budget: p99 within 5% of the
-baseline's, memory bounded (the batch queues drop past their size), and the handle's ``shutdown()``
-(``sdk_setup.ConfiguredSDK``, all providers at once) within ``OTEL_LLM_SHUTDOWN_TIMEOUT`` (default 5 s).
+Each run is its own child process: the real ``openai`` SDK, instrumented by otel-llm, calls the fake
+OpenAI server on loopback (in a process of its own, as a real provider is). Spans, metrics and logs go
+through the OTel SDK's batch processors and a periodic metric reader (every second in every variant) to:
 
-    .venv/bin/python benchmarks/collector_down.py --calls 1000 --repeats 3
+- ``in-memory``: in-memory exporters (the baseline);
+- ``collector-down``: the OTLP/HTTP exporters otel-llm's SDK setup makes from ``OTEL_EXPORTER_OTLP_*``
+  (gated by ``sdk_setup.export_gate``), aimed at a closed port;
+- ``collector-up``: the same, aimed at a sink process that accepts every export (the exporters' own work);
+- ``collector-down-ungated``: the SDK's OTLP/HTTP exporters without the gate, at a closed port.
+
+Reported per run: the app's p50 and p99 call latency, the process's RSS growth, and how long
+``shutdown()`` of the providers took. The variants run in turn ``--repeats`` times each, so that a change
+of the machine's load hits all alike; the verdict compares the medians of the runs' p99s. The budget: the
+collector-down p99 within 5% of the baseline's, memory bounded (the batch queues drop past their size),
+and the handle's ``shutdown()`` (``sdk_setup.ConfiguredSDK``, all providers at once) within
+``OTEL_LLM_SHUTDOWN_TIMEOUT`` (default 5 s).
+
+    .venv/bin/python benchmarks/collector_down.py --calls 3000 --repeats 3
 """
 
 from __future__ import annotations
@@ -30,10 +35,11 @@ from typing import Any
 
 P99_BUDGET = 1.05
 EXPORT_TIMEOUT_S = 2.0
-VARIANTS = ("in-memory", "collector-down", "collector-up")
+VARIANTS = ("in-memory", "collector-down", "collector-up", "collector-down-ungated")
 SINK = """
 import http.server, sys
 class Sink(http.server.BaseHTTPRequestHandler):
+    disable_nagle_algorithm = True
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         self.send_response(200)
@@ -45,6 +51,14 @@ class Sink(http.server.BaseHTTPRequestHandler):
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Sink)
 print(server.server_address[1], flush=True)
 server.serve_forever()
+"""
+PROVIDER = """
+import time
+from otel_llm.demo.fake_server import FakeOpenAIServer
+with FakeOpenAIServer() as server:
+    print(server.base_url, flush=True)
+    while True:
+        time.sleep(3600)
 """
 
 
@@ -71,13 +85,11 @@ def run(variant: str, calls: int) -> dict[str, float]:
         PeriodicExportingMetricReader,
     )
     from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
     import openai
-    from otel_llm.demo.fake_server import FakeOpenAIServer
     from otel_llm.instrumentation.openai import OpenAIInstrumentor
-    from otel_llm.sdk_setup import ConfiguredSDK
+    from otel_llm.sdk_setup import ConfiguredSDK, batch_span_processor, exporters
 
     if variant == "in-memory":
 
@@ -100,19 +112,23 @@ def run(variant: str, calls: int) -> dict[str, float]:
 
         spans, logs = InMemorySpanExporter(), InMemoryLogRecordExporter()
         metric_exporter = InMemoryMetricExporter()
-    else:
+    elif variant == "collector-down-ungated":  # the SDK's own exporters, without otel-llm's gate
         from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
         from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        port = os.environ["SINK_PORT"] if variant == "collector-up" else closed_port()
-        endpoint = f"http://127.0.0.1:{port}"
+        endpoint = f"http://127.0.0.1:{closed_port()}"
         spans = OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces", timeout=EXPORT_TIMEOUT_S)
         logs = OTLPLogExporter(endpoint=f"{endpoint}/v1/logs", timeout=EXPORT_TIMEOUT_S)
         metric_exporter = OTLPMetricExporter(endpoint=f"{endpoint}/v1/metrics", timeout=EXPORT_TIMEOUT_S)
+    else:  # the exporters otel-llm's SDK setup makes from the OTEL_EXPORTER_OTLP_* variables
+        port = os.environ["SINK_PORT"] if variant == "collector-up" else closed_port()
+        os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://127.0.0.1:{port}"
+        os.environ["OTEL_EXPORTER_OTLP_TIMEOUT"] = str(EXPORT_TIMEOUT_S)
+        (spans,), (logs,), (metric_exporter,) = (exporters(s) for s in ("traces", "logs", "metrics"))
     reader = PeriodicExportingMetricReader(metric_exporter, export_interval_millis=1000)
     tracer_provider = TracerProvider()
-    tracer_provider.add_span_processor(BatchSpanProcessor(spans))
+    tracer_provider.add_span_processor(batch_span_processor(spans))
     meter_provider = MeterProvider(metric_readers=[reader])
     logger_provider = LoggerProvider()
     logger_provider.add_log_record_processor(BatchLogRecordProcessor(logs))
@@ -123,17 +139,16 @@ def run(variant: str, calls: int) -> dict[str, float]:
         capture_mode="span_and_event",
     )
     latencies = []
-    with FakeOpenAIServer() as server:
-        client = openai.OpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0)
-        messages = [{"role": "user", "content": "Tell me about spans"}]
-        for _ in range(50):  # warm-up
-            client.chat.completions.create(model="gpt-4o-mini", messages=messages)
-        start_rss = rss_kb()
-        for _ in range(calls):
-            started = time.perf_counter()
-            client.chat.completions.create(model="gpt-4o-mini", messages=messages)
-            latencies.append(time.perf_counter() - started)
-        grown = rss_kb() - start_rss
+    client = openai.OpenAI(base_url=os.environ["PROVIDER_URL"], api_key="sk-test", max_retries=0)
+    messages = [{"role": "user", "content": "Tell me about spans"}]
+    for _ in range(50):  # warm-up
+        client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+    start_rss = rss_kb()
+    for _ in range(calls):
+        started = time.perf_counter()
+        client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+        latencies.append(time.perf_counter() - started)
+    grown = rss_kb() - start_rss
     handle = ConfiguredSDK([tracer_provider, meter_provider, logger_provider])  # what instrument() returns
     started = time.perf_counter()
     handle.shutdown()  # all providers at once, bounded by OTEL_LLM_SHUTDOWN_TIMEOUT (default 5 s)
@@ -166,6 +181,10 @@ def main(argv: list[str] | None = None) -> int:
     # "collector up": an OTLP/HTTP sink in a process of its own that accepts every export (200, no work)
     sink = subprocess.Popen([sys.executable, "-c", SINK], stdout=subprocess.PIPE, text=True)
     sink_port = sink.stdout.readline().strip()  # type: ignore[union-attr]
+    # the provider in a process of its own too, as a real one is: in the app's process, its threads would
+    # compete with the app's for the GIL and hide the exporters' cost in the baseline as well
+    provider = subprocess.Popen([sys.executable, "-c", PROVIDER], stdout=subprocess.PIPE, text=True)
+    provider_url = provider.stdout.readline().strip()  # type: ignore[union-attr]
     print(f"load average at start: {load_average()}")
     print(f"{'run':<20} {'p50 ms':>8} {'p99 ms':>8} {'RSS growth MB':>14} {'shutdown s':>11}  load")
     for repeat in range(args.repeats):
@@ -175,13 +194,14 @@ def main(argv: list[str] | None = None) -> int:
                 capture_output=True,
                 text=True,
                 check=True,
-                env={**os.environ, "SINK_PORT": sink_port},
+                env={**os.environ, "SINK_PORT": sink_port, "PROVIDER_URL": provider_url},
             )
             r = json.loads(child.stdout.strip().splitlines()[-1])
             runs[variant].append(r)
             row = f"{r['p50_ms']:8.3f} {r['p99_ms']:8.3f} {r['rss_growth_mb']:14.1f} {r['shutdown_s']:11.2f}"
             print(f"{variant + f' #{repeat + 1}':<20} {row}  {load_average()}", flush=True)
     sink.terminate()
+    provider.terminate()
     median = {v: {k: statistics.median(r[k] for r in runs[v]) for k in runs[v][0]} for v in VARIANTS}
     for variant in VARIANTS:
         m = median[variant]

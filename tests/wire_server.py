@@ -44,6 +44,7 @@ Route = Callable[[str, str, Any], Reply]
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are separate writes: no wait for a delayed ACK
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:

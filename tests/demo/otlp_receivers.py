@@ -74,6 +74,7 @@ class OtlpHttpReceiver(Received):
         received = self
 
         class Handler(BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True  # no wait for a delayed ACK between headers and body
             def log_message(self, *args: Any) -> None:
                 pass
 

@@ -35,6 +35,7 @@ class WebhookReceiver:
         received = self.bodies
 
         class Handler(BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True  # no wait for a delayed ACK between headers and body
             def log_message(self, *args: Any) -> None:
                 return None
 

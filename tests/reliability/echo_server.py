@@ -14,6 +14,7 @@ from typing import Any
 
 class _Echo(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are separate writes: no wait for a delayed ACK
     server: EchoServer
 
     def log_message(self, format: str, *args: Any) -> None:

@@ -22,12 +22,19 @@ from typing import Any
 
 from opentelemetry import _logs, metrics, trace
 from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs import export as logs_export
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, ConsoleLogRecordExporter
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import ConsoleMetricExporter, PeriodicExportingMetricReader
+from opentelemetry.sdk.metrics.export import (
+    ConsoleMetricExporter,
+    MetricExportResult,
+    PeriodicExportingMetricReader,
+)
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExportResult
+
+from otel_llm.sdk_setup.export_gate import ReachabilityGate, collector_address
 
 logger = logging.getLogger(__name__)
 
@@ -39,12 +46,37 @@ _OTLP_CLASSES = {
 }
 
 
+# the log exporters return LogRecordExportResult in newer SDKs, LogExportResult in older ones
+_LogResult = getattr(logs_export, "LogRecordExportResult", None) or logs_export.LogExportResult
+_FAILURE = {
+    "traces": SpanExportResult.FAILURE,
+    "metrics": MetricExportResult.FAILURE,
+    "logs": _LogResult.FAILURE,
+}
+
+
+def export_timeout(signal: str) -> float:
+    """The OTLP exporters' timeout in seconds, from ``OTEL_EXPORTER_OTLP_[SIGNAL_]TIMEOUT`` (default 10)."""
+    raw = os.environ.get(f"OTEL_EXPORTER_OTLP_{signal.upper()}_TIMEOUT")
+    raw = raw or os.environ.get("OTEL_EXPORTER_OTLP_TIMEOUT")
+    try:
+        return float(raw) if raw else 10.0
+    except ValueError:
+        return 10.0
+
+
 def _otlp(signal: str, protocol: str) -> Any:
-    """The OTLP exporter for a signal; endpoints, headers and TLS come from the OTEL_EXPORTER_OTLP_* vars."""
+    """The OTLP exporter for a signal; endpoints, headers and TLS come from the OTEL_EXPORTER_OTLP_* vars.
+    Gated (``sdk_setup.export_gate``): while the collector refuses connections, batches are not encoded."""
     transport = "grpc" if protocol == "grpc" else "http"
     module_name, class_name = _OTLP_CLASSES[signal]
     module = importlib.import_module(f"opentelemetry.exporter.otlp.proto.{transport}.{module_name}")
-    return getattr(module, class_name)()
+    exporter = getattr(module, class_name)()
+    endpoint = getattr(exporter, "_endpoint", None)  # both transports resolve it from the variables
+    address = collector_address(endpoint) if isinstance(endpoint, str) else None
+    if address is None:
+        return exporter
+    return ReachabilityGate(exporter, address, _FAILURE[signal], export_timeout(signal))
 
 
 _CONSOLE = {"traces": ConsoleSpanExporter, "metrics": ConsoleMetricExporter, "logs": ConsoleLogRecordExporter}

@@ -1,0 +1,205 @@
+"""While the collector refuses connections, the SDK setup's OTLP exporters do not encode batches (issue 18:
+the encoding holds the GIL against the app's threads), yet a batch survives a restart within the timeout.
+
+Real OTLP/HTTP exporters, a real OTLP/HTTP sink on a loopback port, real spans.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+
+import pytest
+from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GRPCSpanExporter
+from opentelemetry.exporter.otlp.proto.http import trace_exporter
+from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SpanExportResult
+
+from otel_llm import sdk_setup
+from otel_llm.sdk_setup.export_gate import ReachabilityGate, collector_address
+
+
+class _Sink(BaseHTTPRequestHandler):
+    received: ClassVar[list[bytes]] = []
+
+    def do_POST(self) -> None:
+        self.received.append(self.rfile.read(int(self.headers["Content-Length"])))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _serve(port: int) -> ThreadingHTTPServer:
+    _Sink.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", port), _Sink)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture
+def spans() -> list[ReadableSpan]:
+    provider = TracerProvider()
+    made = []
+    for name in ("chat gpt-4o-mini", "execute_tool get_weather"):
+        span = provider.get_tracer("test").start_span(name)
+        span.end()
+        made.append(span)
+    return made  # type: ignore[return-value]
+
+
+@pytest.fixture
+def encodings(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """How many batches the real OTLP/HTTP span exporter encoded."""
+    counted: list[int] = []
+    encode = trace_exporter.encode_spans
+
+    def counting(batch):  # type: ignore[no-untyped-def]
+        counted.append(len(batch))
+        return encode(batch)
+
+    monkeypatch.setattr(trace_exporter, "encode_spans", counting)
+    yield counted
+
+
+def _gate(port: int, timeout: float) -> ReachabilityGate:
+    exporter = OTLPSpanExporter(endpoint=f"http://127.0.0.1:{port}/v1/traces", timeout=timeout)
+    return ReachabilityGate(exporter, ("127.0.0.1", port), SpanExportResult.FAILURE, timeout)
+
+
+def test_a_refusing_collector_gets_no_encoded_batch(spans, encodings) -> None:
+    gate = _gate(_free_port(), timeout=0.5)
+    started = time.monotonic()
+    assert gate.export(spans) is SpanExportResult.FAILURE
+    assert gate.export(spans) is SpanExportResult.FAILURE
+    assert encodings == []
+    assert time.monotonic() - started < 1.5  # within the timeout each (the first backoff, ~1 s, exceeds it)
+
+
+def test_a_batch_waits_for_a_collector_that_comes_back_within_the_timeout(spans, encodings) -> None:
+    port = _free_port()
+    gate = _gate(port, timeout=6.0)
+    servers: list[ThreadingHTTPServer] = []
+    threading.Timer(1.5, lambda: servers.append(_serve(port))).start()
+    try:
+        assert gate.export(spans) is SpanExportResult.SUCCESS
+    finally:
+        time.sleep(0.1)
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+    assert encodings == [2]
+    request = ExportTraceServiceRequest.FromString(_Sink.received[0])
+    names = [span.name for span in request.resource_spans[0].scope_spans[0].spans]
+    assert names == ["chat gpt-4o-mini", "execute_tool get_weather"]
+
+
+def test_a_reachable_collector_is_not_probed_again_after_a_success(spans, monkeypatch) -> None:
+    port = _free_port()
+    server = _serve(port)
+    try:
+        gate = _gate(port, timeout=2.0)
+        assert gate.export(spans) is SpanExportResult.SUCCESS
+        probes: list[object] = []
+        connect = socket.create_connection
+        monkeypatch.setattr(socket, "create_connection", lambda *a, **k: probes.append(a) or connect(*a, **k))
+        assert gate.export(spans) is SpanExportResult.SUCCESS
+        assert probes == []
+        assert len(_Sink.received) == 2
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_shutdown_drops_the_waiting_batch_at_once(spans, encodings) -> None:
+    gate = _gate(_free_port(), timeout=30.0)
+    results: list[SpanExportResult] = []
+    waiting = threading.Thread(target=lambda: results.append(gate.export(spans)))
+    waiting.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    gate.shutdown()
+    waiting.join(5)
+    assert not waiting.is_alive()
+    assert time.monotonic() - started < 1.0
+    assert results == [SpanExportResult.FAILURE]
+    assert encodings == []
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "address"),
+    [
+        ("http://collector:4318/v1/traces", ("collector", 4318)),
+        ("https://otel.example.com/v1/logs", ("otel.example.com", 443)),
+        ("http://otel.example.com/v1/logs", ("otel.example.com", 80)),
+        ("localhost:4317", ("localhost", 4317)),  # gRPC's form
+        ("unix:///run/otel.sock", None),
+        ("http://collector:notaport/v1/traces", None),
+    ],
+)
+def test_collector_address(endpoint, address, monkeypatch) -> None:
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "grpc_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert collector_address(endpoint) == address
+
+
+def test_behind_a_proxy_the_exporter_is_not_gated(monkeypatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "localhost")
+    assert collector_address("https://otel.example.com/v1/traces") is None
+    assert collector_address("http://localhost:4318/v1/traces") == ("localhost", 4318)
+
+
+def test_the_sdk_setup_gates_its_otlp_exporters(monkeypatch) -> None:
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "3")
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "grpc_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    (spans,) = sdk_setup.exporters("traces")
+    (metrics,) = sdk_setup.exporters("metrics")
+    assert isinstance(spans, ReachabilityGate) and isinstance(spans, OTLPSpanExporter)
+    assert spans._self_address == ("127.0.0.1", 4318) and spans._self_timeout == 3.0
+    # the periodic reader reads the wrapped exporter's preferences through the gate
+    assert isinstance(metrics, OTLPMetricExporter)
+    assert metrics._preferred_temporality == metrics.__wrapped__._preferred_temporality
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4317")
+    (grpc_spans,) = sdk_setup.exporters("traces")
+    assert isinstance(grpc_spans, GRPCSpanExporter)
+    assert grpc_spans._self_address == ("127.0.0.1", 4317)
+
+
+def test_an_outage_is_logged_once_and_its_end_too(spans, caplog) -> None:
+    port = _free_port()
+    gate = _gate(port, timeout=0.2)
+    with caplog.at_level("DEBUG", logger="otel_llm.sdk_setup.export_gate"):
+        for _ in range(3):
+            assert gate.export(spans) is SpanExportResult.FAILURE
+        server = _serve(port)
+        try:
+            assert gate.export(spans) is SpanExportResult.SUCCESS
+        finally:
+            server.shutdown()
+            server.server_close()
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [
+        f"otel-llm: the collector at 127.0.0.1:{port} accepts no connection; batch dropped, and batches are "
+        "not encoded until it does",
+        f"otel-llm: the collector at 127.0.0.1:{port} accepts exports again",
+    ]
+    assert [r.levelname for r in caplog.records].count("DEBUG") == 2
