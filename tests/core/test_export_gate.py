@@ -23,6 +23,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SpanExportResult
 
 from otel_llm import sdk_setup
+from otel_llm.sdk_setup import export_gate
 from otel_llm.sdk_setup.export_gate import ReachabilityGate, collector_address
 
 
@@ -184,7 +185,8 @@ def test_the_sdk_setup_gates_its_otlp_exporters(monkeypatch) -> None:
     assert grpc_spans._self_address == ("127.0.0.1", 4317)
 
 
-def test_an_outage_is_logged_once_and_its_end_too(spans, caplog) -> None:
+def test_an_outage_is_logged_once_and_its_end_too(spans, caplog, monkeypatch) -> None:
+    monkeypatch.setattr(export_gate, "PROBE_INTERVAL", 0.2)
     port = _free_port()
     gate = _gate(port, timeout=0.2)
     with caplog.at_level("DEBUG", logger="otel_llm.sdk_setup.export_gate"):
@@ -192,14 +194,40 @@ def test_an_outage_is_logged_once_and_its_end_too(spans, caplog) -> None:
             assert gate.export(spans) is SpanExportResult.FAILURE
         server = _serve(port)
         try:
+            time.sleep(0.25)
             assert gate.export(spans) is SpanExportResult.SUCCESS
         finally:
             server.shutdown()
             server.server_close()
-    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert warnings == [
-        f"otel-llm: the collector at 127.0.0.1:{port} accepts no connection; batch dropped, and batches are "
-        "not encoded until it does",
+    assert [r.getMessage() for r in caplog.records] == [
+        f"otel-llm: the collector at 127.0.0.1:{port} accepts no connection; batches are dropped, without "
+        "being encoded, until it does",
         f"otel-llm: the collector at 127.0.0.1:{port} accepts exports again",
     ]
-    assert [r.levelname for r in caplog.records].count("DEBUG") == 2
+    assert [r.levelname for r in caplog.records] == ["WARNING", "WARNING"]
+
+
+def test_a_long_outage_drops_batches_at_once_probing_once_an_interval(spans, encodings, monkeypatch) -> None:
+    """Past a whole timeout without a connection, a batch is dropped as it comes (the queues do not stay
+    full), with one connection attempt per interval; the first batch after the collector is back goes."""
+    monkeypatch.setattr(export_gate, "PROBE_INTERVAL", 0.5)
+    port = _free_port()
+    gate = _gate(port, timeout=0.3)
+    assert gate.export(spans) is SpanExportResult.FAILURE  # waited within the timeout
+    probes: list[object] = []
+    connect = socket.create_connection
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: probes.append(a) or connect(*a, **k))
+    started = time.monotonic()
+    for _ in range(20):
+        assert gate.export(spans) is SpanExportResult.FAILURE
+    assert time.monotonic() - started < 0.2 and probes == []
+    server = _serve(port)
+    try:
+        time.sleep(0.55)
+        assert gate.export(spans) is SpanExportResult.SUCCESS
+        assert len(probes) == 1 and encodings == [2] and len(_Sink.received) == 1
+        assert gate.export(spans) is SpanExportResult.SUCCESS  # reachable again: no probe
+        assert len(probes) == 1
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -7,7 +7,9 @@ only to be dropped after the retries. ``ReachabilityGate`` wraps an exporter: be
 after a failed one, it first opens a TCP connection to the collector's host and port, and only once that
 connects is the batch encoded and sent. While connections fail it tries again with the SDK's exponential
 backoff (about 1, 2, 4 ... s) within the exporter timeout, so a batch still survives a collector restart
-shorter than the timeout, and then drops the batch, as the SDK would after its retries.
+shorter than the timeout, and then drops the batch, as the SDK would after its retries. From then on (the
+collector down for a whole timeout) batches are dropped as they come, with one connection attempt a
+second, until one connects.
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ def collector_address(endpoint: str) -> tuple[str, int] | None:
     return parts.hostname, port
 
 
+PROBE_INTERVAL = 1.0
+"""Seconds between connection attempts once the collector has refused them for a whole timeout."""
+
+
 class ReachabilityGate(wrapt.ObjectProxy):
     """An exporter that encodes and sends a batch only while its collector accepts TCP connections;
     every other attribute (temporality, aggregation, shutdown ...) is the wrapped exporter's."""
@@ -53,15 +59,16 @@ class ReachabilityGate(wrapt.ObjectProxy):
         self._self_timeout = timeout
         self._self_reachable = False  # unknown until the first connection
         self._self_stopped = threading.Event()
-        self._self_warned = False  # once per outage, not per dropped batch
+        self._self_down = False  # no connection for a whole timeout: batches are dropped as they come
+        self._self_next_probe = 0.0
 
     def export(self, batch: Any, *args: Any, **kwargs: Any) -> Any:
-        if not self._self_reachable and not self._wait_for_collector():
+        if not self._self_reachable and not self._collector_accepts():
             return self._self_failure
         result = self.__wrapped__.export(batch, *args, **kwargs)
         self._self_reachable = getattr(result, "name", None) == "SUCCESS"
-        if self._self_reachable and self._self_warned:
-            self._self_warned = False
+        if self._self_reachable and self._self_down:
+            self._self_down = False
             logger.warning("otel-llm: the collector at %s:%d accepts exports again", *self._self_address)
         return result
 
@@ -69,23 +76,39 @@ class ReachabilityGate(wrapt.ObjectProxy):
         self._self_stopped.set()  # a batch waiting for the collector is dropped now
         return self.__wrapped__.shutdown(*args, **kwargs)
 
+    def _collector_accepts(self) -> bool:
+        """Whether a batch may be encoded. A short outage (a restart) is waited out within the timeout;
+        in a longer one, batches are dropped at once, so the queues do not stay full (the app's threads
+        would pay for collecting and freeing what they hold), with one attempt per ``PROBE_INTERVAL``."""
+        if not self._self_down:
+            return self._wait_for_collector()
+        now = time.monotonic()
+        if now < self._self_next_probe:
+            return False
+        self._self_next_probe = now + PROBE_INTERVAL
+        return self._connects(min(self._self_timeout, 1.0))
+
+    def _connects(self, timeout: float) -> bool:
+        try:
+            socket.create_connection(self._self_address, timeout=max(timeout, 0.01)).close()
+            return True
+        except OSError:
+            return False
+
     def _wait_for_collector(self) -> bool:
         deadline = time.monotonic() + self._self_timeout
         retry = 0
         while not self._self_stopped.is_set():
-            remaining = deadline - time.monotonic()
-            try:
-                socket.create_connection(self._self_address, timeout=max(min(remaining, 1.0), 0.01)).close()
+            if self._connects(min(deadline - time.monotonic(), 1.0)):
                 return True
-            except OSError:
-                pass
             backoff = 2**retry * random.uniform(0.8, 1.2)  # the SDK exporters' schedule
             if backoff > deadline - time.monotonic():
                 break
             self._self_stopped.wait(backoff)
             retry += 1
-        level = logging.DEBUG if self._self_warned else logging.WARNING
-        self._self_warned = True
-        logger.log(level, "otel-llm: the collector at %s:%d accepts no connection; batch dropped, and "
-                   "batches are not encoded until it does", *self._self_address)  # fmt: skip
+        if not self._self_stopped.is_set():
+            self._self_down = True
+            self._self_next_probe = time.monotonic() + PROBE_INTERVAL
+            logger.warning("otel-llm: the collector at %s:%d accepts no connection; batches are dropped, "
+                           "without being encoded, until it does", *self._self_address)  # fmt: skip
         return False
