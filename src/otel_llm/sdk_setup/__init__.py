@@ -57,12 +57,20 @@ _FAILURE = {
 
 def export_timeout(signal: str) -> float:
     """The OTLP exporters' timeout in seconds, from ``OTEL_EXPORTER_OTLP_[SIGNAL_]TIMEOUT`` (default 10)."""
-    raw = os.environ.get(f"OTEL_EXPORTER_OTLP_{signal.upper()}_TIMEOUT")
-    raw = raw or os.environ.get("OTEL_EXPORTER_OTLP_TIMEOUT")
+    names = (f"OTEL_EXPORTER_OTLP_{signal.upper()}_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT")
+    return _seconds_from_env(names, 10.0)
+
+
+def _seconds_from_env(names: tuple[str, ...], default: float) -> float:
+    """The first of ``names`` that is set, as seconds; ``default`` (with a warning) if it is not a number."""
+    name, raw = next(((n, os.environ[n]) for n in names if os.environ.get(n)), ("", ""))
+    if not raw:
+        return default
     try:
-        return float(raw) if raw else 10.0
+        return float(raw)
     except ValueError:
-        return 10.0
+        logger.warning("%s=%r is not a number; using %s", name, raw, default)
+        return default
 
 
 def _otlp(signal: str, protocol: str) -> Any:
@@ -104,12 +112,7 @@ DEFAULT_SHUTDOWN_TIMEOUT = 5.0
 
 def shutdown_timeout() -> float:
     """Seconds ``flush()`` and ``shutdown()`` wait for the exporters, from ``OTEL_LLM_SHUTDOWN_TIMEOUT``."""
-    raw = os.environ.get(SHUTDOWN_TIMEOUT_ENV)
-    try:
-        return float(raw) if raw else DEFAULT_SHUTDOWN_TIMEOUT
-    except ValueError:
-        logger.warning("%s=%r is not a number; using %s", SHUTDOWN_TIMEOUT_ENV, raw, DEFAULT_SHUTDOWN_TIMEOUT)
-        return DEFAULT_SHUTDOWN_TIMEOUT
+    return _seconds_from_env((SHUTDOWN_TIMEOUT_ENV,), DEFAULT_SHUTDOWN_TIMEOUT)
 
 
 def _endpoint_set(signal: str) -> bool:
