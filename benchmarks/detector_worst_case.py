@@ -83,6 +83,12 @@ ADVERSARIAL: tuple[tuple[str, str], ...] = (
     ("json", '{"a": ['),
     ("fences", "```json\n"),
     ("refusal starts", "I'm sorry, I "),
+    ("street addresses", "12 Main Street Apt 4, Springfield, IL 62704 "),
+    ("capitals and digits", "A A A 1 "),
+    ("street types", "Via Roma "),
+    ("joined street types", "Hauptstraße "),
+    ("names", "John Smith and "),
+    ("capitals", "A"),
 )
 
 # Inputs whose candidates all differ (so that no per-text cache of checks helps): seeded random items.

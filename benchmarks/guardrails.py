@@ -21,8 +21,10 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+import guardrails_names
 import guardrails_pii  # sibling script: benchmarks/ is on sys.path when this file runs
 import train_injection_classifier
+import train_name_tagger
 import train_ngram
 import train_toxicity_classifier
 from guardrails_data import INJECTION_SOURCES, SHARED, TOXICITY_SOURCES, injection_source
@@ -455,6 +457,124 @@ def xstest_section() -> str:
     )
 
 
+def names_section() -> str:
+    """Person names (the CRF tagger, validated across corpora) and street addresses (patterns)."""
+    from otel_llm.guardrails.detectors.addresses import StreetAddressDetector
+    from otel_llm.guardrails.detectors.names import PersonNameDetector
+
+    threshold, held_out = train_name_tagger.validate()
+    names, addresses = PersonNameDetector(), StreetAddressDetector()
+    shipped = names.threshold
+
+    def spans_of(detector: Callable[[str], list]) -> Callable[[str], list[tuple[int, int]]]:
+        return lambda text: [(m.start, m.end) for m in detector(text)]
+
+    def row(label: str, counts: guardrails_pii.Counts, *extra: str) -> list[str]:
+        return [label, *extra, str(counts.tp + counts.fn), *fmt(counts.prf())]
+
+    corpora = [
+        [c.name, c.kind, c.role, c.licence, c.split, f"`{c.origin}`"] for c in guardrails_names.CORPORA
+    ]
+    held_rows = [row(name, counts[shipped], "held out") for name, counts in held_out.items()]
+    curve = [
+        [
+            f"{t:.2f}" + (" (shipped)" if t == shipped else ""),
+            *fmt(train_name_tagger.pooled([c[t] for c in held_out.values()]).prf()),
+        ]
+        for t in train_name_tagger.THRESHOLDS
+    ]
+    presidio_names = guardrails_names.presidio_person_rows()
+    eval_rows = [
+        row(
+            "presidio-synth (PERSON)",
+            guardrails_names.score_spans(spans_of(names.detect), presidio_names),
+            "never trained on",
+        )
+    ]
+    eval_rows += [
+        row(
+            c.name,
+            guardrails_names.score_spans(spans_of(names.detect), guardrails_names.corpus_rows(c)),
+            "never trained on",
+        )
+        for c in guardrails_names.CORPORA
+        if c.role == "eval"
+    ]
+    address_rows = guardrails_pii.load(types=("STREET_ADDRESS",))
+    address_counts = guardrails_names.score_spans(
+        spans_of(addresses.detect), [(t, [(a, b) for a, b, _ in g]) for t, g in address_rows]
+    )
+    rows_with = [(t, g) for t, g in address_rows if g]
+    rows_found = sum(
+        any(a < e and s < b for a, b in spans_of(addresses.detect)(t) for s, e, _ in g) for t, g in rows_with
+    )
+    faker_found, faker_total, faker_locales = guardrails_names.faker_addresses(addresses.detect)
+    both = guardrails_names.score_typed(
+        lambda t: [(m.start, m.end, m.entity_type) for d in (names, addresses) for m in d.detect(t)],
+        guardrails_pii.load(types=("PERSON", "STREET_ADDRESS")),
+    )
+    benign = [
+        [name, str(len(texts)), f"{sum(bool(addresses.detect(t)) for t in texts) / len(texts):.1%}"]
+        for name, texts in (
+            (s.name, s.texts)
+            for s in INJECTION_SOURCES
+            if s.role == "eval" and s.name != "presidio-pii-sentences"
+        )
+    ]
+    prompt = two_kb_prompt()
+    latency = [
+        [name, *p50_p95_ms(timed(detector, variants(prompt, 300), time.thread_time))]
+        for name, detector in (("person_name", names.detect), ("street_address", addresses.detect))
+    ]
+    note = (
+        ""
+        if threshold == shipped
+        else (f" (this run's validation picks {threshold}; the shipped model was calibrated at {shipped})")
+    )
+    return (
+        "### Names and street addresses\n\n"
+        "`person_name` (opt-in, `otel-llm[guardrails-ner]`): a linear-chain CRF (python-crfsuite) over word, "
+        "affix, shape and context features and a lexicon of the US Census Bureau's 1990 name files "
+        "(public domain, from the `names` package) and Faker's name lists of 86 locales (MIT), trained by "
+        "`benchmarks/train_name_tagger.py` on:\n\n"
+        + table(["corpus", "kind", "use", "licence", "split used", "origin"], corpora)
+        + f"\n\n**Held out, one training corpus at a time** (entity-level, overlap), at the shipped "
+        f"threshold {shipped}{note}, the one with the best pooled F1 on these held-out scores:\n\n"
+        + table(["corpus", "scored by a model trained", "names", "precision", "recall", "F1"], held_rows)
+        + "\n\n"
+        + table(["threshold", "pooled precision", "recall", "F1"], curve)
+        + "\n\n**Never trained on** (the shipped model):\n\n"
+        + table(["data set", "use", "names", "precision", "recall", "F1"], eval_rows)
+        + "\n\n`street_address`: patterns of postal formats (see the detector's module). Developed on "
+        f"Faker's `street_address()` in sentences: {faker_found} of {faker_total} found "
+        f"({faker_found / faker_total:.1%}; {faker_locales} locales written in Latin script, 30 each). "
+        "Measured on presidio-research's synthetic set, never looked at while writing them:\n\n"
+        + table(
+            ["data set", "use", "addresses", "precision", "recall", "F1"],
+            [row("presidio-synth (STREET_ADDRESS)", address_counts, "never tuned on")],
+        )
+        + f"\n\nPresidio's gold splits an address into parts (street line, unit, postcode), each an entity: "
+        f"{rows_found} of its {len(rows_with)} sentences with an address have one found "
+        f"({rows_found / len(rows_with):.1%}).\n\n"
+        "Both detectors together on presidio-synth's names and addresses (a prediction must overlap a gold "
+        "span of its own type):\n\n"
+        + table(
+            ["entity", "gold", "TP", "FP", "FN", "precision", "recall", "F1"],
+            [
+                [t, str(c.tp + c.fn), str(c.tp), str(c.fp), str(c.fn), *fmt(c.prf())]
+                for t, c in {**both, "both": train_name_tagger.pooled(list(both.values()))}.items()
+            ],
+        )
+        + "\n\nTexts with an address found in benign sets. Checked by hand in the run of 2026-12-04: "
+        "BIPIA's e-mails end with their senders' real postal addresses, and so do two InstructionWild "
+        "prompts.\n\n"
+        + table(["benign set", "texts", "with an address found"], benign)
+        + "\n\n"
+        + table(["detector", "p50 ms CPU (2 KB prompt)", "p95 ms CPU"], latency)
+        + "\n"
+    )
+
+
 def two_kb_prompt() -> str:
     """~2 KB of real text from the datasets: XSTest prompts and PII sentences interleaved."""
     with (DATASETS / "xstest_prompts.csv").open(newline="") as f:
@@ -581,6 +701,7 @@ def main() -> None:
         toxicity_section(),
         secrets_section(),
         xstest_section(),
+        names_section(),
         latency_section(),
     ]
     header = (

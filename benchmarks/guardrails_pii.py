@@ -7,7 +7,7 @@ an unmatched gold span of the same type ("overlap"); the "exact" figures also re
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,7 +42,9 @@ class Score:
         return Counts(*(sum(getattr(c, k) for c in per_type.values()) for k in ("tp", "fp", "fn")))
 
 
-def load(path: Path = DATASET) -> list[tuple[str, list[Span]]]:
+def load(path: Path = DATASET, types: Iterable[str] = ENTITY_TYPES) -> list[tuple[str, list[Span]]]:
+    """The set's sentences with their gold spans of ``types``."""
+    types = frozenset(types)
     rows = json.loads(path.read_text())
     return [
         (
@@ -50,16 +52,17 @@ def load(path: Path = DATASET) -> list[tuple[str, list[Span]]]:
             [
                 (s["start_position"], s["end_position"], s["entity_type"])
                 for s in row["spans"]
-                if s["entity_type"] in ENTITY_TYPES
+                if s["entity_type"] in types
             ],
         )
         for row in rows
     ]
 
 
-def _tally(
+def tally(
     per_type: dict[str, Counts], gold: list[Span], pred: list[Span], same: Callable[[Span, Span], bool]
 ) -> None:
+    """Count each prediction as a hit on the first unmatched gold span of its type that is ``same``."""
     unmatched = list(gold)
     for p in pred:
         hit = next((g for g in unmatched if g[2] == p[2] and same(g, p)), None)
@@ -76,8 +79,8 @@ def evaluate(predict: Callable[[str], list[Span]], data: list[tuple[str, list[Sp
     score = Score()
     for text, gold in data:
         pred = [p for p in predict(text) if p[2] in ENTITY_TYPES]
-        _tally(score.overlap, gold, pred, lambda g, p: g[0] < p[1] and p[0] < g[1])
-        _tally(score.exact, gold, pred, lambda g, p: g[:2] == p[:2])
+        tally(score.overlap, gold, pred, lambda g, p: g[0] < p[1] and p[0] < g[1])
+        tally(score.exact, gold, pred, lambda g, p: g[:2] == p[:2])
     return score
 
 

@@ -14,12 +14,7 @@ with the best pooled F1 on those held-out scores is stored in the model file.
 
 from __future__ import annotations
 
-import json
-import time
-from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
 
 import train_ngram
 from guardrails_data import TOXICITY_SOURCES
@@ -31,45 +26,16 @@ CONFIG = Config(word_range=(1, 2), C=10.0, max_terms=40_000)
 TRAIN = TOXICITY_SOURCES
 
 
-def dataset_of(source_name: str) -> str:
-    return source_name.split("-")[0]
-
-
+dataset_of = train_ngram.dataset_of
 DATASETS = tuple(dict.fromkeys(dataset_of(s.name) for s in TRAIN))
 
 
-@dataclass
-class Validation:
-    held_out: dict[str, np.ndarray]  # per source: scores from a model trained without its data set
-    within: dict[str, np.ndarray]  # per source: 5-fold scores within its data set (the others train)
-    threshold: float
-    seconds: float
-
-
-def validate(config: Config = CONFIG) -> Validation:
-    start = time.perf_counter()
-    counts = train_ngram.Counts(TRAIN, config)
-    held_out = train_ngram.leave_one_source_out(counts, dataset_of)
-    within: dict[str, np.ndarray] = {}
-    for dataset in DATASETS:
-        within.update(
-            train_ngram.k_fold_within(counts, [s.name for s in TRAIN if dataset_of(s.name) == dataset])
-        )
-    threshold = train_ngram.best_f1_threshold(held_out, TRAIN)
-    return Validation(held_out, within, threshold, time.perf_counter() - start)
+def validate(config: Config = CONFIG) -> train_ngram.Validation:
+    return train_ngram.validate_across_datasets(TRAIN, config)
 
 
 def main() -> None:
-    validation = validate()
-    model = train_ngram.prune(train_ngram.fit(TRAIN, CONFIG), TRAIN, CONFIG)
-    exported = train_ngram.export(model, CONFIG, validation.threshold)
-    OUTPUT.write_text(json.dumps(exported, separators=(",", ":"), ensure_ascii=False))
-    print(f"threshold {validation.threshold}; wrote {OUTPUT} ({OUTPUT.stat().st_size // 1024} KiB)")
-    for name in DATASETS:
-        sources = [s for s in TRAIN if dataset_of(s.name) == name]
-        for kind, scores in (("held out", validation.held_out), ("5-fold", validation.within)):
-            figures = train_ngram.pooled(scores, sources, validation.threshold)
-            print(name, kind, {k: round(v, 3) for k, v in figures.items()})
+    train_ngram.train_and_write(TRAIN, CONFIG, validate(), OUTPUT)
 
 
 if __name__ == "__main__":

@@ -29,11 +29,13 @@ def test_registry_names():
         "invisible_unicode",
         "json_schema",
         "max_length",
+        "person_name",
         "pii",
         "profanity",
         "prompt_injection",
         "refusal",
         "secrets",
+        "street_address",
         "toxicity",
     ]
     with pytest.raises(ValueError, match="unknown guardrail detector 'nope'"):

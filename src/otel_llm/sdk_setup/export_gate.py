@@ -19,7 +19,6 @@ import random
 import socket
 import threading
 import time
-import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -38,6 +37,8 @@ def collector_address(endpoint: str) -> tuple[str, int] | None:
         port = parts.port or (80 if parts.scheme == "http" else 443)
     except ValueError:
         return None
+    import urllib.request  # here: it costs tens of milliseconds, which console and none set-ups need not pay
+
     proxies = urllib.request.getproxies()
     if {"http", "https", "grpc"} & proxies.keys() and not urllib.request.proxy_bypass(parts.hostname):
         return None

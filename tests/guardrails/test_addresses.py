@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import pytest
+
+from otel_llm.guardrails import Policy, Rule
+from otel_llm.guardrails.detectors.addresses import StreetAddressDetector
+from otel_llm.guardrails.results import Outcome
+
+
+def found(text: str) -> list[str]:
+    return [text[m.start : m.end] for m in StreetAddressDetector().detect(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("I live at 221B Baker Street near the park.", "221B Baker Street"),
+        ("12 Main Street Is Closed", "12 Main Street"),
+        (
+            "Send it to 3600 West 5th Ave, Suite 4, Springfield, IL 62704 please",
+            "3600 West 5th Ave, Suite 4, Springfield, IL 62704",
+        ),
+        ("Ship to 0487 Hull Village Suite 759 today", "0487 Hull Village Suite 759"),
+        ("our office: 6500 Highway 179, Sedona, AZ 86351.", "6500 Highway 179, Sedona, AZ 86351"),
+        ("Wohnt in der Hauptstraße 5, 10115 Berlin", "Hauptstraße 5"),
+        ("Storgatan 12B är adressen", "Storgatan 12B"),
+        ("ci vediamo in Via Roma 12 alle otto", "Via Roma 12"),
+        ("Piazza Guidone, 846 è chiusa", "Piazza Guidone, 846"),
+        ("Calle Mayor 3, Madrid", "Calle Mayor 3"),
+        ("livré au 12 rue de la Paix, Paris", "12 rue de la Paix"),
+        ("chez rue Sébastien Paschoud 56 à Lausanne", "rue Sébastien Paschoud 56"),
+        ("lakcím: Hegedűs Gyula utca 76", "Hegedűs Gyula utca 76"),
+        ("mail to P.O. Box 1234 instead", "P.O. Box 1234"),
+    ],
+)
+def test_finds_street_addresses_in_postal_formats(text, address):
+    assert found(text) == [address]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have 2 Dr appointments this week.",
+        "In 2019 Apple released a new phone.",
+        "Call 555 1234 after 5 pm.",
+        "version 2 Street Fighter came out in 1991",
+        "The total is $12 Main course included",
+        "Via email, send 3 copies.",
+        "A road with no number: Baker Street.",
+        "",
+    ],
+)
+def test_leaves_text_without_an_address_alone(text):
+    assert found(text) == []
+
+
+def test_an_address_found_by_two_forms_is_one_match():
+    text = "at 12 Main Street, Hauptstraße 5 now"  # "12 Main Street, Hauptstraße" and "Hauptstraße 5"
+    assert [(m.start, m.end) for m in StreetAddressDetector().detect(text)] == [(3, 32)]
+
+
+def test_a_policy_redacts_addresses():
+    policy = Policy("addresses", [Rule("address", StreetAddressDetector(), "redact", "input")])
+    result = policy.check_input("Deliver to 10 Downing Street, London SW1A please")
+    assert result.outcome is Outcome.REDACT
+    assert result.text == "Deliver to <STREET_ADDRESS> please"
+    assert [(f.entity_type, f.start, f.end) for f in result.findings] == [("STREET_ADDRESS", 11, 41)]
+
+
+def test_registered_for_policy_files():
+    policy = Policy.from_dict(
+        {"id": "p", "rules": [{"id": "a", "detector": "street_address", "action": "redact"}]}
+    )
+    assert policy.check_input("at 1 Main St").text == "at <STREET_ADDRESS>"
