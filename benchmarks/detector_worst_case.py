@@ -89,6 +89,11 @@ ADVERSARIAL: tuple[tuple[str, str], ...] = (
     ("joined street types", "Hauptstraße "),
     ("names", "John Smith and "),
     ("capitals", "A"),
+    ("group sentences", "Women are bad. "),
+    ("group words", "women "),
+    ("group adjectives", "the poor are "),
+    ("group and long words", "women " + "q" * 500 + " "),
+    ("accented letters", "e\u0301"),
 )
 
 # Inputs whose candidates all differ (so that no per-text cache of checks helps): seeded random items.

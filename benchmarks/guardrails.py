@@ -23,11 +23,13 @@ from threadpoolctl import threadpool_limits
 
 import guardrails_names
 import guardrails_pii  # sibling script: benchmarks/ is on sys.path when this file runs
+import stereotype_data
 import train_injection_classifier
 import train_name_tagger
 import train_ngram
+import train_stereotype_classifier
 import train_toxicity_classifier
-from guardrails_data import INJECTION_SOURCES, SHARED, TOXICITY_SOURCES, injection_source
+from guardrails_data import INJECTION_SOURCES, SHARED, TOXICITY_SOURCES, Source, injection_source
 from otel_llm.guardrails import GuardrailViolation, Policy
 from otel_llm.guardrails.detectors import create
 from otel_llm.guardrails.detectors.classifiers import (
@@ -37,6 +39,7 @@ from otel_llm.guardrails.detectors.classifiers import (
 )
 from otel_llm.guardrails.detectors.pii import ENTITY_TYPES
 from otel_llm.guardrails.detectors.secrets import SecretsDetector
+from otel_llm.guardrails.detectors.stereotypes import StereotypeDetector, group_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -180,6 +183,32 @@ ISSUE_EXAMPLES = (  # benign prompts the previous model blocked (issue 17)
 )
 
 
+Column = tuple[str, Callable[[Source], str]]
+TEXTS: Column = ("texts", lambda s: str(len(s.texts)))
+
+
+def sources_table(
+    sources: Iterable[Source], labels: tuple[str, str], middle: Iterable[Column] = (TEXTS,)
+) -> str:
+    """Each labelled set: name, kind, ``labels[label]``, the ``middle`` columns, then its provenance."""
+    middle = list(middle)
+    return table(
+        ["source", "kind", "label", *(h for h, _ in middle), "origin", "licence", "split used"],
+        [
+            [
+                s.name,
+                s.family,
+                labels[s.label],
+                *(cell(s) for _, cell in middle),
+                f"`{s.origin}`",
+                s.licence,
+                s.split,
+            ]
+            for s in sources
+        ],
+    )
+
+
 def _share(scores: np.ndarray, threshold: float) -> str:
     return f"{float(np.mean(scores >= threshold)):.1%}"
 
@@ -194,22 +223,7 @@ def _injection_section() -> str:
     validation = train.validate()
     detector = PromptInjectionDetector()
     shipped = detector.threshold
-    sources = table(
-        ["source", "kind", "label", "use", "texts", "origin", "licence", "split used"],
-        [
-            [
-                s.name,
-                s.family,
-                "attack" if s.label else "benign",
-                s.role,
-                str(len(s.texts)),
-                f"`{s.origin}`",
-                s.licence,
-                s.split,
-            ]
-            for s in INJECTION_SOURCES
-        ],
-    )
+    sources = sources_table(INJECTION_SOURCES, ("benign", "attack"), [("use", lambda s: s.role), TEXTS])
     held_rows = [
         [
             s.name,
@@ -312,21 +326,7 @@ def toxicity_section() -> str:
     profanity = ProfanityDetector()
     shipped = toxicity.threshold
     train = train_toxicity_classifier
-    sources = table(
-        ["source", "kind", "label", "texts", "origin", "licence", "split used"],
-        [
-            [
-                s.name,
-                s.family,
-                "abusive" if s.label else "not abusive",
-                str(len(s.texts)),
-                f"`{s.origin}`",
-                s.licence,
-                s.split,
-            ]
-            for s in train.TRAIN
-        ],
-    )
+    sources = sources_table(train.TRAIN, ("not abusive", "abusive"))
     rows = []
     for dataset in train.DATASETS:
         group = [s for s in train.TRAIN if train.dataset_of(s.name) == dataset]
@@ -397,6 +397,75 @@ def toxicity_section() -> str:
 
 def toxicity_texts(name: str) -> list[str]:
     return next(s for s in TOXICITY_SOURCES if s.name == name).texts
+
+
+def _gated_share(gated: dict[str, int]) -> Callable[[Source], str]:
+    return lambda s: f"{gated[s.name]} ({gated[s.name] / len(s.texts):.0%})"
+
+
+def stereotype_section() -> str:
+    train = train_stereotype_classifier
+    with threadpool_limits(1):
+        validation = train.validate()
+    detector = StereotypeDetector()
+    shipped = detector.threshold
+    gated = {s.name: len(g.texts) for s, g in zip(stereotype_data.TRAIN, train.TRAIN, strict=True)}
+    sources = sources_table(
+        stereotype_data.TRAIN,
+        ("not", "stereotype"),
+        [TEXTS, ("naming a group (trained on)", _gated_share(gated))],
+    )
+    datasets = dict.fromkeys(train_ngram.dataset_of(s.name) for s in train.TRAIN)
+
+    def of(dataset: str) -> list:
+        return [s for s in train.TRAIN if train_ngram.dataset_of(s.name) == dataset]
+
+    held_out = table(
+        ["data set held out", "precision", "recall", "F1"],
+        [[d, *_f1_rows(validation.held_out, of(d), shipped)] for d in datasets]
+        + [["all (pooled)", *_f1_rows(validation.held_out, list(train.TRAIN), shipped)]],
+    )
+    flagged = {s.name: [bool(detector.detect(t)) for t in s.texts] for s in stereotype_data.EVAL}
+    tp, fn = sum(flagged["redditbias-test-biased"]), flagged["redditbias-test-biased"].count(False)
+    fp = sum(flagged["redditbias-test-unbiased"])
+    unseen = table(
+        ["set never trained on", "label", "texts", "naming a group", "flagged"],
+        [
+            [
+                s.name,
+                "stereotype" if s.label else "not",
+                str(len(s.texts)),
+                f"{np.mean([bool(group_sentences(t)) for t in s.texts]):.1%}",
+                f"{np.mean(flagged[s.name]):.1%}",
+            ]
+            for s in stereotype_data.EVAL
+        ],
+    )
+    test = (
+        "On RedditBias's test comments, precision {:.3f}, recall {:.3f}, F1 {:.3f}; its comments are {:.0%} "
+        "biased, and its unbiased ones mostly quote a stereotype to reject it"
+    ).format(*prf(tp, fp, fn), (tp + fn) / (tp + fn + len(flagged["redditbias-test-unbiased"])))
+    about_groups = " ".join(stereotype_data.EVAL[2].texts[:40])[:2048]
+    latency = table(
+        ["text", "p50 ms", "p95 ms"],
+        [
+            ["2 KB prompt", *p50_p95_ms(timed(detector.detect, variants(two_kb_prompt(), 200)))],
+            ["2 KB about groups", *p50_p95_ms(timed(detector.detect, variants(about_groups, 200)))],
+        ],
+    )
+    return (
+        "### Stereotypes: cross-dataset validation\n\n"
+        "Sentences that name a social group (`names_a_group`) scored by a logistic regression on the mean of "
+        "static token vectors distilled from all-MiniLM-L6-v2 (`benchmarks/train_stereotype_classifier.py`), "
+        f"on these sources:\n\n{sources}\n\n"
+        f"At the shipped threshold ({shipped}, the balanced one on the held-out scores). *Held out*: a model "
+        f"trained without the whole data set (each RedditBias group is one).\n\n{held_out}\n\n"
+        f"The detector (per sentence naming a group) on sets it never saw; a text counts as flagged when any "
+        f"of its sentences is. {test}. CrowS-Pairs' twins differ only in the group named, so the gap "
+        "between its two rows is what the model tells apart there; MT-Bench's answers are ordinary model "
+        f"outputs.\n\n{unseen}\n\n{latency}\n\n"
+        f"Cross-dataset validation took {validation.seconds:.0f} s.\n"
+    )
 
 
 def secrets_section() -> str:
@@ -699,6 +768,7 @@ def main() -> None:
         pii_section(),
         injection_section(),
         toxicity_section(),
+        stereotype_section(),
         secrets_section(),
         xstest_section(),
         names_section(),

@@ -46,10 +46,11 @@ class Source:
     licence: str
     split: str  # the publisher's own name for the part used
     read: Callable[[], list[str]]
+    cached: bool = True  # False for a source derived from others (it would go stale in the cache)
 
     @property
     def texts(self) -> list[str]:
-        return _cached(self)
+        return _cached(self) if self.cached else _clean(self.read())
 
 
 def git_file(repo: str, commit: str, path: str) -> str:

@@ -35,6 +35,7 @@ def test_registry_names():
         "prompt_injection",
         "refusal",
         "secrets",
+        "stereotype",
         "street_address",
         "toxicity",
     ]
