@@ -231,3 +231,110 @@ def test_a_long_outage_drops_batches_at_once_probing_once_an_interval(spans, enc
     finally:
         server.shutdown()
         server.server_close()
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.ended: list[str] = []
+
+    def on_end(self, span: ReadableSpan) -> None:
+        self.ended.append(span.name)
+
+    def on_emit(self, record: object) -> None:
+        self.ended.append("record")
+
+
+def test_while_batches_are_dropped_only_one_item_an_interval_is_queued(spans, monkeypatch) -> None:
+    """The processor lets what would be dropped go where it ends (the app's thread frees it at once) and
+    queues one item per interval, whose export probes the collector; once it is back, all is queued."""
+    monkeypatch.setattr(export_gate, "PROBE_INTERVAL", 0.4)
+    port = _free_port()
+    gate = _gate(port, timeout=0.2)
+    recorder = _Recorder()
+    processor = export_gate.QueueWhileReachable(recorder, gate)
+    processor.on_end(spans[0])  # reachability unknown: queued
+    assert gate.export(spans) is SpanExportResult.FAILURE and gate.dropping
+    for _ in range(50):
+        processor.on_end(spans[1])
+        processor.on_emit(object())
+    assert recorder.ended == ["chat gpt-4o-mini", "execute_tool get_weather"]
+    time.sleep(0.45)
+    processor.on_emit(object())
+    processor.on_end(spans[1])
+    assert recorder.ended[2:] == ["record"]
+    server = _serve(port)
+    try:
+        time.sleep(0.45)
+        assert gate.export(spans) is SpanExportResult.SUCCESS and not gate.dropping
+    finally:
+        server.shutdown()
+        server.server_close()
+    for _ in range(3):
+        processor.on_end(spans[1])
+    assert recorder.ended[3:] == ["execute_tool get_weather"] * 3
+
+
+def test_the_sdk_setup_queues_gated_batches_while_reachable(monkeypatch) -> None:
+    from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, InMemoryLogRecordExporter
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    gated = _gate(_free_port(), timeout=0.2)
+    processor = sdk_setup.batch_span_processor(gated)
+    assert isinstance(processor, export_gate.QueueWhileReachable)
+    assert isinstance(processor, BatchSpanProcessor) and processor.__wrapped__.span_exporter is gated
+    processor.shutdown()
+    bare = sdk_setup.batch_span_processor(InMemorySpanExporter())
+    assert type(bare) is BatchSpanProcessor
+    bare.shutdown()
+    logs = export_gate.queue_while_reachable(BatchLogRecordProcessor(InMemoryLogRecordExporter()), object())
+    assert type(logs) is BatchLogRecordProcessor
+    logs.shutdown()
+
+
+def test_after_a_long_outage_the_batch_processor_delivers_again(
+    monkeypatch,
+) -> None:
+    """A real batch processor over the gate: during the outage almost nothing is queued (what is, is not
+    encoded); once the collector is back, its probe export succeeds and spans are delivered again."""
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    monkeypatch.setattr(export_gate, "PROBE_INTERVAL", 0.2)
+    port = _free_port()
+    gate = _gate(port, timeout=0.2)
+    batches = BatchSpanProcessor(gate, schedule_delay_millis=100)
+    provider = TracerProvider()
+    provider.add_span_processor(export_gate.queue_while_reachable(batches, gate))
+    tracer = provider.get_tracer("test")
+
+    def end_spans(name: str, seconds: float) -> int:
+        count, deadline = 0, time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            tracer.start_span(f"{name} {count}").end()
+            count += 1
+            time.sleep(0.001)
+        return count
+
+    during = end_spans("during", 1.5)
+    assert gate.dropping
+    server = _serve(port)
+    try:
+        after = end_spans("after", 1.5)
+        assert provider.force_flush(5000)
+    finally:
+        provider.shutdown()
+        server.shutdown()
+        server.server_close()
+    names = [
+        span.name
+        for body in _Sink.received
+        for resource in ExportTraceServiceRequest.FromString(body).resource_spans
+        for scope in resource.scope_spans
+        for span in scope.spans
+    ]
+    assert during > 100 and after > 100
+    assert sum(name.startswith("during") for name in names) <= 3  # probes queued as the collector came back
+    delivered = sorted(int(name.split()[1]) for name in names if name.startswith("after"))
+    probes, resumed = delivered[:1], delivered[1:]  # the probe, queued before its export succeeded
+    assert resumed == list(range(resumed[0], after))  # once the probe's export succeeded, nothing is lost
+    assert probes[0] < resumed[0] < after / 2  # and delivery resumed within half the time

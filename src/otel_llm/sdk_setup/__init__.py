@@ -34,7 +34,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExportResult
 
-from otel_llm.sdk_setup.export_gate import ReachabilityGate, collector_address
+from otel_llm.sdk_setup.export_gate import ReachabilityGate, collector_address, queue_while_reachable
 
 logger = logging.getLogger(__name__)
 
@@ -102,8 +102,8 @@ overrides it."""
 def batch_span_processor(exporter: Any) -> BatchSpanProcessor:
     """The SDK's batch processor, with our queue size unless the ``OTEL_BSP_MAX_*`` variables size it."""
     if os.environ.get(QUEUE_SIZE_ENV) or os.environ.get("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"):
-        return BatchSpanProcessor(exporter)
-    return BatchSpanProcessor(exporter, max_queue_size=DEFAULT_QUEUE_SPANS)
+        return queue_while_reachable(BatchSpanProcessor(exporter), exporter)
+    return queue_while_reachable(BatchSpanProcessor(exporter, max_queue_size=DEFAULT_QUEUE_SPANS), exporter)
 
 
 SHUTDOWN_TIMEOUT_ENV = "OTEL_LLM_SHUTDOWN_TIMEOUT"
@@ -206,7 +206,9 @@ def configure_sdk_from_env(require_endpoint: bool = False) -> ConfiguredSDK:
     if not _is_configured(_logs.get_logger_provider(), "ProxyLoggerProvider"):
         logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
         for exporter in exporters("logs", require_endpoint):
-            logger_provider.add_log_record_processor(BatchLogRecordProcessor(exporter))
+            logger_provider.add_log_record_processor(
+                queue_while_reachable(BatchLogRecordProcessor(exporter), exporter)
+            )
         _logs.set_logger_provider(logger_provider)
         configured.providers.append(logger_provider)
     if configured.providers:

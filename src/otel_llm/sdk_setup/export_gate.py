@@ -9,7 +9,10 @@ connects is the batch encoded and sent. While connections fail it tries again wi
 backoff (about 1, 2, 4 ... s) within the exporter timeout, so a batch still survives a collector restart
 shorter than the timeout, and then drops the batch, as the SDK would after its retries. From then on (the
 collector down for a whole timeout) batches are dropped as they come, with one connection attempt a
-second, until one connects.
+second, until one connects. Then ``QueueWhileReachable`` keeps the batch processors from queueing what
+would be dropped: it lets one span or log record a second through, whose export is the probe, and the
+rest is freed where it ends. Telemetry ended in the seconds between the collector's return and that
+export (at most the processor's schedule delay plus the interval) is lost with the outage's.
 """
 
 from __future__ import annotations
@@ -113,3 +116,46 @@ class ReachabilityGate(wrapt.ObjectProxy):
             logger.warning("otel-llm: the collector at %s:%d accepts no connection; batches are dropped, "
                            "without being encoded, until it does", *self._self_address)  # fmt: skip
         return False
+
+    @property
+    def dropping(self) -> bool:
+        """Whether batches are dropped as they come (the collector down for a whole timeout)."""
+        return self._self_down
+
+
+class QueueWhileReachable(wrapt.ObjectProxy):
+    """A batch processor that, while its exporter's gate drops batches as they come, queues only one span
+    or log record per ``PROBE_INTERVAL`` (each export is a probe of the collector) and lets the rest go
+    at once. A queued item would only be dropped later, after the app's threads had paid to collect and
+    free it with the rest of its batch (a full queue holds thousands); now it is freed where it ends."""
+
+    def __init__(self, processor: Any, gate: ReachabilityGate) -> None:
+        super().__init__(processor)
+        self._self_gate = gate
+        self._self_next_pass = 0.0
+
+    def _queues(self) -> bool:
+        if not self._self_gate.dropping:
+            return True
+        now = time.monotonic()
+        if now < self._self_next_pass:
+            return False
+        self._self_next_pass = now + PROBE_INTERVAL
+        return True
+
+    def on_end(self, span: Any) -> None:  # spans
+        if self._queues():
+            self.__wrapped__.on_end(span)
+
+    def on_emit(self, record: Any) -> None:  # log records (current SDKs)
+        if self._queues():
+            self.__wrapped__.on_emit(record)
+
+    def emit(self, record: Any) -> None:  # log records (older SDKs)
+        if self._queues():
+            self.__wrapped__.emit(record)
+
+
+def queue_while_reachable(processor: Any, exporter: Any) -> Any:
+    """``processor``, wrapped in ``QueueWhileReachable`` when its ``exporter`` is gated."""
+    return QueueWhileReachable(processor, exporter) if isinstance(exporter, ReachabilityGate) else processor
