@@ -6,7 +6,7 @@ through the OTel SDK's batch processors and a periodic metric reader (every seco
 
 - ``in-memory``: in-memory exporters (the baseline);
 - ``collector-down``: the OTLP/HTTP exporters otel-llm's SDK setup makes from ``OTEL_EXPORTER_OTLP_*``
-  (gated by ``sdk_setup.export_gate``), aimed at a closed port;
+  and batch processors (gated by ``sdk_setup.export_gate``), aimed at a closed port;
 - ``collector-up``: the same, aimed at a sink process that accepts every export (the exporters' own work);
 - ``collector-down-ungated``: the SDK's OTLP/HTTP exporters without the gate, at a closed port;
 - ``discard``: exporters that succeed at once and keep nothing (the in-memory ones keep every span and log
@@ -97,7 +97,6 @@ def closed_port() -> int:
 def run(variant: str, calls: int) -> dict[str, float]:
     from opentelemetry.sdk._logs import LoggerProvider
     from opentelemetry.sdk._logs.export import (
-        BatchLogRecordProcessor,
         InMemoryLogRecordExporter,
         LogRecordExportResult,
     )
@@ -113,7 +112,7 @@ def run(variant: str, calls: int) -> dict[str, float]:
 
     import openai
     from otel_llm.instrumentation.openai import OpenAIInstrumentor
-    from otel_llm.sdk_setup import ConfiguredSDK, batch_span_processor, exporters
+    from otel_llm.sdk_setup import ConfiguredSDK, batch_log_record_processor, batch_span_processor, exporters
 
     if variant in ("in-memory", "discard"):
 
@@ -157,7 +156,7 @@ def run(variant: str, calls: int) -> dict[str, float]:
     tracer_provider.add_span_processor(batch_span_processor(spans))
     meter_provider = MeterProvider(metric_readers=[reader])
     logger_provider = LoggerProvider()
-    logger_provider.add_log_record_processor(BatchLogRecordProcessor(logs))
+    logger_provider.add_log_record_processor(batch_log_record_processor(logs))
     OpenAIInstrumentor().instrument(
         tracer_provider=tracer_provider,
         meter_provider=meter_provider,

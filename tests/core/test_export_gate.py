@@ -287,9 +287,12 @@ def test_the_sdk_setup_queues_gated_batches_while_reachable(monkeypatch) -> None
     bare = sdk_setup.batch_span_processor(InMemorySpanExporter())
     assert type(bare) is BatchSpanProcessor
     bare.shutdown()
-    logs = export_gate.queue_while_reachable(BatchLogRecordProcessor(InMemoryLogRecordExporter()), object())
-    assert type(logs) is BatchLogRecordProcessor
+    logs = sdk_setup.batch_log_record_processor(gated)
+    assert isinstance(logs, export_gate.QueueWhileReachable) and isinstance(logs, BatchLogRecordProcessor)
     logs.shutdown()
+    bare_logs = sdk_setup.batch_log_record_processor(InMemoryLogRecordExporter())
+    assert type(bare_logs) is BatchLogRecordProcessor
+    bare_logs.shutdown()
 
 
 def test_after_a_long_outage_the_batch_processor_delivers_again(

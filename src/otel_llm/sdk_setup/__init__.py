@@ -106,6 +106,11 @@ def batch_span_processor(exporter: Any) -> BatchSpanProcessor:
     return queue_while_reachable(BatchSpanProcessor(exporter, max_queue_size=DEFAULT_QUEUE_SPANS), exporter)
 
 
+def batch_log_record_processor(exporter: Any) -> BatchLogRecordProcessor:
+    """The SDK's batch log record processor, queueing only while a gated exporter's collector is up."""
+    return queue_while_reachable(BatchLogRecordProcessor(exporter), exporter)
+
+
 SHUTDOWN_TIMEOUT_ENV = "OTEL_LLM_SHUTDOWN_TIMEOUT"
 DEFAULT_SHUTDOWN_TIMEOUT = 5.0
 
@@ -206,9 +211,7 @@ def configure_sdk_from_env(require_endpoint: bool = False) -> ConfiguredSDK:
     if not _is_configured(_logs.get_logger_provider(), "ProxyLoggerProvider"):
         logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
         for exporter in exporters("logs", require_endpoint):
-            logger_provider.add_log_record_processor(
-                queue_while_reachable(BatchLogRecordProcessor(exporter), exporter)
-            )
+            logger_provider.add_log_record_processor(batch_log_record_processor(exporter))
         _logs.set_logger_provider(logger_provider)
         configured.providers.append(logger_provider)
     if configured.providers:
