@@ -47,6 +47,14 @@ def word_ngrams(text: str, min_n: int, max_n: int, pattern: re.Pattern[str] = _S
 ANALYZERS = ("char_wb", "word")
 
 
+def sigmoid(z: float) -> float:
+    """The logistic function, without overflow for large negative ``z``."""
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    odds = math.exp(z)
+    return odds / (1.0 + odds)
+
+
 def clip(text: str, max_chars: int) -> str:
     """The first and last ``max_chars // 2`` characters of a longer text (bounds the scoring time)."""
     if max_chars <= 0 or len(text) <= max_chars:
@@ -91,7 +99,7 @@ class NgramLogisticModel:
     def probability(self, text: str) -> float:
         lowered = clip(text, self.max_chars).lower()
         z = self.intercept + sum(v.contribution(lowered) for v in self.vectorizers)
-        return 1.0 / (1.0 + math.exp(-z))
+        return sigmoid(z)
 
     @classmethod
     def from_dict(cls, data: dict) -> NgramLogisticModel:

@@ -9,10 +9,9 @@ exported by ``benchmarks/train_stereotype_classifier.py``.
 from __future__ import annotations
 
 import json
-import math
 from functools import cache
 
-from otel_llm.guardrails.ngram_model import MODELS_DIR, clip
+from otel_llm.guardrails.ngram_model import MODELS_DIR, clip, sigmoid
 from otel_llm.guardrails.wordpiece import WordPiece
 
 
@@ -33,11 +32,7 @@ class TokenMeanModel:
         return self.bias + (sum(self.weights[i] for i in ids) / len(ids) if ids else 0.0)
 
     def probability(self, text: str) -> float:
-        logit = self.logit(text)
-        if logit >= 0:
-            return 1.0 / (1.0 + math.exp(-logit))
-        odds = math.exp(logit)
-        return odds / (1.0 + odds)
+        return sigmoid(self.logit(text))
 
 
 @cache

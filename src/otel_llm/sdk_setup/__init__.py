@@ -101,9 +101,9 @@ overrides it."""
 
 def batch_span_processor(exporter: Any) -> BatchSpanProcessor:
     """The SDK's batch processor, with our queue size unless the ``OTEL_BSP_MAX_*`` variables size it."""
-    if os.environ.get(QUEUE_SIZE_ENV) or os.environ.get("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"):
-        return queue_while_reachable(BatchSpanProcessor(exporter), exporter)
-    return queue_while_reachable(BatchSpanProcessor(exporter, max_queue_size=DEFAULT_QUEUE_SPANS), exporter)
+    sized_by_env = os.environ.get(QUEUE_SIZE_ENV) or os.environ.get("OTEL_BSP_MAX_EXPORT_BATCH_SIZE")
+    processor = BatchSpanProcessor(exporter, max_queue_size=None if sized_by_env else DEFAULT_QUEUE_SPANS)
+    return queue_while_reachable(processor, exporter)
 
 
 def batch_log_record_processor(exporter: Any) -> BatchLogRecordProcessor:

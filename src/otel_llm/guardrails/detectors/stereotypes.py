@@ -143,4 +143,4 @@ class StereotypeDetector(Detector):
 
     @property
     def max_span(self) -> int:
-        return 512
+        return self.model.max_chars  # the part of a sentence that is scored
