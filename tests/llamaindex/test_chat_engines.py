@@ -13,11 +13,13 @@ import json
 import socket
 import uuid
 
+import llama_index.core.chat_engine.simple
 import pytest
 from llama_index.core import Document, VectorStoreIndex
 from llama_index.core.chat_engine import SimpleChatEngine
 from llama_index.core.llms import ChatMessage
 from llama_index.core.memory import ChatMemoryBuffer, Memory
+from llama_index.core.types import Thread
 from llama_index.embeddings.openai import OpenAIEmbedding
 from llama_index.llms.openai import OpenAI
 from opentelemetry.trace import SpanKind, StatusCode
@@ -29,6 +31,33 @@ from tests.frameworks_server import ANSWER
 from tests.span_tree import by_name, span_tree
 
 SIMPLE_TREE = ["invoke_workflow SimpleChatEngine [INTERNAL]", "  chat gpt-4o-mini [CLIENT]"]
+
+
+class _Writers:
+    """The threads in which a ``SimpleChatEngine`` writes its streamed answers to the memory.
+
+    ``stream_chat`` returns while its writer thread still reads the stream; the reader sees the answer (or
+    its failure) before that thread has finished, so a test joins the writers before it reads the spans.
+    ``first=True`` lets each writer finish before ``stream_chat`` returns, the order a busy machine may pick.
+    """
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, first: bool = False) -> None:
+        self.threads: list[Thread] = []
+        writers = self
+
+        class Writer(Thread):
+            def start(self) -> None:
+                writers.threads.append(self)
+                super().start()
+                if first:
+                    self.join()
+
+        monkeypatch.setattr(llama_index.core.chat_engine.simple, "Thread", Writer)
+
+    def join(self) -> None:
+        for thread in self.threads:
+            thread.join(timeout=10)
+        assert self.threads and not any(thread.is_alive() for thread in self.threads)
 
 
 def _llm(server) -> OpenAI:
@@ -81,11 +110,16 @@ MODES = [  # each mode its own coverage cell
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("sdk", [False, True], ids=["framework-spans", "sdk-spans"])
-async def test_a_chat_session_is_the_conversation_of_every_span(otel, instrument, server, mode, sdk) -> None:
+async def test_a_chat_session_is_the_conversation_of_every_span(
+    otel, instrument, server, mode, sdk, monkeypatch
+) -> None:
     instrument(sdk=sdk)
+    writers = _Writers(monkeypatch)
     memory = Memory.from_defaults(session_id="session-1")
     engine = SimpleChatEngine.from_defaults(llm=_llm(server), memory=memory, system_prompt="Be brief.")
     assert await _turn(engine, mode, "Weather in Paris?") == ANSWER
+    if mode == "stream":
+        writers.join()
     spans = otel.spans()
     assert span_tree(spans) == SIMPLE_TREE
     (workflow,) = by_name(spans, "invoke_workflow SimpleChatEngine")
@@ -215,9 +249,16 @@ def test_a_stream_closed_early_or_dropped_unread_ends_its_span_once(otel, instru
 
 
 @pytest.mark.covers(provider="llamaindex", operation="invoke_workflow", mode="stream", feature="errors")
-@pytest.mark.parametrize("streamed", [False, True], ids=["chat", "stream_chat"])
-def test_a_failing_model_call_in_a_chat_turn(otel, instrument, streamed) -> None:
+# LlamaIndex's writer thread re-raises the stream's failure after handing it to the reader
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+@pytest.mark.parametrize(
+    ("streamed", "writer_first"),
+    [(False, False), (True, False), (True, True)],
+    ids=["chat", "stream_chat", "stream_chat-writer-ends-first"],
+)
+def test_a_failing_model_call_in_a_chat_turn(otel, instrument, streamed, writer_first, monkeypatch) -> None:
     instrument()
+    writers = _Writers(monkeypatch, first=writer_first)
     with socket.socket() as unused:  # a port nothing listens on
         unused.bind(("127.0.0.1", 0))
         base_url = f"http://127.0.0.1:{unused.getsockname()[1]}/v1"
@@ -228,6 +269,8 @@ def test_a_failing_model_call_in_a_chat_turn(otel, instrument, streamed) -> None
             "".join(engine.stream_chat("Weather in Paris?").response_gen)
         else:
             engine.chat("Weather in Paris?")
+    if streamed:
+        writers.join()
     spans = otel.spans()
     assert span_tree(spans) == SIMPLE_TREE
     for span in spans:

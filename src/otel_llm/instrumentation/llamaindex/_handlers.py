@@ -130,7 +130,8 @@ class SpanHandler(BaseSpanHandler[SimpleSpan]):
     _calls: dict[str, Invocation] = PrivateAttr(default_factory=dict)  # model calls by LlamaIndex span id
     # a streamed chat: the chat engine's step waits for its response's writer, by the response's id()
     _streaming: dict[int, tuple[str, _Step]] = PrivateAttr(default_factory=dict)
-    _written: set[int] = PrivateAttr(default_factory=set)  # responses whose writer ended first
+    # responses whose writer ended first (in its thread, before the chat engine returned), with its error
+    _written: dict[int, BaseException | None] = PrivateAttr(default_factory=dict)
 
     def __init__(self, telemetry: GenAITelemetry) -> None:
         super().__init__()
@@ -313,7 +314,7 @@ class SpanHandler(BaseSpanHandler[SimpleSpan]):
             del self._steps[id_]
             waiting = self._streaming.pop(step.writer, None)
             if waiting is None:
-                self._written.add(step.writer)
+                self._written[step.writer] = error
             else:
                 self._end(waiting[0], waiting[1], None, error)
             return
@@ -324,11 +325,10 @@ class SpanHandler(BaseSpanHandler[SimpleSpan]):
             and type(result).__name__ == "StreamingAgentChatResponse"
         ):
             key = id(result)
-            if key in self._written:
-                self._written.discard(key)
-            else:  # the stream is still being read: the turn ends when it has been written
+            if key not in self._written:  # the stream is still being read: the turn ends when it is written
                 self._streaming[key] = (id_, step)
                 return
+            error = self._written.pop(key)
         self._end(id_, step, result, error)
 
     def _end(self, id_: str, step: _Step, result: Any, error: BaseException | None) -> None:
