@@ -31,6 +31,15 @@ def found(text: str) -> list[str]:
         ("chez rue Sébastien Paschoud 56 à Lausanne", "rue Sébastien Paschoud 56"),
         ("lakcím: Hegedűs Gyula utca 76", "Hegedűs Gyula utca 76"),
         ("mail to P.O. Box 1234 instead", "P.O. Box 1234"),
+        # Australian street types
+        ("Deliver to 17 Kennedy Laneway, East Tony", "17 Kennedy Laneway, East Tony"),
+        ("office at 65/70 Bassi Chowk", "65/70 Bassi Chowk"),  # India Post's locality types
+        ("Cuesta Cristóbal Porta 88 es la dirección", "Cuesta Cristóbal Porta 88"),
+        ("Incrocio Pierluigi, 295 Appartamento 62", "Incrocio Pierluigi, 295"),
+        # lower case: taken with a unit, a postcode, or an address phrase before it
+        ("i live at 1777 kramer court near the school", "1777 kramer court"),
+        ("ship them to 743 rachel burgs, north debratown, fm 50466", "743 rachel burgs"),
+        ("it is 083 crosby plaza apt. 533 i think", "083 crosby plaza"),
     ],
 )
 def test_finds_street_addresses_in_postal_formats(text, address):
@@ -47,6 +56,10 @@ def test_finds_street_addresses_in_postal_formats(text, address):
         "The total is $12 Main course included",
         "Via email, send 3 copies.",
         "A road with no number: Baker Street.",
+        "we walked 5 miles down the road",  # a stop word in the name
+        "I saw 3 big trees by the lake",  # lower case without a unit, postcode or address phrase
+        "Billboard 2008 Year End Award",  # title words left out of the Australian types
+        "Maximum Tab Depth: 5 Levels Follow the tab family tree",
         "",
     ],
 )

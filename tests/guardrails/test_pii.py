@@ -17,8 +17,8 @@ def test_sample_rows_give_exactly_the_gold_structured_entities(pii_rows):
         0: [("CREDIT_CARD", "4007070753690781"), ("EMAIL_ADDRESS", "UtaKortig@jourrapide.com")],
         1: [("EMAIL_ADDRESS", "UshurmaDratchev@rhyta.com")],
         2: [("PHONE_NUMBER", "905-674-3793")],
-        # gold also marks "(37) 788-063", which is too short to be any valid number: a known miss
-        3: [("PHONE_NUMBER", "07700 063 966")],
+        # "(37) 788-063" is valid in no region checked, but labelled: "(37) 788-063-Office"
+        3: [("PHONE_NUMBER", "(37) 788-063"), ("PHONE_NUMBER", "07700 063 966")],
         4: [("CREDIT_CARD", "4454794511390933")],
         5: [("CREDIT_CARD", "4131034282458809939")],
         6: [("IBAN_CODE", "GB56HXDO88167774656119")],
@@ -57,6 +57,38 @@ def test_phone_numbers(text, entity):
 )
 def test_not_phone_numbers(text):
     assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "entity"),
+    [
+        ("Phone: 467 3395  E-mail: x", "467 3395"),
+        ("Can someone call me on 9472 7916? Thanks", "9472 7916"),
+        ("Name: Sieda Batukayev Phone: (99) 645-791", "(99) 645-791"),
+        ("Mobile: 432 03 163 Desk: none", "432 03 163"),
+        ("mobile number is 60-56-85-91.", "60-56-85-91"),
+        ("Telefon: 51 516 33 75", "51 516 33 75"),
+        ("085 175 7641-Office,3660170548-Fax", "3660170548"),
+    ],
+)
+def test_national_numbers_of_other_regions_where_a_phone_word_labels_them(text, entity):
+    """Valid in none of ``phone_regions`` (no trunk 0, not North American): taken only when labelled."""
+    assert ("PHONE_NUMBER", entity) in found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "They're not answering at 78 651 450",  # no phone word
+        "order number 467 3395 has shipped",
+        "call me about the 3 orders 4673395 and 4673396",  # a digit between the label and the number
+        "Phone: +99 645 791 123",  # international: judged by its country code, and +99 has none
+        "Phone: 2024-03-17 was the day",
+        "call 123456",  # six digits
+    ],
+)
+def test_unlabelled_or_unlikely_national_numbers_are_not_phones(text):
+    assert [e for e in found(text) if e[0] == "PHONE_NUMBER"] == []
 
 
 def test_checksums_reject_near_misses():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from otel_llm.guardrails.detectors import street_types
 from otel_llm.guardrails.detectors.base import MAX_MATCHES, Detector, register, up_to_max_matches
 from otel_llm.guardrails.results import Match
 
@@ -45,366 +46,11 @@ def _words(*words: str) -> str:
     return _trie({f for w in words for f in (w, w.upper())})
 
 
-# USPS Publication 28, appendix C1: the primary street suffix names (the data Faker's en_US provider
-# also uses), then common abbreviations and British street types
-_SUFFIX = _words(
-    "Alley",
-    "Avenue",
-    "Branch",
-    "Bridge",
-    "Brook",
-    "Brooks",
-    "Burg",
-    "Burgs",
-    "Bypass",
-    "Camp",
-    "Canyon",
-    "Cape",
-    "Causeway",
-    "Center",
-    "Centers",
-    "Circle",
-    "Circles",
-    "Cliff",
-    "Cliffs",
-    "Club",
-    "Common",
-    "Corner",
-    "Corners",
-    "Course",
-    "Court",
-    "Courts",
-    "Cove",
-    "Coves",
-    "Creek",
-    "Crescent",
-    "Crest",
-    "Crossing",
-    "Crossroad",
-    "Curve",
-    "Dale",
-    "Dam",
-    "Divide",
-    "Drive",
-    "Drives",
-    "Estate",
-    "Estates",
-    "Expressway",
-    "Extension",
-    "Extensions",
-    "Fall",
-    "Falls",
-    "Ferry",
-    "Field",
-    "Fields",
-    "Flat",
-    "Flats",
-    "Ford",
-    "Fords",
-    "Forest",
-    "Forge",
-    "Forges",
-    "Fork",
-    "Forks",
-    "Fort",
-    "Freeway",
-    "Garden",
-    "Gardens",
-    "Gateway",
-    "Glen",
-    "Glens",
-    "Green",
-    "Greens",
-    "Grove",
-    "Groves",
-    "Harbor",
-    "Harbors",
-    "Haven",
-    "Heights",
-    "Highway",
-    "Hill",
-    "Hills",
-    "Hollow",
-    "Inlet",
-    "Island",
-    "Islands",
-    "Isle",
-    "Junction",
-    "Junctions",
-    "Key",
-    "Keys",
-    "Knoll",
-    "Knolls",
-    "Lake",
-    "Lakes",
-    "Land",
-    "Landing",
-    "Lane",
-    "Light",
-    "Lights",
-    "Loaf",
-    "Lock",
-    "Locks",
-    "Lodge",
-    "Loop",
-    "Mall",
-    "Manor",
-    "Manors",
-    "Meadow",
-    "Meadows",
-    "Mews",
-    "Mill",
-    "Mills",
-    "Mission",
-    "Motorway",
-    "Mount",
-    "Mountain",
-    "Mountains",
-    "Neck",
-    "Orchard",
-    "Oval",
-    "Overpass",
-    "Park",
-    "Parks",
-    "Parkway",
-    "Parkways",
-    "Pass",
-    "Passage",
-    "Path",
-    "Pike",
-    "Pine",
-    "Pines",
-    "Place",
-    "Plain",
-    "Plains",
-    "Plaza",
-    "Point",
-    "Points",
-    "Port",
-    "Ports",
-    "Prairie",
-    "Radial",
-    "Ramp",
-    "Ranch",
-    "Rapid",
-    "Rapids",
-    "Rest",
-    "Ridge",
-    "Ridges",
-    "River",
-    "Road",
-    "Roads",
-    "Route",
-    "Row",
-    "Rue",
-    "Run",
-    "Shoal",
-    "Shoals",
-    "Shore",
-    "Shores",
-    "Skyway",
-    "Spring",
-    "Springs",
-    "Spur",
-    "Spurs",
-    "Square",
-    "Squares",
-    "Station",
-    "Stravenue",
-    "Stream",
-    "Street",
-    "Streets",
-    "Summit",
-    "Terrace",
-    "Throughway",
-    "Trace",
-    "Track",
-    "Trafficway",
-    "Trail",
-    "Tunnel",
-    "Turnpike",
-    "Underpass",
-    "Union",
-    "Unions",
-    "Valley",
-    "Valleys",
-    "Via",
-    "Viaduct",
-    "View",
-    "Views",
-    "Village",
-    "Villages",
-    "Ville",
-    "Vista",
-    "Walk",
-    "Walks",
-    "Wall",
-    "Way",
-    "Ways",
-    "Well",
-    "Wells",
-    "St",
-    "Ave",
-    "Av",
-    "Rd",
-    "Blvd",
-    "Boulevard",
-    "Ln",
-    "Dr",
-    "Ct",
-    "Pl",
-    "Ter",
-    "Terr",
-    "Cir",
-    "Pkwy",
-    "Hwy",
-    "Sq",
-    "Trl",
-    "Cres",
-    "Close",
-    "Aly",
-    "Plz",
-    "Expy",
-    "Fwy",
-    "Tpke",
-    "Cswy",
-    "Esplanade",
-    "Embankment",
-    "Quay",
-    "Wharf",
-    "Broadway",
-    "Xing",
-    "Cutting",
-    "Parade",
-    "Grange",
-    "Rise",
-    "Vale",
-    "Wynd",
-    "Gate",
-    "Hts",
-    "Ext",
-    "Jct",
-    "Mtn",
-)
+_SUFFIX = _words(*street_types.SUFFIXES)
+_JOINED = _trie(set(street_types.JOINED))
 _UNIT = (
     r"(?:,?\s{0,3}(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Room|Rm|Bldg|Building|#)\.?"
     r"\s{0,3}#?\s{0,2}[\w-]{1,6}(?![\w-]))"
-)
-# continental street types written joined to the name (Hauptstraße, Kerkstraat, Storgatan, Nørregade)
-_JOINED_SUFFIXES = (
-    "straße",
-    "strasse",
-    "str.",
-    "weg",
-    "gasse",
-    "platz",
-    "allee",
-    "ring",
-    "damm",
-    "ufer",
-    "vägen",
-    "gatan",
-    "väg",
-    "gata",
-    "vej",
-    "gade",
-    "veien",
-    "vegen",
-    "gate",
-    "laan",
-    "straat",
-    "plein",
-    "gracht",
-    "kade",
-    "singel",
-    "braut",
-    "tie",
-    "katu",
-    "kuja",
-    "polku",
-    "kaari",
-    "torget",
-    "gränd",
-    "stigen",
-    "backen",
-    "leden",
-    "plads",
-    "stræde",
-    "vænget",
-    "allé",
-    "stien",
-    "plassen",
-    "bakken",
-    "hof",
-    "dijk",
-    "steeg",
-    "pfad",
-    "chaussee",
-    "boulevard",
-    "bulevardi",
-    "lei",
-    "dreef",
-    "pad",
-)
-_JOINED = _trie(set(_JOINED_SUFFIXES))
-# street types written as a word of their own, before the name (Via Roma 12) or after it (Gyula utca 76)
-_BEFORE = (
-    "Rue",
-    "Avenue",
-    "Boulevard",
-    "Chemin",
-    "Place",
-    "Allée",
-    "Impasse",
-    "Quai",
-    "Via",
-    "Viale",
-    "Piazza",
-    "Piazzale",
-    "Corso",
-    "Vicolo",
-    "Calle",
-    "Avenida",
-    "Paseo",
-    "Plaza",
-    "Carrer",
-    "Camino",
-    "Rua",
-    "Travessa",
-    "Largo",
-    "Praça",
-    "Ulica",
-    "Ul.",
-    "Strada",
-    "Trg",
-    "Aleja",
-    "Al.",
-    "Ulice",
-    "Jalan",
-    "Jl.",
-    "Av.",
-    "Avda.",
-    "Carrera",
-    "Pátio",
-    "Andador",
-    "Diagonal",
-    "Rambla",
-    "Ronda",
-    "Travesía",
-    "Estrada",
-    "Alameda",
-    "Pasaje",
-    "Cañada",
-    "Aleea",
-    "Intrarea",
-    "Gang",
-    "Gg.",
-    "R.",
-    "Av",
-    "Plac",
-    "Bulevar",
-    "Bulevardul",
-    "Str.",
 )
 _PARTICLE = r"(?:d[aeiou]s?|la|le|les|del|della|di|l'|d')"  # de la Paix, della Vittoria, dos Santos
 
@@ -420,45 +66,8 @@ def _after_initial(words: tuple[str, ...]) -> str:
     )
 
 
-_AFTER = _trie(
-    {
-        "utca",
-        "út",
-        "tér",
-        "körút",
-        "köz",
-        "ulica",
-        "cesta",
-        "ulice",
-        "sokak",
-        "caddesi",
-        "sokağı",
-        "iela",
-        "gatve",
-        "tänav",
-        "polku",
-        "tie",
-        "katu",
-    }
-)
-_FRENCH = _trie(
-    {
-        "rue",
-        "avenue",
-        "boulevard",
-        "bd",
-        "chemin",
-        "allée",
-        "impasse",
-        "quai",
-        "route",
-        "place",
-        "montée",
-        "rang",
-        "voie",
-        "cours",
-    }
-)
+_AFTER = _trie(set(street_types.AFTER))
+_FRENCH = _trie(set(street_types.FRENCH))
 _CITY = (  # after a comma: ", Springfield, IL 62704"
     rf"(?:,\s{{1,3}}{_WORD}(?:\s{_WORD}){{0,2}})?(?:,?\s{{1,3}}[A-Z]{{2}}(?!\w))?"
     r"(?:,?\s{1,3}\d{5}(?:-\d{4})?(?!\d))?"
@@ -468,25 +77,10 @@ _NAME_THEN_NUMBER = (
     rf"\s{{1,3}}(?:(?:{_WORD}|{_PARTICLE})\s{{1,3}}){{0,4}}?(?:{_WORD}|{_PARTICLE}),?\s{{1,3}}"
     r"(?:(?:No|Nr|N°|n)\.?\s{0,2}|#\s{0,2})?\d{1,5}[A-Za-z]?(?!\w)"
 )
-_LOWER_BEFORE = (
-    "rue",
-    "avenue",
-    "boulevard",
-    "chemin",
-    "allée",
-    "impasse",
-    "al.",
-    "ul.",
-    "ulica",
-    "aleja",
-    "plac",
-    "via",
-    "calle",
-    "trg",
-)
-_LOWER_INITIALS = "".join(sorted({w[0] for w in _LOWER_BEFORE}))
+_LOWER_INITIALS = "".join(sorted({w[0] for w in street_types.LOWER_BEFORE}))
 _LOWER_TYPE_FIRST = (  # rue Sébastien Paschoud 56, al. Klonowa 876
-    rf"[{_LOWER_INITIALS}](?<![\w'’.-][{_LOWER_INITIALS}])(?:{_after_initial(_LOWER_BEFORE)}){_NAME_THEN_NUMBER}"
+    rf"[{_LOWER_INITIALS}](?<![\w'’.-][{_LOWER_INITIALS}])"
+    rf"(?:{_after_initial(street_types.LOWER_BEFORE)}){_NAME_THEN_NUMBER}"
 )
 _NOT_AFTER_NUMBER = r"[\w.,$€£-]"  # a house number does not continue a number, a price or a word
 _NUMBER_FIRST = (
@@ -517,7 +111,7 @@ _NAME_FIRST = (
             # Hauptstraße 5, Storgatan 12B (three letters at least before the type: not "Spring 1932")
             rf"(?=[\w'.-]{{0,30}}+\s{{1,3}}\d)[\w'.-]{{2,30}}?(?i:{_JOINED})\s{{1,3}}\d{{1,5}}[A-Za-z]?(?!\w)",
             # Via Roma 12, Calle Mayor 3, Rue de la Paix 5 (the capital is the street type's)
-            rf"(?:{_after_initial(_BEFORE)}){_NAME_THEN_NUMBER}",
+            rf"(?:{_after_initial(street_types.BEFORE)}){_NAME_THEN_NUMBER}",
             # Hegedűs Gyula utca 76 (the capital is the first name word's)
             rf"[\w'’.-]{{0,30}}+\s{{1,3}}(?:{_WORD}\s{{1,3}}){{0,2}}(?:{_AFTER})\s{{1,3}}\d{{1,5}}[A-Za-z]?(?!\w)",
             # P.O. Box 1234
@@ -526,6 +120,29 @@ _NAME_FIRST = (
     )
     + ")"
 )
+# The same in lower case ("i live at 1777 kramer court"): no stop word in the name ("5 miles down the
+# road"), and taken only with a unit or a postcode after it, or an address phrase before it.
+_LOWER_TYPES = _trie({w.lower() for w in street_types.SUFFIXES})
+_STOP_WORDS = _trie(set(street_types.STOP_WORDS))
+_LOWER_NUMBER_FIRST = (
+    rf"\d(?<!{_NOT_AFTER_NUMBER}\d)\d{{0,5}}[a-z]?(?:[-/]\d{{1,5}}[a-z]?)?(?![\w%])"
+    r"\s{1,3}(?:(?:[nsew]|north|south|east|west)\.?\s{1,3})?"
+    rf"(?:(?!(?:{_STOP_WORDS}|{_LOWER_TYPES})\b)[a-z][a-z'’-]{{1,30}}+\s{{1,3}}|{_ORDINAL}\s{{1,3}}){{1,3}}?"
+    rf"(?:{_LOWER_TYPES})\b\.?"
+)
+# a unit, or a postcode (after the city and state: ", springfield, il 62704")
+_LOWER_EVIDENCE_AFTER = re.compile(
+    r",?\s{0,3}(?:apt|apartment|suite|ste|unit|flat|#)\.?\s{0,3}#?[\w-]{1,6}(?![\w-])"
+    r"|(?:,?\s{1,3}[^\W\d][\w' .-]{1,30}?,?\s{1,3}[a-z]{2})?,?\s{1,3}\d{4,6}(?!\d)",
+    re.IGNORECASE,
+)
+_LOWER_EVIDENCE_BEFORE = re.compile(
+    r"\b(?:address(?:\s+is)?|addr|(?:live|lives|living|located|reside|resides|based|staying)\s+(?:at|on)"
+    r"|(?:ship|shipped|deliver|delivered|send|sent|mail|mailed|post|moved|move)(?:\s+(?:it|them|this))?\s+to"
+    r"|come\s+to|meet\s+(?:me|us)\s+at|pick\s+(?:me|us)\s+up\s+at)\W{0,3}$",
+    re.IGNORECASE,
+)
+_EVIDENCE_WINDOW = 30
 _DIGIT = re.compile(r"\d")
 
 
@@ -533,6 +150,18 @@ _DIGIT = re.compile(r"\d")
 def _patterns() -> tuple[re.Pattern[str], ...]:
     """Compiled on first use: compiling takes tens of milliseconds, which an import should not cost."""
     return tuple(re.compile(p) for p in (_NUMBER_FIRST, _NAME_FIRST, _LOWER_TYPE_FIRST))
+
+
+@cache
+def _lower_case_pattern() -> re.Pattern[str]:
+    return re.compile(_LOWER_NUMBER_FIRST)
+
+
+def _lower_case_evidence(text: str, start: int, end: int) -> bool:
+    return (
+        _LOWER_EVIDENCE_AFTER.match(text, end) is not None
+        or _LOWER_EVIDENCE_BEFORE.search(text, max(0, start - _EVIDENCE_WINDOW), start) is not None
+    )
 
 
 @register
@@ -545,11 +174,20 @@ class StreetAddressDetector(Detector):
     def detect(self, text: str) -> list[Match]:
         if not _DIGIT.search(text):
             return []
-        spans = sorted(
+        spans = [
             (m.start(), end)
             for pattern in _patterns()
             for m, end in up_to_max_matches(pattern.finditer(text), pattern, text, self.max_span, MAX_MATCHES)
+        ]
+        lower = _lower_case_pattern()
+        found = up_to_max_matches(lower.finditer(text), lower, text, self.max_span, MAX_MATCHES)
+        spans.extend(
+            (m.start(), end)
+            for count, (m, end) in enumerate(found)
+            # the rest, past MAX_MATCHES, is one range reported unjudged
+            if count == MAX_MATCHES or _lower_case_evidence(text, m.start(), end)
         )
+        spans.sort()
         merged: list[list[int]] = []
         for start, end in spans:  # overlapping forms ("12 Main Street, Hauptstraße" and "Hauptstraße 5")
             if merged and start < merged[-1][1]:

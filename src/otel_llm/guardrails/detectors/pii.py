@@ -54,6 +54,21 @@ _PHONE_RE = re.compile(r"[+(\d](?<![\w+][+(\d])[\d ().\-]{5,20}\d(?:\s?(?:x|ext\
 _PHONE_EXTENSION = re.compile(r"\s?(?:x|ext\.?)\s?\d{1,6}$")
 _NANP_LAYOUT = re.compile(r"^(?:1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+# A national number of any region, without a trunk prefix ("467 3395", "(64) 3591-3246", "60-56-85-91"):
+# taken only where a phone word labels it (``_PHONE_LABEL_BEFORE``, ``_PHONE_LABEL_AFTER``), because
+# without one it is as likely an order, account or invoice number.
+_LOCAL_NUMBER = re.compile(r"(?:\(\d{1,4}\) ?)?\d{2,4}(?:[ .-]\d{2,4}){0,4}|\d{7,12}")
+_PHONE_WORDS = (
+    r"phone|telephone|tel|mobile|mob|cell|cellphone|fax|whatsapp|sms|landline|hotline|desk|office"
+    r"|telefon|tel[ée]fono|t[ée]l[ée]phone|handy|tlf|m[óo]vil|cellulare"
+)
+# the label, then at most three words and no digit: "Phone: ", "call me on ", "mobile number is "
+_PHONE_LABEL_BEFORE = re.compile(
+    rf"\b(?:{_PHONE_WORDS}|call|dial|text me|ring me|reach me|reach us|contact)\b\W*(?:[^\W\d]+\W+){{0,3}}$",
+    re.IGNORECASE,
+)
+_PHONE_LABEL_AFTER = re.compile(rf"[\s,\\()-]{{0,3}}(?:{_PHONE_WORDS}|home|work)\b", re.IGNORECASE)
+_LABEL_WINDOW = 40
 _DIGITS = re.compile(r"\d")
 _DELETE_NON_DIGITS = str.maketrans("", "", " ().-+")  # a phone candidate less its extension: its digits
 # Every character the card, SSN, IPv4 and phone patterns can consume. Their matches start with one of
@@ -330,6 +345,20 @@ class PIIDetector(Detector):
                 like = checks.seen[candidate] = self._phone_like(candidate, checks)
             if like:
                 yield Match(m.start(), m.end(), PHONE, 0.75)
+            elif self._labelled_local_number(text, m.start(), m.end(), candidate):
+                yield Match(m.start(), m.end(), PHONE, 0.6)
+
+    @staticmethod
+    def _labelled_local_number(text: str, start: int, end: int, candidate: str) -> bool:
+        """A national number outside the numbering plans of ``phone_regions``, labelled as a phone."""
+        if candidate.startswith(("+", "00")) or not _LOCAL_NUMBER.fullmatch(candidate):
+            return False  # an international number is judged by its country code alone
+        if not 7 <= len(candidate.translate(_DELETE_NON_DIGITS)) <= 12 or _ISO_DATE.match(candidate):
+            return False
+        return (
+            _PHONE_LABEL_BEFORE.search(text, max(0, start - _LABEL_WINDOW), start) is not None
+            or _PHONE_LABEL_AFTER.match(text, end, end + _LABEL_WINDOW) is not None
+        )
 
     def _phone_like(self, candidate: str, checks: Checks) -> bool:
         """Whether a digit run is a phone number.
