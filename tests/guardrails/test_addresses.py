@@ -36,6 +36,10 @@ def found(text: str) -> list[str]:
         ("office at 65/70 Bassi Chowk", "65/70 Bassi Chowk"),  # India Post's locality types
         ("Cuesta Cristóbal Porta 88 es la dirección", "Cuesta Cristóbal Porta 88"),
         ("Incrocio Pierluigi, 295 Appartamento 62", "Incrocio Pierluigi, 295"),
+        # US military mail, any case
+        ("write to PSC 1241, Box 5868, APO AP 25384 soon", "PSC 1241, Box 5868, APO AP 25384"),
+        ("USNS Brown\nFPO AE 09101", "USNS Brown\nFPO AE 09101"),
+        ("send to unit 1009 box 0219 dpo ap 51065 please", "unit 1009 box 0219 dpo ap 51065"),
         # lower case: taken with a unit, a postcode, or an address phrase before it
         ("i live at 1777 kramer court near the school", "1777 kramer court"),
         ("ship them to 743 rachel burgs, north debratown, fm 50466", "743 rachel burgs"),

@@ -82,6 +82,15 @@ _LOWER_TYPE_FIRST = (  # rue Sébastien Paschoud 56, al. Klonowa 876
     rf"[{_LOWER_INITIALS}](?<![\w'’.-][{_LOWER_INITIALS}])"
     rf"(?:{_after_initial(street_types.LOWER_BEFORE)}){_NAME_THEN_NUMBER}"
 )
+# Number first in lower case ("i live at 1777 kramer court"): no stop word in the name ("5 miles down the
+# road"), and taken only with a unit or a postcode after it, or an address phrase before it.
+_LOWER_TYPES = _trie({w.lower() for w in street_types.SUFFIXES})
+_STOP_WORDS = _trie(set(street_types.STOP_WORDS))
+_LOWER_CASE_STREET = (  # after the house number
+    r"\s{1,3}(?:(?:[nsew]|north|south|east|west)\.?\s{1,3})?"
+    rf"(?:(?!(?:{_STOP_WORDS}|{_LOWER_TYPES})\b)[a-z][a-z'’-]{{1,30}}+\s{{1,3}}|{_ORDINAL}\s{{1,3}}){{1,3}}?"
+    rf"(?:{_LOWER_TYPES})\b\.?"
+)
 _NOT_AFTER_NUMBER = r"[\w.,$€£-]"  # a house number does not continue a number, a price or a word
 _NUMBER_FIRST = (
     # starts with a digit, so the scan skips to digits in C; the look-behind checks the character before it
@@ -98,6 +107,8 @@ _NUMBER_FIRST = (
             # 12 rue de la Paix
             rf",?\s{{1,3}}(?:{_FRENCH})\s{{1,3}}(?:{_PARTICLE}\s{{0,3}}){{0,2}}{_WORD}"
             rf"(?:\s{{1,3}}{_WORD}){{0,2}}",
+            # 1777 kramer court: needs corroboration (``_lower_case_evidence``)
+            rf"(?P<lower>{_LOWER_CASE_STREET})",
         )
     )
     + ")"
@@ -120,16 +131,6 @@ _NAME_FIRST = (
     )
     + ")"
 )
-# The same in lower case ("i live at 1777 kramer court"): no stop word in the name ("5 miles down the
-# road"), and taken only with a unit or a postcode after it, or an address phrase before it.
-_LOWER_TYPES = _trie({w.lower() for w in street_types.SUFFIXES})
-_STOP_WORDS = _trie(set(street_types.STOP_WORDS))
-_LOWER_NUMBER_FIRST = (
-    rf"\d(?<!{_NOT_AFTER_NUMBER}\d)\d{{0,5}}[a-z]?(?:[-/]\d{{1,5}}[a-z]?)?(?![\w%])"
-    r"\s{1,3}(?:(?:[nsew]|north|south|east|west)\.?\s{1,3})?"
-    rf"(?:(?!(?:{_STOP_WORDS}|{_LOWER_TYPES})\b)[a-z][a-z'’-]{{1,30}}+\s{{1,3}}|{_ORDINAL}\s{{1,3}}){{1,3}}?"
-    rf"(?:{_LOWER_TYPES})\b\.?"
-)
 # a unit, or a postcode (after the city and state: ", springfield, il 62704")
 _LOWER_EVIDENCE_AFTER = re.compile(
     r",?\s{0,3}(?:apt|apartment|suite|ste|unit|flat|#)\.?\s{0,3}#?[\w-]{1,6}(?![\w-])"
@@ -143,21 +144,30 @@ _LOWER_EVIDENCE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _EVIDENCE_WINDOW = 30
+# US military mail (USPS Publication 28, section 24): "PSC 1241, Box 5868, APO AP 25384", "USNS Brown,
+# FPO AE 09101", "Unit 2050 Box 4190", any case
+_MILITARY = (
+    r"[PCUAFDpcuafd](?<![\w][PCUAFDpcuafd])"
+    r"(?i:(?:(?:(?<=p)sc|(?<=c)mr|(?<=u)nit)\s{1,3}\d{1,5},?\s{1,3}box\s{1,3}\d{1,5}"
+    r"(?:,?\s{1,3}(?:apo|fpo|dpo)\s{1,3}a[aep]\s{1,3}\d{5})?"
+    r"|(?<=u)(?:sns|ss)\s{1,3}[a-z]{2,30}(?:\s[a-z]{2,30})?,?\s{1,3}fpo\s{1,3}a[aep]\s{1,3}\d{5}"
+    r"|(?<=[afd])po\s{1,3}a[aep]\s{1,3}\d{5})(?!\w))"
+)
 _DIGIT = re.compile(r"\d")
 
 
 @cache
 def _patterns() -> tuple[re.Pattern[str], ...]:
     """Compiled on first use: compiling takes tens of milliseconds, which an import should not cost."""
-    return tuple(re.compile(p) for p in (_NUMBER_FIRST, _NAME_FIRST, _LOWER_TYPE_FIRST))
+    return tuple(re.compile(p) for p in (_NUMBER_FIRST, _NAME_FIRST, _LOWER_TYPE_FIRST, _MILITARY))
 
 
-@cache
-def _lower_case_pattern() -> re.Pattern[str]:
-    return re.compile(_LOWER_NUMBER_FIRST)
-
-
-def _lower_case_evidence(text: str, start: int, end: int) -> bool:
+def _corroborated(text: str, m: re.Match[str], end: int) -> bool:
+    """Whether a match needs no more evidence or has it: a lower-case street has a unit or postcode after
+    it, or an address phrase before it."""
+    if "lower" not in m.re.groupindex or m.group("lower") is None:
+        return True
+    start = m.start()
     return (
         _LOWER_EVIDENCE_AFTER.match(text, end) is not None
         or _LOWER_EVIDENCE_BEFORE.search(text, max(0, start - _EVIDENCE_WINDOW), start) is not None
@@ -174,20 +184,15 @@ class StreetAddressDetector(Detector):
     def detect(self, text: str) -> list[Match]:
         if not _DIGIT.search(text):
             return []
-        spans = [
+        spans = sorted(
             (m.start(), end)
             for pattern in _patterns()
-            for m, end in up_to_max_matches(pattern.finditer(text), pattern, text, self.max_span, MAX_MATCHES)
-        ]
-        lower = _lower_case_pattern()
-        found = up_to_max_matches(lower.finditer(text), lower, text, self.max_span, MAX_MATCHES)
-        spans.extend(
-            (m.start(), end)
-            for count, (m, end) in enumerate(found)
+            for count, (m, end) in enumerate(
+                up_to_max_matches(pattern.finditer(text), pattern, text, self.max_span, MAX_MATCHES)
+            )
             # the rest, past MAX_MATCHES, is one range reported unjudged
-            if count == MAX_MATCHES or _lower_case_evidence(text, m.start(), end)
+            if count == MAX_MATCHES or _corroborated(text, m, end)
         )
-        spans.sort()
         merged: list[list[int]] = []
         for start, end in spans:  # overlapping forms ("12 Main Street, Hauptstraße" and "Hauptstraße 5")
             if merged and start < merged[-1][1]:
