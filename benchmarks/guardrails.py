@@ -37,7 +37,7 @@ from otel_llm.guardrails.detectors.classifiers import (
     PromptInjectionDetector,
     ToxicityDetector,
 )
-from otel_llm.guardrails.detectors.pii import ENTITY_TYPES
+from otel_llm.guardrails.detectors.pii import ENTITY_TYPES, LABELLED_PHONE_SCORE, PIIDetector
 from otel_llm.guardrails.detectors.secrets import SecretsDetector
 from otel_llm.guardrails.detectors.stereotypes import StereotypeDetector, group_sentences
 
@@ -166,12 +166,24 @@ def pii_section() -> str:
             )
     header = ["PII detector", "precision", "recall", "F1", "F1 (exact bounds)", "p50 ms/row", "p95 ms/row"]
     per_type_header = ["detector", "entity", "gold", "TP", "FP", "FN", "precision", "recall", "F1"]
+    detector = PIIDetector()
+    benign = []
+    for source in INJECTION_SOURCES:
+        if source.role != "eval" or source.label != 0 or source.name == "presidio-pii-sentences":
+            continue
+        found = [detector.detect(t) for t in source.texts]
+        labelled = sum(any(m.score == LABELLED_PHONE_SCORE for m in f) for f in found)
+        benign.append([source.name, str(len(found)), str(sum(map(bool, found))), str(labelled)])
+    benign_header = ["benign set", "texts", "with PII found", "with a labelled national phone"]
     return (
         f"### PII: `pii_presidio_synth_v2.json` ({len(data)} sentences, structured types)\n\n"
         "Entity-level: a prediction counts when it overlaps an unmatched gold span of the same type; "
         "the exact column also needs identical boundaries. Presidio = its pattern recognizers called "
         "directly (no spaCy model, so no context words).\n\n"
-        f"{table(header, rows)}\n\n{table(per_type_header, per_type_rows)}\n"
+        f"{table(header, rows)}\n\n{table(per_type_header, per_type_rows)}\n\n"
+        "Benign sets (ours, all structured types; a labelled national phone is a number valid in none of "
+        "`phone_regions` that a phone word labels):\n\n"
+        f"{table(benign_header, benign)}\n"
     )
 
 
@@ -578,6 +590,10 @@ def names_section() -> str:
         any(a < e and s < b for a, b in spans_of(addresses.detect)(t) for s, e, _ in g) for t, g in rows_with
     )
     faker_found, faker_total, faker_locales = guardrails_names.faker_addresses(addresses.detect)
+    lower_found = [  # lower case: with an address phrase before it, and without one
+        guardrails_names.faker_addresses(addresses.detect, sentence=sentence, lower=True)[0]
+        for sentence in ("Please send it to {} tomorrow.", "We talked about {} yesterday.")
+    ]
     both = guardrails_names.score_typed(
         lambda t: [(m.start, m.end, m.entity_type) for d in (names, addresses) for m in d.detect(t)],
         guardrails_pii.load(types=("PERSON", "STREET_ADDRESS")),
@@ -617,10 +633,17 @@ def names_section() -> str:
         + "\n\n`street_address`: patterns of postal formats (see the detector's module). Developed on "
         f"Faker's `street_address()` in sentences: {faker_found} of {faker_total} found "
         f"({faker_found / faker_total:.1%}; {faker_locales} locales written in Latin script, 30 each). "
-        "Measured on presidio-research's synthetic set, never looked at while writing them:\n\n"
+        'Lower-cased, with an address phrase before them ("please send it to ... tomorrow."): '
+        f'{lower_found[0]} ({lower_found[0] / faker_total:.1%}); without one ("we talked about ... '
+        f'yesterday.", so only a unit or a postcode can corroborate them): {lower_found[1]} '
+        f"({lower_found[1] / faker_total:.1%}). "
+        "Measured on presidio-research's synthetic set. Its addresses were not looked at while writing the "
+        "patterns, except once: the first measurement (2026-12-04) named the kinds it missed, and the US "
+        "military form (USPS Publication 28), one of them, was added after it, from the USPS rules and "
+        "Faker's `en_US` military addresses:\n\n"
         + table(
             ["data set", "use", "addresses", "precision", "recall", "F1"],
-            [row("presidio-synth (STREET_ADDRESS)", address_counts, "never tuned on")],
+            [row("presidio-synth (STREET_ADDRESS)", address_counts, "not tuned on; see above")],
         )
         + f"\n\nPresidio's gold splits an address into parts (street line, unit, postcode), each an entity: "
         f"{rows_found} of its {len(rows_with)} sentences with an address have one found "

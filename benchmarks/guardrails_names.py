@@ -169,9 +169,15 @@ def corpus_rows(corpus: Corpus) -> list[tuple[str, list[tuple[int, int]]]]:
     return [gold_names(s) for s in corpus.sentences()]
 
 
-def faker_addresses(detect: Callable[[str], list], per_locale: int = 30) -> tuple[int, int, int]:
-    """Street addresses that Faker makes for each locale written in Latin script, each in a sentence: how
-    many have a match, of how many, over how many locales. The development set of the address patterns."""
+def faker_addresses(
+    detect: Callable[[str], list],
+    per_locale: int = 30,
+    sentence: str = "Please send it to {} tomorrow.",
+    lower: bool = False,
+) -> tuple[int, int, int]:
+    """Street addresses that Faker makes for each locale written in Latin script, each in ``sentence`` (all
+    lower-cased if ``lower``): how many have a match, of how many, over how many locales. The development
+    set of the address patterns."""
     from faker import Faker
     from faker.config import AVAILABLE_LOCALES
 
@@ -187,5 +193,6 @@ def faker_addresses(detect: Callable[[str], list], per_locale: int = 30) -> tupl
             continue
         locales += 1
         total += len(addresses)
-        found += sum(bool(detect(f"Please send it to {a} tomorrow.")) for a in addresses)
+        texts = [sentence.format(a) for a in addresses]
+        found += sum(bool(detect(t.lower() if lower else t)) for t in texts)
     return found, total, locales

@@ -69,6 +69,7 @@ _PHONE_LABEL_BEFORE = re.compile(
 )
 _PHONE_LABEL_AFTER = re.compile(rf"[\s,\\()-]{{0,3}}(?:{_PHONE_WORDS}|home|work)\b", re.IGNORECASE)
 _LABEL_WINDOW = 40
+LABELLED_PHONE_SCORE = 0.6  # the score of such a number (numbering-plan-valid ones score 0.75)
 _DIGITS = re.compile(r"\d")
 _DELETE_NON_DIGITS = str.maketrans("", "", " ().-+")  # a phone candidate less its extension: its digits
 # Every character the card, SSN, IPv4 and phone patterns can consume. Their matches start with one of
@@ -346,7 +347,7 @@ class PIIDetector(Detector):
             if like:
                 yield Match(m.start(), m.end(), PHONE, 0.75)
             elif self._labelled_local_number(text, m.start(), m.end(), candidate):
-                yield Match(m.start(), m.end(), PHONE, 0.6)
+                yield Match(m.start(), m.end(), PHONE, LABELLED_PHONE_SCORE)
 
     @staticmethod
     def _labelled_local_number(text: str, start: int, end: int, candidate: str) -> bool:
