@@ -86,6 +86,7 @@ ADVERSARIAL: tuple[tuple[str, str], ...] = (
     ("street addresses", "12 Main Street Apt 4, Springfield, IL 62704 "),
     ("lower-case street names", "1 aa "),
     ("lower-case addresses", "live at 12 oak lane "),
+    ("military mail", "PSC 1 unit 1 APO AE 1 "),
     ("labelled local phones", "Phone: 467 3395 "),
     ("capitals and digits", "A A A 1 "),
     ("street types", "Via Roma "),

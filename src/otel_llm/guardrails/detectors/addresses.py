@@ -144,15 +144,18 @@ _LOWER_EVIDENCE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _EVIDENCE_WINDOW = 30
-# US military mail (USPS Publication 28, section 24): "PSC 1241, Box 5868, APO AP 25384", "USNS Brown,
-# FPO AE 09101", "Unit 2050 Box 4190", any case
+# US military mail (USPS Publication 28, section 24): "PSC 1241, Box 5868, APO AP 25384", "Unit 2050 Box
+# 4190", "USNS Brown, FPO AE 09101", any case. The scan starts only at P, C and U, not at every A, F and D:
+# an APO/FPO/DPO line on its own is found from its ZIP code (``_MILITARY_ZIP``).
 _MILITARY = (
-    r"[PCUAFDpcuafd](?<![\w][PCUAFDpcuafd])"
+    r"[PCUpcu](?<![\w][PCUpcu])"
     r"(?i:(?:(?:(?<=p)sc|(?<=c)mr|(?<=u)nit)\s{1,3}\d{1,5},?\s{1,3}box\s{1,3}\d{1,5}"
-    r"(?:,?\s{1,3}(?:apo|fpo|dpo)\s{1,3}a[aep]\s{1,3}\d{5})?"
-    r"|(?<=u)(?:sns|ss)\s{1,3}[a-z]{2,30}(?:\s[a-z]{2,30})?,?\s{1,3}fpo\s{1,3}a[aep]\s{1,3}\d{5}"
-    r"|(?<=[afd])po\s{1,3}a[aep]\s{1,3}\d{5})(?!\w))"
+    r"(?:,?\s{1,3}[afd]po\s{1,3}a[aep]\s{1,3}\d{5})?"
+    r"|(?<=u)(?:sns|ss)\s{1,3}[a-z]{2,30}(?:\s[a-z]{2,30})?,?\s{1,3}fpo\s{1,3}a[aep]\s{1,3}\d{5})(?!\w))"
 )
+# the ZIP code of "APO AE 09001" (written with single spaces), found from its first digit, looking back
+_MILITARY_ZIP = re.compile(r"\d(?<=[AFDafd][Pp][Oo] [Aa][AEPaep] \d)\d{4}(?!\d)")
+_MILITARY_ZIP_LABEL = len("APO AE ")
 _DIGIT = re.compile(r"\d")
 
 
@@ -193,6 +196,13 @@ class StreetAddressDetector(Detector):
             # the rest, past MAX_MATCHES, is one range reported unjudged
             if count == MAX_MATCHES or _corroborated(text, m, end)
         )
+        spans.extend(
+            (m.start() - _MILITARY_ZIP_LABEL, end)
+            for m, end in up_to_max_matches(
+                _MILITARY_ZIP.finditer(text), _MILITARY_ZIP, text, self.max_span, MAX_MATCHES
+            )
+        )
+        spans.sort()
         merged: list[list[int]] = []
         for start, end in spans:  # overlapping forms ("12 Main Street, Hauptstraße" and "Hauptstraße 5")
             if merged and start < merged[-1][1]:
