@@ -267,6 +267,35 @@ def surge_comments() -> list[str]:
     return [r["text"] for r in _shared_csv("toxicity_surge_en.csv")]
 
 
+_TWEET_MARKUP = re.compile(r"\bRT\b|@\w+:?|https?://\S+|&#?\w+;")
+
+
+def davidson(abusive: bool) -> Callable[[], list[str]]:
+    """Davidson et al.'s tweets: class 0 hate speech, 1 offensive, 2 neither (3000 sampled per side)."""
+
+    def read() -> list[str]:
+        rows = _csv(_file(DAVIDSON, "data/labeled_data.csv"))
+        return _sample(
+            [_TWEET_MARKUP.sub(" ", r["tweet"]) for r in rows if (r["class"] != "2") == abusive], 3000
+        )
+
+    return read
+
+
+def toxigen(kind: str) -> Callable[[], list[str]]:
+    """ToxiGen's human-written seed statements about 13 groups: implicitly hateful or neutral (sampled)."""
+
+    def read() -> list[str]:
+        texts = []
+        for path in git_paths(*TOXIGEN, "prompts/", ".txt"):
+            if path.split("/")[-1].startswith(f"{kind}_"):
+                for line in _file(TOXIGEN, path).splitlines():
+                    texts.extend(part.strip(" -") for part in line.split("\\n-"))
+        return _sample(texts, 3000)
+
+    return read
+
+
 SELF_INSTRUCT_SEEDS = Source(
     "self-instruct-seeds",
     "instructions",
@@ -415,6 +444,27 @@ INJECTION_SOURCES: tuple[Source, ...] = (
     ),
     SELF_INSTRUCT_SEEDS,
     P3_PROMPTS,
+    # social-media text, abusive or not, that gives no instruction: insults are not injections
+    Source(
+        "davidson-tweets",
+        "tweets, offensive or not",
+        0,
+        "train",
+        _origin(DAVIDSON, "data/labeled_data.csv"),
+        "MIT",
+        "all (3000 + 3000 sampled)",
+        lambda: davidson(True)() + davidson(False)(),
+    ),
+    Source(
+        "toxigen-statements",
+        "statements about groups, hateful or neutral",
+        0,
+        "train",
+        _origin(TOXIGEN, "prompts/{hate,neutral}_*_1k.txt"),
+        "MIT",
+        "prompts (3000 + 3000 sampled)",
+        lambda: toxigen("hate")() + toxigen("neutral")(),
+    ),
     # measured only
     Source(
         "mt-bench-vicuna",
@@ -482,35 +532,6 @@ INJECTION_SOURCES: tuple[Source, ...] = (
 
 # retweet marks, mentions, links and HTML entities: only Davidson's tweets have them, so a model would
 # learn them as "not abusive" rather than learn the words
-_TWEET_MARKUP = re.compile(r"\bRT\b|@\w+:?|https?://\S+|&#?\w+;")
-
-
-def davidson(abusive: bool) -> Callable[[], list[str]]:
-    """Davidson et al.'s tweets: class 0 hate speech, 1 offensive, 2 neither (3000 sampled per side)."""
-
-    def read() -> list[str]:
-        rows = _csv(_file(DAVIDSON, "data/labeled_data.csv"))
-        return _sample(
-            [_TWEET_MARKUP.sub(" ", r["tweet"]) for r in rows if (r["class"] != "2") == abusive], 3000
-        )
-
-    return read
-
-
-def toxigen(kind: str) -> Callable[[], list[str]]:
-    """ToxiGen's human-written seed statements about 13 groups: implicitly hateful or neutral (sampled)."""
-
-    def read() -> list[str]:
-        texts = []
-        for path in git_paths(*TOXIGEN, "prompts/", ".txt"):
-            if path.split("/")[-1].startswith(f"{kind}_"):
-                for line in _file(TOXIGEN, path).splitlines():
-                    texts.extend(part.strip(" -") for part in line.split("\\n-"))
-        return _sample(texts, 3000)
-
-    return read
-
-
 def surge(toxic: bool) -> Callable[[], list[str]]:
     return lambda: [
         r["text"] for r in _shared_csv("toxicity_surge_en.csv") if (r["is_toxic"] == "Toxic") == toxic

@@ -3,7 +3,8 @@
 Word (1-2)-gram TF-IDF into a logistic regression (``train_ngram``), trained on the ``train`` sources of
 ``guardrails_data.INJECTION_SOURCES``: nine attack sets (injections, "Access Granted" hijacks and
 padding, extraction, DAN and in-the-wild jailbreaks, jailbreak templates, JailbreakBench artifacts) and
-five benign sets (questions, persona set-ups, system prompts, instructions, task prompts). No split
+seven benign sets (questions, persona set-ups, system prompts, instructions, task prompts, and
+social-media tweets and statements about groups, abusive or not: insults are not injections). No split
 that its publisher calls test or validation is trained on.
 
 The threshold is calibrated on held-out data sets: each training source is scored by a model trained
