@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import NamedTuple
 
 from otel_llm.guardrails.detectors import street_types
 from otel_llm.guardrails.detectors.base import MAX_MATCHES, Detector, register, up_to_max_matches
@@ -132,16 +133,14 @@ _NAME_FIRST = (
     + ")"
 )
 # a unit, or a postcode (after the city and state: ", springfield, il 62704")
-_LOWER_EVIDENCE_AFTER = re.compile(
+_LOWER_EVIDENCE_AFTER = (
     r",?\s{0,3}(?:apt|apartment|suite|ste|unit|flat|#)\.?\s{0,3}#?[\w-]{1,6}(?![\w-])"
-    r"|(?:,?\s{1,3}[^\W\d][\w' .-]{1,30}?,?\s{1,3}[a-z]{2})?,?\s{1,3}\d{4,6}(?!\d)",
-    re.IGNORECASE,
+    r"|(?:,?\s{1,3}[^\W\d][\w' .-]{1,30}?,?\s{1,3}[a-z]{2})?,?\s{1,3}\d{4,6}(?!\d)"
 )
-_LOWER_EVIDENCE_BEFORE = re.compile(
+_LOWER_EVIDENCE_BEFORE = (
     r"\b(?:address(?:\s+is)?|addr|(?:live|lives|living|located|reside|resides|based|staying)\s+(?:at|on)"
     r"|(?:ship|shipped|deliver|delivered|send|sent|mail|mailed|post|moved|move)(?:\s+(?:it|them|this))?\s+to"
-    r"|come\s+to|meet\s+(?:me|us)\s+at|pick\s+(?:me|us)\s+up\s+at)\W{0,3}$",
-    re.IGNORECASE,
+    r"|come\s+to|meet\s+(?:me|us)\s+at|pick\s+(?:me|us)\s+up\s+at)\W{0,3}$"
 )
 _EVIDENCE_WINDOW = 30
 # US military mail (USPS Publication 28, section 24): "PSC 1241, Box 5868, APO AP 25384", "Unit 2050 Box
@@ -154,26 +153,38 @@ _MILITARY = (
     r"|(?<=u)(?:sns|ss)\s{1,3}[a-z]{2,30}(?:\s[a-z]{2,30})?,?\s{1,3}fpo\s{1,3}a[aep]\s{1,3}\d{5})(?!\w))"
 )
 # the ZIP code of "APO AE 09001" (written with single spaces), found from its first digit, looking back
-_MILITARY_ZIP = re.compile(r"\d(?<=[AFDafd][Pp][Oo] [Aa][AEPaep] \d)\d{4}(?!\d)")
+_MILITARY_ZIP = r"\d(?<=[AFDafd][Pp][Oo] [Aa][AEPaep] \d)\d{4}(?!\d)"
 _MILITARY_ZIP_LABEL = len("APO AE ")
 _DIGIT = re.compile(r"\d")
 
 
+class _Compiled(NamedTuple):
+    scans: tuple[re.Pattern[str], ...]  # each match is an address (a lower-case street once corroborated)
+    military_zip: re.Pattern[str]
+    evidence_after: re.Pattern[str]
+    evidence_before: re.Pattern[str]
+
+
 @cache
-def _patterns() -> tuple[re.Pattern[str], ...]:
+def _compiled() -> _Compiled:
     """Compiled on first use: compiling takes tens of milliseconds, which an import should not cost."""
-    return tuple(re.compile(p) for p in (_NUMBER_FIRST, _NAME_FIRST, _LOWER_TYPE_FIRST, _MILITARY))
+    return _Compiled(
+        tuple(re.compile(p) for p in (_NUMBER_FIRST, _NAME_FIRST, _LOWER_TYPE_FIRST, _MILITARY)),
+        re.compile(_MILITARY_ZIP),
+        re.compile(_LOWER_EVIDENCE_AFTER, re.IGNORECASE),
+        re.compile(_LOWER_EVIDENCE_BEFORE, re.IGNORECASE),
+    )
 
 
-def _corroborated(text: str, m: re.Match[str], end: int) -> bool:
-    """Whether a match needs no more evidence or has it: a lower-case street has a unit or postcode after
-    it, or an address phrase before it."""
-    if "lower" not in m.re.groupindex or m.group("lower") is None:
+def _corroborated(text: str, m: re.Match[str], end: int, compiled: _Compiled) -> bool:
+    """Whether a match needs no more evidence or has it: a lower-case street (``_NUMBER_FIRST``'s group
+    ``lower``) has a unit or postcode after it, or an address phrase before it."""
+    if m.lastgroup != "lower":
         return True
     start = m.start()
     return (
-        _LOWER_EVIDENCE_AFTER.match(text, end) is not None
-        or _LOWER_EVIDENCE_BEFORE.search(text, max(0, start - _EVIDENCE_WINDOW), start) is not None
+        compiled.evidence_after.match(text, end) is not None
+        or compiled.evidence_before.search(text, max(0, start - _EVIDENCE_WINDOW), start) is not None
     )
 
 
@@ -187,20 +198,20 @@ class StreetAddressDetector(Detector):
     def detect(self, text: str) -> list[Match]:
         if not _DIGIT.search(text):
             return []
-        spans = sorted(
+        compiled = _compiled()
+        spans = [
             (m.start(), end)
-            for pattern in _patterns()
+            for pattern in compiled.scans
             for count, (m, end) in enumerate(
                 up_to_max_matches(pattern.finditer(text), pattern, text, self.max_span, MAX_MATCHES)
             )
             # the rest, past MAX_MATCHES, is one range reported unjudged
-            if count == MAX_MATCHES or _corroborated(text, m, end)
-        )
+            if count == MAX_MATCHES or _corroborated(text, m, end, compiled)
+        ]
+        zips = compiled.military_zip
         spans.extend(
             (m.start() - _MILITARY_ZIP_LABEL, end)
-            for m, end in up_to_max_matches(
-                _MILITARY_ZIP.finditer(text), _MILITARY_ZIP, text, self.max_span, MAX_MATCHES
-            )
+            for m, end in up_to_max_matches(zips.finditer(text), zips, text, self.max_span, MAX_MATCHES)
         )
         spans.sort()
         merged: list[list[int]] = []
