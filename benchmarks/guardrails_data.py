@@ -134,6 +134,8 @@ INSTRUCTION_WILD = ("XueFuzhao/InstructionWild", "047fa6b9abd4a0b2d5ed6f0f9bbc14
 BIPIA = ("microsoft/BIPIA", "1a2a91da6bb12838e05d1b2e54d98e2f37b835f3")
 DAVIDSON = ("t-davidson/hate-speech-and-offensive-language", "cb50f7e9eb855a99abc51423bf40df0e26d6fe30")
 TOXIGEN = ("microsoft/TOXIGEN", "01517e814639e0334c920a3c502036c8158aac87")
+STORMFRONT = ("Vicomtech/hate-speech-dataset", "b802137e8314c38a8d4faa965f9908d6c8e7a84d")
+CONVABUSE = ("amandacurry/convabuse", "c0a9469f48956e868276c605d499010ea3c7c0d0")
 
 
 def _origin(repo: tuple[str, str], path: str) -> str:
@@ -291,6 +293,45 @@ def toxigen(kind: str) -> Callable[[], list[str]]:
             if path.split("/")[-1].startswith(f"{kind}_"):
                 for line in _file(TOXIGEN, path).splitlines():
                     texts.extend(part.strip(" -") for part in line.split("\\n-"))
+        return _sample(texts, 3000)
+
+    return read
+
+
+def stormfront(hate: bool) -> Callable[[], list[str]]:
+    """De Gibert et al.'s Stormfront forum sentences labelled hate or noHate (not 'relation' or skipped);
+    the sentences of its ``sampled_test`` folder are left out (up to 3000 sampled)."""
+
+    def read() -> list[str]:
+        test = {
+            path.rsplit("/", 1)[-1].removesuffix(".txt")
+            for path in git_paths(*STORMFRONT, "sampled_test/", ".txt")
+        }
+        label = "hate" if hate else "noHate"
+        ids = [
+            r["file_id"]
+            for r in _csv(_file(STORMFRONT, "annotations_metadata.csv"))
+            if r["label"] == label and r["file_id"] not in test
+        ]
+        return [_file(STORMFRONT, f"all_files/{i}.txt") for i in _sample(ids, 3000)]
+
+    return read
+
+
+def convabuse(abusive: bool) -> Callable[[], list[str]]:
+    """ConvAbuse's user turns to two chatbots, from its train split: abusive when most of its annotators
+    rated it abusive (-1 to -3), not abusive when none did (the turns in between are left out)."""
+
+    def read() -> list[str]:
+        texts = []
+        for row in _csv(_file(CONVABUSE, "2_splits/ConvAbuseEMNLPtrain.csv")):
+            ratings = [
+                any(row[f"Annotator{a}_is_abuse.{level}"] == "1" for level in (-1, -2, -3))
+                for a in range(1, 9)
+                if row.get(f"Annotator{a}_is_abuse.1", "") != ""
+            ]
+            if ratings and (2 * sum(ratings) > len(ratings) if abusive else not any(ratings)):
+                texts.append(row["user"])
         return _sample(texts, 3000)
 
     return read
@@ -581,6 +622,46 @@ TOXICITY_SOURCES: tuple[Source, ...] = (
     ),
     Source(
         "surge-toxic", "toxic comments", 1, "train", "shared:toxicity_surge_en.csv", "MIT", "all", surge(True)
+    ),
+    Source(
+        "stormfront-hate",
+        "forum sentences: hate speech",
+        1,
+        "train",
+        _origin(STORMFRONT, "all_files/ + annotations_metadata.csv"),
+        "CC-BY-SA-3.0-ES",
+        "all but sampled_test",
+        stormfront(True),
+    ),
+    Source(
+        "stormfront-nohate",
+        "forum sentences: no hate speech",
+        0,
+        "train",
+        _origin(STORMFRONT, "all_files/ + annotations_metadata.csv"),
+        "CC-BY-SA-3.0-ES",
+        "all but sampled_test (3000 sampled)",
+        stormfront(False),
+    ),
+    Source(
+        "convabuse-abusive",
+        "user turns to chatbots: abusive",
+        1,
+        "train",
+        _origin(CONVABUSE, "2_splits/ConvAbuseEMNLPtrain.csv"),
+        "CC-BY-4.0",
+        "train",
+        convabuse(True),
+    ),
+    Source(
+        "convabuse-not",
+        "user turns to chatbots: not abusive",
+        0,
+        "train",
+        _origin(CONVABUSE, "2_splits/ConvAbuseEMNLPtrain.csv"),
+        "CC-BY-4.0",
+        "train",
+        convabuse(False),
     ),
     replace(SELF_INSTRUCT_SEEDS, name="selfinstruct-instructions", family="instructions (no abuse)"),
     replace(P3_PROMPTS, name="p3-prompts", family="task prompts (no abuse)"),

@@ -1,10 +1,12 @@
 """Train the toxicity classifier shipped in otel_llm/guardrails/models/toxicity.json.
 
-Word (1-2)-gram TF-IDF into a logistic regression (``train_ngram``), trained on three public
+Word (1-2)-gram TF-IDF into a logistic regression (``train_ngram``), trained on five public
 offensive-language sets (``guardrails_data.TOXICITY_SOURCES``): Davidson et al.'s tweets (hate speech
 or offensive against neither), ToxiGen's implicitly hateful and neutral statements about groups (hate
-without swear words), and surge-ai's toxic and non-toxic comments (its non-toxic side keeps friendly
-swearing). Profanity alone is not what it flags: that is the ``profanity`` detector's category.
+without swear words), surge-ai's toxic and non-toxic comments (its non-toxic side keeps friendly
+swearing), Stormfront forum sentences (hate speech or not) and ConvAbuse's user turns to chatbots
+(abusive or not), with instructions and task prompts as benign text. Profanity alone is not what it
+flags: that is the ``profanity`` detector's category.
 
 Cross-dataset validation holds out one whole data set at a time (both its classes); the threshold
 with the best pooled F1 on those held-out scores is stored in the model file.
