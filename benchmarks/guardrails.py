@@ -590,9 +590,13 @@ def names_section() -> str:
         any(a < e and s < b for a, b in spans_of(addresses.detect)(t) for s, e, _ in g) for t, g in rows_with
     )
     faker_found, faker_total, faker_locales = guardrails_names.faker_addresses(addresses.detect)
-    lower_found = [  # lower case: with an address phrase before it, and without one
-        guardrails_names.faker_addresses(addresses.detect, sentence=sentence, lower=True)[0]
-        for sentence in ("Please send it to {} tomorrow.", "We talked about {} yesterday.")
+    no_phrase, *lower_found = [  # without an address phrase before it; lower case: with one, and without
+        guardrails_names.faker_addresses(addresses.detect, sentence=sentence, lower=lower)[0]
+        for sentence, lower in (
+            ("We talked about {} yesterday.", False),
+            ("Please send it to {} tomorrow.", True),
+            ("We talked about {} yesterday.", True),
+        )
     ]
     both = guardrails_names.score_typed(
         lambda t: [(m.start, m.end, m.entity_type) for d in (names, addresses) for m in d.detect(t)],
@@ -632,7 +636,9 @@ def names_section() -> str:
         + table(["data set", "use", "names", "precision", "recall", "F1"], eval_rows)
         + "\n\n`street_address`: patterns of postal formats (see the detector's module). Developed on "
         f"Faker's `street_address()` in sentences: {faker_found} of {faker_total} found "
-        f"({faker_found / faker_total:.1%}; {faker_locales} locales written in Latin script, 30 each). "
+        f"({faker_found / faker_total:.1%}; {faker_locales} locales written in Latin script, 30 each); "
+        f'without the address phrase ("we talked about ... yesterday."), {no_phrase} '
+        f"({no_phrase / faker_total:.1%}: a street without a type then needs its postcode and town). "
         'Lower-cased, with an address phrase before them ("please send it to ... tomorrow."): '
         f'{lower_found[0]} ({lower_found[0] / faker_total:.1%}); without one ("we talked about ... '
         f'yesterday.", so only a unit or a postcode can corroborate them): {lower_found[1]} '

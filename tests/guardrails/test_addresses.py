@@ -22,7 +22,7 @@ def found(text: str) -> list[str]:
         ),
         ("Ship to 0487 Hull Village Suite 759 today", "0487 Hull Village Suite 759"),
         ("our office: 6500 Highway 179, Sedona, AZ 86351.", "6500 Highway 179, Sedona, AZ 86351"),
-        ("Wohnt in der Hauptstraße 5, 10115 Berlin", "Hauptstraße 5"),
+        ("Wohnt in der Hauptstraße 5, 10115 Berlin", "Hauptstraße 5, 10115 Berlin"),
         ("Storgatan 12B är adressen", "Storgatan 12B"),
         ("ci vediamo in Via Roma 12 alle otto", "Via Roma 12"),
         ("Piazza Guidone, 846 è chiusa", "Piazza Guidone, 846"),
@@ -44,6 +44,12 @@ def found(text: str) -> list[str]:
         ("i live at 1777 kramer court near the school", "1777 kramer court"),
         ("ship them to 743 rachel burgs, north debratown, fm 50466", "743 rachel burgs"),
         ("it is 083 crosby plaza apt. 533 i think", "083 crosby plaza"),
+        # no street type: taken with an address phrase before it, or a postcode and town after it
+        ("Please send it to Nad Obcí 67 tomorrow.", "Nad Obcí 67"),
+        ("my address is Lundflata 5B, thanks", "Lundflata 5B"),
+        ("Adresa: Svetlá 50, 811 02 Bratislava", "Svetlá 50, 811 02 Bratislava"),
+        ("Zelenjak 4\n10000 Zagreb", "Zelenjak 4\n10000 Zagreb"),
+        ("Visit Hauptstraße 5 today", "Hauptstraße 5"),  # the candidate "Visit Hauptstraße 5" hides nothing
     ],
 )
 def test_finds_street_addresses_in_postal_formats(text, address):
@@ -64,6 +70,12 @@ def test_finds_street_addresses_in_postal_formats(text, address):
         "I saw 3 big trees by the lake",  # lower case without a unit, postcode or address phrase
         "Billboard 2008 Year End Award",  # title words left out of the Australian types
         "Maximum Tab Depth: 5 Levels Follow the tab family tree",
+        "We talked about Svetlá 50 yesterday.",  # no street type, no address phrase, no postcode
+        "Please upgrade to Windows 10 first.",  # numbered nouns are no street
+        "When it is done, move to Phase 2.",
+        "seconds since January 1, 1970 UTC",
+        "I moved to Berlin 2019 and stayed",  # a year is no house number
+        "send it to Bob in 5 minutes",  # a stop word in the name
         "",
     ],
 )
@@ -74,6 +86,13 @@ def test_leaves_text_without_an_address_alone(text):
 def test_an_address_found_by_two_forms_is_one_match():
     text = "at 12 Main Street, Hauptstraße 5 now"  # "12 Main Street, Hauptstraße" and "Hauptstraße 5"
     assert [(m.start, m.end) for m in StreetAddressDetector().detect(text)] == [(3, 32)]
+
+
+def test_a_street_without_a_type_is_looked_for_among_the_first_thousand_house_numbers():
+    address = "Svetlá 50, 811 02 Bratislava"
+    numbers = "item 5, " * 999  # numbers after a word, each a candidate house number
+    assert found(f"{numbers}{address}") == [address]
+    assert found(f"item 5, {numbers}{address}") == []  # the work per text stays bounded
 
 
 def test_a_policy_redacts_addresses():

@@ -1,13 +1,16 @@
 """Street addresses in free text, from the forms postal services publish: a house number before the street
 name and its type (English: USPS Publication 28's suffixes), or after it (continental Europe: a street
 type joined to the name or standing before it), with the unit, city, state and postcode that may follow.
+A street without a type ("Svetlá 50") is taken only with its postcode and town, or after an address phrase.
 
 Every repetition is bounded, so the work per character is too: the cost is linear in the text.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterator
 from functools import cache
 from typing import NamedTuple
 
@@ -137,12 +140,37 @@ _LOWER_EVIDENCE_AFTER = (
     r",?\s{0,3}(?:apt|apartment|suite|ste|unit|flat|#)\.?\s{0,3}#?[\w-]{1,6}(?![\w-])"
     r"|(?:,?\s{1,3}[^\W\d][\w' .-]{1,30}?,?\s{1,3}[a-z]{2})?,?\s{1,3}\d{4,6}(?!\d)"
 )
-_LOWER_EVIDENCE_BEFORE = (
-    r"\b(?:address(?:\s+is)?|addr|(?:live|lives|living|located|reside|resides|based|staying)\s+(?:at|on)"
+_GOING_TO = (  # "lives at", "ship it to", "meet us at"
+    r"(?:live|lives|living|located|reside|resides|based|staying)\s+(?:at|on)"
     r"|(?:ship|shipped|deliver|delivered|send|sent|mail|mailed|post|moved|move)(?:\s+(?:it|them|this))?\s+to"
-    r"|come\s+to|meet\s+(?:me|us)\s+at|pick\s+(?:me|us)\s+up\s+at)\W{0,3}$"
+    r"|come\s+to|meet\s+(?:me|us)\s+at|pick\s+(?:me|us)\s+up\s+at"
 )
+_LOWER_EVIDENCE_BEFORE = rf"\b(?:address(?:\s+is)?|addr|{_GOING_TO})\W{{0,3}}$"
 _EVIDENCE_WINDOW = 30
+# A street name with no street type, then its number ("Svetlá 50", "Nad Obcí 67", "Lundflata 5B"): common
+# in central and northern Europe, but so is "Windows 10". So it is taken only with a postcode and town after
+# it or an address phrase before it. The scan is for its house number (a number after a word); the first
+# ``_TYPELESS_CANDIDATES`` of a text are judged, which bounds the work whatever the text holds.
+_NUMBERED = _trie(set(street_types.NUMBERED_NOUNS))  # "February 24", "Phase 2", "Windows 10"
+_TYPELESS_NAME = (
+    rf"(?!(?:{_NUMBERED})\b){_WORD}"
+    rf"(?:\s{{1,3}}(?:{_WORD}|(?!(?:{_STOP_WORDS})\b)[a-zà-ž]{{1,12}}+)){{0,3}}?\s{{1,3}}"
+)
+_TYPELESS_NUMBER = (  # after a word and a space ("Svetlá 50", "No. 5")
+    r"\d(?:(?<=[^\W\d_] \d)|(?<=[^\W\d_]\. \d))\d{0,4}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?(?![\w/%]|[.,]\d)"
+)
+_YEAR = r"(?:19|20)\d\d"  # a year is no house number ("moved to Berlin 2019")
+# its postcode and town, on its line or the next: "Svetlá 50, 811 02 Bratislava", "Lundflata 5, 0150 Oslo"
+_POSTCODE_TOWN = (
+    rf",?[ \t]{{0,2}}\n?[ \t]{{0,2}}(?:\d{{3}} \d{{2}}|\d{{2}}-\d{{3}}|\d{{4,5}})[ \t]{{1,2}}{_WORD}"
+)
+_NAME_BEFORE = rf"(?<![\w'’.-]){_TYPELESS_NAME}\Z"  # searched up to the house number
+# "address" only as a label ("address is", "Address:"), not the verb ("address Severity 5 first")
+_PHRASE_AND_NAME_BEFORE = (
+    rf"(?i:\b(?:address(?:\s+is|\s*:)|addr\s*:|{_GOING_TO})\W{{0,3}})(?P<street>{_TYPELESS_NAME})\Z"
+)
+_NAME_WINDOW = 96
+_TYPELESS_CANDIDATES = 1_000
 # US military mail (USPS Publication 28, section 24): "PSC 1241, Box 5868, APO AP 25384", "Unit 2050 Box
 # 4190", "USNS Brown, FPO AE 09101", any case. The scan starts only at P, C and U, not at every A, F and D:
 # an APO/FPO/DPO line on its own is found from its ZIP code (``_MILITARY_ZIP``).
@@ -163,6 +191,11 @@ class _Compiled(NamedTuple):
     military_zip: re.Pattern[str]
     evidence_after: re.Pattern[str]
     evidence_before: re.Pattern[str]
+    typeless_number: re.Pattern[str]
+    year: re.Pattern[str]
+    postcode_town: re.Pattern[str]
+    name_before: re.Pattern[str]
+    phrase_and_name_before: re.Pattern[str]
 
 
 @cache
@@ -173,6 +206,11 @@ def _compiled() -> _Compiled:
         re.compile(_MILITARY_ZIP),
         re.compile(_LOWER_EVIDENCE_AFTER, re.IGNORECASE),
         re.compile(_LOWER_EVIDENCE_BEFORE, re.IGNORECASE),
+        re.compile(_TYPELESS_NUMBER),
+        re.compile(_YEAR),
+        re.compile(_POSTCODE_TOWN),
+        re.compile(_NAME_BEFORE),
+        re.compile(_PHRASE_AND_NAME_BEFORE),
     )
 
 
@@ -186,6 +224,22 @@ def _corroborated(text: str, m: re.Match[str], end: int, compiled: _Compiled) ->
         compiled.evidence_after.match(text, end) is not None
         or compiled.evidence_before.search(text, max(0, start - _EVIDENCE_WINDOW), start) is not None
     )
+
+
+def _typeless_streets(text: str, compiled: _Compiled) -> Iterator[tuple[int, int]]:
+    """Streets without a type: a name before a house number with a postcode and town after it, or with an
+    address phrase before the name."""
+    numbers = compiled.typeless_number.finditer(text)
+    for m in itertools.islice(numbers, _TYPELESS_CANDIDATES):
+        start, end = m.span()
+        if compiled.year.fullmatch(text, start, end):
+            continue
+        window = max(0, start - _NAME_WINDOW)
+        if (postcode := compiled.postcode_town.match(text, end)) is not None:
+            if (name := compiled.name_before.search(text, window, start)) is not None:
+                yield name.start(), postcode.end()
+        elif (phrase := compiled.phrase_and_name_before.search(text, window, start)) is not None:
+            yield phrase.start("street"), end
 
 
 @register
@@ -208,6 +262,7 @@ class StreetAddressDetector(Detector):
             # the rest, past MAX_MATCHES, is one range reported unjudged
             if count == MAX_MATCHES or _corroborated(text, m, end, compiled)
         ]
+        spans.extend(_typeless_streets(text, compiled))
         zips = compiled.military_zip
         spans.extend(
             (m.start() - _MILITARY_ZIP_LABEL, end)

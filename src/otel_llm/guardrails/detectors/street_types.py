@@ -551,3 +551,12 @@ STOP_WORDS = (
     "over",
     "under",
 )
+
+# Nouns that are numbered but are no street: a street without a type is never one of them
+NUMBERED_NOUNS = (
+    *("January", "February", "March", "April", "May", "June", "July", "August", "September"),
+    *("October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept"),
+    *("Oct", "Nov", "Dec", "Phase", "Step", "Stage", "Level", "Chapter", "Part", "Page", "Section"),
+    *("Version", "Round", "Season", "Episode", "Volume", "Figure", "Table", "Item", "Question", "Task"),
+    *("Lesson", "Week", "Day", "Year", "Gate", "Room", "Floor", "Platform", "Windows", "Python", "Number"),
+)
