@@ -2,7 +2,8 @@
 
     nice .venv/bin/python benchmarks/guardrails.py     # a few minutes on 2 cores
 
-Quality: PII (ours vs Presidio's pattern recognizers), prompt injection (cross-dataset validation), toxicity,
+Quality: PII (ours vs Presidio's pattern recognizers), prompt injection (cross-dataset validation), toxicity
+(cross-dataset validation, and HateCheck's functional tests),
 secrets false positives, XSTest over-blocking with ``Policy.default()``. Latency: p50/p95 per detector,
 and all pattern-class checks together on a 2 KB prompt, bare and through the engine with telemetry.
 """
@@ -29,7 +30,15 @@ import train_name_tagger
 import train_ngram
 import train_stereotype_classifier
 import train_toxicity_classifier
-from guardrails_data import INJECTION_SOURCES, SHARED, TOXICITY_SOURCES, Source, injection_source
+from guardrails_data import (
+    HATECHECK_ORIGIN,
+    INJECTION_SOURCES,
+    SHARED,
+    TOXICITY_SOURCES,
+    Source,
+    hatecheck_cases,
+    injection_source,
+)
 from otel_llm.guardrails import GuardrailViolation, Policy
 from otel_llm.guardrails.detectors import create
 from otel_llm.guardrails.detectors.classifiers import (
@@ -378,6 +387,7 @@ def toxicity_section() -> str:
             for s in unseen
         ],
     )
+    hatecheck = hatecheck_table(toxicity, shipped)
     surge_clean = toxicity_texts("surge-not-toxic")
     swearing = [t for t in surge_clean if profanity.detect(t)]
     trained = _share(np.array([toxicity.score(t) for t in swearing]), shipped)
@@ -402,8 +412,43 @@ def toxicity_section() -> str:
         f"At the shipped threshold ({shipped}, the best pooled F1 on the held-out scores). *Held out*: a "
         "model trained without the whole data set (both its classes). *5-fold*: each fold of the data set "
         "scored by a model trained on its other folds and the other data sets.\n\n"
-        f"{figures}\n\n{benign}\n\n{kept_apart}\n\n{latency}\n\n"
+        f"{figures}\n\n{benign}\n\n{kept_apart}\n\n{hatecheck}\n\n{latency}\n\n"
         f"Cross-dataset validation took {validation.seconds:.0f} s.\n"
+    )
+
+
+# HateCheck calls abuse of a target that is no protected group non-hateful; the toxicity model's scheme calls
+# it abuse, so those three functional tests are given apart and left out of the F1
+_ABUSE_NOT_HATE = ("target_obj_nh", "target_indiv_nh", "target_group_nh")
+
+
+def hatecheck_table(toxicity: ToxicityDetector, threshold: float) -> str:
+    """HateCheck's functional tests, never trained on: the share flagged per test, and F1 over the rest."""
+    cases = hatecheck_cases()
+    flagged = [toxicity.score(c["test_case"]) >= threshold for c in cases]
+    by_test: dict[str, list[bool]] = {}
+    for case, hit in zip(cases, flagged, strict=True):
+        by_test.setdefault(case["functionality"], []).append(hit)
+    gold = {c["functionality"]: c["label_gold"] for c in cases}
+    scored = [(c["label_gold"] == "hateful", hit) for c, hit in zip(cases, flagged, strict=True)]
+    kept = [pair for pair, c in zip(scored, cases, strict=True) if c["functionality"] not in _ABUSE_NOT_HATE]
+    counts = guardrails_pii.Counts(
+        tp=sum(g and h for g, h in kept),
+        fp=sum(h and not g for g, h in kept),
+        fn=sum(g and not h for g, h in kept),
+    )
+    precision, recall, f1 = fmt(counts.prf())
+    rows = [
+        [test, gold[test], str(len(hits)), f"{sum(hits) / len(hits):.1%}"]
+        for test, hits in sorted(by_test.items())
+    ]
+    return (
+        f"**HateCheck** (`{HATECHECK_ORIGIN}`, CC-BY-4.0, its test suite: never trained on). Over its "
+        f"{len(cases)} cases less the {len(cases) - len(kept)} of `{'`, `'.join(_ABUSE_NOT_HATE)}` (abuse of "
+        "a target that is no protected group, which HateCheck calls non-hateful and this model calls abuse): "
+        f"precision {precision}, recall {recall}, F1 {f1}. "
+        "Flagged by functional test (`_h`: hateful, `_nh`: not):\n\n"
+        + table(["functional test", "gold", "cases", "flagged toxic"], rows)
     )
 
 

@@ -1,4 +1,5 @@
-"""Before/after latency of the pattern-class checks: the working tree against a git revision.
+"""Before/after latency of the pattern-class checks and the default input policy: the working tree against
+a git revision.
 
     nice .venv/bin/python benchmarks/guardrails_ab.py HEAD --pairs 3
 
@@ -17,7 +18,12 @@ import sys
 
 from ab import ROOT, alternate
 
-ROWS = ("pii", "all pattern checks, detectors only", "all, through GuardrailEngine.evaluate (no-op API)")
+ROWS = (
+    "pii",
+    "all pattern checks, detectors only",
+    "all, through GuardrailEngine.evaluate (no-op API)",
+    "Policy.default() on inputs (no-op API)",
+)
 
 
 def measure() -> dict[str, float]:
@@ -36,7 +42,13 @@ def measure() -> dict[str, float]:
             detector.detect(text)
 
     speed = bench.machine_speed()
-    functions = [detectors[0].detect, all_detectors, lambda text: policy.engine.evaluate([text], "input")]
+    default = Policy.default()
+    functions = [
+        detectors[0].detect,
+        all_detectors,
+        lambda text: policy.engine.evaluate([text], "input"),
+        lambda text: default.engine.evaluate([text], "input"),
+    ]
     samples = bench.timed_interleaved(functions, prompt, bench.RUNS)
     result = {row: statistics.median(cpu) * 1000 for row, (_, cpu) in zip(ROWS, samples, strict=True)}
     return {**result, "yardstick s": (speed + bench.machine_speed()) / 2}

@@ -136,6 +136,7 @@ DAVIDSON = ("t-davidson/hate-speech-and-offensive-language", "cb50f7e9eb855a99ab
 TOXIGEN = ("microsoft/TOXIGEN", "01517e814639e0334c920a3c502036c8158aac87")
 STORMFRONT = ("Vicomtech/hate-speech-dataset", "b802137e8314c38a8d4faa965f9908d6c8e7a84d")
 CONVABUSE = ("amandacurry/convabuse", "c0a9469f48956e868276c605d499010ea3c7c0d0")
+HATECHECK = ("paul-rottger/hatecheck-data", "d84302298ceeb34f4b0dde2d8a1f4932c2caa612")
 
 
 def _origin(repo: tuple[str, str], path: str) -> str:
@@ -335,6 +336,15 @@ def convabuse(abusive: bool) -> Callable[[], list[str]]:
         return _sample(texts, 3000)
 
     return read
+
+
+HATECHECK_ORIGIN = _origin(HATECHECK, "test_suite_cases.csv")  # CC-BY-4.0; a test suite: only measured
+
+
+def hatecheck_cases() -> list[dict[str, str]]:
+    """HateCheck's 3,728 functional test cases (Röttger et al. 2021): ``test_case``, ``functionality``
+    (29 of them, e.g. ``profanity_nh``: non-hateful profanity) and ``label_gold`` (hateful/non-hateful)."""
+    return _csv(_file(HATECHECK, "test_suite_cases.csv"))
 
 
 SELF_INSTRUCT_SEEDS = Source(
