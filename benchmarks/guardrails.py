@@ -33,11 +33,13 @@ import train_toxicity_classifier
 from guardrails_data import (
     HATECHECK_ORIGIN,
     INJECTION_SOURCES,
+    OLID_ORIGIN,
     SHARED,
     TOXICITY_SOURCES,
     Source,
     hatecheck_cases,
     injection_source,
+    olid_test,
 )
 from otel_llm.guardrails import GuardrailViolation, Policy
 from otel_llm.guardrails.detectors import create
@@ -387,7 +389,7 @@ def toxicity_section() -> str:
             for s in unseen
         ],
     )
-    hatecheck = hatecheck_table(toxicity, shipped)
+    hatecheck = unseen_offensive_sets(toxicity, shipped)
     surge_clean = toxicity_texts("surge-not-toxic")
     swearing = [t for t in surge_clean if profanity.detect(t)]
     trained = _share(np.array([toxicity.score(t) for t in swearing]), shipped)
@@ -422,31 +424,45 @@ def toxicity_section() -> str:
 _ABUSE_NOT_HATE = ("target_obj_nh", "target_indiv_nh", "target_group_nh")
 
 
-def hatecheck_table(toxicity: ToxicityDetector, threshold: float) -> str:
-    """HateCheck's functional tests, never trained on: the share flagged per test, and F1 over the rest."""
+def _prf(pairs: list[tuple[bool, bool]]) -> list[str]:
+    """Precision, recall and F1 of (gold, flagged) pairs, formatted."""
+    counts = guardrails_pii.Counts(
+        tp=sum(g and h for g, h in pairs),
+        fp=sum(h and not g for g, h in pairs),
+        fn=sum(g and not h for g, h in pairs),
+    )
+    return fmt(counts.prf())
+
+
+def unseen_offensive_sets(toxicity: ToxicityDetector, threshold: float) -> str:
+    """Offensive-language sets never trained on: OLID's test tweets, and HateCheck's functional tests (the
+    share flagged per test, and F1 over the rest)."""
+    olid = [(offensive, toxicity.score(text) >= threshold) for text, offensive in olid_test()]
     cases = hatecheck_cases()
     flagged = [toxicity.score(c["test_case"]) >= threshold for c in cases]
     by_test: dict[str, list[bool]] = {}
     for case, hit in zip(cases, flagged, strict=True):
         by_test.setdefault(case["functionality"], []).append(hit)
     gold = {c["functionality"]: c["label_gold"] for c in cases}
-    scored = [(c["label_gold"] == "hateful", hit) for c, hit in zip(cases, flagged, strict=True)]
-    kept = [pair for pair, c in zip(scored, cases, strict=True) if c["functionality"] not in _ABUSE_NOT_HATE]
-    counts = guardrails_pii.Counts(
-        tp=sum(g and h for g, h in kept),
-        fp=sum(h and not g for g, h in kept),
-        fn=sum(g and not h for g, h in kept),
-    )
-    precision, recall, f1 = fmt(counts.prf())
+    kept = [
+        (c["label_gold"] == "hateful", hit)
+        for c, hit in zip(cases, flagged, strict=True)
+        if c["functionality"] not in _ABUSE_NOT_HATE
+    ]
     rows = [
         [test, gold[test], str(len(hits)), f"{sum(hits) / len(hits):.1%}"]
         for test, hits in sorted(by_test.items())
     ]
+    olid_p, olid_r, olid_f1 = _prf(olid)
+    check_p, check_r, check_f1 = _prf(kept)
     return (
+        f"**OLID's test tweets** (`{OLID_ORIGIN}`, OffensEval 2019; no licence stated, so only measured): "
+        f"{len(olid)} tweets, {sum(g for g, _ in olid)} offensive (OLID counts profanity as offensive): "
+        f"precision {olid_p}, recall {olid_r}, F1 {olid_f1}.\n\n"
         f"**HateCheck** (`{HATECHECK_ORIGIN}`, CC-BY-4.0, its test suite: never trained on). Over its "
         f"{len(cases)} cases less the {len(cases) - len(kept)} of `{'`, `'.join(_ABUSE_NOT_HATE)}` (abuse of "
         "a target that is no protected group, which HateCheck calls non-hateful and this model calls abuse): "
-        f"precision {precision}, recall {recall}, F1 {f1}. "
+        f"precision {check_p}, recall {check_r}, F1 {check_f1}. "
         "Flagged by functional test (`_h`: hateful, `_nh`: not):\n\n"
         + table(["functional test", "gold", "cases", "flagged toxic"], rows)
     )

@@ -137,6 +137,7 @@ TOXIGEN = ("microsoft/TOXIGEN", "01517e814639e0334c920a3c502036c8158aac87")
 STORMFRONT = ("Vicomtech/hate-speech-dataset", "b802137e8314c38a8d4faa965f9908d6c8e7a84d")
 CONVABUSE = ("amandacurry/convabuse", "c0a9469f48956e868276c605d499010ea3c7c0d0")
 HATECHECK = ("paul-rottger/hatecheck-data", "d84302298ceeb34f4b0dde2d8a1f4932c2caa612")
+TWEETEVAL = ("cardiffnlp/tweeteval", "4fbd22cd78421f05b1ecdb4fc5725bc7a7bd8f66")
 
 
 def _origin(repo: tuple[str, str], path: str) -> str:
@@ -345,6 +346,17 @@ def hatecheck_cases() -> list[dict[str, str]]:
     """HateCheck's 3,728 functional test cases (Röttger et al. 2021): ``test_case``, ``functionality``
     (29 of them, e.g. ``profanity_nh``: non-hateful profanity) and ``label_gold`` (hateful/non-hateful)."""
     return _csv(_file(HATECHECK, "test_suite_cases.csv"))
+
+
+OLID_ORIGIN = _origin(TWEETEVAL, "datasets/offensive/test_{text,labels}.txt")  # no licence stated: measured
+
+
+def olid_test() -> list[tuple[str, bool]]:
+    """OLID's test tweets (OffensEval 2019, as TweetEval ships them) and whether each is offensive:
+    offensive language or a targeted offense, profanity included (its scheme, not this model's)."""
+    texts = _file(TWEETEVAL, "datasets/offensive/test_text.txt").splitlines()
+    labels = _file(TWEETEVAL, "datasets/offensive/test_labels.txt").split()
+    return [(_TWEET_MARKUP.sub(" ", t), label == "1") for t, label in zip(texts, labels, strict=True)]
 
 
 SELF_INSTRUCT_SEEDS = Source(
