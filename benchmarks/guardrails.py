@@ -3,7 +3,7 @@
     nice .venv/bin/python benchmarks/guardrails.py     # a few minutes on 2 cores
 
 Quality: PII (ours vs Presidio's pattern recognizers), prompt injection (cross-dataset validation), toxicity
-(cross-dataset validation, and HateCheck's functional tests),
+(cross-dataset validation; OLID's test tweets and HateCheck's functional tests, never trained on),
 secrets false positives, XSTest over-blocking with ``Policy.default()``. Latency: p50/p95 per detector,
 and all pattern-class checks together on a 2 KB prompt, bare and through the engine with telemetry.
 """
@@ -389,7 +389,7 @@ def toxicity_section() -> str:
             for s in unseen
         ],
     )
-    hatecheck = unseen_offensive_sets(toxicity, shipped)
+    unseen_sets = unseen_offensive_sets(toxicity, shipped)
     surge_clean = toxicity_texts("surge-not-toxic")
     swearing = [t for t in surge_clean if profanity.detect(t)]
     trained = _share(np.array([toxicity.score(t) for t in swearing]), shipped)
@@ -414,7 +414,7 @@ def toxicity_section() -> str:
         f"At the shipped threshold ({shipped}, the best pooled F1 on the held-out scores). *Held out*: a "
         "model trained without the whole data set (both its classes). *5-fold*: each fold of the data set "
         "scored by a model trained on its other folds and the other data sets.\n\n"
-        f"{figures}\n\n{benign}\n\n{kept_apart}\n\n{hatecheck}\n\n{latency}\n\n"
+        f"{figures}\n\n{benign}\n\n{kept_apart}\n\n{unseen_sets}\n\n{latency}\n\n"
         f"Cross-dataset validation took {validation.seconds:.0f} s.\n"
     )
 
